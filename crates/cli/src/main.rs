@@ -1,1 +1,46 @@
-fn main() {}
+//! `palisade`: argument parsing and wiring only; the work lives in the
+//! library crates.
+
+mod eval_cmd;
+mod guard_cmd;
+mod setup;
+mod train_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Palisade: a security platform for AI agents.
+#[derive(Parser)]
+#[command(name = "palisade", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inspect prompts, documents, tool text or model outputs.
+    Guard(guard_cmd::Args),
+    /// Train the tier-2 model from labelled corpora.
+    Train(train_cmd::Args),
+    /// Measure the guard on labelled corpora.
+    Eval(eval_cmd::Args),
+    /// Check rule packs and run every rule's examples.
+    Rules(setup::RulesArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Guard(a) => guard_cmd::run(a),
+        Command::Train(a) => train_cmd::run(a),
+        Command::Eval(a) => eval_cmd::run(a),
+        Command::Rules(a) => setup::run_rules(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("palisade: error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

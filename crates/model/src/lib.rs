@@ -1,1 +1,161 @@
-//! placeholder crate root, replaced as the crate is written
+//! Tier 2 of the guard: a small local model.
+//!
+//! The model is a set of calibrated logistic *heads* over one hashed feature
+//! space ([`features`]): `attack` (prompt injection and jailbreaks),
+//! `unsafe` (harmful-content requests) and `injection_vs_jailbreak` (which
+//! attack category to report). Separate heads, because attack and content
+//! signals differ and each needs its own calibration and threshold.
+//!
+//! Why linear: inference is one sparse dot product per head — a few
+//! microseconds for a 2 KB prompt on one core, no GPU, no runtime — and
+//! training takes seconds, so `palisade train` is reproducible on any
+//! machine. The features carry structure and rule evidence, which is where
+//! a linear model on n-grams alone falls short.
+//!
+//! File format (`guard.model`): magic, a JSON header (dimensions, heads with
+//! bias, Platt calibration and threshold, free-form metadata for the model
+//! card), the weights of each head as little-endian `i16` with a per-head
+//! scale, and a SHA-256 of everything before it. Loading checks all of it.
+
+pub mod features;
+mod file;
+mod structure;
+pub mod train;
+
+pub use features::{extract, ModelInput, SparseVec};
+pub use file::ModelError;
+
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_model.rs"));
+
+/// Version of the feature definition; a model trained on another version
+/// is refused at load.
+pub const FEATURE_VERSION: u32 = 1;
+
+/// Name of the attack head.
+pub const HEAD_ATTACK: &str = "attack";
+/// Name of the unsafe-content head.
+pub const HEAD_UNSAFE: &str = "unsafe";
+/// Name of the head that tells injection (1) from jailbreak (0).
+pub const HEAD_INJECTION: &str = "injection_vs_jailbreak";
+
+/// One calibrated logistic head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    /// Its name.
+    pub name: String,
+    /// One weight per hashed feature.
+    pub weights: Vec<f32>,
+    /// Intercept.
+    pub bias: f32,
+    /// Platt scaling: p = sigmoid(a * logit + b).
+    pub platt_a: f32,
+    /// Platt scaling offset.
+    pub platt_b: f32,
+    /// Calibrated probability at or above which the head flags.
+    pub threshold: f32,
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl Head {
+    /// The raw linear score.
+    pub fn logit(&self, x: &SparseVec) -> f32 {
+        let mut s = self.bias;
+        for (&i, &v) in x.idx.iter().zip(&x.val) {
+            // Indices come from `extract` with the model's own bit width, so
+            // they are in range; `get` keeps a foreign vector from panicking.
+            s += self.weights.get(i as usize).copied().unwrap_or(0.0) * v;
+        }
+        s
+    }
+
+    /// The calibrated probability.
+    pub fn prob(&self, x: &SparseVec) -> f32 {
+        sigmoid(self.platt_a * self.logit(x) + self.platt_b)
+    }
+}
+
+/// Free-form facts about how a model was made, for its model card.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// When it was trained (RFC 3339).
+    #[serde(default)]
+    pub trained_at: String,
+    /// Anything else (sources, counts, metrics).
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+/// A loaded model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardModel {
+    /// log2 of the feature table size.
+    pub bits: u32,
+    /// Its heads.
+    pub heads: Vec<Head>,
+    /// How it was made.
+    pub meta: ModelMeta,
+}
+
+impl GuardModel {
+    /// The model compiled into the binary.
+    pub fn builtin() -> Result<Self, ModelError> {
+        match BUILTIN_MODEL {
+            Some(bytes) => Self::from_bytes(bytes, "built-in model"),
+            None => Err(ModelError::NotBuilt),
+        }
+    }
+
+    /// Loads a model file.
+    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// The head called `name`.
+    pub fn head(&self, name: &str) -> Option<&Head> {
+        self.heads.iter().find(|h| h.name == name)
+    }
+
+    /// Features of an input for this model.
+    pub fn features(&self, input: &ModelInput<'_>) -> SparseVec {
+        extract(input, self.bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_is_bounded_and_monotone() {
+        assert!((sigmoid(0.0) - 0.5).abs() < 1e-6);
+        assert!(sigmoid(50.0) <= 1.0 && sigmoid(-50.0) >= 0.0);
+        assert!(sigmoid(1.0) > sigmoid(-1.0));
+    }
+
+    #[test]
+    fn logit_ignores_out_of_range_indices() {
+        let h = Head {
+            name: "h".into(),
+            weights: vec![1.0; 4],
+            bias: 0.5,
+            platt_a: 1.0,
+            platt_b: 0.0,
+            threshold: 0.5,
+        };
+        let x = SparseVec {
+            idx: vec![1, 99],
+            val: vec![2.0, 5.0],
+        };
+        assert!((h.logit(&x) - 2.5).abs() < 1e-6);
+    }
+}

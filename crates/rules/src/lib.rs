@@ -1,1 +1,361 @@
-//! placeholder crate root, replaced as the crate is written
+//! Tier 1 of the guard: deterministic rules.
+//!
+//! Rule packs are YAML data files (see `rules/guard/README.md`). They are
+//! validated at load — an error names the file, the rule and the line — and
+//! compiled into one Aho-Corasick automaton of the patterns' literal
+//! prefixes ([`prefilter`]) plus one regex per pattern. One pass of the
+//! automaton over the text tells which patterns can match; only those run.
+//! Matching cost is therefore linear in the text and nearly flat in the
+//! number of rules.
+//!
+//! Unicode `\b` stops regex's DFAs on non-ASCII text and drops matching to
+//! the slow PikeVM, so pattern `\b`/`\B` are compiled as ASCII word
+//! boundaries; packs that need a boundary next to a non-ASCII letter write it
+//! out explicitly.
+
+pub mod prefilter;
+mod spec;
+
+pub use spec::{Examples, PackSpec, RuleSpec};
+
+use palisade_core::{Category, Kind, Severity};
+use regex::bytes::{Regex, RegexBuilder};
+use std::collections::HashSet;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
+
+/// Why a set of packs could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The file could not be read.
+    #[error("cannot read rule pack {file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The YAML does not parse or does not fit the schema.
+    #[error("rule pack {file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rule is well-formed YAML but wrong (bad category, bad regex, …).
+    #[error("rule pack {file}, rule `{rule}`{}: {message}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The rule id.
+        rule: String,
+        /// 1-based line of the rule, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// No rule at all was loaded.
+    #[error("no rule packs found in {0}")]
+    Empty(String),
+}
+
+/// A validated, compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id.
+    pub id: String,
+    /// Pack it came from.
+    pub pack: String,
+    /// Category it reports.
+    pub category: Category,
+    /// Severity it reports.
+    pub severity: Severity,
+    /// Confidence it reports.
+    pub score: f32,
+    /// Languages covered.
+    pub languages: Vec<String>,
+    /// Kinds it applies to (`None`: all).
+    pub kinds: Option<Vec<Kind>>,
+    /// Human description.
+    pub description: String,
+    /// Its examples.
+    pub examples: Examples,
+}
+
+impl Rule {
+    /// True when the rule applies to text of this kind.
+    pub fn applies_to(&self, kind: Kind) -> bool {
+        self.kinds.as_ref().is_none_or(|ks| ks.contains(&kind))
+    }
+}
+
+/// One rule that matched, with the byte range of its first match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Index into [`RuleSet::rules`].
+    pub rule: usize,
+    /// Start byte in the scanned text.
+    pub start: usize,
+    /// End byte in the scanned text.
+    pub end: usize,
+}
+
+/// All loaded rules compiled into one automaton.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    prefilter: prefilter::Prefilter,
+    patterns: Vec<Regex>,
+    pattern_rule: Vec<usize>,
+}
+
+impl RuleSet {
+    /// The packs compiled into the binary from `rules/guard/`.
+    pub fn builtin() -> Result<Self, RuleError> {
+        Self::from_sources(BUILTIN_PACKS.iter().copied())
+    }
+
+    /// Loads every `*.yaml`/`*.yml` file of a directory.
+    pub fn load_dir(dir: &Path) -> Result<Self, RuleError> {
+        let rd = std::fs::read_dir(dir).map_err(|source| RuleError::Io {
+            file: dir.display().to_string(),
+            source,
+        })?;
+        let mut files: Vec<_> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        files.sort();
+        let mut sources = Vec::with_capacity(files.len());
+        for f in &files {
+            let text = std::fs::read_to_string(f).map_err(|source| RuleError::Io {
+                file: f.display().to_string(),
+                source,
+            })?;
+            sources.push((f.display().to_string(), text));
+        }
+        if sources.is_empty() {
+            return Err(RuleError::Empty(dir.display().to_string()));
+        }
+        Self::from_sources(sources.iter().map(|(f, t)| (f.as_str(), t.as_str())))
+    }
+
+    /// Parses, validates and compiles packs given as `(file name, YAML)`.
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, RuleError> {
+        let mut rules = Vec::new();
+        let mut pattern_src = Vec::new();
+        let mut patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        let mut ids = HashSet::new();
+        let mut packs = HashSet::new();
+        for (file, source) in sources {
+            let pack: PackSpec = serde_yaml::from_str(source).map_err(|e| RuleError::Syntax {
+                file: file.to_string(),
+                line: e.location().map(|l| l.line()),
+                message: e.to_string(),
+            })?;
+            if pack.version != 1 {
+                return Err(RuleError::Syntax {
+                    file: file.to_string(),
+                    line: None,
+                    message: format!("unsupported pack version {} (expected 1)", pack.version),
+                });
+            }
+            if !packs.insert(pack.pack.clone()) {
+                return Err(RuleError::Syntax {
+                    file: file.to_string(),
+                    line: None,
+                    message: format!("pack name `{}` is used by another file", pack.pack),
+                });
+            }
+            for spec in pack.rules {
+                let category = spec.validate(file, source)?;
+                let invalid = |message: String| RuleError::Invalid {
+                    file: file.to_string(),
+                    rule: spec.id.clone(),
+                    line: spec::line_of_rule(source, &spec.id),
+                    message,
+                };
+                if !ids.insert(spec.id.clone()) {
+                    return Err(invalid("duplicate rule id".into()));
+                }
+                for (i, p) in spec.patterns.iter().enumerate() {
+                    let compiled = ascii_boundaries(p);
+                    // ASCII-only patterns are compiled in ASCII mode: their
+                    // DFAs are a fraction of the Unicode ones (`[^\n]{0,60}`
+                    // is one byte class, not a UTF-8 automaton), several
+                    // times faster on long texts. Non-ASCII patterns keep
+                    // Unicode semantics.
+                    let re = RegexBuilder::new(&compiled)
+                        .unicode(!compiled.is_ascii())
+                        .case_insensitive(!spec.case_sensitive)
+                        .size_limit(8 << 20)
+                        .dfa_size_limit(8 << 20)
+                        .build()
+                        .map_err(|e| invalid(format!("pattern {} does not compile: {e}", i + 1)))?;
+                    if re.is_match(b"") {
+                        return Err(invalid(format!(
+                            "pattern {} matches the empty string",
+                            i + 1
+                        )));
+                    }
+                    pattern_src.push(compiled);
+                    patterns.push(re);
+                    pattern_rule.push(rules.len());
+                }
+                rules.push(Rule {
+                    id: spec.id,
+                    pack: pack.pack.clone(),
+                    category,
+                    severity: spec.severity,
+                    score: spec.score,
+                    languages: spec.languages,
+                    kinds: spec.kinds,
+                    description: spec.description,
+                    examples: spec.examples,
+                });
+            }
+        }
+        if rules.is_empty() {
+            return Err(RuleError::Empty("the given sources".into()));
+        }
+        Ok(Self {
+            rules,
+            prefilter: prefilter::Prefilter::new(&pattern_src),
+            patterns,
+            pattern_rule,
+        })
+    }
+
+    /// The loaded rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Appends one [`Match`] per rule that applies to `kind` and matches
+    /// `text` (rules already present in `out` are skipped, so several views
+    /// of one input can be scanned into one list).
+    pub fn scan(&self, text: &str, kind: Kind, out: &mut Vec<Match>) {
+        if text.is_empty() {
+            return;
+        }
+        let mut cand = Vec::new();
+        self.prefilter.candidates(text, &mut cand);
+        for (pi, _) in cand.iter().enumerate().filter(|(_, &c)| c) {
+            let ri = self.pattern_rule[pi];
+            if !self.rules[ri].applies_to(kind) || out.iter().any(|m| m.rule == ri) {
+                continue;
+            }
+            if let Some(m) = self.patterns[pi].find(text.as_bytes()) {
+                let (start, end) = char_bounds(text, m.start(), m.end());
+                out.push(Match {
+                    rule: ri,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+
+    /// Patterns that run on every text because they have no literal
+    /// prefix to prefilter on.
+    pub fn unfiltered_patterns(&self) -> usize {
+        self.prefilter.always_run()
+    }
+
+    /// Time spent per pattern when scanning `texts` the way [`scan`]
+    /// does (prefilter, then the candidate patterns): `(rule id, pattern
+    /// number, nanoseconds, runs)`, slowest first. For finding the pattern that
+    /// eats a latency budget.
+    ///
+    /// [`scan`]: RuleSet::scan
+    pub fn profile(&self, texts: &[&str]) -> Vec<(String, usize, u128, usize)> {
+        let mut spent = vec![0u128; self.patterns.len()];
+        let mut runs = vec![0usize; self.patterns.len()];
+        let mut cand = Vec::new();
+        for t in texts {
+            self.prefilter.candidates(t, &mut cand);
+            for (pi, _) in cand.iter().enumerate().filter(|(_, &c)| c) {
+                let start = std::time::Instant::now();
+                let _ = self.patterns[pi].find(t.as_bytes());
+                spent[pi] += start.elapsed().as_nanos();
+                runs[pi] += 1;
+            }
+        }
+        let mut nth = vec![0usize; self.rules.len()];
+        let mut out: Vec<(String, usize, u128, usize)> = spent
+            .into_iter()
+            .enumerate()
+            .map(|(pi, ns)| {
+                let r = self.pattern_rule[pi];
+                nth[r] += 1;
+                (self.rules[r].id.clone(), nth[r], ns, runs[pi])
+            })
+            .collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2));
+        out
+    }
+
+    /// True when rule `rule` matches `text` on its own (kinds ignored); for
+    /// running a rule's examples.
+    pub fn rule_matches(&self, rule: usize, text: &str) -> bool {
+        self.find_rule(rule, text).is_some()
+    }
+
+    /// The first match of rule `rule` alone in `text` (kinds ignored): for
+    /// locating a rule found in one view of a text in another view.
+    pub fn find_rule(&self, rule: usize, text: &str) -> Option<(usize, usize)> {
+        self.pattern_rule
+            .iter()
+            .zip(&self.patterns)
+            .filter(|(&r, _)| r == rule)
+            .find_map(|(_, re)| re.find(text.as_bytes()))
+            .map(|m| char_bounds(text, m.start(), m.end()))
+    }
+}
+
+/// Widens a byte range to character boundaries: an ASCII-mode pattern may
+/// start or stop inside a multi-byte character.
+fn char_bounds(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
+    start = start.min(text.len());
+    end = end.min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
+/// backslash-escaped backslash is kept as it is.
+fn ascii_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

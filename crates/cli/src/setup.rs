@@ -1,0 +1,136 @@
+//! Building a guard from command-line options, shared by the subcommands.
+
+use anyhow::Context;
+use palisade_guard::{Guard, Policy};
+use palisade_model::GuardModel;
+use palisade_rules::RuleSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where rules, model and policy come from.
+#[derive(clap::Args, Clone, Default)]
+pub struct GuardOpts {
+    /// Load rule packs from this directory instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Load this model file instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Run without the tier-2 model (rules only).
+    #[arg(long)]
+    pub no_model: bool,
+    /// A YAML policy (thresholds, actions, allowlist, leak checks, judge).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+impl GuardOpts {
+    /// Loads the rules.
+    pub fn rules(&self) -> anyhow::Result<RuleSet> {
+        Ok(match &self.rules {
+            Some(dir) => RuleSet::load_dir(dir)?,
+            None => RuleSet::builtin().context("built-in rule packs")?,
+        })
+    }
+
+    /// Loads the model; a missing built-in model is not an error (the
+    /// guard degrades to rules and says so), a missing `--model` file is.
+    pub fn model(&self) -> anyhow::Result<Option<GuardModel>> {
+        if self.no_model {
+            return Ok(None);
+        }
+        match &self.model {
+            Some(path) => Ok(Some(GuardModel::load(path)?)),
+            None => match GuardModel::builtin() {
+                Ok(m) => Ok(Some(m)),
+                Err(palisade_model::ModelError::NotBuilt) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// Loads the policy.
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        Ok(match &self.policy {
+            Some(p) => Policy::load(p)?,
+            None => Policy::default(),
+        })
+    }
+
+    /// Builds the guard.
+    pub fn build(&self) -> anyhow::Result<Guard> {
+        Ok(Guard::new(self.rules()?, self.model()?, self.policy()?)?)
+    }
+}
+
+/// `palisade rules`.
+#[derive(clap::Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    cmd: RulesCmd,
+}
+
+#[derive(clap::Subcommand)]
+enum RulesCmd {
+    /// Validate packs and run every rule's positive and negative examples
+    /// through the full normalisation pipeline.
+    Check {
+        /// Rule pack directory (default: built-in).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// List the loaded rules.
+    List {
+        /// Rule pack directory (default: built-in).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+}
+
+/// Runs `palisade rules …`.
+pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
+    let (rules, list) = match a.cmd {
+        RulesCmd::Check { rules } => (rules, false),
+        RulesCmd::List { rules } => (rules, true),
+    };
+    let opts = GuardOpts {
+        rules,
+        no_model: true,
+        ..GuardOpts::default()
+    };
+    let guard = opts.build()?;
+    if list {
+        for r in guard.rules().rules() {
+            println!(
+                "{:<36} {:<26} {:<8} {:.2}  {}",
+                r.id,
+                r.category.as_str(),
+                r.severity.as_str(),
+                r.score,
+                r.description
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failures = palisade_guard::check_rule_examples(&guard);
+    let n = guard.rules().rules().len();
+    let examples: usize = guard
+        .rules()
+        .rules()
+        .iter()
+        .map(|r| r.examples.positive.len() + r.examples.negative.len())
+        .sum();
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    println!(
+        "{n} rules, {examples} examples: {} passed, {} failed",
+        examples - failures.len(),
+        failures.len()
+    );
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

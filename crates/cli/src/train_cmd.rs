@@ -1,0 +1,123 @@
+//! `palisade train`: fits the tier-2 model and writes the model file plus a
+//! JSON training report for the model card.
+
+use crate::setup::GuardOpts;
+use anyhow::Context;
+use palisade_guard::dataset::{self, Split};
+use palisade_guard::training::{train, TrainConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `palisade train`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Corpora in the guard JSONL format: files or directories (default:
+    /// ../shared/datasets/guard plus the fetched corpora in
+    /// ~/.cache/palisade/corpora when present).
+    #[arg(long = "data", value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Train on every row, including the rows `palisade eval` holds back.
+    #[arg(long)]
+    all: bool,
+    /// Where to write the model.
+    #[arg(long, default_value = "models/guard/guard.model")]
+    out: PathBuf,
+    /// Where to write the training report (JSON).
+    #[arg(long, default_value = "models/guard/training-report.json")]
+    report: PathBuf,
+    /// log2 of the hashed feature table.
+    #[arg(long, default_value_t = 18)]
+    bits: u32,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 8)]
+    epochs: usize,
+    /// Out-of-fold false-positive budget of the attack head.
+    #[arg(long, default_value_t = 0.01)]
+    attack_fpr: f32,
+    /// Out-of-fold false-positive budget of the unsafe head.
+    #[arg(long, default_value_t = 0.01)]
+    unsafe_fpr: f32,
+    /// Extra weight of benign rows.
+    #[arg(long, default_value_t = 2.0)]
+    benign_weight: f32,
+    #[command(flatten)]
+    opts: GuardOpts,
+}
+
+/// The default corpora: the shared dev set and, when fetched, the extra
+/// openly licensed corpora of `scripts/fetch_corpora.py`.
+pub fn default_data(extra: bool) -> Vec<PathBuf> {
+    let mut v = vec![PathBuf::from("../shared/datasets/guard")];
+    if extra {
+        if let Some(home) = std::env::var_os("HOME") {
+            let p = PathBuf::from(home).join(".cache/palisade/corpora");
+            if p.is_dir() {
+                v.push(p);
+            }
+        }
+    }
+    v
+}
+
+/// Runs the subcommand.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!((10..=22).contains(&a.bits), "--bits must be in 10..=22");
+    let data = if a.data.is_empty() {
+        default_data(true)
+    } else {
+        a.data.clone()
+    };
+    let mut rows = dataset::load_paths(&data).context("loading training corpora")?;
+    if !a.all {
+        rows.retain(|r| r.split() == Split::Train);
+    }
+    anyhow::ensure!(!rows.is_empty(), "no training rows in {data:?}");
+    let guard = GuardOpts {
+        no_model: true,
+        ..a.opts.clone()
+    }
+    .build()?;
+    let cfg = TrainConfig {
+        bits: a.bits,
+        attack_fpr: a.attack_fpr,
+        unsafe_fpr: a.unsafe_fpr,
+        benign_weight: a.benign_weight,
+        options: palisade_model::train::TrainOptions {
+            epochs: a.epochs,
+            ..Default::default()
+        },
+    };
+    eprintln!("training on {} rows from {data:?}", rows.len());
+    let (mut model, report) = train(&guard, &rows, &cfg);
+    model.meta.details = serde_json::json!({
+        "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
+        "config": {"bits": a.bits, "epochs": a.epochs, "attack_fpr": a.attack_fpr,
+                   "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight},
+        "rules": guard.rules().rules().len(),
+        "report": report,
+    });
+    if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    model.save(&a.out)?;
+    std::fs::write(
+        &a.report,
+        serde_json::to_string_pretty(&model.meta.details)?,
+    )
+    .with_context(|| format!("writing {}", a.report.display()))?;
+    for h in &report.heads {
+        eprintln!(
+            "head {:<24} pos {:>6} neg {:>6}  out-of-fold AUC {:.4}  recall {:.3}  FPR {:.4}  threshold {:.3}",
+            h.name, h.positives, h.negatives, h.oof_auc, h.oof_recall, h.oof_fpr, h.threshold
+        );
+    }
+    eprintln!(
+        "features {:.1}s, fit {:.1}s; wrote {} and {}",
+        report.feature_secs,
+        report.fit_secs,
+        a.out.display(),
+        a.report.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,595 @@
+//! The cascade itself (see the crate note).
+
+use crate::leak::LeakIndex;
+use crate::policy::Policy;
+use palisade_core::{
+    truncate_at_char_boundary, Action, Category, Direction, Finding, Kind, NormalizationNote,
+    SafetyLevel, Severity, Span, Tier, TierTiming, Verdict, MAX_INPUT_BYTES,
+};
+use palisade_judge::{Judge, JudgeError};
+use palisade_model::{GuardModel, ModelInput, SparseVec, HEAD_ATTACK, HEAD_INJECTION, HEAD_UNSAFE};
+use palisade_normalize::{Normalized, Normalizer};
+use palisade_rules::RuleSet;
+use std::time::Instant;
+
+/// Why a guard could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// The judge configuration is invalid.
+    #[error("judge: {0}")]
+    Judge(#[from] JudgeError),
+}
+
+/// One text to inspect.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Towards the model or from it.
+    pub direction: Direction,
+    /// Prompt, document, tool description or tool output.
+    pub kind: Kind,
+    /// For outputs: the prompt that produced them (the judge uses it).
+    pub context: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// A user prompt.
+    pub fn prompt(text: &'a str) -> Self {
+        Self {
+            text,
+            direction: Direction::Input,
+            kind: Kind::Prompt,
+            context: None,
+        }
+    }
+}
+
+/// Calibrated probabilities of the model heads (absent without a model).
+#[derive(Debug, Clone, Copy, Default)]
+struct Probs {
+    attack: Option<f32>,
+    unsafe_: Option<f32>,
+}
+
+/// The result of tiers 1–2, before the judge and the policy's last word.
+struct Partial {
+    verdict: Verdict,
+    active: Vec<bool>,
+    probs: Probs,
+    started: Instant,
+    uncertain: bool,
+    text_for_mask: String,
+}
+
+/// The guard: normaliser, rules, model, policy and optional judge.
+pub struct Guard {
+    normalizer: Normalizer,
+    rules: RuleSet,
+    model: Option<GuardModel>,
+    policy: Policy,
+    judge: Option<Judge>,
+    leak: LeakIndex,
+    degraded: Vec<String>,
+}
+
+fn micros(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Normalisation steps that are evidence of hiding something. NFKC alone is
+/// not: full-width forms are ordinary in CJK text.
+fn obfuscation_severity(step: &str) -> Option<Severity> {
+    match step {
+        "tag_chars" | "bidi" | "ansi" => Some(Severity::Medium),
+        "invisible" | "confusables" | "whitespace_padding" | "base64" | "hex" | "url" | "rot13"
+        | "leetspeak" => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+impl Guard {
+    /// Builds a guard. Without a model the guard runs on rules alone and
+    /// every verdict says so in `degraded`.
+    pub fn new(
+        rules: RuleSet,
+        model: Option<GuardModel>,
+        policy: Policy,
+    ) -> Result<Self, GuardError> {
+        let judge = policy.judge.clone().map(Judge::new).transpose()?;
+        let mut degraded = Vec::new();
+        if model.is_none() {
+            degraded.push("model unavailable: tier 2 skipped".to_string());
+        }
+        Ok(Self {
+            normalizer: Normalizer::default(),
+            rules,
+            leak: LeakIndex::new(&policy.leak),
+            model,
+            policy,
+            judge,
+            degraded,
+        })
+    }
+
+    /// The loaded rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The loaded model, if any.
+    pub fn model(&self) -> Option<&GuardModel> {
+        self.model.as_ref()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Tiers 1–2 only: never waits on the network.
+    pub fn check(&self, req: &Request<'_>) -> Verdict {
+        let p = self.tiers12(req);
+        self.finish(p, req)
+    }
+
+    /// The whole cascade: tiers 1–2, then the judge when they are unsure
+    /// and one is configured.
+    pub async fn check_full(&self, req: &Request<'_>) -> Verdict {
+        let mut p = self.tiers12(req);
+        if let (true, Some(judge)) = (p.uncertain, &self.judge) {
+            let t = Instant::now();
+            let outcome = judge
+                .judge(p.text_for_mask.as_str(), req.direction, req.context)
+                .await;
+            p.verdict.timings.push(TierTiming {
+                tier: Tier::Judge,
+                micros: micros(t),
+            });
+            p.verdict.tier = Tier::Judge;
+            if let Some(err) = &outcome.error {
+                p.verdict.degraded.push(format!(
+                    "judge failed ({}), fail-{} applied: {err}",
+                    err.kind(),
+                    self.policy
+                        .judge
+                        .as_ref()
+                        .map(|j| j.on_error.as_str())
+                        .unwrap_or("open")
+                ));
+                if outcome.findings.is_empty() {
+                    // Fail-open: tiers 1–2 stand.
+                    p.verdict.tier = self.decider(&p);
+                }
+            } else {
+                // The judge overrules the model inside the band.
+                for (f, a) in p.verdict.findings.iter_mut().zip(p.active.iter_mut()) {
+                    if f.tier == Tier::Model {
+                        *a = false;
+                        f.message = Some(format!(
+                            "{} (overruled by the judge)",
+                            f.message.as_deref().unwrap_or("model score")
+                        ));
+                    }
+                }
+                if outcome.safety == SafetyLevel::Controversial {
+                    p.verdict.safety = SafetyLevel::Controversial;
+                }
+            }
+            for f in outcome.findings {
+                let on = self.is_active(&f);
+                p.verdict.findings.push(f);
+                p.active.push(on);
+            }
+            p.uncertain = false;
+        }
+        self.finish(p, req)
+    }
+
+    /// The model features of a text exactly as the cascade computes them;
+    /// training uses this so that it sees what inference sees.
+    pub fn features(&self, text: &str, kind: Kind, direction: Direction, bits: u32) -> SparseVec {
+        let norm = self.normalizer.normalize(text);
+        let mut matches = Vec::new();
+        self.scan_rules(&norm, kind, &mut matches);
+        let signals = self.signals(&norm, kind, direction, &matches);
+        let folded = model_text(&norm);
+        let refs: Vec<&str> = signals.iter().map(String::as_str).collect();
+        palisade_model::extract(
+            &ModelInput {
+                folded: &folded,
+                signals: &refs,
+            },
+            bits,
+        )
+    }
+
+    /// Ids of the rules that fire on `text` after normalisation, whatever
+    /// the policy says of them.
+    pub fn rule_hits(&self, text: &str, kind: Kind) -> Vec<&str> {
+        let norm = self.normalizer.normalize(text);
+        let mut matches = Vec::new();
+        self.scan_rules(&norm, kind, &mut matches);
+        matches
+            .iter()
+            .map(|(m, _)| self.rules.rules()[m.rule].id.as_str())
+            .collect()
+    }
+
+    /// Scans the lower-cased, leetspeak-folded view (it sees everything
+    /// the plain view shows, and more), then locates each hit in the plain
+    /// view for a span; then every decoded segment.
+    fn scan_rules(
+        &self,
+        norm: &Normalized,
+        kind: Kind,
+        out: &mut Vec<(palisade_rules::Match, Option<Span>)>,
+    ) {
+        let mut ms = Vec::new();
+        self.rules.scan(&norm.folded, kind, &mut ms);
+        for m in ms.drain(..) {
+            let span = self
+                .rules
+                .find_rule(m.rule, &norm.text)
+                .map(|(start, end)| norm.original_span(Span { start, end }));
+            out.push((m, span));
+        }
+        for d in &norm.decoded {
+            let before = ms.len();
+            self.rules.scan(&d.text, kind, &mut ms);
+            for m in &ms[before..] {
+                if out.iter().all(|(o, _)| o.rule != m.rule) {
+                    out.push((*m, Some(d.span)));
+                }
+            }
+        }
+    }
+
+    fn signals(
+        &self,
+        norm: &Normalized,
+        kind: Kind,
+        direction: Direction,
+        matches: &[(palisade_rules::Match, Option<Span>)],
+    ) -> Vec<String> {
+        let mut s = Vec::with_capacity(4 + matches.len() * 2 + norm.notes.len());
+        s.push(format!("kind={kind:?}"));
+        s.push(format!("dir={direction:?}"));
+        for (m, _) in matches {
+            let r = &self.rules.rules()[m.rule];
+            s.push(format!("rule={}", r.category));
+            s.push(format!("ruleid={}", r.id));
+        }
+        if !matches.is_empty() {
+            s.push("rule_any".into());
+        }
+        for n in &norm.notes {
+            s.push(format!("norm={}", n.step));
+        }
+        s
+    }
+
+    fn threshold(&self, detector: &str, default: f32) -> f32 {
+        self.policy
+            .thresholds
+            .get(detector)
+            .copied()
+            .unwrap_or(default)
+    }
+
+    fn is_active(&self, f: &Finding) -> bool {
+        if self.policy.is_disabled(&f.detector) {
+            return false;
+        }
+        let default = match f.tier {
+            Tier::Rules => self.policy.min_rule_score,
+            Tier::Model => self
+                .model
+                .as_ref()
+                .and_then(|m| m.head(f.detector.trim_start_matches("model.")))
+                .map(|h| h.threshold)
+                .unwrap_or(0.5),
+            _ => 0.5,
+        };
+        f.score >= self.threshold(&f.detector, default)
+    }
+
+    fn tiers12(&self, req: &Request<'_>) -> Partial {
+        let started = Instant::now();
+        let (text, truncated) = truncate_at_char_boundary(req.text, MAX_INPUT_BYTES);
+        // A tool definition given as JSON is inspected as the text a model
+        // reads from it (spans then refer to that text).
+        let flattened = match req.kind {
+            Kind::ToolDescription => crate::tool::flatten_tool_json(text),
+            _ => None,
+        };
+        let text = flattened.as_deref().unwrap_or(text);
+        let mut v = Verdict {
+            truncated,
+            degraded: self.degraded.clone(),
+            ..Verdict::default()
+        };
+        let mut p = Partial {
+            verdict: Verdict::default(),
+            active: Vec::new(),
+            probs: Probs::default(),
+            started,
+            uncertain: false,
+            text_for_mask: text.to_string(),
+        };
+        if self.policy.allowlisted(text) {
+            v.tier = Tier::Policy;
+            v.confidence = 1.0;
+            v.degraded.clear();
+            p.verdict = v;
+            return p;
+        }
+
+        let t = Instant::now();
+        let norm = self.normalizer.normalize(text);
+        v.timings.push(TierTiming {
+            tier: Tier::Normalize,
+            micros: micros(t),
+        });
+        let mut findings = Vec::new();
+        for NormalizationNote { step, count } in &norm.notes {
+            if let Some(severity) = obfuscation_severity(step) {
+                findings.push(Finding {
+                    detector: format!("normalize.{step}"),
+                    category: Category::Obfuscation,
+                    severity,
+                    score: 0.6,
+                    tier: Tier::Normalize,
+                    span: None,
+                    message: Some(format!("{step}: {count} change(s) while normalising")),
+                });
+            }
+        }
+        v.normalization = norm.notes.clone();
+
+        let t = Instant::now();
+        let mut matches = Vec::new();
+        self.scan_rules(&norm, req.kind, &mut matches);
+        for (m, span) in &matches {
+            let r = &self.rules.rules()[m.rule];
+            let category = if req.kind == Kind::ToolDescription && r.category.is_attack() {
+                Category::ToolPoisoning
+            } else {
+                r.category
+            };
+            findings.push(Finding {
+                detector: r.id.clone(),
+                category,
+                severity: r.severity,
+                score: r.score,
+                tier: Tier::Rules,
+                span: *span,
+                message: Some(r.description.clone()),
+            });
+        }
+        if req.direction == Direction::Output && !self.leak.is_empty() {
+            self.leak.check(text, &mut findings);
+        }
+        v.timings.push(TierTiming {
+            tier: Tier::Rules,
+            micros: micros(t),
+        });
+
+        if let Some(model) = &self.model {
+            let t = Instant::now();
+            let signals = self.signals(&norm, req.kind, req.direction, &matches);
+            let refs: Vec<&str> = signals.iter().map(String::as_str).collect();
+            let folded = model_text(&norm);
+            let x = model.features(&ModelInput {
+                folded: &folded,
+                signals: &refs,
+            });
+            p.probs.attack = model.head(HEAD_ATTACK).map(|h| h.prob(&x));
+            p.probs.unsafe_ = model.head(HEAD_UNSAFE).map(|h| h.prob(&x));
+            let injection = model
+                .head(HEAD_INJECTION)
+                .map(|h| h.prob(&x))
+                .unwrap_or(0.5);
+            let rule_cat = |pred: fn(Category) -> bool| {
+                matches
+                    .iter()
+                    .map(|(m, _)| self.rules.rules()[m.rule].category)
+                    .find(|c| pred(*c))
+            };
+            if let Some(pa) = p.probs.attack {
+                let category = if req.kind == Kind::ToolDescription {
+                    Category::ToolPoisoning
+                } else if let Some(c) = rule_cat(Category::is_attack) {
+                    c
+                } else if injection >= 0.5 || req.kind.is_third_party() {
+                    Category::PromptInjection
+                } else {
+                    Category::Jailbreak
+                };
+                findings.push(model_finding(HEAD_ATTACK, category, pa));
+            }
+            if let Some(pu) = p.probs.unsafe_ {
+                let category = rule_cat(Category::is_content).unwrap_or(Category::UnsafeOther);
+                findings.push(model_finding(HEAD_UNSAFE, category, pu));
+            }
+            v.timings.push(TierTiming {
+                tier: Tier::Model,
+                micros: micros(t),
+            });
+        }
+
+        p.active = findings.iter().map(|f| self.is_active(f)).collect();
+        // Model findings under their threshold are dropped from the list
+        // unless the judge may look at them (then they explain the call).
+        let band = self.policy.band;
+        let in_band = |x: Option<f32>| x.is_some_and(|x| x >= band.low && x < band.high);
+        let decided_by_rules = findings
+            .iter()
+            .zip(&p.active)
+            .any(|(f, &a)| a && f.tier == Tier::Rules && f.category != Category::Obfuscation);
+        p.uncertain = !decided_by_rules && (in_band(p.probs.attack) || in_band(p.probs.unsafe_));
+        let keep: Vec<bool> = findings
+            .iter()
+            .zip(&p.active)
+            .map(|(f, &a)| {
+                a || (f.tier == Tier::Model
+                    && p.uncertain
+                    && self.judge.is_some()
+                    && f.score >= band.low)
+            })
+            .collect();
+        let mut k = keep.iter();
+        findings.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        p.active.retain(|_| *k.next().unwrap_or(&false));
+        v.findings = findings;
+        p.verdict = v;
+        p
+    }
+
+    fn decider(&self, p: &Partial) -> Tier {
+        let active = |tier: Tier| {
+            p.verdict
+                .findings
+                .iter()
+                .zip(&p.active)
+                .any(|(f, &a)| a && f.tier == tier && f.category != Category::Obfuscation)
+        };
+        if active(Tier::Rules) {
+            Tier::Rules
+        } else if active(Tier::Model) || self.model.is_some() {
+            Tier::Model
+        } else {
+            Tier::Rules
+        }
+    }
+
+    fn finish(&self, mut p: Partial, req: &Request<'_>) -> Verdict {
+        if p.verdict.tier == Tier::Policy
+            && p.verdict.findings.is_empty()
+            && p.verdict.confidence == 1.0
+        {
+            p.verdict.latency_us = micros(p.started);
+            return p.verdict;
+        }
+        if p.verdict.tier != Tier::Judge {
+            p.verdict.tier = self.decider(&p);
+        }
+        let actions = self.policy.actions(req.direction);
+        let mut action = Action::Allow;
+        let mut top = 0.0f32;
+        let mut harmful = false;
+        for (f, &a) in p.verdict.findings.iter().zip(&p.active) {
+            if !a {
+                continue;
+            }
+            let act = actions.get(f.category);
+            action = action.max(act);
+            if act != Action::Allow {
+                top = top.max(f.score);
+                harmful |= f.category != Category::Obfuscation;
+            }
+        }
+        let v = &mut p.verdict;
+        v.action = action;
+        v.flagged = action != Action::Allow;
+        v.confidence = if v.flagged {
+            top
+        } else {
+            let worst = [p.probs.attack, p.probs.unsafe_]
+                .into_iter()
+                .flatten()
+                .fold(0.0f32, f32::max);
+            1.0 - worst
+        };
+        if harmful {
+            v.safety = SafetyLevel::Unsafe;
+        } else if v.safety != SafetyLevel::Controversial
+            && [p.probs.unsafe_, p.probs.attack]
+                .into_iter()
+                .flatten()
+                .any(|x| x >= self.policy.band.low)
+        {
+            v.safety = SafetyLevel::Controversial;
+        }
+        if action == Action::Mask {
+            v.masked_text = Some(mask(&p.text_for_mask, &v.findings, &p.active, |c| {
+                actions.get(c)
+            }));
+        }
+        // Strongest first: active before inactive, then by score.
+        let mut order: Vec<usize> = (0..v.findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            p.active[b]
+                .cmp(&p.active[a])
+                .then(v.findings[b].score.total_cmp(&v.findings[a].score))
+        });
+        v.findings = order.into_iter().map(|i| v.findings[i].clone()).collect();
+        v.latency_us = micros(p.started);
+        p.verdict
+    }
+}
+
+fn model_finding(head: &str, category: Category, p: f32) -> Finding {
+    Finding {
+        detector: format!("model.{head}"),
+        category,
+        severity: if p >= 0.9 {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        score: p,
+        tier: Tier::Model,
+        span: None,
+        message: Some(format!("{head} head probability {p:.3}")),
+    }
+}
+
+/// The text the model reads: the folded view plus any decoded segments, so
+/// an instruction hidden in base64 is classified like a visible one.
+fn model_text(norm: &Normalized) -> std::borrow::Cow<'_, str> {
+    if norm.decoded.is_empty() {
+        return std::borrow::Cow::Borrowed(norm.folded.as_str());
+    }
+    let mut s = norm.folded.clone();
+    for d in &norm.decoded {
+        s.push('\n');
+        s.push_str(&d.text.to_lowercase());
+    }
+    std::borrow::Cow::Owned(s)
+}
+
+/// Replaces the spans of active findings whose action is `mask`.
+fn mask(
+    text: &str,
+    findings: &[Finding],
+    active: &[bool],
+    action: impl Fn(Category) -> Action,
+) -> String {
+    let mut spans: Vec<Span> = findings
+        .iter()
+        .zip(active)
+        .filter(|(f, &a)| a && action(f.category) == Action::Mask)
+        .filter_map(|(f, _)| f.span)
+        .filter(|s| {
+            s.start < s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
+        })
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for s in spans {
+        if s.start < at {
+            continue;
+        }
+        out.push_str(&text[at..s.start]);
+        out.push_str("[MASKED]");
+        at = s.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}

@@ -1,0 +1,76 @@
+//! Runs `cases.yaml` through the guard built from the embedded defaults.
+
+use palisade_core::{Action, Category, Direction, Kind};
+use palisade_guard::{Guard, Policy, Request};
+use palisade_model::GuardModel;
+use palisade_rules::RuleSet;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Case {
+    lang: String,
+    expect: String,
+    text: String,
+    #[serde(default)]
+    kind: Kind,
+    #[serde(default)]
+    direction: Direction,
+}
+
+fn guard() -> Guard {
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let model = GuardModel::builtin().ok();
+    Guard::new(rules, model, Policy::default()).expect("guard")
+}
+
+#[test]
+fn per_category_cases_in_english_and_chinese() {
+    let cases: Vec<Case> = serde_yaml::from_str(include_str!("cases.yaml")).expect("cases.yaml");
+    let g = guard();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let v = g.check(&Request {
+            text: &c.text,
+            direction: c.direction,
+            kind: c.kind,
+            context: None,
+        });
+        let ok = match c.expect.as_str() {
+            "allow" => v.action == Action::Allow,
+            "unsafe" => {
+                v.action == Action::Block && v.findings.iter().any(|f| f.category.is_content())
+            }
+            name => {
+                let cat: Category = name.parse().expect("category in cases.yaml");
+                v.action == Action::Block && v.findings.iter().any(|f| f.category == cat)
+            }
+        };
+        if !ok {
+            failures.push(format!(
+                "[{}] expected {} for {:?}: action {:?}, findings {:?}",
+                c.lang,
+                c.expect,
+                c.text,
+                v.action,
+                v.findings
+                    .iter()
+                    .map(|f| (f.detector.as_str(), f.category, f.score))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn rule_examples_hold_through_normalisation() {
+    let g = guard();
+    let failures = palisade_guard::check_rule_examples(&g);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,220 @@
+//! The homoglyph table (`data/confusables.tsv`) and the script classes the
+//! mixed-script rule needs.
+
+use std::sync::OnceLock;
+
+/// A line of `confusables.tsv` that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TableError {
+    /// Wrong number of tab-separated fields.
+    #[error("line {line}: expected `codepoint<TAB>replacement<TAB>name`")]
+    Fields {
+        /// 1-based line number.
+        line: usize,
+    },
+    /// The code point is not hex or not a Unicode scalar value.
+    #[error("line {line}: `{text}` is not a hex code point")]
+    CodePoint {
+        /// 1-based line number.
+        line: usize,
+        /// The offending field.
+        text: String,
+    },
+    /// The replacement is not a single ASCII letter or digit.
+    #[error("line {line}: replacement `{text}` must be one ASCII letter or digit")]
+    Replacement {
+        /// 1-based line number.
+        line: usize,
+        /// The offending field.
+        text: String,
+    },
+    /// The same source character is listed twice.
+    #[error("line {line}: U+{code:04X} is listed twice")]
+    Duplicate {
+        /// 1-based line number.
+        line: usize,
+        /// The repeated code point.
+        code: u32,
+    },
+}
+
+const TABLE_SOURCE: &str = include_str!("../data/confusables.tsv");
+
+/// Parses the table format, sorted by source character for binary search.
+pub(crate) fn parse_table(src: &str) -> Result<Vec<(char, char)>, TableError> {
+    let mut table = Vec::new();
+    for (idx, raw) in src.lines().enumerate() {
+        let line = idx + 1;
+        if raw.trim().is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let mut fields = raw.split('\t');
+        let (Some(code), Some(replacement), Some(_name), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(TableError::Fields { line });
+        };
+        let source = u32::from_str_radix(code.trim(), 16)
+            .ok()
+            .and_then(char::from_u32)
+            .ok_or_else(|| TableError::CodePoint {
+                line,
+                text: code.to_string(),
+            })?;
+        let mut chars = replacement.chars();
+        let target = match (chars.next(), chars.next()) {
+            (Some(t), None) if t.is_ascii_alphanumeric() => t,
+            _ => {
+                return Err(TableError::Replacement {
+                    line,
+                    text: replacement.to_string(),
+                })
+            }
+        };
+        table.push((source, target, line));
+    }
+    table.sort_unstable_by_key(|&(source, _, _)| source);
+    if let Some(w) = table.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(TableError::Duplicate {
+            line: w[1].2,
+            code: u32::from(w[1].0),
+        });
+    }
+    Ok(table.into_iter().map(|(s, t, _)| (s, t)).collect())
+}
+
+/// The parsed table. A broken data file (caught by the unit test) degrades
+/// to an empty table rather than a panic on the request path.
+pub(crate) fn table() -> &'static [(char, char)] {
+    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    TABLE.get_or_init(|| parse_table(TABLE_SOURCE).unwrap_or_default())
+}
+
+/// The ASCII look-alike of `c`, if the table has one.
+pub(crate) fn lookup(c: char) -> Option<char> {
+    let t = table();
+    t.binary_search_by_key(&c, |&(s, _)| s)
+        .ok()
+        .and_then(|i| t.get(i))
+        .map(|&(_, target)| target)
+}
+
+/// Letters in the Latin script beyond ASCII.
+pub(crate) fn is_latin_block(c: char) -> bool {
+    matches!(c,
+        '\u{C0}'..='\u{24F}'          // Latin-1 letters, Extended-A and -B
+        | '\u{250}'..='\u{2AF}'       // IPA
+        | '\u{1D00}'..='\u{1DBF}'     // phonetic extensions
+        | '\u{1E00}'..='\u{1EFF}'     // Latin Extended Additional
+        | '\u{2C60}'..='\u{2C7F}'     // Latin Extended-C
+        | '\u{A720}'..='\u{A7FF}'     // Latin Extended-D
+        | '\u{AB30}'..='\u{AB6F}'     // Latin Extended-E
+        | '\u{10780}'..='\u{107BF}'   // Latin Extended-F
+        | '\u{1DF00}'..='\u{1DFFF}' // Latin Extended-G
+    )
+}
+
+/// What a character contributes to deciding whether a word is Latin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// A Latin letter.
+    Latin,
+    /// A Latin-script look-alike (small capital, IPA): always folded.
+    LatinVariant(char),
+    /// Another script's look-alike of a Latin letter: folded in Latin words.
+    Foreign(char),
+    /// A letter of another script with no Latin look-alike.
+    Other,
+    /// Part of a word but script-neutral: digits, combining marks.
+    Neutral,
+    /// Not part of a word.
+    Separator,
+}
+
+/// Classifies `c` for the mixed-script rule.
+#[inline]
+pub(crate) fn classify(c: char) -> Class {
+    if c.is_ascii() {
+        return if c.is_ascii_alphabetic() {
+            Class::Latin
+        } else if c.is_ascii_digit() {
+            Class::Neutral
+        } else {
+            Class::Separator
+        };
+    }
+    if let Some(target) = lookup(c) {
+        return if is_latin_block(c) {
+            Class::LatinVariant(target)
+        } else {
+            Class::Foreign(target)
+        };
+    }
+    if c.is_alphabetic() {
+        if is_latin_block(c) {
+            Class::Latin
+        } else {
+            Class::Other
+        }
+    } else if c.is_numeric() || unicode_normalization::char::is_combining_mark(c) {
+        Class::Neutral
+    } else {
+        Class::Separator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn data_file_is_valid() {
+        let table = parse_table(TABLE_SOURCE).expect("confusables.tsv parses");
+        assert!(table.len() >= 100, "table unexpectedly small");
+        assert_eq!(table.len(), super::table().len());
+        for &(source, target) in &table {
+            let hex = format!("U+{:04X}", u32::from(source));
+            assert!(!source.is_ascii(), "{hex} is ASCII");
+            assert!(source.is_alphanumeric(), "{hex} is not a letter or digit");
+            let nfkc: String = source.to_string().nfkc().collect();
+            // Entries NFKC changes would never be seen after the NFKC pass.
+            assert_eq!(nfkc, source.to_string(), "{hex} is changed by NFKC");
+            assert!(crate::hidden::classify(source).is_none(), "{hex} is hidden");
+            assert!(target.is_ascii_alphanumeric(), "{hex} target");
+        }
+    }
+
+    #[test]
+    fn parse_errors_are_reported() {
+        assert_eq!(parse_table("0430\ta"), Err(TableError::Fields { line: 1 }));
+        assert!(matches!(
+            parse_table("# c\nzz\ta\tname"),
+            Err(TableError::CodePoint { line: 2, .. })
+        ));
+        assert!(matches!(
+            parse_table("0430\tab\tname"),
+            Err(TableError::Replacement { .. })
+        ));
+        assert_eq!(
+            parse_table("0430\ta\tx\n0430\ta\ty"),
+            Err(TableError::Duplicate {
+                line: 2,
+                code: 0x430
+            })
+        );
+    }
+
+    #[test]
+    fn classifies_scripts() {
+        assert_eq!(classify('a'), Class::Latin);
+        assert_eq!(classify('é'), Class::Latin);
+        assert_eq!(classify('7'), Class::Neutral);
+        assert_eq!(classify(' '), Class::Separator);
+        assert_eq!(classify('\u{430}'), Class::Foreign('a'));
+        assert_eq!(classify('\u{1D00}'), Class::LatinVariant('a'));
+        assert_eq!(classify('и'), Class::Other);
+        assert_eq!(classify('\u{301}'), Class::Neutral);
+        assert_eq!(classify('中'), Class::Other);
+    }
+}

@@ -1,0 +1,197 @@
+//! Leetspeak folding for the `folded` view.
+//!
+//! Digits and symbols are folded only inside tokens that mix them with
+//! letters in a leet-like way, so numbers, versions ("2.0") and ordinary
+//! identifiers ("gpt4", "sha256", "1st") stay as they are.
+
+/// The letter a leet character stands for.
+#[inline]
+fn leet(b: u8) -> Option<u8> {
+    Some(match b {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' => b'a',
+        b'5' => b's',
+        b'7' => b't',
+        b'8' => b'b',
+        b'@' => b'a',
+        b'$' => b's',
+        b'!' => b'i',
+        b'|' => b'l',
+        _ => return None,
+    })
+}
+
+/// Longest token (in bytes) considered a leet word.
+const MAX_TOKEN: usize = 24;
+
+/// Which bytes are leet characters (a table keeps the scan for them fast).
+static IS_LEET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'@' | b'$' | b'!' | b'|'
+        );
+        b += 1;
+    }
+    table
+};
+
+#[inline]
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_ascii() && leet(c as u8).is_some())
+}
+
+/// Lower-cases `text` and folds leetspeak; returns the folded text and the
+/// number of tokens changed.
+pub(crate) fn fold(text: &str) -> (String, usize) {
+    let lower = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    };
+    let bytes = lower.as_bytes();
+    // Leet characters are rare in prose, so only the tokens around them are
+    // examined; everything else is one byte scan.
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut count = 0;
+    let mut i = 0;
+    // The prefilter accepts every digit (branch-free, so it vectorises);
+    // the table then rejects 2, 6 and 9.
+    let maybe_leet =
+        |b: u8| (b.wrapping_sub(b'0') < 10) | (b == b'@') | (b == b'$') | (b == b'!') | (b == b'|');
+    while let Some(hit) = crate::scan::find_byte(bytes, i, maybe_leet) {
+        if !bytes.get(hit).is_some_and(|&b| IS_LEET[usize::from(b)]) {
+            i = hit + 1;
+            continue;
+        }
+        let (start, end) = token_around(&lower, hit);
+        i = end.max(hit + 1);
+        let (Some(token), Some(before)) = (lower.get(start..end), lower.get(copied..start)) else {
+            continue;
+        };
+        if let Some(new) = fold_token(token) {
+            let o = out.get_or_insert_with(|| String::with_capacity(lower.len()));
+            o.push_str(before);
+            o.push_str(&new);
+            copied = end;
+            count += 1;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(lower.get(copied..).unwrap_or_default());
+            (o, count)
+        }
+        None => (lower, 0),
+    }
+}
+
+/// The token (maximal run of token characters) holding the ASCII byte at
+/// `at`.
+fn token_around(text: &str, at: usize) -> (usize, usize) {
+    let start = text
+        .get(..at)
+        .and_then(|before| {
+            before
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !is_token_char(c))
+                .map(|(p, c)| p + c.len_utf8())
+        })
+        .unwrap_or(0);
+    let end = text
+        .get(at..)
+        .and_then(|after| after.char_indices().find(|&(_, c)| !is_token_char(c)))
+        .map_or(text.len(), |(p, _)| at + p);
+    (start, end)
+}
+
+/// Folds one token if it reads as leetspeak: a leet character between two
+/// letters ("pr3v10us", "p@ss"), or a leading leet digit before at least
+/// three letters ("1gnore", "5ystem"; not "1st" or "4th"). Then every leet
+/// digit folds, symbols only between letters or (`@`, `$`) in front, so
+/// "h3ll0!" keeps its exclamation mark. Tokens over [`MAX_TOKEN`] bytes
+/// are left alone.
+fn fold_token(token: &str) -> Option<String> {
+    // Longer tokens are not words but blobs (base64, hashes, identifiers),
+    // which the decoders look at.
+    if token.len() > MAX_TOKEN {
+        return None;
+    }
+    let mut first = None;
+    let mut last = 0;
+    let mut letters = 0;
+    for (p, c) in token.char_indices() {
+        if c.is_alphabetic() {
+            first.get_or_insert(p);
+            last = p;
+            letters += 1;
+        }
+    }
+    let first = first?;
+    let bytes = token.as_bytes();
+    let interior = bytes
+        .get(first..last)
+        .is_some_and(|mid| mid.iter().any(|&b| leet(b).is_some()));
+    let leading = !interior
+        && letters >= 3
+        && bytes
+            .first()
+            .is_some_and(|&b| b.is_ascii_digit() && leet(b).is_some())
+        && token
+            .get(1..)
+            .is_some_and(|rest| rest.chars().all(char::is_alphabetic));
+    if !interior && !leading {
+        return None;
+    }
+    let mut out = String::with_capacity(token.len());
+    for (p, c) in token.char_indices() {
+        let folded = if c.is_ascii() {
+            let b = c as u8;
+            leet(b).filter(|_| {
+                b.is_ascii_digit()
+                    || (p > first && p < last)
+                    || (p < first && matches!(b, b'@' | b'$'))
+            })
+        } else {
+            None
+        };
+        out.push(folded.map_or(c, char::from));
+    }
+    (out != token).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn folds_leet_words() {
+        assert_eq!(fold("1gn0r3 pr3v10us"), ("ignore previous".into(), 2));
+        assert_eq!(fold("P@$$w0rd"), ("password".into(), 1));
+        assert_eq!(fold("h3ll0!"), ("hello!".into(), 1));
+        assert_eq!(fold("5ystem pr0mpt"), ("system prompt".into(), 2));
+        assert_eq!(fold("@dm1n"), ("admin".into(), 1));
+    }
+
+    #[test]
+    fn leaves_numbers_and_identifiers() {
+        for s in [
+            "version 2.0",
+            "2024",
+            "gpt4 and sha256",
+            "1st 2nd 3rd 4th",
+            "v1.0.3",
+            "$100!",
+            "wow!",
+        ] {
+            assert_eq!(fold(s), (s.to_lowercase(), 0), "{s}");
+        }
+        assert_eq!(fold("Hello World"), ("hello world".into(), 0));
+    }
+}

@@ -1,0 +1,461 @@
+//! Second pass over the scrubbed text: fold homoglyphs in mixed-script words
+//! and collapse whitespace padding.
+//!
+//! Both need context (the whole word, the whole run), so they are found as
+//! edits on the first pass's output and applied in one merge that carries
+//! the offset map along. Edits are rare; text without any is not copied.
+
+use crate::confusables::{classify, Class};
+use crate::map::{map_range, Output, Piece};
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// Which parts of the pass run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RewriteOptions {
+    pub confusables: bool,
+    /// Shortest whitespace run that may count as padding; `None` disables.
+    pub padding_run: Option<usize>,
+}
+
+/// One replacement of a byte range of the scrubbed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// Replace a whitespace run by one character.
+    Collapse {
+        start: usize,
+        end: usize,
+        with: char,
+    },
+    /// Replace a word. With `per_char`, `text` has exactly as many
+    /// characters as the range and each maps back to its own source;
+    /// otherwise the whole word maps as a unit.
+    Fold {
+        start: usize,
+        end: usize,
+        text: String,
+        per_char: bool,
+    },
+}
+
+/// What the pass found.
+#[derive(Debug, Default)]
+pub(crate) struct Rewrites {
+    pub edits: Vec<Edit>,
+    /// Characters folded to ASCII.
+    pub confusables: usize,
+    /// Whitespace runs collapsed.
+    pub padding: usize,
+}
+
+/// Script make-up of one word.
+#[derive(Default)]
+struct Word {
+    latin: usize,
+    variant: usize,
+    foreign: usize,
+    other: usize,
+}
+
+impl Word {
+    fn of(text: &str) -> Word {
+        let mut w = Word::default();
+        for c in text.chars() {
+            match classify(c) {
+                Class::Latin => w.latin += 1,
+                Class::LatinVariant(_) => w.variant += 1,
+                Class::Foreign(_) => w.foreign += 1,
+                Class::Other => w.other += 1,
+                Class::Neutral | Class::Separator => {}
+            }
+        }
+        w
+    }
+
+    fn has_letters(&self) -> bool {
+        self.latin + self.variant + self.foreign + self.other > 0
+    }
+
+    /// "Mostly Latin": no other script at all and some Latin (or a Latin
+    /// previous word, for words made only of look-alikes such as "ѕау"), or
+    /// clearly more Latin than other-script letters. A genuine Cyrillic or
+    /// Greek word has no Latin letters and letters outside the table, so
+    /// it stays untouched.
+    fn folds_foreign(&self, prev_word_latin: bool) -> bool {
+        let latin = self.latin + self.variant;
+        self.foreign > 0
+            && if self.other == 0 {
+                latin > 0 || prev_word_latin
+            } else {
+                latin > self.other
+            }
+    }
+
+    /// Whether the word counts as Latin for the next word, after folding.
+    fn is_latin_after(&self, folds_foreign: bool) -> bool {
+        self.other == 0 && (self.foreign == 0 || folds_foreign)
+    }
+}
+
+#[derive(Default)]
+struct Space {
+    active: bool,
+    start: usize,
+    len: usize,
+    breaks: usize,
+    stretch: usize,
+    stretch_at_line_start: bool,
+    max_mid_line: usize,
+    max_line_start: usize,
+}
+
+impl Space {
+    fn push(&mut self, c: char, pos: usize) {
+        if !self.active {
+            *self = Space {
+                active: true,
+                start: pos,
+                // A run starts after a visible character, so it is mid-line
+                // unless it opens the text.
+                stretch_at_line_start: pos == 0,
+                ..Space::default()
+            };
+        }
+        self.len += 1;
+        match c {
+            '\n' | '\u{B}' | '\u{C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                self.breaks += 1;
+                self.close_stretch();
+            }
+            '\r' => self.close_stretch(),
+            _ => self.stretch += 1,
+        }
+    }
+
+    fn close_stretch(&mut self) {
+        if self.stretch_at_line_start {
+            self.max_line_start = self.max_line_start.max(self.stretch);
+        } else {
+            self.max_mid_line = self.max_mid_line.max(self.stretch);
+        }
+        self.stretch = 0;
+        self.stretch_at_line_start = true;
+    }
+
+    /// Padding pushes text out of sight: a long horizontal gap inside a
+    /// line, or many blank lines. Indentation (a line break followed by less
+    /// than four times the threshold) and a few blank lines are layout.
+    fn is_padding(&self, threshold: usize) -> bool {
+        self.len >= threshold
+            && (self.breaks * 2 >= threshold
+                || self.max_mid_line >= threshold
+                || self.max_line_start >= threshold.saturating_mul(4))
+    }
+
+    /// Ends the run at `end`, recording an edit if it was padding.
+    fn finish(&mut self, end: usize, threshold: usize, found: &mut Rewrites) {
+        let mut s = std::mem::take(self);
+        if !s.active {
+            return;
+        }
+        s.close_stretch();
+        if s.is_padding(threshold) {
+            found.padding += 1;
+            found.edits.push(Edit::Collapse {
+                start: s.start,
+                end,
+                with: if s.breaks > 0 { '\n' } else { ' ' },
+            });
+        }
+    }
+}
+
+/// Finds padding. Candidate regions are found with a window jump: a run of
+/// `threshold` whitespace characters spans at least `threshold` bytes that
+/// are ASCII whitespace or non-ASCII, so windows containing any other byte
+/// are skipped past it. Prose costs about one comparison per window.
+fn find_padding(text: &str, threshold: usize, found: &mut Rewrites) {
+    let bytes = text.as_bytes();
+    let maybe_space = |b: u8| b >= 0x80 || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
+    let mut i = 0;
+    while let Some(window) = bytes.get(i..i + threshold) {
+        if let Some(k) = window.iter().rposition(|&b| !maybe_space(b)) {
+            i += k + 1;
+            continue;
+        }
+        // Region boundaries sit next to ASCII bytes (or the ends), so they
+        // are character boundaries.
+        let mut end = i + threshold;
+        while bytes.get(end).is_some_and(|&b| maybe_space(b)) {
+            end += 1;
+        }
+        let mut space = Space::default();
+        for (offset, c) in text.get(i..end).unwrap_or_default().char_indices() {
+            if c.is_whitespace() {
+                space.push(c, i + offset);
+            } else if space.active {
+                space.finish(i + offset, threshold, found);
+            }
+        }
+        space.finish(end, threshold, found);
+        i = end;
+    }
+}
+
+#[inline]
+fn is_word_char(c: char) -> bool {
+    classify(c) != Class::Separator
+}
+
+/// Start of the word that ends at `end` (scanning back over word chars).
+fn word_start(text: &str, end: usize) -> usize {
+    text.get(..end)
+        .and_then(|before| {
+            before
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !is_word_char(c))
+                .map(|(p, c)| p + c.len_utf8())
+        })
+        .unwrap_or(0)
+}
+
+/// End of the word holding the character at `at`.
+fn word_end(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|after| after.char_indices().find(|&(_, c)| !is_word_char(c)))
+        .map_or(text.len(), |(p, _)| at + p)
+}
+
+/// Whether the word before `start` is Latin. Words without letters
+/// (numbers) are looked through; `last` is the previously folded word,
+/// whose state after folding is known.
+fn previous_word_latin(text: &str, start: usize, last: Option<(usize, bool)>) -> bool {
+    let mut end = start;
+    loop {
+        // Skip separators back to the end of the previous word.
+        let Some(before) = text.get(..end) else {
+            return false;
+        };
+        let Some((p, c)) = before.char_indices().rev().find(|&(_, c)| is_word_char(c)) else {
+            return false;
+        };
+        let prev_end = p + c.len_utf8();
+        if let Some((last_end, latin)) = last {
+            if prev_end <= last_end {
+                return latin;
+            }
+        }
+        let prev_start = word_start(text, prev_end);
+        let word = Word::of(text.get(prev_start..prev_end).unwrap_or_default());
+        if word.has_letters() {
+            return word.is_latin_after(false);
+        }
+        end = prev_start;
+    }
+}
+
+/// Finds homoglyphs to fold. Only words holding a table character are
+/// examined, found from the non-ASCII bytes, so ASCII stretches are
+/// skipped at memory speed. Words are handled in order, which gives the
+/// same result as a word-by-word pass.
+fn find_folds(text: &str, found: &mut Rewrites) {
+    let bytes = text.as_bytes();
+    let mut last: Option<(usize, bool)> = None;
+    let mut i = 0;
+    while let Some(at) = crate::scan::find_byte(bytes, i, |b| b >= 0x80) {
+        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        if crate::confusables::lookup(c).is_none() {
+            i = at + c.len_utf8();
+            continue;
+        }
+        let start = word_start(text, at);
+        let end = word_end(text, at);
+        let source = text.get(start..end).unwrap_or_default();
+        let word = Word::of(source);
+        let fold_foreign = word.folds_foreign(previous_word_latin(text, start, last));
+        last = Some((end, word.is_latin_after(fold_foreign)));
+        i = end.max(at + c.len_utf8());
+        if word.variant == 0 && !fold_foreign {
+            continue;
+        }
+        let mut folded = String::with_capacity(source.len());
+        let mut count = 0;
+        for c in source.chars() {
+            match classify(c) {
+                Class::LatinVariant(t) => {
+                    folded.push(t);
+                    count += 1;
+                }
+                Class::Foreign(t) if fold_foreign => {
+                    folded.push(t);
+                    count += 1;
+                }
+                _ => folded.push(c),
+            }
+        }
+        if count == 0 {
+            continue;
+        }
+        found.confusables += count;
+        // An ASCII letter in place of a homoglyph may compose with a
+        // following combining mark ("о" + U+0301 has no precomposed form,
+        // "o" + U+0301 is "ó"); renormalise so the text stays NFKC.
+        let (text, per_char) = if is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+            (folded, true)
+        } else {
+            let n: String = folded.nfkc().collect();
+            let same = n == folded;
+            (n, same)
+        };
+        found.edits.push(Edit::Fold {
+            start,
+            end,
+            text,
+            per_char,
+        });
+    }
+}
+
+impl Edit {
+    fn start(&self) -> usize {
+        match self {
+            Edit::Collapse { start, .. } | Edit::Fold { start, .. } => *start,
+        }
+    }
+}
+
+/// Finds the edits for `text`, in order and without overlaps (folds are
+/// inside words, padding between them).
+pub(crate) fn find(text: &str, opts: &RewriteOptions) -> Rewrites {
+    let mut found = Rewrites::default();
+    if let Some(threshold) = opts.padding_run {
+        find_padding(text, threshold, &mut found);
+    }
+    if opts.confusables {
+        find_folds(text, &mut found);
+    }
+    found.edits.sort_by_key(Edit::start);
+    found
+}
+
+/// Applies `edits` to `text` (mapped by `pieces`), producing the final text
+/// and its map to the original input.
+pub(crate) fn apply(text: &str, pieces: &[Piece], edits: &[Edit]) -> Output {
+    let mut out = Output::with_capacity(text.len());
+    let mut cursor = 0;
+    for edit in edits {
+        let (start, end) = match edit {
+            Edit::Collapse { start, end, .. } | Edit::Fold { start, end, .. } => (*start, *end),
+        };
+        if start < cursor || end < start {
+            continue;
+        }
+        out.copy_region(text, pieces, cursor, start);
+        match edit {
+            Edit::Collapse { with, .. } => {
+                let (a, b) = map_range(pieces, start, end);
+                out.push_replaced(with.encode_utf8(&mut [0; 4]), a, b);
+            }
+            Edit::Fold {
+                text: new,
+                per_char: true,
+                ..
+            } => {
+                let old = text.get(start..end).unwrap_or_default();
+                for ((offset, old_c), new_c) in old.char_indices().zip(new.chars()) {
+                    let s = start + offset;
+                    let e = s + old_c.len_utf8();
+                    if old_c == new_c {
+                        out.copy_region(text, pieces, s, e);
+                    } else {
+                        let (a, b) = map_range(pieces, s, e);
+                        out.push_replaced(new_c.encode_utf8(&mut [0; 4]), a, b);
+                    }
+                }
+            }
+            Edit::Fold { text: new, .. } => {
+                let (a, b) = map_range(pieces, start, end);
+                out.push_replaced(new, a, b);
+            }
+        }
+        cursor = end;
+    }
+    out.copy_region(text, pieces, cursor, text.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: RewriteOptions = RewriteOptions {
+        confusables: true,
+        padding_run: Some(20),
+    };
+
+    fn rewrite(text: &str) -> (String, Rewrites) {
+        let mut src = Output::default();
+        src.push_exact(text, 0);
+        let found = find(text, &ALL);
+        let out = apply(&src.text, &src.pieces, &found.edits);
+        (out.text, found)
+    }
+
+    #[test]
+    fn folds_homoglyphs_in_latin_words_only() {
+        // Cyrillic а, е, о in English words.
+        let (t, f) = rewrite("ignоrе \u{430}ll previous");
+        assert_eq!(t, "ignore all previous");
+        assert_eq!(f.confusables, 3);
+        for word in ["привет мир", "καλημέρα κόσμε", "Москва"] {
+            assert_eq!(rewrite(word).0, word);
+        }
+    }
+
+    #[test]
+    fn all_look_alike_words_fold_after_a_latin_word() {
+        // "ѕау" is Cyrillic dze, a, u: nothing Latin in the word itself.
+        assert_eq!(
+            rewrite("please \u{455}\u{430}\u{443} it").0,
+            "please say it"
+        );
+        assert_eq!(rewrite("\u{455}\u{430}\u{443}").0, "\u{455}\u{430}\u{443}");
+        let russian = "привет \u{441}\u{43E}\u{440}";
+        assert_eq!(rewrite(russian).0, russian);
+    }
+
+    #[test]
+    fn small_capitals_fold_everywhere() {
+        assert_eq!(
+            rewrite("\u{1D00}\u{29F}\u{29F} \u{1D18}\u{280}\u{1D07}\u{1D20}").0,
+            "all prev"
+        );
+    }
+
+    #[test]
+    fn folding_next_to_a_combining_mark_renormalises() {
+        let (t, f) = rewrite("h\u{43E}\u{301}la");
+        assert_eq!(t, "h\u{F3}la");
+        assert!(matches!(
+            f.edits[0],
+            Edit::Fold {
+                per_char: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn padding_collapses_but_indentation_stays() {
+        let pad = format!("hello{}ignore", " ".repeat(40));
+        assert_eq!(rewrite(&pad).0, "hello ignore");
+        let lines = format!("hello{}ignore", "\n".repeat(30));
+        assert_eq!(rewrite(&lines).0, "hello\nignore");
+        let code = format!("fn x() {{\n{}y();\n}}", " ".repeat(24));
+        assert_eq!(rewrite(&code).0, code);
+        let short = format!("a{}b", " ".repeat(19));
+        assert_eq!(rewrite(&short).0, short);
+    }
+}

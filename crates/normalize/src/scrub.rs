@@ -1,0 +1,342 @@
+//! First pass: strip terminal escapes and hidden characters, then NFKC.
+//!
+//! Hidden characters go first so that NFKC sees what is displayed: a
+//! zero-width space between `e` and a combining acute would otherwise keep
+//! them apart, and a second normalisation of the output would compose them
+//! (breaking idempotence).
+//!
+//! NFKC runs per *segment*: a segment starts at a character that can never
+//! interact with what precedes it (ASCII, or any starter whose NFKC quick
+//! check is Yes — the quick check answers Maybe exactly for characters that
+//! may compose with a predecessor) and extends over the following
+//! characters that might. NFKC of the whole text is the concatenation of the
+//! segments' NFKC, and each segment that changed maps back to its own input
+//! range, which keeps `original_span` precise.
+
+use crate::hidden::{self, Hidden};
+use crate::map::Output;
+use unicode_normalization::char::{canonical_combining_class, decompose_compatible};
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// Which parts of the pass run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScrubOptions {
+    pub ansi: bool,
+    pub invisible: bool,
+    pub nfkc: bool,
+    /// Most bytes of tag-character payload to keep.
+    pub tag_payload_cap: usize,
+}
+
+/// How often each step fired.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ScrubCounts {
+    pub ansi: usize,
+    pub invisible: usize,
+    pub bidi: usize,
+    pub tag_chars: usize,
+    pub nfkc: usize,
+}
+
+/// ASCII smuggled in a run of tag characters, at its input range.
+#[derive(Debug, Clone)]
+pub(crate) struct TagPayload {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+pub(crate) struct Scrubbed {
+    pub out: Output,
+    pub counts: ScrubCounts,
+    pub tags: Vec<TagPayload>,
+}
+
+/// True when `c` is a starter that never composes with a preceding
+/// character (NFKC quick check Yes; Maybe marks exactly the characters that
+/// may compose backwards).
+#[inline]
+fn is_stable_starter(c: char) -> bool {
+    c.is_ascii()
+        || (canonical_combining_class(c) == 0
+            && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+}
+
+/// True when nothing before `c` can change how `c` and what follows it
+/// normalise: `c` is a stable starter, or its compatibility decomposition
+/// begins with one (fullwidth and mathematical letters, ligatures), so each
+/// such character maps back on its own.
+#[inline]
+fn starts_segment(c: char) -> bool {
+    if is_stable_starter(c) {
+        return true;
+    }
+    if canonical_combining_class(c) != 0 {
+        return false;
+    }
+    let mut first = None;
+    decompose_compatible(c, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(|d| d != c && is_stable_starter(d))
+}
+
+/// The characters of the NFKC segment being collected, with the input range
+/// of each (they need not be contiguous: hidden characters between them were
+/// dropped). Buffers are reused across segments.
+#[derive(Default)]
+struct Segment {
+    buf: String,
+    ranges: Vec<(usize, usize)>,
+    /// The first character starts a segment (only the very first segment
+    /// of a text may not).
+    anchored: bool,
+}
+
+impl Segment {
+    fn start(&mut self, c: char, in_start: usize, in_end: usize, anchored: bool) {
+        self.buf.push(c);
+        self.ranges.push((in_start, in_end));
+        self.anchored = anchored;
+    }
+
+    fn push(&mut self, c: char, in_start: usize, in_end: usize) {
+        self.buf.push(c);
+        self.ranges.push((in_start, in_end));
+    }
+
+    fn flush(&mut self, out: &mut Output, counts: &mut ScrubCounts, opts: &ScrubOptions) {
+        let (Some(&(first, _)), Some(&(_, last))) = (self.ranges.first(), self.ranges.last())
+        else {
+            return;
+        };
+        let unchanged = (self.ranges.len() == 1 && self.anchored && self.buf.is_ascii())
+            || !opts.nfkc
+            || is_nfkc_quick(self.buf.chars()) == IsNormalized::Yes;
+        let normalized = if unchanged {
+            None
+        } else {
+            let n: String = self.buf.nfkc().collect();
+            (n != self.buf).then_some(n)
+        };
+        match normalized {
+            None => {
+                for ((offset, c), &(in_start, _)) in self.buf.char_indices().zip(&self.ranges) {
+                    if let Some(s) = self.buf.get(offset..offset + c.len_utf8()) {
+                        out.push_exact(s, in_start);
+                    }
+                }
+            }
+            Some(n) => {
+                counts.nfkc += 1;
+                // NFKC can produce a hidden character from a visible one
+                // (U+FFA0 and U+3164 become U+1160); both are removed before
+                // NFKC already, this is the safety net.
+                let filtered: String = if opts.invisible {
+                    n.chars()
+                        .filter(|&c| {
+                            let hidden = hidden::classify(c).is_some();
+                            if hidden {
+                                counts.invisible += 1;
+                            }
+                            !hidden
+                        })
+                        .collect()
+                } else {
+                    n
+                };
+                out.push_replaced(&filtered, first, last);
+            }
+        }
+        self.buf.clear();
+        self.ranges.clear();
+    }
+}
+
+/// A run of tag characters being collected.
+struct TagRun {
+    start: usize,
+    end: usize,
+    count: usize,
+    payload: String,
+    /// The run follows U+1F3F4 WAVING BLACK FLAG (emoji subdivision flags).
+    after_black_flag: bool,
+    /// The last tag character was CANCEL TAG (U+E007F).
+    cancelled: bool,
+}
+
+fn finish_tag_run(run: &mut Option<TagRun>, counts: &mut ScrubCounts, tags: &mut Vec<TagPayload>) {
+    let Some(run) = run.take() else {
+        return;
+    };
+    // Subdivision flags (🏴 + "gbeng" + cancel) are the one legitimate use of
+    // tag characters; they are removed but are not evidence.
+    let emoji_flag = run.after_black_flag
+        && run.cancelled
+        && (1..=7).contains(&run.payload.len())
+        && run
+            .payload
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if emoji_flag {
+        return;
+    }
+    counts.tag_chars += run.count;
+    if !run.payload.trim().is_empty() {
+        tags.push(TagPayload {
+            start: run.start,
+            end: run.end,
+            text: run.payload,
+        });
+    }
+}
+
+/// Runs the first pass over `input`.
+pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
+    let bytes = input.as_bytes();
+    let mut out = Output::with_capacity(input.len());
+    let mut counts = ScrubCounts::default();
+    let mut tags = Vec::new();
+    let mut seg = Segment::default();
+    let mut tag_run: Option<TagRun> = None;
+    // Last character kept, for context-dependent decisions.
+    let mut last_visible = '\0';
+    let is_plain_ascii = |b: u8| b < 0x80 && !(b == 0x1B && opts.ansi);
+
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if is_plain_ascii(b) {
+            // A run of ASCII: every byte starts its own NFKC segment and is
+            // stable, except that the last one may still take combining
+            // marks that follow the run.
+            let escape = if opts.ansi { 0x1B } else { 0x80 };
+            let j = crate::scan::find_byte(bytes, i + 1, |b| (b >= 0x80) | (b == escape))
+                .unwrap_or(bytes.len());
+            finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+            seg.flush(&mut out, &mut counts, opts);
+            if let Some(run) = input.get(i..j - 1) {
+                out.push_exact(run, i);
+            }
+            let last = char::from(bytes[j - 1]);
+            seg.start(last, j - 1, j, true);
+            last_visible = last;
+            i = j;
+            continue;
+        }
+        let Some(c) = input.get(i..).and_then(|s| s.chars().next()) else {
+            break;
+        };
+        let end = i + c.len_utf8();
+        if opts.ansi && (c == '\u{1B}' || c == '\u{9B}') {
+            finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+            counts.ansi += 1;
+            i += hidden::escape_len(bytes, i).max(c.len_utf8());
+            continue;
+        }
+        if opts.invisible {
+            if let Some(kind) = hidden::classify(c) {
+                match kind {
+                    Hidden::Tag => {
+                        let run = tag_run.get_or_insert_with(|| TagRun {
+                            start: i,
+                            end,
+                            count: 0,
+                            payload: String::new(),
+                            after_black_flag: last_visible == '\u{1F3F4}',
+                            cancelled: false,
+                        });
+                        run.end = end;
+                        run.count += 1;
+                        run.cancelled = c == '\u{E007F}';
+                        if let Some(a) = hidden::tag_ascii(c) {
+                            if run.payload.len() < opts.tag_payload_cap {
+                                run.payload.push(a);
+                            }
+                        }
+                    }
+                    Hidden::ZeroWidth => {
+                        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                        if !hidden::is_benign_after(c, last_visible) {
+                            counts.invisible += 1;
+                        }
+                    }
+                    Hidden::Bidi => {
+                        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                        counts.bidi += 1;
+                    }
+                }
+                i = end;
+                continue;
+            }
+        }
+        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+        if !opts.nfkc || starts_segment(c) {
+            seg.flush(&mut out, &mut counts, opts);
+            seg.start(c, i, end, true);
+        } else if seg.ranges.is_empty() {
+            seg.start(c, i, end, false);
+        } else {
+            seg.push(c, i, end);
+        }
+        last_visible = c;
+        i = end;
+    }
+    finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+    seg.flush(&mut out, &mut counts, opts);
+    Scrubbed { out, counts, tags }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::map_range;
+
+    const ALL: ScrubOptions = ScrubOptions {
+        ansi: true,
+        invisible: true,
+        nfkc: true,
+        tag_payload_cap: 1 << 16,
+    };
+
+    #[test]
+    fn segments_compose_across_removed_characters() {
+        let s = scrub("e\u{200B}\u{301}x", &ALL);
+        assert_eq!(s.out.text, "\u{E9}x");
+        assert_eq!(s.counts.nfkc, 1);
+        assert_eq!(s.counts.invisible, 1);
+        // "é" stands for the whole "e ZWSP acute" range.
+        assert_eq!(map_range(&s.out.pieces, 0, 2), (0, 6));
+        assert_eq!(map_range(&s.out.pieces, 2, 3), (6, 7));
+    }
+
+    #[test]
+    fn segments_compose_across_escape_sequences() {
+        let s = scrub("e\x1b[0m\u{301}", &ALL);
+        assert_eq!(s.out.text, "\u{E9}");
+        assert_eq!(s.counts.ansi, 1);
+    }
+
+    #[test]
+    fn nfkc_expansion_maps_to_its_source() {
+        let s = scrub("a\u{FB01}b", &ALL); // "aﬁb"
+        assert_eq!(s.out.text, "afib");
+        assert_eq!(map_range(&s.out.pieces, 1, 2), (1, 4));
+        assert_eq!(map_range(&s.out.pieces, 3, 4), (4, 5));
+    }
+
+    #[test]
+    fn hangul_jamo_compose_like_whole_text_nfkc() {
+        let input = "\u{1100}\u{1161}\u{11A8} \u{1100}\u{3161}";
+        let whole: String = input.nfkc().collect();
+        assert_eq!(scrub(input, &ALL).out.text, whole);
+    }
+
+    #[test]
+    fn emoji_flags_are_not_evidence() {
+        let england = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}";
+        let s = scrub(england, &ALL);
+        assert_eq!(s.out.text, "\u{1F3F4}");
+        assert_eq!(s.counts.tag_chars, 0);
+        assert!(s.tags.is_empty());
+    }
+}

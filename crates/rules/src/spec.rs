@@ -1,0 +1,118 @@
+//! The on-disk form of a rule pack and its validation.
+
+use crate::RuleError;
+use palisade_core::{Category, Kind, Severity};
+use serde::Deserialize;
+
+/// One YAML pack as written on disk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackSpec {
+    /// Pack name, unique among loaded packs.
+    pub pack: String,
+    /// Format version; only 1 exists.
+    pub version: u32,
+    /// The rules.
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One rule as written on disk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique id, `<prefix>.<name>`.
+    pub id: String,
+    /// Category name (validated against [`Category`]).
+    pub category: String,
+    /// Severity when it fires.
+    pub severity: Severity,
+    /// Confidence when it fires, 0..=1.
+    pub score: f32,
+    /// Languages the patterns cover.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Kinds of text the rule applies to; all when absent.
+    #[serde(default)]
+    pub kinds: Option<Vec<Kind>>,
+    /// What the rule catches, for people.
+    pub description: String,
+    /// Regular expressions; any match fires the rule.
+    pub patterns: Vec<String>,
+    /// Match case-sensitively (default: insensitive).
+    #[serde(default)]
+    pub case_sensitive: bool,
+    /// Examples that the test-suite runs.
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+/// Positive and negative examples of a rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Texts the rule must fire on.
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Texts the rule must not fire on.
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+/// The 1-based line where `id: <rule id>` appears in a pack's source, so that
+/// errors found after parsing can still point at the rule.
+pub(crate) fn line_of_rule(source: &str, id: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix("id:")
+                .map(|rest| rest.trim().trim_matches(|c| c == '"' || c == '\'') == id)
+                .unwrap_or(false)
+        })
+        .map(|i| i + 1)
+}
+
+impl RuleSpec {
+    /// Checks the fields that serde cannot: category names, score range,
+    /// non-empty patterns and id shape.
+    pub(crate) fn validate(&self, file: &str, source: &str) -> Result<Category, RuleError> {
+        let at = |message: String| RuleError::Invalid {
+            file: file.to_string(),
+            rule: self.id.clone(),
+            line: line_of_rule(source, &self.id),
+            message,
+        };
+        if self.id.is_empty() || !self.id.contains('.') {
+            return Err(at("rule id must look like `<prefix>.<name>`".into()));
+        }
+        let category: Category = self.category.parse().map_err(|e| at(format!("{e}")))?;
+        if !(0.0..=1.0).contains(&self.score) || self.score.is_nan() {
+            return Err(at(format!("score {} is outside 0..=1", self.score)));
+        }
+        if self.patterns.is_empty() {
+            return Err(at("rule has no patterns".into()));
+        }
+        if self.patterns.iter().any(|p| p.trim().is_empty()) {
+            return Err(at(
+                "rule has an empty pattern (it would match everything)".into()
+            ));
+        }
+        if self.description.trim().is_empty() {
+            return Err(at("rule has no description".into()));
+        }
+        Ok(category)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_rule_lines_in_list_items() {
+        let src = "pack: p\nrules:\n  - id: a.one\n    x: 1\n  - id: 'a.two'\n";
+        assert_eq!(line_of_rule(src, "a.one"), Some(3));
+        assert_eq!(line_of_rule(src, "a.two"), Some(5));
+        assert_eq!(line_of_rule(src, "a.three"), None);
+    }
+}

@@ -108,8 +108,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("writing {}", a.report.display()))?;
     for h in &report.heads {
         eprintln!(
-            "head {:<24} pos {:>6} neg {:>6}  out-of-fold AUC {:.4}  recall {:.3}  FPR {:.4}  threshold {:.3}",
-            h.name, h.positives, h.negatives, h.oof_auc, h.oof_recall, h.oof_fpr, h.threshold
+            "head {:<24} pos {:>6} neg {:>6}  out-of-fold AUC {:.4}  recall {:.3}  FPR {:.4} (mean over sources {:.4})  threshold {:.3}",
+            h.name, h.positives, h.negatives, h.oof_auc, h.oof_recall, h.oof_fpr, h.oof_fpr_weighted, h.threshold
         );
     }
     eprintln!(

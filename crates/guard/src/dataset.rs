@@ -85,6 +85,9 @@ pub struct Row {
     /// The file it came from (its stem), set by the loader.
     #[serde(skip)]
     pub file: String,
+    /// Group of related rows (see [`assign_groups`]), set by the loader.
+    #[serde(skip)]
+    pub group_key: u64,
 }
 
 /// Which part of the dev data a row belongs to.
@@ -96,15 +99,77 @@ pub enum Split {
     Test,
 }
 
+fn hash(parts: &[&[u8]]) -> u64 {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+        h.update([0u8]);
+    }
+    let d = h.finalize();
+    u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// Chars at each end of a text that identify its context.
+const EDGE_CHARS: usize = 64;
+
+fn edges(text: &str) -> Option<(String, String)> {
+    if text.chars().count() < EDGE_CHARS * 3 {
+        return None;
+    }
+    let head: String = text.chars().take(EDGE_CHARS).collect();
+    let mut tail: Vec<char> = text.chars().rev().take(EDGE_CHARS).collect();
+    tail.reverse();
+    Some((head, tail.into_iter().collect()))
+}
+
+/// Puts related rows of a file into one group: rows that share their first
+/// or last 64 characters (a document and the same document with an
+/// instruction inserted at its start, middle or end). Splits and folds are
+/// by group, so a clean document and its injected twin are never on both
+/// sides — as in the team's held-out split, grouped by context.
+pub fn assign_groups(rows: &mut [Row]) {
+    let mut parent: Vec<usize> = (0..rows.len()).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut seen: std::collections::HashMap<(String, u8, String), usize> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some((head, tail)) = edges(&r.text) {
+            for (side, key) in [(0u8, head), (1u8, tail)] {
+                match seen.entry((r.file.clone(), side, key)) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let (a, b) = (find(&mut parent, *e.get()), find(&mut parent, i));
+                        parent[b] = a;
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i);
+                    }
+                }
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..rows.len()).map(|i| find(&mut parent, i)).collect();
+    let keys: Vec<u64> = roots
+        .iter()
+        .map(|&root| hash(&[rows[root].file.as_bytes(), rows[root].text.as_bytes()]))
+        .collect();
+    for (r, k) in rows.iter_mut().zip(keys) {
+        r.group_key = k;
+    }
+}
+
 impl Row {
-    /// Stable hash of file and text: fold assignment and the split.
+    /// The row's group (set by the loader; the hash of file and text for a
+    /// row built by hand): fold assignment and the split.
     pub fn group(&self) -> u64 {
-        let d = Sha256::new()
-            .chain_update(self.file.as_bytes())
-            .chain_update([0u8])
-            .chain_update(self.text.as_bytes())
-            .finalize();
-        u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+        if self.group_key != 0 {
+            return self.group_key;
+        }
+        hash(&[self.file.as_bytes(), self.text.as_bytes()])
     }
 
     /// One row in five, chosen by hash, is test data; the rest trains.
@@ -141,6 +206,7 @@ pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
         row.file = file.clone();
         rows.push(row);
     }
+    assign_groups(&mut rows);
     Ok(rows)
 }
 
@@ -195,6 +261,30 @@ mod tests {
     }
 
     #[test]
+    fn twins_share_a_group() {
+        let doc = "x".repeat(300);
+        let mk = |t: String| Row {
+            text: t,
+            label: Label::Benign,
+            category: String::new(),
+            lang: String::new(),
+            kind: None,
+            file: "f".into(),
+            group_key: 0,
+        };
+        let mut rows = vec![
+            mk(doc.clone()),
+            mk(format!("Ignore that. {doc}")),
+            mk(format!("{doc} Ignore that.")),
+            mk("y".repeat(300)),
+        ];
+        assign_groups(&mut rows);
+        assert_eq!(rows[0].group(), rows[1].group());
+        assert_eq!(rows[0].group(), rows[2].group());
+        assert_ne!(rows[0].group(), rows[3].group());
+    }
+
+    #[test]
     fn split_is_stable_and_about_one_in_five() {
         let rows: Vec<Row> = (0..1000)
             .map(|i| Row {
@@ -204,6 +294,7 @@ mod tests {
                 lang: String::new(),
                 kind: None,
                 file: "f".into(),
+                group_key: 0,
             })
             .collect();
         let test = rows.iter().filter(|r| r.split() == Split::Test).count();

@@ -115,45 +115,31 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     // head must see them as unsafe too (the corpus README says so).
     let is_tense = |r: &Row| r.category.starts_with("tense_reformulation");
 
+    let benign_in = |file: &str| counts.get(&(file, Label::Benign)).copied().unwrap_or(1) as f32;
     let mut attack = Vec::new();
     let mut unsafe_ = Vec::new();
     let mut kind = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        let (w, group) = (weight(r), r.group());
-        attack.push(Sample {
+        let sample = |y: bool| Sample {
             i,
-            y: r.label.is_attack(),
-            w,
-            group,
-        });
+            y,
+            w: weight(r),
+            tw: if r.label == Label::Benign {
+                1.0 / benign_in(&r.file)
+            } else {
+                1.0
+            },
+            group: r.group(),
+        };
+        attack.push(sample(r.label.is_attack()));
         match r.label {
-            Label::Unsafe => unsafe_.push(Sample {
-                i,
-                y: true,
-                w,
-                group,
-            }),
-            Label::Benign => unsafe_.push(Sample {
-                i,
-                y: false,
-                w,
-                group,
-            }),
-            Label::Jailbreak if is_tense(r) => unsafe_.push(Sample {
-                i,
-                y: true,
-                w,
-                group,
-            }),
+            Label::Unsafe => unsafe_.push(sample(true)),
+            Label::Benign => unsafe_.push(sample(false)),
+            Label::Jailbreak if is_tense(r) => unsafe_.push(sample(true)),
             _ => {}
         }
         if r.label.is_attack() {
-            kind.push(Sample {
-                i,
-                y: r.label == Label::Injection,
-                w,
-                group,
-            });
+            kind.push(sample(r.label == Label::Injection));
         }
     }
 

@@ -19,6 +19,10 @@ pub struct Sample {
     pub y: bool,
     /// Weight (source balancing, hard-negative emphasis).
     pub w: f32,
+    /// Weight when measuring the false-positive rate that picks the
+    /// threshold (e.g. 1/size of its source, so every benign source counts
+    /// the same, as in a mean-over-sources evaluation).
+    pub tw: f32,
     /// Group for fold assignment (e.g. hash of the source and text), so
     /// near-duplicates stay in one fold.
     pub group: u64,
@@ -70,6 +74,9 @@ pub struct HeadReport {
     pub oof_recall: f32,
     /// False-positive rate at the chosen threshold (unweighted).
     pub oof_fpr: f32,
+    /// False-positive rate at the threshold with negatives weighted by
+    /// their threshold weight (mean over sources when `tw` = 1/size).
+    pub oof_fpr_weighted: f32,
     /// The chosen threshold.
     pub threshold: f32,
 }
@@ -259,7 +266,8 @@ pub fn train_head(
     let (pa, pb) = platt(&triples);
     let probs: Vec<(f32, bool, f32)> = triples
         .iter()
-        .map(|&(z, y, w)| (sigmoid(pa * z + pb), y, w))
+        .zip(samples)
+        .map(|(&(z, y, _), s)| (sigmoid(pa * z + pb), y, s.tw))
         .collect();
     let threshold = pick_threshold(&probs, o.target_fpr);
     let all: Vec<&Sample> = samples.iter().collect();
@@ -268,6 +276,12 @@ pub fn train_head(
     let negatives = samples.len() - positives;
     let tp = probs.iter().filter(|p| p.1 && p.0 >= threshold).count();
     let fp = probs.iter().filter(|p| !p.1 && p.0 >= threshold).count();
+    let neg_w: f32 = probs.iter().filter(|p| !p.1).map(|p| p.2).sum();
+    let fp_w: f32 = probs
+        .iter()
+        .filter(|p| !p.1 && p.0 >= threshold)
+        .map(|p| p.2)
+        .sum();
     let report = HeadReport {
         name: name.to_string(),
         positives,
@@ -275,6 +289,7 @@ pub fn train_head(
         oof_auc: auc(&triples.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>()),
         oof_recall: tp as f32 / positives.max(1) as f32,
         oof_fpr: fp as f32 / negatives.max(1) as f32,
+        oof_fpr_weighted: if neg_w > 0.0 { fp_w / neg_w } else { 0.0 },
         threshold,
     };
     let head = Head {
@@ -308,6 +323,7 @@ mod tests {
                     i: xs.len(),
                     y,
                     w: 1.0,
+                    tw: 1.0,
                     group,
                 });
                 xs.push(row(feature, group));

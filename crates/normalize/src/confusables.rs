@@ -83,20 +83,68 @@ pub(crate) fn parse_table(src: &str) -> Result<Vec<(char, char)>, TableError> {
     Ok(table.into_iter().map(|(s, t, _)| (s, t)).collect())
 }
 
+/// Characters below this get their class from a precomputed table:
+/// Latin-1, Latin Extended, IPA, Greek, Cyrillic and Armenian, where most
+/// entries and most non-ASCII letters of real prompts fall. Classifying
+/// them otherwise costs a Unicode property search per character.
+const DENSE_END: u32 = 0x590;
+
+struct Table {
+    sorted: Vec<(char, char)>,
+    /// The class of every character below `DENSE_END`.
+    dense: Vec<Class>,
+    /// Which 256-character pages hold an entry, for a quick miss.
+    pages: Vec<bool>,
+}
+
 /// The parsed table. A broken data file (caught by the unit test) degrades
 /// to an empty table rather than a panic on the request path.
-pub(crate) fn table() -> &'static [(char, char)] {
-    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    TABLE.get_or_init(|| parse_table(TABLE_SOURCE).unwrap_or_default())
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let sorted = parse_table(TABLE_SOURCE).unwrap_or_default();
+        let mut pages = vec![false; 0x1100];
+        for &(source, _) in &sorted {
+            if let Some(page) = pages.get_mut((u32::from(source) >> 8) as usize) {
+                *page = true;
+            }
+        }
+        let dense = (0..DENSE_END)
+            .map(|code| {
+                char::from_u32(code).map_or(Class::Separator, |c| classify_with(c, &sorted))
+            })
+            .collect();
+        Table {
+            sorted,
+            dense,
+            pages,
+        }
+    })
+}
+
+fn lookup_sorted(sorted: &[(char, char)], c: char) -> Option<char> {
+    sorted
+        .binary_search_by_key(&c, |&(s, _)| s)
+        .ok()
+        .and_then(|i| sorted.get(i))
+        .map(|&(_, target)| target)
 }
 
 /// The ASCII look-alike of `c`, if the table has one.
+#[inline]
 pub(crate) fn lookup(c: char) -> Option<char> {
+    let code = u32::from(c);
     let t = table();
-    t.binary_search_by_key(&c, |&(s, _)| s)
-        .ok()
-        .and_then(|i| t.get(i))
-        .map(|&(_, target)| target)
+    if code < DENSE_END {
+        return match t.dense.get(code as usize) {
+            Some(Class::Foreign(target) | Class::LatinVariant(target)) => Some(*target),
+            _ => None,
+        };
+    }
+    if !t.pages.get((code >> 8) as usize).copied().unwrap_or(false) {
+        return None;
+    }
+    lookup_sorted(&t.sorted, c)
 }
 
 /// Letters in the Latin script beyond ASCII.
@@ -143,13 +191,29 @@ pub(crate) fn classify(c: char) -> Class {
             Class::Separator
         };
     }
-    if let Some(target) = lookup(c) {
-        return if is_latin_block(c) {
-            Class::LatinVariant(target)
-        } else {
-            Class::Foreign(target)
-        };
+    let code = u32::from(c);
+    if code < DENSE_END {
+        return table()
+            .dense
+            .get(code as usize)
+            .copied()
+            .unwrap_or(Class::Separator);
     }
+    match lookup(c) {
+        Some(target) => class_of_entry(c, target),
+        None => class_by_property(c),
+    }
+}
+
+fn class_of_entry(c: char, target: char) -> Class {
+    if is_latin_block(c) {
+        Class::LatinVariant(target)
+    } else {
+        Class::Foreign(target)
+    }
+}
+
+fn class_by_property(c: char) -> Class {
     if c.is_alphabetic() {
         if is_latin_block(c) {
             Class::Latin
@@ -163,6 +227,17 @@ pub(crate) fn classify(c: char) -> Class {
     }
 }
 
+/// `classify` without the precomputed tables (used to build them).
+fn classify_with(c: char, sorted: &[(char, char)]) -> Class {
+    if c.is_ascii() {
+        return classify(c);
+    }
+    match lookup_sorted(sorted, c) {
+        Some(target) => class_of_entry(c, target),
+        None => class_by_property(c),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,8 +247,9 @@ mod tests {
     fn data_file_is_valid() {
         let table = parse_table(TABLE_SOURCE).expect("confusables.tsv parses");
         assert!(table.len() >= 100, "table unexpectedly small");
-        assert_eq!(table.len(), super::table().len());
+        assert_eq!(table.len(), super::table().sorted.len());
         for &(source, target) in &table {
+            assert_eq!(lookup(source), Some(target));
             let hex = format!("U+{:04X}", u32::from(source));
             assert!(!source.is_ascii(), "{hex} is ASCII");
             assert!(source.is_alphanumeric(), "{hex} is not a letter or digit");
@@ -203,6 +279,19 @@ mod tests {
                 code: 0x430
             })
         );
+    }
+
+    #[test]
+    fn fast_classification_matches_the_slow_one() {
+        let sorted = &super::table().sorted;
+        for c in (0..0x2_0000u32).filter_map(char::from_u32) {
+            assert_eq!(
+                classify(c),
+                classify_with(c, sorted),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! letters in a leet-like way, so numbers, versions ("2.0") and ordinary
 //! identifiers ("gpt4", "sha256", "1st") stay as they are.
 
+use std::sync::OnceLock;
+
 /// The letter a leet character stands for.
 #[inline]
 fn leet(b: u8) -> Option<u8> {
@@ -48,11 +50,7 @@ fn is_token_char(c: char) -> bool {
 /// Lower-cases `text` and folds leetspeak; returns the folded text and the
 /// number of tokens changed.
 pub(crate) fn fold(text: &str) -> (String, usize) {
-    let lower = if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
-    };
+    let lower = lowercase(text);
     let bytes = lower.as_bytes();
     // Leet characters are rare in prose, so only the tokens around them are
     // examined; everything else is one byte scan.
@@ -89,6 +87,76 @@ pub(crate) fn fold(text: &str) -> (String, usize) {
         }
         None => (lower, 0),
     }
+}
+
+/// Title-case letters (general category Lt): with the upper-case letters
+/// the only characters that have a different lower case.
+fn is_titlecase(c: char) -> bool {
+    matches!(c,
+        '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}'
+        | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+}
+
+/// Characters below this get their lower case from a precomputed table
+/// (Latin, Greek, Cyrillic, Armenian).
+const DENSE_END: u32 = 0x590;
+/// Marks a character whose lower case is more than one character.
+const MULTI: char = '\u{FFFF}';
+
+fn dense_lower() -> &'static [char] {
+    static TABLE: OnceLock<Vec<char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..DENSE_END)
+            .map(|code| {
+                let c = char::from_u32(code).unwrap_or('\0');
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) => l,
+                    _ => MULTI,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Blocks without case: CJK, kana, Hangul, Yi, Lisu, Vai and the
+/// punctuation and symbols between them.
+fn is_caseless_block(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{A63F}' | '\u{AC00}'..='\u{D7FF}' | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Appends the lower case of `c`.
+#[inline]
+fn push_lower(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    let code = u32::from(c);
+    if code < DENSE_END {
+        match dense_lower().get(code as usize) {
+            Some(&l) if l != MULTI => out.push(l),
+            _ => out.extend(c.to_lowercase()),
+        }
+    } else if is_caseless_block(c) || !(c.is_uppercase() || is_titlecase(c)) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+/// Lower-cases `text` like `str::to_lowercase` (without the final-sigma
+/// rule), with shortcuts that avoid Unicode's case-mapping search for the
+/// common scripts and for characters without case.
+pub(crate) fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_lower(&mut out, c);
+    }
+    out
 }
 
 /// The token (maximal run of token characters) holding the ASCII byte at
@@ -168,7 +236,19 @@ fn fold_token(token: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, lowercase, push_lower};
+
+    #[test]
+    fn lower_case_shortcuts_match_std() {
+        let mut got = String::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            got.clear();
+            push_lower(&mut got, c);
+            assert!(got.chars().eq(c.to_lowercase()), "U+{:04X}", u32::from(c));
+        }
+        let s = "ÀÉÎ ПРИВЕТ ΚΑΛΗΜΈΡΑ ǅ İ 中文 Ⅻ";
+        assert_eq!(lowercase(s), s.to_lowercase());
+    }
 
     #[test]
     fn folds_leet_words() {

@@ -394,7 +394,7 @@ impl Normalizer {
         let (folded, leet_tokens) = if steps.leetspeak {
             leet::fold(&text)
         } else {
-            (text.to_lowercase(), 0)
+            (leet::lowercase(&text), 0)
         };
         counts.leetspeak = leet_tokens;
 

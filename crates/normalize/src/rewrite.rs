@@ -57,20 +57,6 @@ struct Word {
 }
 
 impl Word {
-    fn of(text: &str) -> Word {
-        let mut w = Word::default();
-        for c in text.chars() {
-            match classify(c) {
-                Class::Latin => w.latin += 1,
-                Class::LatinVariant(_) => w.variant += 1,
-                Class::Foreign(_) => w.foreign += 1,
-                Class::Other => w.other += 1,
-                Class::Neutral | Class::Separator => {}
-            }
-        }
-        w
-    }
-
     fn has_letters(&self) -> bool {
         self.latin + self.variant + self.foreign + self.other > 0
     }
@@ -219,11 +205,20 @@ fn word_start(text: &str, end: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// End of the word holding the character at `at`.
-fn word_end(text: &str, at: usize) -> usize {
-    text.get(at..)
-        .and_then(|after| after.char_indices().find(|&(_, c)| !is_word_char(c)))
-        .map_or(text.len(), |(p, _)| at + p)
+/// The word starting at `start`: its end and make-up, in one pass.
+fn scan_word(text: &str, start: usize) -> (usize, Word) {
+    let mut w = Word::default();
+    for (p, c) in text.get(start..).unwrap_or_default().char_indices() {
+        match classify(c) {
+            Class::Separator => return (start + p, w),
+            Class::Latin => w.latin += 1,
+            Class::LatinVariant(_) => w.variant += 1,
+            Class::Foreign(_) => w.foreign += 1,
+            Class::Other => w.other += 1,
+            Class::Neutral => {}
+        }
+    }
+    (text.len(), w)
 }
 
 /// Whether the word before `start` is Latin. Words without letters
@@ -246,7 +241,7 @@ fn previous_word_latin(text: &str, start: usize, last: Option<(usize, bool)>) ->
             }
         }
         let prev_start = word_start(text, prev_end);
-        let word = Word::of(text.get(prev_start..prev_end).unwrap_or_default());
+        let (_, word) = scan_word(text, prev_start);
         if word.has_letters() {
             return word.is_latin_after(false);
         }
@@ -271,9 +266,8 @@ fn find_folds(text: &str, found: &mut Rewrites) {
             continue;
         }
         let start = word_start(text, at);
-        let end = word_end(text, at);
+        let (end, word) = scan_word(text, start);
         let source = text.get(start..end).unwrap_or_default();
-        let word = Word::of(source);
         let fold_foreign = word.folds_foreign(previous_word_latin(text, start, last));
         last = Some((end, word.is_latin_after(fold_foreign)));
         i = end.max(at + c.len_utf8());

@@ -105,7 +105,14 @@ impl Segment {
         self.ranges.push((in_start, in_end));
     }
 
+    #[inline]
     fn flush(&mut self, out: &mut Output, counts: &mut ScrubCounts, opts: &ScrubOptions) {
+        if !self.ranges.is_empty() {
+            self.flush_slow(out, counts, opts);
+        }
+    }
+
+    fn flush_slow(&mut self, out: &mut Output, counts: &mut ScrubCounts, opts: &ScrubOptions) {
         let (Some(&(first, _)), Some(&(_, last))) = (self.ranges.first(), self.ranges.last())
         else {
             return;
@@ -165,7 +172,18 @@ struct TagRun {
     cancelled: bool,
 }
 
+#[inline]
 fn finish_tag_run(run: &mut Option<TagRun>, counts: &mut ScrubCounts, tags: &mut Vec<TagPayload>) {
+    if run.is_some() {
+        finish_tag_run_slow(run, counts, tags);
+    }
+}
+
+fn finish_tag_run_slow(
+    run: &mut Option<TagRun>,
+    counts: &mut ScrubCounts,
+    tags: &mut Vec<TagPayload>,
+) {
     let Some(run) = run.take() else {
         return;
     };
@@ -191,35 +209,121 @@ fn finish_tag_run(run: &mut Option<TagRun>, counts: &mut ScrubCounts, tags: &mut
     }
 }
 
+/// How the first pass treats a non-ASCII character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Removed: a hidden character of this sort.
+    Hidden(Hidden),
+    /// Starts a segment and NFKC leaves it alone: copied verbatim.
+    Stable,
+    /// Starts a segment but NFKC changes it (fullwidth, ligatures, …).
+    Boundary,
+    /// May interact with what precedes it: joins the current segment.
+    Joining,
+}
+
+/// A small direct-mapped cache of character kinds. Text in one script
+/// reuses a few dozen characters, and a hit replaces three table lookups
+/// (hidden, combining class, quick check) by one comparison.
+struct KindCache {
+    keys: [char; 256],
+    kinds: [Kind; 256],
+}
+
+impl KindCache {
+    fn new() -> Self {
+        KindCache {
+            // NUL is never looked up (only non-ASCII characters are), so it
+            // marks an empty slot.
+            keys: ['\0'; 256],
+            kinds: [Kind::Stable; 256],
+        }
+    }
+
+    #[inline]
+    fn get(&mut self, c: char, opts: &ScrubOptions) -> Kind {
+        let slot = (u32::from(c) & 0xFF) as usize;
+        if let (Some(&key), Some(&kind)) = (self.keys.get(slot), self.kinds.get(slot)) {
+            if key == c {
+                return kind;
+            }
+        }
+        let kind = match hidden::classify(c) {
+            Some(h) if opts.invisible => Kind::Hidden(h),
+            _ if !opts.nfkc || is_stable_starter(c) => Kind::Stable,
+            _ if starts_segment(c) => Kind::Boundary,
+            _ => Kind::Joining,
+        };
+        if let (Some(key), Some(k)) = (self.keys.get_mut(slot), self.kinds.get_mut(slot)) {
+            *key = c;
+            *k = kind;
+        }
+        kind
+    }
+}
+
+/// Input bytes `start..end` that are final and copied verbatim, except that
+/// the last character (from `last`) may still take combining marks that
+/// follow. Stable characters extend the run, so text without changes is
+/// copied in one piece.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    start: usize,
+    last: usize,
+    end: usize,
+}
+
+impl Run {
+    fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Emits the whole run.
+    fn flush(&mut self, input: &str, out: &mut Output) {
+        if let Some(s) = input.get(self.start..self.end) {
+            out.push_exact(s, self.start);
+        }
+        *self = Run::default();
+    }
+
+    /// Adds stable input `start..end` whose last character starts at `last`.
+    fn extend(&mut self, input: &str, out: &mut Output, start: usize, last: usize, end: usize) {
+        if !self.is_empty() && self.end == start {
+            self.last = last;
+            self.end = end;
+        } else {
+            self.flush(input, out);
+            *self = Run { start, last, end };
+        }
+    }
+}
+
 /// Runs the first pass over `input`.
 pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
     let bytes = input.as_bytes();
     let mut out = Output::with_capacity(input.len());
     let mut counts = ScrubCounts::default();
     let mut tags = Vec::new();
+    // Invariant: `seg` is empty whenever `run` is not, and vice versa
+    // output order is run, then seg.
+    let mut run = Run::default();
     let mut seg = Segment::default();
     let mut tag_run: Option<TagRun> = None;
+    let mut cache = KindCache::new();
     // Last character kept, for context-dependent decisions.
     let mut last_visible = '\0';
-    let is_plain_ascii = |b: u8| b < 0x80 && !(b == 0x1B && opts.ansi);
+    let escape = if opts.ansi { 0x1B } else { 0x80 };
 
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if is_plain_ascii(b) {
-            // A run of ASCII: every byte starts its own NFKC segment and is
-            // stable, except that the last one may still take combining
-            // marks that follow the run.
-            let escape = if opts.ansi { 0x1B } else { 0x80 };
+        if b < 0x80 && b != escape {
+            // A run of ASCII: each byte starts its own segment and is stable.
             let j = crate::scan::find_byte(bytes, i + 1, |b| (b >= 0x80) | (b == escape))
                 .unwrap_or(bytes.len());
             finish_tag_run(&mut tag_run, &mut counts, &mut tags);
             seg.flush(&mut out, &mut counts, opts);
-            if let Some(run) = input.get(i..j - 1) {
-                out.push_exact(run, i);
-            }
-            let last = char::from(bytes[j - 1]);
-            seg.start(last, j - 1, j, true);
-            last_visible = last;
+            run.extend(input, &mut out, i, j - 1, j);
+            last_visible = char::from(bytes.get(j - 1).copied().unwrap_or(b' '));
             i = j;
             continue;
         }
@@ -233,56 +337,81 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
             i += hidden::escape_len(bytes, i).max(c.len_utf8());
             continue;
         }
-        if opts.invisible {
-            if let Some(kind) = hidden::classify(c) {
-                match kind {
-                    Hidden::Tag => {
-                        let run = tag_run.get_or_insert_with(|| TagRun {
-                            start: i,
-                            end,
-                            count: 0,
-                            payload: String::new(),
-                            after_black_flag: last_visible == '\u{1F3F4}',
-                            cancelled: false,
-                        });
-                        run.end = end;
-                        run.count += 1;
-                        run.cancelled = c == '\u{E007F}';
-                        if let Some(a) = hidden::tag_ascii(c) {
-                            if run.payload.len() < opts.tag_payload_cap {
-                                run.payload.push(a);
-                            }
-                        }
-                    }
-                    Hidden::ZeroWidth => {
-                        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
-                        if !hidden::is_benign_after(c, last_visible) {
-                            counts.invisible += 1;
-                        }
-                    }
-                    Hidden::Bidi => {
-                        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
-                        counts.bidi += 1;
+        match cache.get(c, opts) {
+            Kind::Hidden(Hidden::Tag) => {
+                let run = tag_run.get_or_insert_with(|| TagRun {
+                    start: i,
+                    end,
+                    count: 0,
+                    payload: String::new(),
+                    after_black_flag: last_visible == '\u{1F3F4}',
+                    cancelled: false,
+                });
+                run.end = end;
+                run.count += 1;
+                run.cancelled = c == '\u{E007F}';
+                if let Some(a) = hidden::tag_ascii(c) {
+                    if run.payload.len() < opts.tag_payload_cap {
+                        run.payload.push(a);
                     }
                 }
                 i = end;
                 continue;
             }
-        }
-        finish_tag_run(&mut tag_run, &mut counts, &mut tags);
-        if !opts.nfkc || starts_segment(c) {
-            seg.flush(&mut out, &mut counts, opts);
-            seg.start(c, i, end, true);
-        } else if seg.ranges.is_empty() {
-            seg.start(c, i, end, false);
-        } else {
-            seg.push(c, i, end);
+            Kind::Hidden(Hidden::ZeroWidth) => {
+                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                if !hidden::is_benign_after(c, last_visible) {
+                    counts.invisible += 1;
+                }
+                i = end;
+                continue;
+            }
+            Kind::Hidden(Hidden::Bidi) => {
+                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                counts.bidi += 1;
+                i = end;
+                continue;
+            }
+            Kind::Stable => {
+                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                seg.flush(&mut out, &mut counts, opts);
+                run.extend(input, &mut out, i, i, end);
+            }
+            Kind::Boundary => {
+                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                seg.flush(&mut out, &mut counts, opts);
+                run.flush(input, &mut out);
+                seg.start(c, i, end, true);
+            }
+            Kind::Joining => {
+                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                if !seg.ranges.is_empty() {
+                    seg.push(c, i, end);
+                } else if run.is_empty() {
+                    // Only at the start of the text: nothing to join.
+                    seg.start(c, i, end, false);
+                } else {
+                    // The run's last character takes this one: it moves
+                    // into a segment, the rest of the run is final.
+                    let (last, last_end) = (run.last, run.end);
+                    run.end = last;
+                    run.flush(input, &mut out);
+                    match input.get(last..last_end).and_then(|s| s.chars().next()) {
+                        Some(prev) => {
+                            seg.start(prev, last, last_end, true);
+                            seg.push(c, i, end);
+                        }
+                        None => seg.start(c, i, end, false),
+                    }
+                }
+            }
         }
         last_visible = c;
         i = end;
     }
     finish_tag_run(&mut tag_run, &mut counts, &mut tags);
     seg.flush(&mut out, &mut counts, opts);
+    run.flush(input, &mut out);
     Scrubbed { out, counts, tags }
 }
 

@@ -213,3 +213,39 @@ async fn jsonl(guard: &Guard) -> anyhow::Result<ExitCode> {
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_or_explain() {
+        let ok = parse_line(
+            r#"{"id":7,"text":"hi","direction":"output","kind":"tool_output","context":"q"}"#,
+        )
+        .expect("valid line");
+        assert_eq!(ok.0, Some(Value::from(7)));
+        assert_eq!((ok.2, ok.3), (Direction::Output, Kind::ToolOutput));
+        let (id, e) =
+            parse_line(r#"{"id":"a","text":"x","direction":5}"#).expect_err("bad direction");
+        assert_eq!(id, Some(Value::from("a")));
+        assert!(e.contains("direction"), "{e}");
+        assert!(parse_line("[]")
+            .expect_err("not an object")
+            .1
+            .contains("object"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_lines_never_panic(line in ".{0,200}") {
+            let _ = parse_line(&line);
+        }
+
+        #[test]
+        fn arbitrary_objects_never_panic(text in ".{0,50}", kind in ".{0,12}", dir in ".{0,12}") {
+            let line = serde_json::json!({"text": text, "kind": kind, "direction": dir}).to_string();
+            let _ = parse_line(&line);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! `palisade`: argument parsing and wiring only; the work lives in the
 //! library crates.
 
+mod bench_cmd;
 mod eval_cmd;
 mod guard_cmd;
 mod setup;
@@ -26,6 +27,8 @@ enum Command {
     Eval(eval_cmd::Args),
     /// Check rule packs and run every rule's examples.
     Rules(setup::RulesArgs),
+    /// Time tiers 1–2: fixed-size prompts and a whole corpus.
+    Bench(bench_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +38,7 @@ fn main() -> std::process::ExitCode {
         Command::Train(a) => train_cmd::run(a),
         Command::Eval(a) => eval_cmd::run(a),
         Command::Rules(a) => setup::run_rules(a),
+        Command::Bench(a) => bench_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -40,6 +40,16 @@ pub struct Args {
     /// Extra weight of benign rows.
     #[arg(long, default_value_t = 2.0)]
     benign_weight: f32,
+    /// Further weight of hard-negative corpora (XSTest safe, WildGuard
+    /// benign, clean BIPIA documents, CValues).
+    #[arg(long, default_value_t = 3.0)]
+    hard_negative_weight: f32,
+    /// L2 penalty on touched weights.
+    #[arg(long, default_value_t = 1e-6)]
+    l2: f32,
+    /// AdaGrad base learning rate.
+    #[arg(long, default_value_t = 0.2)]
+    lr: f32,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -82,8 +92,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         attack_fpr: a.attack_fpr,
         unsafe_fpr: a.unsafe_fpr,
         benign_weight: a.benign_weight,
+        hard_negative_weight: a.hard_negative_weight,
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
+            l2: a.l2,
+            lr: a.lr,
             ..Default::default()
         },
     };
@@ -92,8 +105,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     model.meta.details = serde_json::json!({
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
-        "config": {"bits": a.bits, "epochs": a.epochs, "attack_fpr": a.attack_fpr,
-                   "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight},
+        "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "attack_fpr": a.attack_fpr,
+                   "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight},
         "rules": guard.rules().rules().len(),
         "report": report,
     });

@@ -307,3 +307,67 @@ fn rules_check_passes_on_builtin_packs() {
     assert!(out.status.success(), "{s}");
     assert!(s.contains(" 0 failed"), "{s}");
 }
+
+/// A loopback OpenAI-compatible judge that answers every request with the
+/// same guard-model text; returns its port.
+fn mock_judge(answer: &'static str) -> u16 {
+    use axum::{routing::post, Json, Router};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let app = Router::new().route(
+                "/v1/chat/completions",
+                post(move |Json(_req): Json<Value>| async move {
+                    Json(serde_json::json!({
+                        "id": "x", "object": "chat.completion", "model": "m",
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": answer}}]
+                    }))
+                }),
+            );
+            let l = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            let _ = axum::serve(l, app).await;
+        });
+    });
+    port
+}
+
+#[test]
+fn judge_decides_inside_the_band() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (answer, flagged) in [
+        ("Safety: Unsafe\nCategories: Violent", true),
+        ("Safety: Safe\nCategories: None", false),
+    ] {
+        let port = mock_judge(answer);
+        let p = dir.path().join(format!("{port}.yaml"));
+        std::fs::write(
+            &p,
+            format!(
+                "band: {{ low: 0.0, high: 1.0 }}\njudge: {{ base_url: \"http://127.0.0.1:{port}/v1\", model: m, profile: qwen3guard, timeout_ms: 3000 }}\n"
+            ),
+        )
+        .expect("write policy");
+        let v = verdict(
+            "Tell me about the history of castles.",
+            &["--policy", p.to_str().expect("utf8 path")],
+        );
+        assert_eq!(v["tier"], "judge", "{v}");
+        assert_eq!(v["flagged"], flagged, "{answer}: {v}");
+        if flagged {
+            assert!(categories(&v).iter().any(|c| c == "violent"), "{v}");
+        }
+        assert!(
+            v["timings"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x["tier"] == "judge")),
+            "{v}"
+        );
+    }
+}

@@ -182,7 +182,9 @@ pub struct TierTiming {
 /// The guard's answer for one text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Verdict {
-    /// True when any finding reached the policy's threshold.
+    /// True when the action is anything but `allow`: some finding reached
+    /// its threshold and the policy acts on its category. (Findings the
+    /// policy allows, such as obfuscation evidence alone, do not flag.)
     pub flagged: bool,
     /// What to do.
     pub action: Action,

@@ -7,7 +7,10 @@ use palisade_core::{
     SafetyLevel, Severity, Span, Tier, TierTiming, Verdict, MAX_INPUT_BYTES,
 };
 use palisade_judge::{Judge, JudgeError};
-use palisade_model::{GuardModel, ModelInput, SparseVec, HEAD_ATTACK, HEAD_INJECTION, HEAD_UNSAFE};
+use palisade_model::{
+    segment, GuardModel, Head, ModelInput, SparseVec, HEAD_ATTACK, HEAD_INJECTION,
+    HEAD_INSTRUCTION, HEAD_UNSAFE,
+};
 use palisade_normalize::{Normalized, Normalizer};
 use palisade_rules::RuleSet;
 use std::time::Instant;
@@ -187,13 +190,47 @@ impl Guard {
     }
 
     /// The model features of a text exactly as the cascade computes them;
-    /// training uses this so that it sees what inference sees.
-    pub fn features(&self, text: &str, kind: Kind, direction: Direction, bits: u32) -> SparseVec {
+    /// training uses this so that it sees what inference sees. `instruction`
+    /// is the per-segment request head, when one is trained already.
+    pub fn features(
+        &self,
+        text: &str,
+        kind: Kind,
+        direction: Direction,
+        bits: u32,
+        instruction: Option<&Head>,
+    ) -> SparseVec {
         let norm = self.normalizer.normalize(text);
         let mut matches = Vec::new();
         self.scan_rules(&norm, kind, &mut matches);
-        let signals = self.signals(&norm, kind, direction, &matches);
-        let folded = model_text(&norm);
+        self.model_features(&norm, kind, direction, &matches, bits, instruction)
+    }
+
+    /// Features of one segment for the instruction head: its words alone.
+    pub fn segment_features(&self, text: &str, bits: u32) -> SparseVec {
+        let norm = self.normalizer.normalize(text);
+        segment_vector(&norm.folded, bits)
+    }
+
+    fn model_features(
+        &self,
+        norm: &Normalized,
+        kind: Kind,
+        direction: Direction,
+        matches: &[(palisade_rules::Match, Option<Span>)],
+        bits: u32,
+        instruction: Option<&Head>,
+    ) -> SparseVec {
+        let mut signals = self.signals(norm, kind, direction, matches);
+        if let Some(head) = instruction {
+            let probs: Vec<f32> = segment::segments(&norm.folded)
+                .into_iter()
+                .filter_map(|(a, b)| norm.folded.get(a..b))
+                .map(|seg| head.prob(&segment_vector(seg, bits)))
+                .collect();
+            signals.extend(segment::signals(&probs).into_iter().map(String::from));
+        }
+        let folded = model_text(norm);
         let refs: Vec<&str> = signals.iter().map(String::as_str).collect();
         palisade_model::extract(
             &ModelInput {
@@ -377,13 +414,14 @@ impl Guard {
 
         if let Some(model) = &self.model {
             let t = Instant::now();
-            let signals = self.signals(&norm, req.kind, req.direction, &matches);
-            let refs: Vec<&str> = signals.iter().map(String::as_str).collect();
-            let folded = model_text(&norm);
-            let x = model.features(&ModelInput {
-                folded: &folded,
-                signals: &refs,
-            });
+            let x = self.model_features(
+                &norm,
+                req.kind,
+                req.direction,
+                &matches,
+                model.bits,
+                model.head(HEAD_INSTRUCTION),
+            );
             p.probs.attack = model.head(HEAD_ATTACK).map(|h| h.prob(&x));
             p.probs.unsafe_ = model.head(HEAD_UNSAFE).map(|h| h.prob(&x));
             let injection = model
@@ -528,6 +566,16 @@ impl Guard {
         v.latency_us = micros(p.started);
         p.verdict
     }
+}
+
+fn segment_vector(folded: &str, bits: u32) -> SparseVec {
+    palisade_model::extract(
+        &ModelInput {
+            folded,
+            signals: &["segment"],
+        },
+        bits,
+    )
 }
 
 fn model_finding(head: &str, category: Category, p: f32) -> Finding {

@@ -255,3 +255,63 @@ mod tests {
         assert_eq!(Binary::default().precision(), 0.0);
     }
 }
+
+/// Latency of tiers 1–2 on texts of about `size` bytes, built from the
+/// corpus rows (each row repeated or cut at a character boundary to the
+/// size), so the figure does not depend on the corpus' length mix.
+#[derive(Debug, Clone, Serialize)]
+pub struct SizedLatency {
+    /// Target size in bytes.
+    pub size: usize,
+    /// Texts timed.
+    pub texts: usize,
+    /// p50, p90, p99, max in microseconds.
+    pub latency_us: [u64; 4],
+    /// Texts per second on one thread.
+    pub per_sec: f64,
+}
+
+/// Times [`Guard::check`] on `n` texts of about `size` bytes.
+pub fn sized_latency(guard: &Guard, rows: &[Row], size: usize, n: usize) -> SizedLatency {
+    let mut texts = Vec::with_capacity(n);
+    for row in rows
+        .iter()
+        .filter(|r| !r.text.trim().is_empty())
+        .cycle()
+        .take(n)
+    {
+        let mut t = String::with_capacity(size + 64);
+        while t.len() < size {
+            t.push_str(&row.text);
+            t.push('\n');
+        }
+        let (cut, _) = palisade_core::truncate_at_char_boundary(&t, size);
+        texts.push(cut.to_string());
+    }
+    let mut lat = Vec::with_capacity(texts.len());
+    let start = std::time::Instant::now();
+    for t in &texts {
+        let s = std::time::Instant::now();
+        let v = guard.check(&Request::prompt(t));
+        std::hint::black_box(v);
+        lat.push(u64::try_from(s.elapsed().as_micros()).unwrap_or(u64::MAX));
+    }
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    SizedLatency {
+        size,
+        texts: texts.len(),
+        latency_us: [
+            pct(0.5),
+            pct(0.9),
+            pct(0.99),
+            lat.last().copied().unwrap_or(0),
+        ],
+        per_sec: texts.len() as f64 / secs,
+    }
+}

@@ -353,4 +353,11 @@ judge: { base_url: "http://127.0.0.1:8000/v1", model: qwen3guard, profile: qwen3
             "{e}"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_policy_text_never_panics(text in "(?s).{0,300}") {
+            let _ = Policy::from_yaml(&text, "fuzz");
+        }
+    }
 }

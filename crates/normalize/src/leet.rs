@@ -72,6 +72,9 @@ pub(crate) fn fold(text: &str) -> (String, usize) {
         let (Some(token), Some(before)) = (lower.get(start..end), lower.get(copied..start)) else {
             continue;
         };
+        if is_email_local_part(token, bytes.get(end..).unwrap_or_default()) {
+            continue;
+        }
         if let Some(new) = fold_token(token) {
             let o = out.get_or_insert_with(|| String::with_capacity(lower.len()));
             o.push_str(before);
@@ -125,16 +128,28 @@ fn is_caseless_block(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{A63F}' | '\u{AC00}'..='\u{D7FF}' | '\u{20000}'..='\u{3FFFF}')
 }
 
-/// Appends the lower case of `c`.
+/// True when the lower case of non-ASCII `c` may differ from `c` (exact
+/// for the dense range, conservative beyond).
 #[inline]
-fn push_lower(out: &mut String, c: char) {
+fn has_other_lower_case(c: char, dense: &[char]) -> bool {
+    let code = u32::from(c);
+    if code < DENSE_END {
+        dense.get(code as usize) != Some(&c)
+    } else {
+        !is_caseless_block(c) && (c.is_uppercase() || is_titlecase(c))
+    }
+}
+
+/// Appends the lower case of `c`; `dense` is [`dense_lower`].
+#[inline]
+fn push_lower(out: &mut String, c: char, dense: &[char]) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
         return;
     }
     let code = u32::from(c);
     if code < DENSE_END {
-        match dense_lower().get(code as usize) {
+        match dense.get(code as usize) {
             Some(&l) if l != MULTI => out.push(l),
             _ => out.extend(c.to_lowercase()),
         }
@@ -152,9 +167,35 @@ pub(crate) fn lowercase(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    let dense = dense_lower();
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        push_lower(&mut out, c);
+    let mut i = 0;
+    while i < bytes.len() {
+        // ASCII stretches are copied and lower-cased in bulk.
+        let j = crate::scan::find_byte(bytes, i, |b| b >= 0x80).unwrap_or(bytes.len());
+        if let Some(ascii) = text.get(i..j) {
+            let from = out.len();
+            out.push_str(ascii);
+            if let Some(appended) = out.get_mut(from..) {
+                appended.make_ascii_lowercase();
+            }
+        }
+        // Then the non-ASCII stretch: mostly lower case or caseless
+        // already, so copy unchanged characters in bulk.
+        let k = crate::scan::find_byte(bytes, j, |b| b < 0x80).unwrap_or(bytes.len());
+        let stretch = text.get(j..k).unwrap_or_default();
+        let mut copied = 0;
+        for (p, c) in stretch.char_indices() {
+            if !has_other_lower_case(c, dense) {
+                continue;
+            }
+            out.push_str(stretch.get(copied..p).unwrap_or_default());
+            push_lower(&mut out, c, dense);
+            copied = p + c.len_utf8();
+        }
+        out.push_str(stretch.get(copied..).unwrap_or_default());
+        i = k;
     }
     out
 }
@@ -177,6 +218,14 @@ fn token_around(text: &str, at: usize) -> (usize, usize) {
         .and_then(|after| after.char_indices().find(|&(_, c)| !is_token_char(c)))
         .map_or(text.len(), |(p, _)| at + p);
     (start, end)
+}
+
+/// "name@domain" followed by ".tld": an e-mail address, whose `@` and
+/// digits are not leet (detectors look for addresses as written).
+fn is_email_local_part(token: &str, after: &[u8]) -> bool {
+    token.contains('@')
+        && after.first() == Some(&b'.')
+        && after.get(1).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// Folds one token if it reads as leetspeak: a leet character between two
@@ -241,10 +290,20 @@ mod tests {
     #[test]
     fn lower_case_shortcuts_match_std() {
         let mut got = String::new();
+        let dense = super::dense_lower();
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             got.clear();
-            push_lower(&mut got, c);
+            push_lower(&mut got, c, dense);
             assert!(got.chars().eq(c.to_lowercase()), "U+{:04X}", u32::from(c));
+            // The shortcut may say "changes" needlessly (ℂ is upper case
+            // without a lower case), never the other way round.
+            if !c.is_ascii() && got != c.to_string() {
+                assert!(
+                    super::has_other_lower_case(c, dense),
+                    "U+{:04X}",
+                    u32::from(c)
+                );
+            }
         }
         let s = "ÀÉÎ ПРИВЕТ ΚΑΛΗΜΈΡΑ ǅ İ 中文 Ⅻ";
         assert_eq!(lowercase(s), s.to_lowercase());
@@ -273,5 +332,7 @@ mod tests {
             assert_eq!(fold(s), (s.to_lowercase(), 0), "{s}");
         }
         assert_eq!(fold("Hello World"), ("hello world".into(), 0));
+        let email = "mail it to mark.black@gmail.com or jo3@x1.io";
+        assert_eq!(fold(email), (email.into(), 0));
     }
 }

@@ -362,8 +362,8 @@ impl Normalizer {
         // Look for `threshold` whitespace bytes in a row by checking windows
         // from their end and jumping past the last byte that breaks them:
         // in prose that is one comparison per window, not per byte.
-        let mut i = 0;
-        while let Some(window) = bytes.get(i..i + threshold) {
+        let mut i: usize = 0;
+        while let Some(window) = bytes.get(i..i.saturating_add(threshold)) {
             // char::is_whitespace for ASCII (u8::is_ascii_whitespace lacks VT).
             match window
                 .iter()

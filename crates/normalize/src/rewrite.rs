@@ -5,7 +5,7 @@
 //! edits on the first pass's output and applied in one merge that carries
 //! the offset map along. Edits are rare; text without any is not copied.
 
-use crate::confusables::{classify, Class};
+use crate::confusables::{table, Class, Table};
 use crate::map::{map_range, Output, Piece};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
@@ -157,22 +157,29 @@ impl Space {
 
 /// Finds padding. Candidate regions are found with a window jump: a run of
 /// `threshold` whitespace characters spans at least `threshold` bytes that
-/// are ASCII whitespace or non-ASCII, so windows containing any other byte
-/// are skipped past it. Prose costs about one comparison per window.
+/// can occur in the UTF-8 of whitespace (ASCII whitespace, continuation
+/// bytes, and the lead bytes C2, E1, E2, E3 of U+0085, U+00A0, U+1680,
+/// U+2000..U+205F and U+3000), so windows containing any other byte are
+/// skipped past it. Prose in any script costs about one comparison per
+/// window.
 fn find_padding(text: &str, threshold: usize, found: &mut Rewrites) {
     let bytes = text.as_bytes();
-    let maybe_space = |b: u8| b >= 0x80 || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C);
-    let mut i = 0;
-    while let Some(window) = bytes.get(i..i + threshold) {
+    let maybe_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | 0x80..=0xBF | 0xC2 | 0xE1..=0xE3);
+    let mut i: usize = 0;
+    while let Some(window) = bytes.get(i..i.saturating_add(threshold)) {
         if let Some(k) = window.iter().rposition(|&b| !maybe_space(b)) {
             i += k + 1;
             continue;
         }
-        // Region boundaries sit next to ASCII bytes (or the ends), so they
-        // are character boundaries.
         let mut end = i + threshold;
         while bytes.get(end).is_some_and(|&b| maybe_space(b)) {
             end += 1;
+        }
+        // The region ends before an ASCII or lead byte (a boundary) but may
+        // start inside a character whose lead byte is not in the set; such
+        // a character is not whitespace, so skip its continuation bytes.
+        while i < end && !text.is_char_boundary(i) {
+            i += 1;
         }
         let mut space = Space::default();
         for (offset, c) in text.get(i..end).unwrap_or_default().char_indices() {
@@ -187,29 +194,24 @@ fn find_padding(text: &str, threshold: usize, found: &mut Rewrites) {
     }
 }
 
-#[inline]
-fn is_word_char(c: char) -> bool {
-    classify(c) != Class::Separator
-}
-
 /// Start of the word that ends at `end` (scanning back over word chars).
-fn word_start(text: &str, end: usize) -> usize {
+fn word_start(t: &Table, text: &str, end: usize) -> usize {
     text.get(..end)
         .and_then(|before| {
             before
                 .char_indices()
                 .rev()
-                .find(|&(_, c)| !is_word_char(c))
+                .find(|&(_, c)| t.classify(c) == Class::Separator)
                 .map(|(p, c)| p + c.len_utf8())
         })
         .unwrap_or(0)
 }
 
 /// The word starting at `start`: its end and make-up, in one pass.
-fn scan_word(text: &str, start: usize) -> (usize, Word) {
+fn scan_word(t: &Table, text: &str, start: usize) -> (usize, Word) {
     let mut w = Word::default();
     for (p, c) in text.get(start..).unwrap_or_default().char_indices() {
-        match classify(c) {
+        match t.classify(c) {
             Class::Separator => return (start + p, w),
             Class::Latin => w.latin += 1,
             Class::LatinVariant(_) => w.variant += 1,
@@ -224,14 +226,18 @@ fn scan_word(text: &str, start: usize) -> (usize, Word) {
 /// Whether the word before `start` is Latin. Words without letters
 /// (numbers) are looked through; `last` is the previously folded word,
 /// whose state after folding is known.
-fn previous_word_latin(text: &str, start: usize, last: Option<(usize, bool)>) -> bool {
+fn previous_word_latin(t: &Table, text: &str, start: usize, last: Option<(usize, bool)>) -> bool {
     let mut end = start;
     loop {
         // Skip separators back to the end of the previous word.
         let Some(before) = text.get(..end) else {
             return false;
         };
-        let Some((p, c)) = before.char_indices().rev().find(|&(_, c)| is_word_char(c)) else {
+        let Some((p, c)) = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| t.classify(c) != Class::Separator)
+        else {
             return false;
         };
         let prev_end = p + c.len_utf8();
@@ -240,8 +246,8 @@ fn previous_word_latin(text: &str, start: usize, last: Option<(usize, bool)>) ->
                 return latin;
             }
         }
-        let prev_start = word_start(text, prev_end);
-        let (_, word) = scan_word(text, prev_start);
+        let prev_start = word_start(t, text, prev_end);
+        let (_, word) = scan_word(t, text, prev_start);
         if word.has_letters() {
             return word.is_latin_after(false);
         }
@@ -254,6 +260,7 @@ fn previous_word_latin(text: &str, start: usize, last: Option<(usize, bool)>) ->
 /// skipped at memory speed. Words are handled in order, which gives the
 /// same result as a word-by-word pass.
 fn find_folds(text: &str, found: &mut Rewrites) {
+    let t = table();
     let bytes = text.as_bytes();
     let mut last: Option<(usize, bool)> = None;
     let mut i = 0;
@@ -261,14 +268,14 @@ fn find_folds(text: &str, found: &mut Rewrites) {
         let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
             break;
         };
-        if crate::confusables::lookup(c).is_none() {
+        if t.lookup(c).is_none() {
             i = at + c.len_utf8();
             continue;
         }
-        let start = word_start(text, at);
-        let (end, word) = scan_word(text, start);
+        let start = word_start(t, text, at);
+        let (end, word) = scan_word(t, text, start);
         let source = text.get(start..end).unwrap_or_default();
-        let fold_foreign = word.folds_foreign(previous_word_latin(text, start, last));
+        let fold_foreign = word.folds_foreign(previous_word_latin(t, text, start, last));
         last = Some((end, word.is_latin_after(fold_foreign)));
         i = end.max(at + c.len_utf8());
         if word.variant == 0 && !fold_foreign {
@@ -277,7 +284,7 @@ fn find_folds(text: &str, found: &mut Rewrites) {
         let mut folded = String::with_capacity(source.len());
         let mut count = 0;
         for c in source.chars() {
-            match classify(c) {
+            match t.classify(c) {
                 Class::LatinVariant(t) => {
                     folded.push(t);
                     count += 1;

@@ -14,9 +14,16 @@ pub(crate) fn find_byte(
     pred: impl Fn(u8) -> bool + Copy,
 ) -> Option<usize> {
     const CHUNK: usize = 32;
+    /// Hits are often near (the next word in non-Latin text), so look at a
+    /// few bytes one by one before paying for whole chunks.
+    const NEAR: usize = 8;
     let rest = bytes.get(from..)?;
+    let (near, rest) = rest.split_at(rest.len().min(NEAR));
+    if let Some(p) = near.iter().position(|&b| pred(b)) {
+        return Some(from + p);
+    }
     let mut chunks = rest.chunks_exact(CHUNK);
-    let mut base = from;
+    let mut base = from + near.len();
     for chunk in &mut chunks {
         if chunk.iter().fold(false, |hit, &b| hit | pred(b)) {
             return chunk.iter().position(|&b| pred(b)).map(|p| base + p);

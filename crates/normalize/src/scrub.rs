@@ -240,7 +240,7 @@ impl KindCache {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&mut self, c: char, opts: &ScrubOptions) -> Kind {
         let slot = (u32::from(c) & 0xFF) as usize;
         if let (Some(&key), Some(&kind)) = (self.keys.get(slot), self.kinds.get(slot)) {
@@ -304,8 +304,8 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
     let mut out = Output::with_capacity(input.len());
     let mut counts = ScrubCounts::default();
     let mut tags = Vec::new();
-    // Invariant: `seg` is empty whenever `run` is not, and vice versa
-    // output order is run, then seg.
+    // At most one of `run` and `seg` holds characters at any time, so the
+    // output order is simply the order in which they are flushed.
     let mut run = Run::default();
     let mut seg = Segment::default();
     let mut tag_run: Option<TagRun> = None;
@@ -375,7 +375,30 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
             Kind::Stable => {
                 finish_tag_run(&mut tag_run, &mut counts, &mut tags);
                 seg.flush(&mut out, &mut counts, opts);
-                run.extend(input, &mut out, i, i, end);
+                // Take the stable characters that follow (any script,
+                // ASCII included) in one tight loop: text without anything
+                // to do stays a single verbatim piece.
+                let (mut last, mut last_c, mut j) = (i, c, end);
+                while let Some(&b) = bytes.get(j) {
+                    if b < 0x80 {
+                        if b == escape {
+                            break;
+                        }
+                        (last, last_c, j) = (j, char::from(b), j + 1);
+                        continue;
+                    }
+                    let Some(next) = input.get(j..).and_then(|s| s.chars().next()) else {
+                        break;
+                    };
+                    if next == '\u{9B}' || cache.get(next, opts) != Kind::Stable {
+                        break;
+                    }
+                    (last, last_c, j) = (j, next, j + next.len_utf8());
+                }
+                run.extend(input, &mut out, i, last, j);
+                last_visible = last_c;
+                i = j;
+                continue;
             }
             Kind::Boundary => {
                 finish_tag_run(&mut tag_run, &mut counts, &mut tags);

@@ -338,4 +338,41 @@ fn hostile_input_does_not_explode() {
     assert!(n.decoded.iter().map(|d| d.text.len()).sum::<usize>() <= 64 * 1024);
     let escapes = "\x1b]".repeat(10_000);
     assert_eq!(norm(&escapes).text, "]".repeat(10_000));
+    // Each marker announces the rest of the line; markers inside an
+    // examined segment are not re-examined (this was quadratic once).
+    let markers = "rot13 ".repeat(50_000);
+    let start = std::time::Instant::now();
+    assert!(norm(&markers).decoded.is_empty());
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn extreme_limits_are_safe() {
+    let input = format!(
+        "x{}y aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM= {}",
+        " ".repeat(50),
+        tags("hi there")
+    );
+    for limits in [
+        Limits {
+            max_decoded_bytes: 0,
+            max_decoded_segments: 0,
+            max_decode_depth: usize::MAX,
+            padding_run: usize::MAX,
+        },
+        Limits {
+            max_decoded_bytes: usize::MAX,
+            max_decoded_segments: usize::MAX,
+            max_decode_depth: 0,
+            padding_run: 0,
+        },
+    ] {
+        let n = Normalizer {
+            limits,
+            ..Normalizer::default()
+        }
+        .normalize(&input);
+        assert!(n.decoded.is_empty());
+        assert!(n.text.starts_with('x'));
+    }
 }

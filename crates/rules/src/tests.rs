@@ -173,3 +173,22 @@ fn char_bounds_widen_to_boundaries() {
     assert_eq!(char_bounds(t, 2, 3), (1, 4));
     assert_eq!(char_bounds(t, 0, 99), (0, 5));
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_pack_text_never_panics(text in "(?s).{0,300}") {
+        let _ = RuleSet::from_sources([("fuzz.yaml", text.as_str())]);
+    }
+
+    #[test]
+    fn arbitrary_patterns_never_panic(pattern in ".{1,40}") {
+        let src = format!(
+            "pack: f\nversion: 1\nrules:\n  - id: f.x\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: [{}]\n",
+            serde_yaml::to_string(&pattern).unwrap_or_default().trim()
+        );
+        if let Ok(set) = RuleSet::from_sources([("fuzz.yaml", src.as_str())]) {
+            let mut out = Vec::new();
+            set.scan("some text to scan, with ünïcode 和中文", Kind::Prompt, &mut out);
+        }
+    }
+}

@@ -122,10 +122,21 @@ fn write_summary(out: &mut impl Write, text: &str, v: &Verdict) -> std::io::Resu
     Ok(())
 }
 
+/// One request line of `--jsonl`.
+#[derive(Debug)]
+struct LineRequest {
+    id: Option<Value>,
+    text: String,
+    direction: Direction,
+    kind: Kind,
+    context: Option<String>,
+}
+
+/// A line that is not a request: its id when one could be read, and why.
+type LineError = (Option<Value>, String);
+
 /// Parses one JSONL request. Errors say which field is wrong.
-fn parse_line(
-    line: &str,
-) -> Result<(Option<Value>, String, Direction, Kind, Option<String>), (Option<Value>, String)> {
+fn parse_line(line: &str) -> Result<LineRequest, LineError> {
     let obj: Map<String, Value> = match serde_json::from_str::<Value>(line) {
         Ok(Value::Object(o)) => o,
         Ok(_) => return Err((None, "expected a JSON object".into())),
@@ -151,7 +162,13 @@ fn parse_line(
         None => Kind::Prompt,
     };
     let context = field("context").map_err(|e| (id.clone(), e))?;
-    Ok((id, text, direction, kind, context))
+    Ok(LineRequest {
+        id,
+        text,
+        direction,
+        kind,
+        context,
+    })
 }
 
 async fn jsonl(guard: &Guard) -> anyhow::Result<ExitCode> {
@@ -184,7 +201,13 @@ async fn jsonl(guard: &Guard) -> anyhow::Result<ExitCode> {
             }
         };
         let record = match parse_line(line) {
-            Ok((id, text, direction, kind, context)) => {
+            Ok(LineRequest {
+                id,
+                text,
+                direction,
+                kind,
+                context,
+            }) => {
                 let req = Request {
                     text: &text,
                     direction,
@@ -224,8 +247,12 @@ mod tests {
             r#"{"id":7,"text":"hi","direction":"output","kind":"tool_output","context":"q"}"#,
         )
         .expect("valid line");
-        assert_eq!(ok.0, Some(Value::from(7)));
-        assert_eq!((ok.2, ok.3), (Direction::Output, Kind::ToolOutput));
+        assert_eq!(ok.id, Some(Value::from(7)));
+        assert_eq!(
+            (ok.direction, ok.kind),
+            (Direction::Output, Kind::ToolOutput)
+        );
+        assert_eq!(ok.context.as_deref(), Some("q"));
         let (id, e) =
             parse_line(r#"{"id":"a","text":"x","direction":5}"#).expect_err("bad direction");
         assert_eq!(id, Some(Value::from("a")));

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// Corpora in the guard JSONL format: files or directories (default:
-    /// ../shared/datasets/guard plus the fetched corpora in
-    /// ~/.cache/palisade/corpora when present).
+    /// ../shared/datasets/guard, the project's own data/guard, and the
+    /// fetched corpora in ~/.cache/palisade/corpora when present).
     #[arg(long = "data", value_name = "PATH")]
     data: Vec<PathBuf>,
     /// Train on every row, including the rows `palisade eval` holds back.
@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value_t = 18)]
     bits: u32,
     /// Passes over the data.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 4)]
     epochs: usize,
     /// Out-of-fold false-positive budget of the attack head.
     #[arg(long, default_value_t = 0.01)]
@@ -42,7 +42,7 @@ pub struct Args {
     benign_weight: f32,
     /// Further weight of hard-negative corpora (XSTest safe, WildGuard
     /// benign, clean BIPIA documents, CValues).
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 1.0)]
     hard_negative_weight: f32,
     /// L2 penalty on touched weights.
     #[arg(long, default_value_t = 1e-6)]
@@ -57,7 +57,10 @@ pub struct Args {
 /// The default corpora: the shared dev set and, when fetched, the extra
 /// openly licensed corpora of `scripts/fetch_corpora.py`.
 pub fn default_data(extra: bool) -> Vec<PathBuf> {
-    let mut v = vec![PathBuf::from("../shared/datasets/guard")];
+    let mut v = vec![
+        PathBuf::from("../shared/datasets/guard"),
+        PathBuf::from("data/guard"),
+    ];
     if extra {
         if let Some(home) = std::env::var_os("HOME") {
             let p = PathBuf::from(home).join(".cache/palisade/corpora");
@@ -81,6 +84,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if !a.all {
         rows.retain(|r| r.split() == Split::Train);
     }
+    palisade_guard::training::augment_tool_poisoning(&mut rows);
     anyhow::ensure!(!rows.is_empty(), "no training rows in {data:?}");
     let guard = GuardOpts {
         no_model: true,

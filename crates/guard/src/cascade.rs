@@ -222,6 +222,9 @@ impl Guard {
         instruction: Option<&Head>,
     ) -> SparseVec {
         let mut signals = self.signals(norm, kind, direction, matches);
+        // A tool description is guidance to the model from end to end;
+        // "a request planted in data" does not apply to it.
+        let instruction = instruction.filter(|_| kind != Kind::ToolDescription);
         if let Some(head) = instruction {
             let probs: Vec<f32> = segment::segments(&norm.folded)
                 .into_iter()
@@ -340,7 +343,10 @@ impl Guard {
             Kind::ToolDescription => crate::tool::flatten_tool_json(text),
             _ => None,
         };
-        let text = flattened.as_deref().unwrap_or(text);
+        let (text, prose) = match &flattened {
+            Some(t) => (t.full.as_str(), Some(t.prose.as_str())),
+            None => (text, None),
+        };
         let mut v = Verdict {
             truncated,
             degraded: self.degraded.clone(),
@@ -414,8 +420,9 @@ impl Guard {
 
         if let Some(model) = &self.model {
             let t = Instant::now();
+            let prose_norm = prose.map(|p| self.normalizer.normalize(p));
             let x = self.model_features(
-                &norm,
+                prose_norm.as_ref().unwrap_or(&norm),
                 req.kind,
                 req.direction,
                 &matches,

@@ -174,7 +174,7 @@ impl Row {
 
     /// One row in five, chosen by hash, is test data; the rest trains.
     pub fn split(&self) -> Split {
-        if self.group() % 5 == 0 {
+        if self.group().is_multiple_of(5) {
             Split::Test
         } else {
             Split::Train

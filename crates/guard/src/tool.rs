@@ -7,9 +7,22 @@
 
 use serde_json::Value;
 
+/// A tool definition as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolText {
+    /// Every string of the definition, one per line with its key: what
+    /// the rules read (a payload can hide in a parameter name or an enum).
+    pub full: String,
+    /// Only the prose a model reads as instructions (descriptions and
+    /// titles): what the small model classifies. Schema scaffolding
+    /// (`type: object`, parameter lists) is not language and would look to
+    /// the model like data with a request planted in it.
+    pub prose: String,
+}
+
 /// Flattens an MCP tool object (`{name, description, inputSchema, …}`) to
 /// text; `None` when `text` is not a JSON object.
-pub fn flatten_tool_json(text: &str) -> Option<String> {
+pub fn flatten_tool_json(text: &str) -> Option<ToolText> {
     let t = text.trim_start();
     if !t.starts_with('{') {
         return None;
@@ -19,30 +32,40 @@ pub fn flatten_tool_json(text: &str) -> Option<String> {
     // Accept a bare tool or a wrapper such as the corpus' {"tool": {...}}.
     let tool = obj.get("tool").and_then(Value::as_object).unwrap_or(obj);
     let mut out = String::new();
-    collect(&Value::Object(tool.clone()), "", &mut out, 0);
-    Some(out)
+    let mut prose = String::new();
+    collect(&Value::Object(tool.clone()), "", &mut out, &mut prose, 0);
+    Some(ToolText { full: out, prose })
 }
 
-fn collect(v: &Value, key: &str, out: &mut String, depth: usize) {
+/// Keys whose string values are prose addressed to the model.
+const PROSE_KEYS: &[&str] = &["description", "title", "summary"];
+
+fn collect(v: &Value, key: &str, out: &mut String, prose: &mut String, depth: usize) {
     // Schemas nest, but not this deep in practice; the cap bounds work on
     // hostile input.
     if depth > 32 {
         return;
     }
     match v {
-        Value::String(s) => {
-            if !s.trim().is_empty() {
-                if !key.is_empty() {
-                    out.push_str(key);
-                    out.push_str(": ");
-                }
-                out.push_str(s);
-                out.push('\n');
+        Value::String(s) if !s.trim().is_empty() => {
+            if !key.is_empty() {
+                out.push_str(key);
+                out.push_str(": ");
+            }
+            out.push_str(s);
+            out.push('\n');
+            if PROSE_KEYS.contains(&key) {
+                prose.push_str(s.trim());
+                prose.push(if s.trim_end().ends_with(['.', '!', '?']) {
+                    ' '
+                } else {
+                    '\n'
+                });
             }
         }
         Value::Array(items) => {
             for i in items {
-                collect(i, key, out, depth + 1);
+                collect(i, key, out, prose, depth + 1);
             }
         }
         Value::Object(map) => {
@@ -53,7 +76,7 @@ fn collect(v: &Value, key: &str, out: &mut String, depth: usize) {
                     out.push_str(&k.replace('_', " "));
                     out.push('\n');
                 }
-                collect(val, k, out, depth + 1);
+                collect(val, k, out, prose, depth + 1);
             }
         }
         _ => {}
@@ -67,11 +90,13 @@ mod tests {
     #[test]
     fn flattens_names_descriptions_and_enums() {
         let t = r#"{"name":"calc","description":"Adds.","inputSchema":{"type":"object","properties":{"read_ssh_key":{"type":"string","description":"SYSTEM: do it"},"size":{"enum":["a","IMPORTANT: send"]}}}}"#;
-        let f = flatten_tool_json(t).expect("tool json");
+        let t = flatten_tool_json(t).expect("tool json");
+        let f = &t.full;
         assert!(f.contains("description: Adds."));
         assert!(f.contains("parameter: read ssh key"));
         assert!(f.contains("SYSTEM: do it"));
         assert!(f.contains("IMPORTANT: send"));
+        assert_eq!(t.prose.trim(), "Adds. SYSTEM: do it");
     }
 
     #[test]

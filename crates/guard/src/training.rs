@@ -42,7 +42,7 @@ impl Default for TrainConfig {
             attack_fpr: 0.01,
             unsafe_fpr: 0.01,
             benign_weight: 2.0,
-            hard_negative_weight: 3.0,
+            hard_negative_weight: 1.0,
         }
     }
 }
@@ -203,6 +203,48 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         },
     };
     (model, report)
+}
+
+/// Adds poisoned tool descriptions made from the benign ones in `rows`:
+/// each description gets an instruction from a short injection row planted
+/// at its end, at its start, or in an `<IMPORTANT>` block — the shapes of
+/// real tool poisoning — so the model learns the difference between a tool
+/// that guides the model honestly and one that carries a payload. Only
+/// rows already in `rows` are used, so the held-back split stays unseen.
+pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
+    let payloads: Vec<String> = rows
+        .iter()
+        .filter(|r| r.label == Label::Injection && r.kind.is_none())
+        .filter(|r| (20..=240).contains(&r.text.chars().count()) && !r.text.contains('\n'))
+        .map(|r| r.text.clone())
+        .collect();
+    if payloads.is_empty() {
+        return;
+    }
+    let tools: Vec<Row> = rows
+        .iter()
+        .filter(|r| r.kind == Some(Kind::ToolDescription) && r.label == Label::Benign)
+        .cloned()
+        .collect();
+    for (i, t) in tools.iter().enumerate() {
+        for k in 0..3 {
+            let payload = &payloads[(i * 7 + k * 131) % payloads.len()];
+            let text = match k {
+                0 => format!("{} {payload}", t.text),
+                1 => format!("{payload} {}", t.text),
+                _ => format!("{} <IMPORTANT> {payload} </IMPORTANT>", t.text),
+            };
+            rows.push(Row {
+                text,
+                label: Label::Injection,
+                category: "synthetic_tool_poisoning".into(),
+                lang: t.lang.clone(),
+                kind: Some(Kind::ToolDescription),
+                file: "synthetic_tool_poisoning".into(),
+                group_key: t.group(),
+            });
+        }
+    }
 }
 
 /// Corpora of hard negatives: harmless prompts and documents built to look

@@ -207,8 +207,8 @@ mod tests {
         let (p, g) = parse_cues(CUES_TSV).expect("valid cue table");
         assert_eq!(p.len(), g.len());
         assert!(cues().is_some());
-        for gi in 0..GROUPS.len() {
-            assert!(g.contains(&gi), "group {} has no cue", GROUPS[gi]);
+        for (gi, name) in GROUPS.iter().enumerate() {
+            assert!(g.contains(&gi), "group {name} has no cue");
         }
     }
 

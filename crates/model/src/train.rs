@@ -49,7 +49,7 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         Self {
-            epochs: 8,
+            epochs: 4,
             lr: 0.2,
             l2: 1e-6,
             seed: 7,

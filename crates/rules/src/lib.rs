@@ -298,7 +298,7 @@ impl RuleSet {
                 (self.rules[r].id.clone(), nth[r], ns, runs[pi])
             })
             .collect();
-        out.sort_by(|a, b| b.2.cmp(&a.2));
+        out.sort_by_key(|b| std::cmp::Reverse(b.2));
         out
     }
 

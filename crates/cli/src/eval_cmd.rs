@@ -36,6 +36,18 @@ pub struct Args {
     /// List this many misclassified rows.
     #[arg(long, default_value_t = 0)]
     errors: usize,
+    /// Leave-one-source-out: for every corpus file, train a model on the
+    /// training rows of all the *other* files (plus the default extra
+    /// corpora) and measure it on all rows of the left-out file. Estimates
+    /// how the model does on a source it has never seen.
+    #[arg(long)]
+    leave_one_out: bool,
+    /// With --leave-one-out: passes over the data.
+    #[arg(long, default_value_t = 4)]
+    train_epochs: usize,
+    /// With --leave-one-out: L2 penalty.
+    #[arg(long, default_value_t = 1e-6)]
+    train_l2: f32,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -57,6 +69,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Which::Test => rows.retain(|r| r.split() == Split::Test),
         Which::Train => rows.retain(|r| r.split() == Split::Train),
         Which::All => {}
+    }
+    if a.leave_one_out {
+        return leave_one_out(&a, &data);
     }
     let guard = a.opts.build()?;
     let report = evaluate(&guard, &rows, a.errors);
@@ -84,5 +99,69 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             std::fs::write(out, &md).with_context(|| format!("writing {}", out.display()))?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    use palisade_guard::training::{augment_tool_poisoning, train, TrainConfig};
+    let eval_rows = dataset::load_paths(data).context("loading corpora")?;
+    let mut train_rows = dataset::load_paths(&crate::train_cmd::default_data(true))
+        .context("loading training corpora")?;
+    train_rows.retain(|r| r.split() == Split::Train);
+    augment_tool_poisoning(&mut train_rows);
+    let mut files: Vec<String> = eval_rows.iter().map(|r| r.file.clone()).collect();
+    files.sort();
+    files.dedup();
+    let base = palisade_guard::Guard::new(a.opts.rules()?, None, a.opts.policy()?)?;
+    println!("| left-out source | label | rows | flagged | rate |\n|---|---|---|---|---|");
+    let (mut fprs, mut attack, mut unsafe_) = (Vec::new(), (0usize, 0usize), (0usize, 0usize));
+    for f in &files {
+        let rows: Vec<_> = train_rows
+            .iter()
+            .filter(|r| &r.file != f)
+            .cloned()
+            .collect();
+        let mut cfg = TrainConfig::default();
+        cfg.options.epochs = a.train_epochs;
+        cfg.options.l2 = a.train_l2;
+        let (model, _) = train(&base, &rows, &cfg);
+        let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;
+        let held: Vec<_> = eval_rows.iter().filter(|r| &r.file == f).cloned().collect();
+        let rep = evaluate(&guard, &held, 0);
+        for (label, rate) in &rep.by_label {
+            println!(
+                "| {f} | {label} | {} | {} | {:.3} |",
+                rate.n,
+                rate.flagged,
+                rate.rate()
+            );
+            match label.as_str() {
+                "benign" => fprs.push(rate.rate()),
+                "unsafe" => {
+                    unsafe_.0 += rate.flagged;
+                    unsafe_.1 += rate.n;
+                }
+                _ => {
+                    attack.0 += rate.flagged;
+                    attack.1 += rate.n;
+                }
+            }
+        }
+    }
+    let ratio = |(x, n): (usize, usize)| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+    let mean_fpr = if fprs.is_empty() {
+        0.0
+    } else {
+        fprs.iter().sum::<f64>() / fprs.len() as f64
+    };
+    println!(
+        "\nUnseen-source estimate: attack recall {:.3} ({} rows), unsafe recall {:.3} ({} rows), benign false-positive rate {:.3} (mean over {} sources)",
+        ratio(attack),
+        attack.1,
+        ratio(unsafe_),
+        unsafe_.1,
+        mean_fpr,
+        fprs.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

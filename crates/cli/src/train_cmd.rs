@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long, default_value = "models/guard/training-report.json")]
     report: PathBuf,
     /// log2 of the hashed feature table.
-    #[arg(long, default_value_t = 18)]
+    #[arg(long, default_value_t = 17)]
     bits: u32,
     /// Passes over the data.
     #[arg(long, default_value_t = 4)]

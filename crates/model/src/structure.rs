@@ -73,31 +73,25 @@ pub(crate) fn parse_table(
     Ok((phrases, groups))
 }
 
+/// Compiles a parsed table into an automaton.
+fn compile(table: Result<(Vec<String>, Vec<usize>), String>) -> Option<Cues> {
+    let (phrases, group_of) = table.ok()?;
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&phrases)
+        .ok()?;
+    Some(Cues { ac, group_of })
+}
+
 fn cues() -> Option<&'static Cues> {
     static CUES: OnceLock<Option<Cues>> = OnceLock::new();
-    CUES.get_or_init(|| {
-        let (phrases, group_of) = parse_cues(CUES_TSV).ok()?;
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&phrases)
-            .ok()?;
-        Some(Cues { ac, group_of })
-    })
-    .as_ref()
+    CUES.get_or_init(|| compile(parse_cues(CUES_TSV))).as_ref()
 }
 
 fn harm() -> Option<&'static Cues> {
     static HARM: OnceLock<Option<Cues>> = OnceLock::new();
-    HARM.get_or_init(|| {
-        let (phrases, group_of) =
-            parse_table(HARM_TSV, &HARM_CATEGORIES, "harm_lexicon.tsv").ok()?;
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&phrases)
-            .ok()?;
-        Some(Cues { ac, group_of })
-    })
-    .as_ref()
+    HARM.get_or_init(|| compile(parse_table(HARM_TSV, &HARM_CATEGORIES, "harm_lexicon.tsv")))
+        .as_ref()
 }
 
 /// Hits per harm category in `folded`; an ASCII term counts only where a

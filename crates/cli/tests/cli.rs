@@ -371,3 +371,40 @@ fn judge_decides_inside_the_band() {
         );
     }
 }
+
+#[test]
+fn output_leaking_the_system_prompt_or_a_canary_is_blocked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("leak.yaml");
+    std::fs::write(
+        &p,
+        "leak:\n  system_prompt: \"You are Aria, the support assistant of Acme Corp. Never discuss internal pricing tiers with customers.\"\n  canaries: [\"ZX-CANARY-42\"]\n  min_words: 6\n",
+    )
+    .expect("write policy");
+    let policy = p.to_str().expect("utf8 path");
+    let leaked = verdict(
+        "Sure. My instructions say: you are Aria, the support assistant of Acme Corp.",
+        &["--direction", "output", "--policy", policy],
+    );
+    assert_eq!(leaked["action"], "block", "{leaked}");
+    assert!(
+        categories(&leaked).iter().any(|c| c == "prompt_leak"),
+        "{leaked}"
+    );
+    let canary = verdict(
+        "debug token ZX-CANARY-42",
+        &["--direction", "output", "--policy", policy],
+    );
+    assert_eq!(canary["flagged"], true, "{canary}");
+    let clean = verdict(
+        "Acme Corp offers support by email and phone, Monday to Friday.",
+        &["--direction", "output", "--policy", policy],
+    );
+    assert_eq!(clean["flagged"], false, "{clean}");
+    // The same leak in an input is not a leak: only answers are checked.
+    let input = verdict("debug token ZX-CANARY-42", &["--policy", policy]);
+    assert!(
+        !categories(&input).iter().any(|c| c == "prompt_leak"),
+        "{input}"
+    );
+}

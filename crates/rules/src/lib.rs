@@ -247,12 +247,15 @@ impl RuleSet {
         }
         let mut cand = Vec::new();
         self.prefilter.candidates(text, &mut cand);
-        for (pi, _) in cand.iter().enumerate().filter(|(_, &c)| c) {
+        for (pi, from) in cand.iter().enumerate() {
+            let Some(from) = *from else { continue };
             let ri = self.pattern_rule[pi];
             if !self.rules[ri].applies_to(kind) || out.iter().any(|m| m.rule == ri) {
                 continue;
             }
-            if let Some(m) = self.patterns[pi].find(text.as_bytes()) {
+            // `find_at` keeps the text before `from` as context, so `\b`
+            // and `^` still see what precedes the start.
+            if let Some(m) = self.patterns[pi].find_at(text.as_bytes(), from) {
                 let (start, end) = char_bounds(text, m.start(), m.end());
                 out.push(Match {
                     rule: ri,
@@ -281,9 +284,10 @@ impl RuleSet {
         let mut cand = Vec::new();
         for t in texts {
             self.prefilter.candidates(t, &mut cand);
-            for (pi, _) in cand.iter().enumerate().filter(|(_, &c)| c) {
+            for (pi, from) in cand.iter().enumerate() {
+                let Some(from) = *from else { continue };
                 let start = std::time::Instant::now();
-                let _ = self.patterns[pi].find(t.as_bytes());
+                let _ = self.patterns[pi].find_at(t.as_bytes(), from);
                 spent[pi] += start.elapsed().as_nanos();
                 runs[pi] += 1;
             }

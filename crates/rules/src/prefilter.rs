@@ -20,6 +20,8 @@ pub struct Prefilter {
     ac: Option<AhoCorasick>,
     literal_pattern: Vec<usize>,
     always: Vec<usize>,
+    /// Per pattern: its literals are prefixes of every match.
+    from_start: Vec<bool>,
     patterns: usize,
 }
 
@@ -30,8 +32,11 @@ pub struct Prefilter {
 /// own prefixes and suffixes any element of its top-level concatenation
 /// will do: a match of the whole contains a match of each element. That
 /// rescues patterns that open with `(?:^|\n)` or an optional group. The
-/// most selective set (longest shortest literal, then fewest) wins.
-fn literals(pattern: &str) -> Option<Vec<String>> {
+/// most selective set (longest shortest literal, then fewest) wins; among
+/// sets about as selective, the pattern's own prefixes win, because every
+/// match *starts* with one of them and the search can begin at the first
+/// occurrence instead of the start of the text (the flag returned).
+fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
     let hir = ParserBuilder::new().build().parse(pattern).ok()?;
     let mut parts = vec![&hir];
     if let HirKind::Concat(items) = hir.kind() {
@@ -39,23 +44,32 @@ fn literals(pattern: &str) -> Option<Vec<String>> {
     }
     parts
         .into_iter()
-        .flat_map(|h| {
+        .enumerate()
+        .flat_map(|(part, h)| {
             // Small class limits keep cross products finite; large ones
             // keep wide alternations exact. Either may be the one that
             // works for a given pattern, so both are tried.
             [4, 10, 64].into_iter().flat_map(move |classes| {
                 [ExtractKind::Prefix, ExtractKind::Suffix]
                     .into_iter()
-                    .filter_map(move |kind| literal_set(h, kind, classes))
+                    .filter_map(move |kind| {
+                        let starts = part == 0 && matches!(kind, ExtractKind::Prefix);
+                        literal_set(h, kind, classes).map(|set| (set, starts))
+                    })
             })
         })
-        .max_by_key(|set| {
+        .max_by_key(|(set, starts)| {
             let shortest = set
                 .iter()
                 .map(|l| l.chars().count().min(8))
                 .min()
                 .unwrap_or(0);
-            (shortest, std::cmp::Reverse(set.len()))
+            (
+                shortest.min(4),
+                *starts,
+                shortest,
+                std::cmp::Reverse(set.len()),
+            )
         })
 }
 
@@ -99,9 +113,11 @@ impl Prefilter {
         let mut lits = Vec::new();
         let mut literal_pattern = Vec::new();
         let mut always = Vec::new();
+        let mut from_start = vec![false; patterns.len()];
         for (i, p) in patterns.iter().enumerate() {
             match literals(p) {
-                Some(ls) => {
+                Some((ls, starts)) => {
+                    from_start[i] = starts;
                     for l in ls {
                         lits.push(l);
                         literal_pattern.push(i);
@@ -123,26 +139,31 @@ impl Prefilter {
             // Without an automaton every pattern must run.
             always = (0..patterns.len()).collect();
             literal_pattern.clear();
+            from_start = vec![false; patterns.len()];
         }
         Self {
             ac,
             literal_pattern,
             always,
+            from_start,
             patterns: patterns.len(),
         }
     }
 
-    /// Marks in `cand` (one flag per pattern) the patterns worth running on
-    /// `text`.
-    pub fn candidates(&self, text: &str, cand: &mut Vec<bool>) {
+    /// Sets `cand[i]` (one slot per pattern) to the byte offset where a
+    /// search for pattern `i` in `text` should begin, or `None` when the
+    /// pattern cannot match.
+    pub fn candidates(&self, text: &str, cand: &mut Vec<Option<usize>>) {
         cand.clear();
-        cand.resize(self.patterns, false);
+        cand.resize(self.patterns, None);
         for &i in &self.always {
-            cand[i] = true;
+            cand[i] = Some(0);
         }
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(text) {
-                cand[self.literal_pattern[m.pattern().as_usize()]] = true;
+                let i = self.literal_pattern[m.pattern().as_usize()];
+                let at = if self.from_start[i] { m.start() } else { 0 };
+                cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
             }
         }
     }
@@ -159,20 +180,28 @@ mod tests {
 
     #[test]
     fn alternations_give_literals_and_classes_do_not() {
-        let l = literals(r"(?:Ignore|disregard)").expect("literals");
+        let (l, starts) = literals(r"(?:Ignore|disregard)").expect("literals");
+        assert!(starts);
         assert!(l.contains(&"ignore".to_string()) && l.contains(&"disregard".to_string()));
         // The most selective element wins.
         assert_eq!(
             literals(r"(?:a|b)\s+previous"),
-            Some(vec!["previous".to_string()])
+            Some((vec!["previous".to_string()], false))
         );
         assert!(literals(r"[a-z]+").is_none());
-        assert_eq!(literals(r"[a-z]+ foo"), Some(vec![" foo".to_string()]));
+        assert_eq!(
+            literals(r"[a-z]+ foo"),
+            Some((vec![" foo".to_string()], false))
+        );
         assert!(literals("忽略(?:之前|以上)").is_some());
-        assert_eq!(literals("Игнорируй"), Some(vec!["игнорируй".to_string()]));
+        assert_eq!(
+            literals("Игнорируй"),
+            Some((vec!["игнорируй".to_string()], true))
+        );
         // An open start does not stop the prefilter: a later element's
         // literals are required too.
-        let l = literals(r"(?:^|\n)\s*(?:new|updated)\s+instructions").expect("inner literals");
+        let (l, _) =
+            literals(r"(?:^|\n)\s*(?:new|updated)\s+instructions").expect("inner literals");
         assert!(
             l.iter()
                 .all(|x| x.contains("instructions") || x == "new" || x == "updated"),
@@ -186,9 +215,10 @@ mod tests {
         let pf = Prefilter::new(&pats);
         let mut c = Vec::new();
         pf.candidates("please IGNORE previous", &mut c);
-        assert_eq!(c, vec![true, true]);
+        // The search for the first pattern starts at its literal.
+        assert_eq!(c, vec![Some(7), Some(0)]);
         pf.candidates("nothing here", &mut c);
-        assert_eq!(c, vec![false, true]);
+        assert_eq!(c, vec![None, Some(0)]);
         assert_eq!(pf.always_run(), 1);
     }
 }

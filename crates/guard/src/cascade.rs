@@ -63,6 +63,8 @@ struct Partial {
     started: Instant,
     uncertain: bool,
     text_for_mask: String,
+    /// The policy settled the verdict before any detector ran (allowlist).
+    settled: bool,
 }
 
 /// The guard: normaliser, rules, model, policy and optional judge.
@@ -376,9 +378,11 @@ impl Guard {
             started,
             uncertain: false,
             text_for_mask: text.to_string(),
+            settled: false,
         };
         if self.policy.allowlisted(text) {
             v.tier = Tier::Policy;
+            p.settled = true;
             v.confidence = 1.0;
             v.degraded.clear();
             p.verdict = v;
@@ -545,10 +549,7 @@ impl Guard {
     }
 
     fn finish(&self, mut p: Partial, req: &Request<'_>) -> Verdict {
-        if p.verdict.tier == Tier::Policy
-            && p.verdict.findings.is_empty()
-            && p.verdict.confidence == 1.0
-        {
+        if p.settled {
             p.verdict.latency_us = micros(p.started);
             return p.verdict;
         }

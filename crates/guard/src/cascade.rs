@@ -184,12 +184,13 @@ impl Guard {
                     p.verdict.tier = self.decider(&p);
                 }
             } else {
-                // The judge overrules the model inside the band.
+                // Inside the band the judge's answer replaces the model's:
+                // its findings (or their absence) decide.
                 for (f, a) in p.verdict.findings.iter_mut().zip(p.active.iter_mut()) {
                     if f.tier == Tier::Model {
                         *a = false;
                         f.message = Some(format!(
-                            "{} (overruled by the judge)",
+                            "{} (the judge decided)",
                             f.message.as_deref().unwrap_or("model score")
                         ));
                     }

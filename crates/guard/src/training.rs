@@ -85,9 +85,12 @@ fn featurize(guard: &Guard, rows: &[Row], bits: u32, instruction: Option<&Head>)
                 })
             })
             .collect();
+        // A worker that panicked must not leave its rows out: the feature
+        // rows would no longer line up with `rows` and every label after
+        // them would be wrong. Re-raise the panic instead.
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }
@@ -171,12 +174,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         let a = s.spawn(|| train_head(HEAD_ATTACK, xs, &attack, bits, &opts_attack));
         let u = s.spawn(|| train_head(HEAD_UNSAFE, xs, &unsafe_, bits, &opts_unsafe));
         let k = train_head(HEAD_INJECTION, xs, &kind, bits, &opts_kind);
-        let fallback = || train_head("empty", xs, &[], bits, &opts_kind);
-        (
-            a.join().unwrap_or_else(|_| fallback()),
-            u.join().unwrap_or_else(|_| fallback()),
-            k,
-        )
+        // A head that failed to train must fail the run, not be replaced
+        // by an untrained one.
+        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        };
+        (join(a), join(u), k)
     });
     let mut hk = hk;
     // The category head only chooses a name; its midpoint is the cut.

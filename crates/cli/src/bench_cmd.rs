@@ -29,11 +29,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let data = if a.data.is_empty() {
-        vec![PathBuf::from("../shared/datasets/guard")]
-    } else {
-        a.data.clone()
-    };
+    let data = crate::setup::corpora_or_dev(&a.data)?;
     let rows = dataset::load_paths(&data).context("loading corpora")?;
     let guard = a.opts.build()?;
     // Warm the lazy DFA caches so the first texts do not pay for them.

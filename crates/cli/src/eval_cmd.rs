@@ -54,16 +54,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let data = if a.data.is_empty() {
-        let d = PathBuf::from("../shared/datasets/guard");
-        anyhow::ensure!(
-            d.is_dir(),
-            "no --data given and ../shared/datasets/guard is absent (run from the repository root)"
-        );
-        vec![d]
-    } else {
-        a.data.clone()
-    };
+    let data = crate::setup::corpora_or_dev(&a.data)?;
     let mut rows = dataset::load_paths(&data).context("loading corpora")?;
     match a.split {
         Which::Test => rows.retain(|r| r.split() == Split::Test),

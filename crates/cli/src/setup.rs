@@ -7,6 +7,20 @@ use palisade_rules::RuleSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The `--data` paths, or the shared dev corpora when none are given (an
+/// error that says so when they are absent too).
+pub fn corpora_or_dev(data: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    if !data.is_empty() {
+        return Ok(data.to_vec());
+    }
+    let d = PathBuf::from("../shared/datasets/guard");
+    anyhow::ensure!(
+        d.is_dir(),
+        "no --data given and ../shared/datasets/guard is absent (run from the repository root)"
+    );
+    Ok(vec![d])
+}
+
 /// Where rules, model and policy come from.
 #[derive(clap::Args, Clone, Default)]
 pub struct GuardOpts {

@@ -223,11 +223,6 @@ impl Verdict {
             .filter(|f| pred(f.category))
             .max_by(|a, b| a.score.total_cmp(&b.score))
     }
-
-    /// True when some finding has the category.
-    pub fn has(&self, category: Category) -> bool {
-        self.findings.iter().any(|f| f.category == category)
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use crate::dataset::{Label, Row};
 use crate::{Guard, Request};
-use palisade_core::{Direction, Kind, Tier};
+use palisade_core::{Direction, Kind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -143,7 +143,7 @@ pub fn evaluate(guard: &Guard, rows: &[Row], keep_errors: usize) -> Report {
         e.n += 1;
         e.flagged += usize::from(flagged);
         if flagged {
-            *r.deciding_tier.entry(tier_name(v.tier).into()).or_default() += 1;
+            *r.deciding_tier.entry(v.tier.as_str().into()).or_default() += 1;
         }
         let wrong = flagged == (row.label == Label::Benign);
         if wrong && r.errors.len() < keep_errors {
@@ -168,10 +168,6 @@ pub fn evaluate(guard: &Guard, rows: &[Row], keep_errors: usize) -> Report {
         lat.last().copied().unwrap_or(0),
     ];
     r
-}
-
-fn tier_name(t: Tier) -> &'static str {
-    t.as_str()
 }
 
 impl Report {

@@ -306,12 +306,6 @@ impl RuleSet {
         out
     }
 
-    /// True when rule `rule` matches `text` on its own (kinds ignored); for
-    /// running a rule's examples.
-    pub fn rule_matches(&self, rule: usize, text: &str) -> bool {
-        self.find_rule(rule, text).is_some()
-    }
-
     /// The first match of rule `rule` alone in `text` (kinds ignored): for
     /// locating a rule found in one view of a text in another view.
     pub fn find_rule(&self, rule: usize, text: &str) -> Option<(usize, usize)> {

@@ -13,6 +13,7 @@ use palisade_model::{
 };
 use palisade_normalize::{Normalized, Normalizer};
 use palisade_rules::RuleSet;
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// Why a guard could not be built.
@@ -56,13 +57,15 @@ struct Probs {
 }
 
 /// The result of tiers 1–2, before the judge and the policy's last word.
-struct Partial {
+struct Partial<'a> {
     verdict: Verdict,
     active: Vec<bool>,
     probs: Probs,
     started: Instant,
     uncertain: bool,
-    text_for_mask: String,
+    /// The text inspected: the caller's (borrowed, not copied: this is the
+    /// hot path) or the flattened tool definition.
+    text: Cow<'a, str>,
     /// The policy settled the verdict before any detector ran (allowlist).
     settled: bool,
 }
@@ -161,9 +164,7 @@ impl Guard {
         let mut p = self.tiers12(req);
         if let (true, Some(judge)) = (p.uncertain, &self.judge) {
             let t = Instant::now();
-            let outcome = judge
-                .judge(p.text_for_mask.as_str(), req.direction, req.context)
-                .await;
+            let outcome = judge.judge(&p.text, req.direction, req.context).await;
             p.verdict.timings.push(TierTiming {
                 tier: Tier::Judge,
                 micros: micros(t),
@@ -354,7 +355,7 @@ impl Guard {
         f.score >= self.threshold(&f.detector, default)
     }
 
-    fn tiers12(&self, req: &Request<'_>) -> Partial {
+    fn tiers12<'a>(&self, req: &Request<'a>) -> Partial<'a> {
         let started = Instant::now();
         let (text, truncated) = truncate_at_char_boundary(req.text, MAX_INPUT_BYTES);
         // A tool definition given as JSON is inspected as the text a model
@@ -363,9 +364,9 @@ impl Guard {
             Kind::ToolDescription => crate::tool::flatten_tool_json(text),
             _ => None,
         };
-        let (text, prose) = match &flattened {
-            Some(t) => (t.full.as_str(), Some(t.prose.as_str())),
-            None => (text, None),
+        let (inspected, prose) = match flattened {
+            Some(t) => (Cow::Owned(t.full), Some(t.prose)),
+            None => (Cow::Borrowed(text), None),
         };
         let mut v = Verdict {
             truncated,
@@ -378,9 +379,10 @@ impl Guard {
             probs: Probs::default(),
             started,
             uncertain: false,
-            text_for_mask: text.to_string(),
+            text: inspected,
             settled: false,
         };
+        let text: &str = &p.text;
         if self.policy.allowlisted(text) {
             v.tier = Tier::Policy;
             p.settled = true;
@@ -442,7 +444,7 @@ impl Guard {
 
         if let Some(model) = &self.model {
             let t = Instant::now();
-            let prose_norm = prose.map(|p| self.normalizer.normalize(p));
+            let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
             let x = self.model_features(
                 prose_norm.as_ref().unwrap_or(&norm),
                 req.kind,
@@ -549,7 +551,7 @@ impl Guard {
         }
     }
 
-    fn finish(&self, mut p: Partial, req: &Request<'_>) -> Verdict {
+    fn finish(&self, mut p: Partial<'_>, req: &Request<'_>) -> Verdict {
         if p.settled {
             p.verdict.latency_us = micros(p.started);
             return p.verdict;
@@ -595,9 +597,7 @@ impl Guard {
             v.safety = SafetyLevel::Controversial;
         }
         if action == Action::Mask {
-            v.masked_text = Some(mask(&p.text_for_mask, &v.findings, &p.active, |c| {
-                actions.get(c)
-            }));
+            v.masked_text = Some(mask(&p.text, &v.findings, &p.active, |c| actions.get(c)));
         }
         // Strongest first: active before inactive, then by score.
         let mut order: Vec<usize> = (0..v.findings.len()).collect();
@@ -640,16 +640,16 @@ fn model_finding(head: &str, category: Category, p: f32) -> Finding {
 
 /// The text the model reads: the folded view plus any decoded segments, so
 /// an instruction hidden in base64 is classified like a visible one.
-fn model_text(norm: &Normalized) -> std::borrow::Cow<'_, str> {
+fn model_text(norm: &Normalized) -> Cow<'_, str> {
     if norm.decoded.is_empty() {
-        return std::borrow::Cow::Borrowed(norm.folded.as_str());
+        return Cow::Borrowed(norm.folded.as_str());
     }
     let mut s = norm.folded.clone();
     for d in &norm.decoded {
         s.push('\n');
         s.push_str(&d.text.to_lowercase());
     }
-    std::borrow::Cow::Owned(s)
+    Cow::Owned(s)
 }
 
 /// Replaces the spans of active findings whose action is `mask`.

@@ -77,6 +77,8 @@ pub struct Guard {
     model: Option<GuardModel>,
     /// The attack, unsafe and injection-vs-jailbreak heads, interleaved.
     packed: Option<PackedHeads>,
+    /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`).
+    rule_signals: Vec<(String, String)>,
     policy: Policy,
     judge: Option<Judge>,
     leak: LeakIndex,
@@ -118,7 +120,13 @@ impl Guard {
                 .collect();
             heads.map(|h| PackedHeads::new(&h))
         });
+        let rule_signals = rules
+            .rules()
+            .iter()
+            .map(|r| (format!("rule={}", r.category), format!("ruleid={}", r.id)))
+            .collect();
         let guard = Self {
+            rule_signals,
             normalizer: Normalizer::default(),
             rules,
             leak: LeakIndex::new(&policy.leak),
@@ -252,10 +260,10 @@ impl Guard {
                 .filter_map(|(a, b)| norm.folded.get(a..b))
                 .map(|seg| head.prob(&segment_vector(seg, bits)))
                 .collect();
-            signals.extend(segment::signals(&probs).into_iter().map(String::from));
+            signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
         }
         let folded = model_text(norm);
-        let refs: Vec<&str> = signals.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = signals.iter().map(|c| c.as_ref()).collect();
         palisade_model::extract(
             &ModelInput {
                 folded: &folded,
@@ -312,20 +320,32 @@ impl Guard {
         kind: Kind,
         direction: Direction,
         matches: &[(palisade_rules::Match, Option<Span>)],
-    ) -> Vec<String> {
-        let mut s = Vec::with_capacity(4 + matches.len() * 2 + norm.notes.len());
-        s.push(format!("kind={kind:?}"));
-        s.push(format!("dir={direction:?}"));
+    ) -> Vec<Cow<'_, str>> {
+        // The names are the model's feature names: changing one means
+        // retraining. Rule names are built once in `new`, so the common
+        // case allocates nothing here.
+        let mut s: Vec<Cow<'_, str>> = Vec::with_capacity(4 + matches.len() * 2 + norm.notes.len());
+        s.push(Cow::Borrowed(match kind {
+            Kind::Prompt => "kind=Prompt",
+            Kind::Document => "kind=Document",
+            Kind::ToolDescription => "kind=ToolDescription",
+            Kind::ToolOutput => "kind=ToolOutput",
+        }));
+        s.push(Cow::Borrowed(match direction {
+            Direction::Input => "dir=Input",
+            Direction::Output => "dir=Output",
+        }));
         for (m, _) in matches {
-            let r = &self.rules.rules()[m.rule];
-            s.push(format!("rule={}", r.category));
-            s.push(format!("ruleid={}", r.id));
+            if let Some((category, id)) = self.rule_signals.get(m.rule) {
+                s.push(Cow::Borrowed(category));
+                s.push(Cow::Borrowed(id));
+            }
         }
         if !matches.is_empty() {
-            s.push("rule_any".into());
+            s.push(Cow::Borrowed("rule_any"));
         }
         for n in &norm.notes {
-            s.push(format!("norm={}", n.step));
+            s.push(Cow::Owned(format!("norm={}", n.step)));
         }
         s
     }

@@ -7,8 +7,10 @@
 //! them from `palisade guard --jsonl`, so extend, never rename.
 
 mod category;
+mod event;
 mod verdict;
 
+pub use event::{Event, StageLatency, TokenCounts};
 pub use category::{Category, ParseCategoryError, SafetyLevel, Severity};
 pub use verdict::{
     Action, Direction, Finding, Kind, NormalizationNote, Span, Tier, TierTiming, Verdict,

@@ -4,6 +4,8 @@
 mod bench_cmd;
 mod eval_cmd;
 mod guard_cmd;
+mod keys_cmd;
+mod serve_cmd;
 mod setup;
 mod train_cmd;
 
@@ -29,6 +31,10 @@ enum Command {
     Rules(setup::RulesArgs),
     /// Time tiers 1–2: fixed-size prompts and a whole corpus.
     Bench(bench_cmd::Args),
+    /// Run the gateway: an OpenAI- and Anthropic-compatible guard proxy.
+    Serve(serve_cmd::Args),
+    /// Create, list and revoke gateway keys.
+    Keys(keys_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +45,8 @@ fn main() -> std::process::ExitCode {
         Command::Eval(a) => eval_cmd::run(a),
         Command::Rules(a) => setup::run_rules(a),
         Command::Bench(a) => bench_cmd::run(a),
+        Command::Serve(a) => serve_cmd::run(a),
+        Command::Keys(a) => keys_cmd::run(a),
     };
     match result {
         Ok(code) => code,

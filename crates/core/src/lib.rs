@@ -10,8 +10,8 @@ mod category;
 mod event;
 mod verdict;
 
-pub use event::{Event, StageLatency, TokenCounts};
 pub use category::{Category, ParseCategoryError, SafetyLevel, Severity};
+pub use event::{Event, StageLatency, TokenCounts};
 pub use verdict::{
     Action, Direction, Finding, Kind, NormalizationNote, Span, Tier, TierTiming, Verdict,
 };

@@ -213,6 +213,11 @@ pub struct Verdict {
     /// The text with flagged spans masked, when the action is `mask`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_text: Option<String>,
+    /// The spans of the inspected text that `masked_text` replaced, in
+    /// order; callers that keep placeholders of their own (the gateway,
+    /// which can restore them in the answer) mask from these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masked_spans: Vec<Span>,
 }
 
 impl Verdict {

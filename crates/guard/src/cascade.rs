@@ -617,7 +617,9 @@ impl Guard {
             v.safety = SafetyLevel::Controversial;
         }
         if action == Action::Mask {
-            v.masked_text = Some(mask(&p.text, &v.findings, &p.active, |c| actions.get(c)));
+            let (masked, spans) = mask(&p.text, &v.findings, &p.active, |c| actions.get(c));
+            v.masked_text = Some(masked);
+            v.masked_spans = spans;
         }
         // Strongest first: active before inactive, then by score.
         let mut order: Vec<usize> = (0..v.findings.len()).collect();
@@ -678,7 +680,7 @@ fn mask(
     findings: &[Finding],
     active: &[bool],
     action: impl Fn(Category) -> Action,
-) -> String {
+) -> (String, Vec<Span>) {
     let mut spans: Vec<Span> = findings
         .iter()
         .zip(active)
@@ -694,6 +696,7 @@ fn mask(
     spans.sort_by_key(|s| s.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
+    let mut kept = Vec::with_capacity(spans.len());
     for s in spans {
         if s.start < at {
             continue;
@@ -701,7 +704,8 @@ fn mask(
         out.push_str(&text[at..s.start]);
         out.push_str("[MASKED]");
         at = s.end;
+        kept.push(s);
     }
     out.push_str(&text[at..]);
-    out
+    (out, kept)
 }

@@ -1,0 +1,207 @@
+//! Running the guard over the pieces of a request or an answer and
+//! combining their verdicts into one decision: the strictest action wins,
+//! every finding is kept, and masks are applied with numbered
+//! placeholders that can be put back into the answer.
+
+use crate::extract::Piece;
+use palisade_core::{Action, Category, Direction, Finding, Kind, Tier, Verdict};
+use palisade_guard::{Guard, Request};
+use std::time::Instant;
+
+/// Above this much text the guard runs off the async workers.
+const BLOCKING_BYTES: usize = 64 << 10;
+
+/// The combined decision over several texts.
+#[derive(Debug, Default)]
+pub struct Decision {
+    /// Strictest action over all pieces.
+    pub action: Action,
+    /// Whether any piece was flagged.
+    pub flagged: bool,
+    /// Every finding of every flagged piece, tagged with the piece's role.
+    pub findings: Vec<Finding>,
+    /// Distinct categories of active findings, strictest piece first.
+    pub categories: Vec<Category>,
+    /// The tier that decided the strictest piece (or the deepest tier run).
+    pub tier: Option<Tier>,
+    /// Rewrites for masked pieces: `(pointer, new text)`.
+    pub masks: Vec<(String, String)>,
+    /// Placeholder → original, for restoring in the answer.
+    pub restore: Vec<(String, String)>,
+    /// Time spent in the guard.
+    pub micros: u64,
+    /// Reasons the guard ran degraded (no model, judge failed).
+    pub degraded: Vec<String>,
+}
+
+impl Decision {
+    /// A one-line summary for error messages and headers.
+    pub fn summary(&self) -> String {
+        let cats: Vec<&str> = self.categories.iter().map(|c| c.as_str()).collect();
+        if cats.is_empty() {
+            "no findings".into()
+        } else {
+            cats.join(",")
+        }
+    }
+}
+
+async fn check_one(guard: &Guard, req: Request<'_>, judge: bool, big: bool) -> Verdict {
+    if judge {
+        return guard.check_full(&req).await;
+    }
+    if big
+        && tokio::runtime::Handle::try_current()
+            .map(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+            .unwrap_or(false)
+    {
+        // Large bodies would stall every request sharing this worker.
+        return tokio::task::block_in_place(|| guard.check(&req));
+    }
+    guard.check(&req)
+}
+
+/// Inspects every piece. `context` is the prompt behind an answer.
+pub async fn inspect(
+    guard: &Guard,
+    pieces: &[Piece],
+    direction: Direction,
+    context: Option<&str>,
+    placeholders: bool,
+) -> Decision {
+    let t = Instant::now();
+    let judge = guard.policy().judge.is_some();
+    let big = pieces.iter().map(|p| p.text.len()).sum::<usize>() > BLOCKING_BYTES;
+    let mut d = Decision::default();
+    let mut strictest: Option<(Action, Option<Tier>)> = None;
+    let mut counter = 0usize;
+    for p in pieces {
+        let req = Request {
+            text: &p.text,
+            direction,
+            kind: p.kind,
+            context,
+        };
+        let v = check_one(guard, req, judge, big).await;
+        for r in &v.degraded {
+            if !d.degraded.contains(r) {
+                d.degraded.push(r.clone());
+            }
+        }
+        d.tier = d.tier.max(Some(v.tier));
+        if !v.flagged {
+            continue;
+        }
+        d.flagged = true;
+        if !matches!(strictest, Some((a, _)) if a >= v.action) {
+            strictest = Some((v.action, Some(v.tier)));
+        }
+        d.action = d.action.max(v.action);
+        for f in &v.findings {
+            if guard.policy().actions(direction).get(f.category) != Action::Allow
+                && !d.categories.contains(&f.category)
+            {
+                d.categories.push(f.category);
+            }
+        }
+        d.findings.extend(v.findings.iter().cloned().map(|mut f| {
+            let role = format!("[{}] ", p.role);
+            f.message = Some(format!("{role}{}", f.message.as_deref().unwrap_or("")));
+            f
+        }));
+        if v.action == Action::Mask {
+            if let (Some(ptr), Some(masked)) = (&p.pointer, &v.masked_text) {
+                let text = if placeholders {
+                    with_placeholders(&p.text, &v, &mut counter, &mut d.restore)
+                } else {
+                    masked.clone()
+                };
+                d.masks.push((ptr.clone(), text));
+            }
+        }
+    }
+    if let Some((_, tier)) = strictest {
+        d.tier = tier;
+    }
+    d.micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
+    d
+}
+
+/// Masks with `[PALISADE_<CATEGORY>_<n>]` placeholders and remembers the
+/// originals.
+fn with_placeholders(
+    text: &str,
+    v: &Verdict,
+    counter: &mut usize,
+    restore: &mut Vec<(String, String)>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for s in &v.masked_spans {
+        let (Some(before), Some(orig)) = (text.get(at..s.start), text.get(s.start..s.end)) else {
+            continue;
+        };
+        let cat = v
+            .findings
+            .iter()
+            .find(|f| f.span == Some(*s))
+            .map(|f| f.category.as_str().to_ascii_uppercase())
+            .unwrap_or_else(|| "DATA".into());
+        *counter += 1;
+        let ph = format!("[PALISADE_{cat}_{counter}]");
+        out.push_str(before);
+        out.push_str(&ph);
+        restore.push((ph, orig.to_string()));
+        at = s.end;
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    out
+}
+
+/// Puts masked originals back.
+pub fn restore(text: &str, pairs: &[(String, String)]) -> String {
+    let mut s = text.to_string();
+    for (ph, orig) in pairs {
+        if s.contains(ph.as_str()) {
+            s = s.replace(ph.as_str(), orig);
+        }
+    }
+    s
+}
+
+/// Applies `(pointer, text)` rewrites to a JSON body.
+pub fn apply_masks(body: &mut serde_json::Value, masks: &[(String, String)]) {
+    for (ptr, text) in masks {
+        if let Some(v) = body.pointer_mut(ptr) {
+            *v = serde_json::Value::String(text.clone());
+        }
+    }
+}
+
+/// Pieces for an answer's texts.
+pub fn answer_as_pieces(texts: Vec<(Option<String>, String)>) -> Vec<Piece> {
+    texts
+        .into_iter()
+        .map(|(pointer, text)| Piece {
+            pointer,
+            text,
+            kind: Kind::Prompt,
+            role: "assistant",
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_replaces_every_placeholder() {
+        let pairs = vec![("[PALISADE_PII_1]".to_string(), "a@b.c".to_string())];
+        assert_eq!(
+            restore("mail [PALISADE_PII_1] now", &pairs),
+            "mail a@b.c now"
+        );
+        assert_eq!(restore("nothing", &pairs), "nothing");
+    }
+}

@@ -1,0 +1,297 @@
+//! Streamed answers, inspected as they flow. Answer text is appended to a
+//! bounded sliding window; every `check_every_bytes` of new text the guard
+//! reads the window, and the events that carried that text are forwarded
+//! only once cleared — so at most one check's worth of text is ever held
+//! back and the whole stream is never buffered. A violation ends the
+//! stream the way the provider's own content filter ends one.
+//!
+//! Streams use tiers 1–2 only: a judge call mid-stream would stall it.
+
+use crate::answer::StreamMeta;
+use crate::config::Mode;
+use crate::ctx::{micros, Ctx};
+use crate::extract::Api;
+use crate::inspect::Decision;
+use crate::sse::Splitter;
+use crate::state::{AppState, PolicyRt};
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use palisade_core::{Action, Direction, Kind};
+use palisade_guard::Request;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest single SSE event accepted from an upstream.
+const MAX_EVENT_BYTES: usize = 4 << 20;
+
+struct Flow {
+    st: Arc<AppState>,
+    cx: Ctx,
+    pol: Arc<PolicyRt>,
+    api: Api,
+    upstream: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
+    splitter: Splitter,
+    meta: StreamMeta,
+    context: Option<String>,
+    window: String,
+    unchecked: usize,
+    held: Vec<Bytes>,
+    out: VecDeque<Bytes>,
+    done: bool,
+    /// The output decision so far (findings of flagged checks).
+    decision: Decision,
+    guard_us: u64,
+    error: Option<(&'static str, String)>,
+    recorded: bool,
+}
+
+/// Starts forwarding an upstream event stream through the output guard.
+pub fn respond(
+    st: Arc<AppState>,
+    cx: Ctx,
+    pol: Arc<PolicyRt>,
+    resp: reqwest::Response,
+    context: Option<String>,
+) -> Response {
+    let api = cx.api.unwrap_or(Api::Chat);
+    let flow = Flow {
+        st,
+        cx,
+        pol,
+        api,
+        upstream: Some(resp.bytes_stream().boxed()),
+        splitter: Splitter::new(MAX_EVENT_BYTES),
+        meta: StreamMeta::default(),
+        context,
+        window: String::new(),
+        unchecked: 0,
+        held: Vec::new(),
+        out: VecDeque::new(),
+        done: false,
+        decision: Decision::default(),
+        guard_us: 0,
+        error: None,
+        recorded: false,
+    };
+    let body = futures_util::stream::unfold(flow, |mut f| async move {
+        loop {
+            if let Some(b) = f.out.pop_front() {
+                return Some((Ok::<Bytes, std::io::Error>(b), f));
+            }
+            if f.done {
+                f.record().await;
+                return None;
+            }
+            f.step().await;
+        }
+    });
+    Response::new(Body::from_stream(body))
+}
+
+impl Flow {
+    fn inspecting(&self) -> bool {
+        self.pol.cfg.inspect_output
+    }
+
+    /// Reads one upstream chunk and processes the events it completes.
+    async fn step(&mut self) {
+        let Some(up) = self.upstream.as_mut() else {
+            self.done = true;
+            return;
+        };
+        let timeout = self.st.cfg.limits.read_timeout();
+        match tokio::time::timeout(timeout, up.next()).await {
+            Err(_) => self.fail(
+                "upstream_timeout",
+                "the upstream stopped sending its stream",
+            ),
+            Ok(Some(Err(e))) => self.fail(
+                "upstream_stream_cut",
+                &format!("the upstream stream was cut off: {e}"),
+            ),
+            Ok(None) => self.end(),
+            Ok(Some(Ok(chunk))) => match self.splitter.push(&chunk) {
+                Err(e) => self.fail("bad_upstream_stream", &e.to_string()),
+                Ok(events) => {
+                    for ev in events {
+                        let text = self.meta.observe(self.api, ev.event.as_deref(), &ev.data);
+                        if !self.inspecting() {
+                            self.out.push_back(ev.raw);
+                            continue;
+                        }
+                        self.held.push(ev.raw);
+                        if !text.is_empty() {
+                            self.append(&text);
+                        }
+                        if self.unchecked >= self.st.cfg.stream.check_every_bytes
+                            || self.meta.complete
+                        {
+                            if !self.check() {
+                                return;
+                            }
+                        } else if self.unchecked == 0 {
+                            // Nothing unchecked is held: role chunks, pings.
+                            self.out.extend(self.held.drain(..));
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn append(&mut self, text: &str) {
+        self.window.push_str(text);
+        self.unchecked += text.len();
+        let max = self.st.cfg.stream.window_bytes;
+        if self.window.len() > max {
+            let mut cut = self.window.len() - max;
+            while !self.window.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.window.drain(..cut);
+        }
+    }
+
+    /// Runs the guard over the window; forwards what it cleared, or cuts
+    /// the stream. Returns whether the stream goes on.
+    fn check(&mut self) -> bool {
+        if self.unchecked > 0 {
+            self.unchecked = 0;
+            let t = Instant::now();
+            let v = self.pol.guard.check(&Request {
+                text: &self.window,
+                direction: Direction::Output,
+                kind: Kind::Prompt,
+                context: self.context.as_deref(),
+            });
+            self.guard_us += micros(t);
+            let d = &mut self.decision;
+            d.tier = d.tier.max(Some(v.tier));
+            if v.flagged {
+                d.flagged = true;
+                d.action = d.action.max(v.action);
+                for f in &v.findings {
+                    if self
+                        .pol
+                        .guard
+                        .policy()
+                        .actions(Direction::Output)
+                        .get(f.category)
+                        != Action::Allow
+                        && !d.categories.contains(&f.category)
+                    {
+                        d.categories.push(f.category);
+                    }
+                }
+                // The window re-reads text, so keep one finding per
+                // detector and category: the strongest.
+                for f in &v.findings {
+                    match d
+                        .findings
+                        .iter_mut()
+                        .find(|g| g.detector == f.detector && g.category == f.category)
+                    {
+                        Some(g) if g.score < f.score => *g = f.clone(),
+                        Some(_) => {}
+                        None => d.findings.push(f.clone()),
+                    }
+                }
+                if v.action == Action::Block && self.pol.cfg.mode == Mode::Enforce {
+                    // Held events never reach the client.
+                    self.held.clear();
+                    let frames = self.meta.cut_frames(self.api);
+                    self.out.push_back(Bytes::from(frames));
+                    self.st.metrics.stream_cut();
+                    self.upstream = None;
+                    self.done = true;
+                    return false;
+                }
+            }
+        }
+        self.out.extend(self.held.drain(..));
+        true
+    }
+
+    fn end(&mut self) {
+        self.upstream = None;
+        if self.inspecting() && !self.check() {
+            return;
+        }
+        let rest = self.splitter.pending();
+        if !rest.is_empty() {
+            // A final event without its blank line: forward it as sent.
+            self.out.push_back(Bytes::copy_from_slice(rest));
+        }
+        self.done = true;
+    }
+
+    fn fail(&mut self, code: &'static str, message: &str) {
+        self.upstream = None;
+        // What was held was never cleared: drop it rather than forward
+        // unchecked text.
+        self.held.clear();
+        let frame = self.meta.error_frame(self.api, code, message);
+        self.out.push_back(Bytes::from(frame));
+        if let Some(u) = &self.cx.upstream {
+            self.st.metrics.upstream_error(u, code);
+        }
+        self.error = Some((code, message.to_string()));
+        self.done = true;
+    }
+
+    fn event(&mut self) -> palisade_core::Event {
+        self.recorded = true;
+        self.decision.micros = self.guard_us;
+        self.cx.latency.guard_output_us = self.guard_us;
+        let mut e = self.cx.event(Direction::Output, Some(&self.decision), 200);
+        e.tokens = self.meta.tokens;
+        if let Some((code, msg)) = &self.error {
+            e.error = Some((*code).into());
+            e.message = Some(msg.clone());
+        }
+        e
+    }
+
+    async fn record(&mut self) {
+        if self.recorded {
+            return;
+        }
+        let st = self.st.clone();
+        st.metrics.stage(
+            "guard_output",
+            std::time::Duration::from_micros(self.guard_us),
+        );
+        st.metrics.stage("total", self.cx.started.elapsed());
+        st.metrics.request(self.cx.route, 200);
+        let tier = self.decision.tier.map(|t| t.as_str()).unwrap_or("none");
+        if self.decision.categories.is_empty() {
+            st.metrics
+                .verdict("output", self.decision.action.as_str(), "none", tier);
+        }
+        for c in &self.decision.categories {
+            st.metrics
+                .verdict("output", self.decision.action.as_str(), c.as_str(), tier);
+        }
+        let e = self.event();
+        // The stream is already answered; a refusal cannot change that.
+        let _ = st.record(e).await;
+    }
+}
+
+impl Drop for Flow {
+    fn drop(&mut self) {
+        if !self.recorded {
+            // The client went away mid-stream.
+            self.error.get_or_insert((
+                "client_disconnected",
+                "the client closed the stream early".into(),
+            ));
+            let e = self.event();
+            let _ = self.st.writer.try_submit(e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The schema and its version. Version numbers only grow; each step in
+//! `MIGRATIONS` upgrades from the previous version, so an old file is
+//! brought forward on open and a newer file is refused (its columns may
+//! mean something this build does not know).
+
+use crate::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The newest schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+
+const V1: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms     INTEGER NOT NULL,
+    source      TEXT    NOT NULL,
+    request_id  TEXT    NOT NULL,
+    route       TEXT    NOT NULL,
+    key_id      TEXT,
+    client_addr TEXT,
+    model       TEXT,
+    upstream    TEXT,
+    direction   TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    flagged     INTEGER NOT NULL,
+    categories  TEXT    NOT NULL,
+    tier        TEXT,
+    status      INTEGER NOT NULL,
+    stream      INTEGER NOT NULL,
+    error       TEXT,
+    body        TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time_ms    ON events(time_ms);
+CREATE INDEX IF NOT EXISTS events_key_id     ON events(key_id);
+CREATE INDEX IF NOT EXISTS events_request_id ON events(request_id);
+CREATE INDEX IF NOT EXISTS events_action     ON events(action);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    id         TEXT    PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    policy     TEXT,
+    models     TEXT    NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER,
+    hash       BLOB    NOT NULL
+);
+";
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`], or refuses a newer file.
+pub(crate) fn migrate(conn: &mut Connection, store: &str) -> Result<(), StoreError> {
+    let sql_err = |source| StoreError::Sqlite {
+        op: "creating the schema",
+        store: store.to_string(),
+        source,
+    };
+    // IMMEDIATE takes the write lock before reading the version, so two
+    // processes opening a fresh file cannot both run the same migration.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_err)?;
+    let found = user_version(&tx).map_err(sql_err)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            store: store.to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    // A negative user_version is never written by us; treating it as 0
+    // would re-run every migration on a foreign file, so refuse it too.
+    let start = usize::try_from(found).map_err(|_| StoreError::Corrupt {
+        store: store.to_string(),
+        detail: format!("negative schema version {found}"),
+    })?;
+    for step in MIGRATIONS.iter().skip(start) {
+        tx.execute_batch(step).map_err(sql_err)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(sql_err)?;
+    }
+    tx.commit().map_err(sql_err)
+}

@@ -27,8 +27,9 @@ have_pins() {
     [ -x "$VPY" ] || return 1
     "$VPY" - "$OPENAI_VERSION" "$ANTHROPIC_VERSION" >/dev/null 2>&1 <<'EOF'
 import sys
-import openai, anthropic
-ok = openai.__version__ == sys.argv[1] and anthropic.__version__ == sys.argv[2]
+from importlib.metadata import version
+# Package metadata, not `import openai`: importing the SDKs takes seconds.
+ok = version("openai") == sys.argv[1] and version("anthropic") == sys.argv[2]
 sys.exit(0 if ok else 1)
 EOF
 }

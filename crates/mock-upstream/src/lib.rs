@@ -7,8 +7,10 @@
 //!   streaming and not, closely enough that the official Python SDKs parse it
 //!   (`tests/sdk_smoke.py` proves that against pinned SDK versions).
 //! - Behaviour is driven by `[[mock:…]]` directives inside the last user
-//!   message (see [`canned`] and the crate README in `tests/`), so a test
-//!   steers the upstream through the gateway without any side channel.
+//!   message, so a test steers the upstream through the gateway without any
+//!   side channel: `reply=NAME` (see [`canned`]), `status=NNN`, `sleep=MS`,
+//!   `cut`, `garbage`, `stall`. Unknown or malformed directives are a 400, so
+//!   a typo cannot pass silently as a benign reply.
 //! - Benchmarks compare gateway-vs-direct calls to this server, so the
 //!   per-request cost is kept small and constant: no logging, a counter and a
 //!   single-slot `Mutex` for `/mock/last` (the recorded request keeps the

@@ -831,7 +831,7 @@ async fn stall_directive_holds_the_stream_after_first_chunk() {
     assert_eq!(resp.status(), 200);
     let mut received = String::new();
     let stalled = loop {
-        match tokio::time::timeout(Duration::from_millis(700), resp.chunk()).await {
+        match tokio::time::timeout(Duration::from_millis(1500), resp.chunk()).await {
             Ok(Ok(Some(b))) => received.push_str(&String::from_utf8_lossy(&b)),
             Ok(other) => panic!("stream ended instead of stalling: {other:?}"),
             Err(_) => break received,

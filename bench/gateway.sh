@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Gateway overhead benchmark, side by side in one run on loopback:
+#   direct:  wrk → mock upstream
+#   gateway: wrk → palisade serve (guard on, key auth, event log) → mock upstream
+# Two load shapes per target, alternated (direct, gateway, direct, gateway)
+# so machine noise hits both alike:
+#   latency:    1 connection, closed loop — the time one request takes
+#   throughput: 16 connections — the request rate each sustains
+# and two upstream models: a zero-delay mock (the gateway's CPU cost against
+# a server that does nothing: the harshest ratio) and a mock that takes
+# 20 ms per answer (closer to any real model).
+# Usage: bench/gateway.sh [seconds per run, default 8]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palisade-target}"
+secs="${1:-8}"
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)…" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+cargo build --release --locked -q -p palisade-cli -p palisade-mock-upstream
+bin="$CARGO_TARGET_DIR/release"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+start() { # name cmd... → prints the address from the first stdout line
+  local name="$1"; shift
+  "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    if grep -q '^listening on ' "$work/$name.out" 2>/dev/null; then
+      sed -n 's/^listening on //p' "$work/$name.out" | head -1; return
+    fi
+    sleep 0.1
+  done
+  echo "$name did not start: $(cat "$work/$name.err")" >&2; exit 1
+}
+
+key="$("$bin/palisade" keys create --name bench --storage "$work/gw.db")"
+run() { # label addr conns key → RESULT line
+  PALISADE_KEY="$4" wrk -t1 -c"$3" -d"${secs}s" --latency -s bench/chat.lua "http://$2" \
+    | sed -n "s/^RESULT /$1 c=$3 /p"
+}
+echo "# $(date -u +%FT%TZ) $(nproc) cores, ${secs}s per run, 1 KB prompts"
+for delay in 0 20; do
+  mock="$(start "mock$delay" "$bin/palisade-mock-upstream" --listen 127.0.0.1:0 --delay-ms "$delay")"
+  gw="$(RUST_LOG=warn start "gw$delay" "$bin/palisade" serve --listen 127.0.0.1:0 \
+        --upstream "http://$mock" --storage "$work/gw.db")"
+  # Warm both (connection pools, page cache).
+  PALISADE_KEY="$key" wrk -t1 -c4 -d1s -s bench/chat.lua "http://$gw" >/dev/null
+  wrk -t1 -c4 -d1s -s bench/chat.lua "http://$mock" >/dev/null
+  for round in 1 2; do
+    for conns in 1 16; do
+      run "delay=${delay}ms direct  round=$round" "$mock" "$conns" ""
+      run "delay=${delay}ms gateway round=$round" "$gw" "$conns" "$key"
+    done
+  done
+done

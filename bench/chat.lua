@@ -1,5 +1,5 @@
 -- wrk script: POST OpenAI chat requests whose user message is about 1 KB,
--- drawn from 64 distinct prompts (so no layer can answer from a cache).
+-- from 64 texts, each request numbered (so no layer can answer from a cache).
 -- Env: PALISADE_KEY (optional bearer key), PALISADE_PROMPT_BYTES (default 1024).
 local key = os.getenv("PALISADE_KEY")
 local size = tonumber(os.getenv("PALISADE_PROMPT_BYTES") or "1024")
@@ -21,7 +21,7 @@ local sentences = {
   "Give me a beginner-friendly weekly running plan for a first 10 km race.",
   "Translate the following paragraph into formal Spanish for a brochure.",
 }
-local bodies = {}
+local pre, post = {}, {}
 local escape = function(s) return s:gsub('\\', '\\\\'):gsub('"', '\\"') end
 function init(args)
   math.randomseed(42)
@@ -34,15 +34,21 @@ function init(args)
       n = n + #s + 1
     end
     local text = table.concat(parts, " "):sub(1, size)
-    bodies[i] = '{"model":"mock-gpt","messages":[{"role":"system","content":"You are a helpful assistant for a travel and productivity app."},{"role":"user","content":"' .. escape(text) .. '"}]}'
+    -- Each request gets a serial number in its prompt (see request()),
+    -- so no two user messages are alike; the system prompt repeats, as it
+    -- does in real traffic.
+    text = text:sub(1, size - 12)
+    pre[i] = '{"model":"mock-gpt","messages":[{"role":"system","content":"You are a helpful assistant for a travel and productivity app."},{"role":"user","content":"Request '
+    post[i] = ': ' .. escape(text) .. '"}]}'
   end
 end
 local headers = {["Content-Type"] = "application/json"}
 if key and key ~= "" then headers["Authorization"] = "Bearer " .. key end
-local i = 0
+local i, serial = 0, 0
 function request()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/v1/chat/completions", headers, bodies[i])
+  i = i % #pre + 1
+  serial = serial + 1
+  return wrk.format("POST", "/v1/chat/completions", headers, pre[i] .. serial .. post[i])
 end
 function done(summary, latency, requests)
   io.write(string.format("RESULT rps=%.1f p50_us=%d p90_us=%d p99_us=%d errors=%d non2xx=%d\n",

@@ -350,6 +350,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         context = last_user_text(&pieces).map(String::from);
         let d = inspect(
             &pol.guard,
+            Some(&pol.cache),
             &pieces,
             Direction::Input,
             None,
@@ -544,7 +545,7 @@ async fn answer_whole(
     let mut d = Decision::default();
     if pol.cfg.inspect_output && api != Api::Embeddings {
         let pieces = answer_as_pieces(answer_pieces(api, &v));
-        d = inspect(&pol.guard, &pieces, Direction::Output, context, false).await;
+        d = inspect(&pol.guard, None, &pieces, Direction::Output, context, false).await;
         cx.latency.guard_output_us = d.micros;
         st.metrics
             .stage("guard_output", Duration::from_micros(d.micros));

@@ -49,6 +49,8 @@ pub struct PolicyRt {
     pub cfg: PolicyConfig,
     /// Its guard.
     pub guard: Guard,
+    /// Recent verdicts on request texts.
+    pub cache: crate::inspect::VerdictCache,
 }
 
 /// Shared state.
@@ -104,6 +106,7 @@ impl AppState {
                     name,
                     cfg: pc,
                     guard,
+                    cache: crate::inspect::VerdictCache::new(10_000),
                 }),
             );
         }

@@ -3,7 +3,7 @@
 //! it is odd punctuation. These generalise across sources better than words
 //! do, because attacks share a shape even when they share no vocabulary.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::sync::OnceLock;
 
 const CUES_TSV: &str = include_str!("../data/cues.tsv");
@@ -76,8 +76,11 @@ pub(crate) fn parse_table(
 /// Compiles a parsed table into an automaton.
 fn compile(table: Result<(Vec<String>, Vec<usize>), String>) -> Option<Cues> {
     let (phrases, group_of) = table.ok()?;
+    // A full DFA: overlapping search over every prompt is on the hot
+    // path, and the tables are small enough for the DFA's memory.
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&phrases)
         .ok()?;
     Some(Cues { ac, group_of })

@@ -9,7 +9,7 @@
 //! usable literal set (a leading class, a cased non-ASCII letter that ASCII
 //! folding would miss) always run.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 use regex_syntax::ParserBuilder;
@@ -129,9 +129,12 @@ impl Prefilter {
         let ac = if lits.is_empty() {
             None
         } else {
+            // A full DFA: this pass runs on every text, and a few
+            // hundred literals make a small one.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&lits)
                 .ok()
         };

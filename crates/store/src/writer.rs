@@ -50,6 +50,10 @@ pub struct WriterConfig {
     pub on_full: OnFull,
     /// How long [`OnFull::Block`] waits for room.
     pub block_timeout: Duration,
+    /// After the first event of a batch, how long to gather more before
+    /// writing (group commit): under load this turns one commit per
+    /// event into one per few milliseconds, for at most this much delay.
+    pub linger: Duration,
 }
 
 impl Default for WriterConfig {
@@ -59,6 +63,7 @@ impl Default for WriterConfig {
             batch_max: 512,
             on_full: OnFull::Drop,
             block_timeout: Duration::from_millis(100),
+            linger: Duration::from_millis(5),
         }
     }
 }
@@ -154,7 +159,7 @@ impl EventWriter {
         let thread_counters = Arc::clone(&counters);
         let spawned = std::thread::Builder::new()
             .name("palisade-event-writer".into())
-            .spawn(move || run(&store, rx, cfg.batch_max, &thread_counters));
+            .spawn(move || run(&store, rx, cfg.batch_max, cfg.linger, &thread_counters));
         let (tx, thread) = match spawned {
             Ok(handle) => (Some(tx), Some(handle)),
             Err(e) => {
@@ -294,15 +299,28 @@ impl EventWriter {
 /// The writer thread: block for one event, sweep up whatever else is
 /// already queued (up to `batch_max`), write them together. Ends when every
 /// sender is gone and the queue is empty, which is how shutdown drains.
-fn run(store: &Store, mut rx: Receiver<Box<Event>>, batch_max: usize, counters: &Counters) {
+fn run(
+    store: &Store,
+    mut rx: Receiver<Box<Event>>,
+    batch_max: usize,
+    linger: Duration,
+    counters: &Counters,
+) {
     let mut batch = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         batch.push(*first);
-        while batch.len() < batch_max {
-            match rx.try_recv() {
-                Ok(e) => batch.push(*e),
-                Err(_) => break,
+        let sweep = |rx: &mut Receiver<Box<Event>>, batch: &mut Vec<Event>| {
+            while batch.len() < batch_max {
+                match rx.try_recv() {
+                    Ok(e) => batch.push(*e),
+                    Err(_) => break,
+                }
             }
+        };
+        sweep(&mut rx, &mut batch);
+        if batch.len() < batch_max && !linger.is_zero() {
+            std::thread::sleep(linger);
+            sweep(&mut rx, &mut batch);
         }
         write_batch(store, &batch, counters);
         batch.clear();

@@ -12,6 +12,7 @@ fn writer(store: &Arc<Store>, capacity: usize, on_full: OnFull) -> EventWriter {
             batch_max: 1,
             on_full,
             block_timeout: Duration::from_millis(50),
+            linger: Duration::ZERO,
         },
     )
 }
@@ -102,6 +103,7 @@ async fn block_applies_backpressure_without_loss() {
             batch_max: 8,
             on_full: OnFull::Block,
             block_timeout: Duration::from_secs(10),
+            linger: Duration::ZERO,
         },
     ));
     let tasks: Vec<_> = (0..4)
@@ -238,6 +240,7 @@ async fn block_succeeds_once_room_appears() {
             batch_max: 1,
             on_full: OnFull::Block,
             block_timeout: Duration::from_secs(10),
+            linger: Duration::ZERO,
         },
     );
     let (release, holder) = stall(&store);

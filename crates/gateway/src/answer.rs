@@ -99,8 +99,10 @@ pub fn filter_answer(api: Api, body: &mut Value) {
     match api {
         Api::Chat => {
             if let Some(cs) = body.get_mut("choices").and_then(Value::as_array_mut) {
-                for c in cs {
-                    c["finish_reason"] = json!("content_filter");
+                // Indexing a non-object would panic: upstream shapes are
+                // untrusted, so only objects are touched.
+                for c in cs.iter_mut().filter_map(Value::as_object_mut) {
+                    c.insert("finish_reason".into(), json!("content_filter"));
                     if let Some(m) = c.get_mut("message").and_then(Value::as_object_mut) {
                         m.insert("content".into(), json!(""));
                         m.remove("tool_calls");
@@ -111,9 +113,9 @@ pub fn filter_answer(api: Api, body: &mut Value) {
         }
         Api::Completions => {
             if let Some(cs) = body.get_mut("choices").and_then(Value::as_array_mut) {
-                for c in cs {
-                    c["finish_reason"] = json!("content_filter");
-                    c["text"] = json!("");
+                for c in cs.iter_mut().filter_map(Value::as_object_mut) {
+                    c.insert("finish_reason".into(), json!("content_filter"));
+                    c.insert("text".into(), json!(""));
                 }
             }
         }
@@ -316,12 +318,18 @@ impl StreamMeta {
                 })
             ),
             Api::Responses => {
-                let mut r = self
-                    .response
-                    .clone()
-                    .unwrap_or_else(|| json!({"object": "response", "output": []}));
-                r["status"] = json!("incomplete");
-                r["incomplete_details"] = json!({"reason": "content_filter"});
+                let mut r = match self.response.clone() {
+                    Some(Value::Object(o)) => o,
+                    _ => serde_json::Map::from_iter([
+                        ("object".to_string(), json!("response")),
+                        ("output".to_string(), json!([])),
+                    ]),
+                };
+                r.insert("status".into(), json!("incomplete"));
+                r.insert(
+                    "incomplete_details".into(),
+                    json!({"reason": "content_filter"}),
+                );
                 self.sequence += 1;
                 format!(
                     "event: response.incomplete\ndata: {}\n\n",

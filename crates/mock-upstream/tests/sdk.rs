@@ -18,6 +18,10 @@ fn venv_python() -> Option<PathBuf> {
 #[tokio::test]
 async fn official_python_sdks_parse_the_mock() {
     let Some(python) = venv_python() else {
+        assert!(
+            std::env::var("PALISADE_REQUIRE_SDK").as_deref() != Ok("1"),
+            "python venv not found and PALISADE_REQUIRE_SDK=1 (run scripts/setup_python.sh)"
+        );
         println!("skipping: python venv not found (run scripts/setup_python.sh)");
         return;
     };

@@ -2,6 +2,9 @@
 # Gateway overhead benchmark, side by side in one run on loopback:
 #   direct:  wrk → mock upstream
 #   gateway: wrk → palisade serve (guard on, key auth, event log) → mock upstream
+#   proxy:   wrk → palisade serve with inspection off (the proxy's own cost)
+#   nginx:   wrk → nginx proxy_pass, one worker, no inspection (a reference
+#            for what any extra hop costs on the same cores)
 # Two load shapes per target, alternated (direct, gateway, direct, gateway)
 # so machine noise hits both alike:
 #   latency:    1 connection, closed loop — the time one request takes
@@ -14,10 +17,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palisade-target}"
 secs="${1:-8}"
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)…" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
-fi
+need() { # command package
+  command -v "$1" >/dev/null && return
+  echo "installing $2 (Debian package)…" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$2" >/dev/null; else sudo apt-get install -y -qq "$2" >/dev/null; fi
+}
+need wrk wrk
+need nginx nginx-light
 cargo build --release --locked -q -p palisade-cli -p palisade-mock-upstream
 bin="$CARGO_TARGET_DIR/release"
 work="$(mktemp -d)"
@@ -39,6 +45,7 @@ start() { # name cmd... → prints the address from the first stdout line
 }
 
 key="$("$bin/palisade" keys create --name bench --storage "$work/gw.db")"
+printf '[policies.default]\ninspect_input = false\ninspect_output = false\n' > "$work/noinspect.toml"
 run() { # label addr conns key → RESULT line
   PALISADE_KEY="$4" wrk -t1 -c"$3" -d"${secs}s" --latency -s bench/chat.lua "http://$2" \
     | sed -n "s/^RESULT /$1 c=$3 /p"
@@ -51,10 +58,19 @@ for delay in 0 20; do
   # Warm both (connection pools, page cache).
   PALISADE_KEY="$key" wrk -t1 -c4 -d1s -s bench/chat.lua "http://$gw" >/dev/null
   wrk -t1 -c4 -d1s -s bench/chat.lua "http://$mock" >/dev/null
+  bare="$(RUST_LOG=warn start "bare$delay" "$bin/palisade" serve --listen 127.0.0.1:0 \
+        --config "$work/noinspect.toml" --upstream "http://$mock" --storage "$work/gw.db")"
+  nport=$((20000 + RANDOM % 20000))
+  sed -e "s|@MOCK@|$mock|; s|@PORT@|$nport|; s|@DIR@|$work|g" bench/nginx.conf.in > "$work/nginx$delay.conf"
+  nginx -c "$work/nginx$delay.conf" -p "$work" &
+  pids+=("$!")
+  sleep 0.5
   for round in 1 2; do
     for conns in 1 16; do
       run "delay=${delay}ms direct  round=$round" "$mock" "$conns" ""
       run "delay=${delay}ms gateway round=$round" "$gw" "$conns" "$key"
+      run "delay=${delay}ms proxy   round=$round" "$bare" "$conns" "$key"
+      run "delay=${delay}ms nginx   round=$round" "127.0.0.1:$nport" "$conns" ""
     done
   done
 done

@@ -11,6 +11,12 @@ mod train_cmd;
 
 use clap::{Parser, Subcommand};
 
+// The gateway allocates per request (JSON bodies, verdicts, events) from
+// many threads; mimalloc's per-thread heaps cut allocator time to a
+// fraction of glibc malloc's (about 8% of gateway CPU in a profile).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Palisade: a security platform for AI agents.
 #[derive(Parser)]
 #[command(name = "palisade", version, about)]

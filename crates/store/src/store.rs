@@ -41,10 +41,14 @@ impl Store {
             })?;
         }
         let label = path.display().to_string();
+        let created = !path.exists();
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             store: label.clone(),
             source,
         })?;
+        if created {
+            restrict_to_owner(path);
+        }
         Store::init(conn, Some(path.to_path_buf()), label)
     }
 
@@ -146,4 +150,20 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// The store holds key hashes, client addresses and findings quoting user
+/// text: a new file is made readable by its owner only (SQLite gives the
+/// `-wal` and `-shm` files the same mode). Best effort: a file system
+/// without Unix modes keeps its defaults.
+fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!("cannot restrict {} to its owner: {e}", path.display());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }

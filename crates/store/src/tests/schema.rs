@@ -17,6 +17,12 @@ fn file_store_reopens_with_its_data_in_wal_mode() {
             })
             .unwrap();
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a new store is private to its owner");
+    }
     let store = Store::open(&path).unwrap();
     let mode: String = store
         .conn()

@@ -2,6 +2,8 @@
 //! library crates.
 
 mod bench_cmd;
+mod dlp_cmd;
+mod dlp_scan;
 mod eval_cmd;
 mod guard_cmd;
 mod keys_cmd;
@@ -41,6 +43,8 @@ enum Command {
     Serve(serve_cmd::Args),
     /// Create, list and revoke gateway keys.
     Keys(keys_cmd::Args),
+    /// Find, classify, grade and mask sensitive data and secrets.
+    Dlp(dlp_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +57,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(a) => bench_cmd::run(a),
         Command::Serve(a) => serve_cmd::run(a),
         Command::Keys(a) => keys_cmd::run(a),
+        Command::Dlp(a) => dlp_cmd::run(a),
     };
     match result {
         Ok(code) => code,

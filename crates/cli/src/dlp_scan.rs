@@ -1,0 +1,303 @@
+//! `palisade dlp scan`: files and folders (respecting `.gitignore`), or
+//! stdin. Binary files are sniffed (a NUL byte in the first 8 KiB) and
+//! skipped; invalid UTF-8 is reported with its byte offset and the text is
+//! scanned with replacement characters from there on; unreadable files are
+//! listed. Files are read in 8 MiB windows that overlap by 16 KiB, so
+//! memory stays bounded and no value up to 16 KiB long is cut in two.
+
+use palisade_dlp::{Engine, Entity};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const WINDOW: usize = 8 << 20;
+const OVERLAP: usize = 16 << 10;
+
+/// Options of `palisade dlp scan`.
+#[derive(clap::Args)]
+pub struct ScanArgs {
+    /// Files or folders; `-` reads stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// table (summary), json (summary and entities), jsonl (one line per file).
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Exit with status 1 when anything of this grade or above is found
+    /// (S1–S4).
+    #[arg(long, value_name = "GRADE")]
+    fail_on: Option<String>,
+    /// Include hidden files and files that .gitignore excludes.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Default, serde::Serialize)]
+struct FileResult {
+    path: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    entities: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invalid_utf8_at: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grade: Option<palisade_dlp::Grade>,
+    bytes: u64,
+}
+
+fn scan_reader(
+    eng: &Engine,
+    mut r: impl Read,
+    res: &mut FileResult,
+) -> std::io::Result<Vec<Entity>> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0usize; // offset of buf[0] in the file
+    let mut out = Vec::new();
+    let mut first = true;
+    loop {
+        let mut chunk = vec![0u8; WINDOW];
+        let mut n = 0;
+        while n < WINDOW {
+            let k = r.read(&mut chunk[n..])?;
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        chunk.truncate(n);
+        let last = n < WINDOW;
+        if first {
+            first = false;
+            if chunk.iter().take(8192).any(|&b| b == 0) {
+                res.skipped = Some("binary".into());
+                return Ok(out);
+            }
+        }
+        res.bytes += n as u64;
+        buf.extend_from_slice(&chunk);
+        let text = match std::str::from_utf8(&buf) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(e) => {
+                // A character cut by the window edge is not an error.
+                if !last && e.error_len().is_none() {
+                    std::borrow::Cow::Borrowed(
+                        std::str::from_utf8(&buf[..e.valid_up_to()]).unwrap_or(""),
+                    )
+                } else {
+                    res.invalid_utf8_at.get_or_insert(base + e.valid_up_to());
+                    String::from_utf8_lossy(&buf)
+                }
+            }
+        };
+        let limit = if last {
+            usize::MAX
+        } else {
+            text.len().saturating_sub(OVERLAP)
+        };
+        for e in eng.scan(&text) {
+            if e.start < limit
+                && (base == 0 || e.start >= OVERLAP.min(text.len()) || buf.len() <= OVERLAP)
+            {
+                let mut e = e;
+                e.start += base;
+                e.end += base;
+                out.push(e);
+            }
+        }
+        if last {
+            return Ok(out);
+        }
+        let keep_from = text.len().saturating_sub(OVERLAP);
+        let mut cut = keep_from;
+        while cut > 0 && !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        base += cut;
+        buf.drain(..cut);
+    }
+}
+
+fn scan_path(eng: &Engine, path: &Path) -> (FileResult, Vec<Entity>) {
+    let mut res = FileResult {
+        path: path.display().to_string(),
+        ..FileResult::default()
+    };
+    let ents = match std::fs::File::open(path) {
+        Ok(f) => match scan_reader(eng, f, &mut res) {
+            Ok(e) => e,
+            Err(e) => {
+                res.skipped = Some(format!("unreadable: {e}"));
+                Vec::new()
+            }
+        },
+        Err(e) => {
+            res.skipped = Some(format!("unreadable: {e}"));
+            Vec::new()
+        }
+    };
+    res.grade = ents.iter().map(|e| e.grade).max();
+    (res, ents)
+}
+
+fn files(args: &ScanArgs) -> (Vec<PathBuf>, Vec<(String, String)>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for p in &args.paths {
+        if p.is_file() {
+            out.push(p.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .hidden(!args.all)
+            .git_ignore(!args.all)
+            .git_exclude(!args.all)
+            .ignore(!args.all)
+            .parents(!args.all)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => out.push(e.into_path()),
+                Ok(_) => {}
+                Err(e) => errors.push((p.display().to_string(), e.to_string())),
+            }
+        }
+    }
+    (out, errors)
+}
+
+/// Runs the scan.
+pub fn run(eng: &Engine, args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let fail_on = match args.fail_on.as_deref() {
+        None => None,
+        Some("S1") => Some(palisade_dlp::Grade::S1),
+        Some("S2") => Some(palisade_dlp::Grade::S2),
+        Some("S3") => Some(palisade_dlp::Grade::S3),
+        Some("S4") => Some(palisade_dlp::Grade::S4),
+        Some(other) => anyhow::bail!("--fail-on {other:?}: expected S1, S2, S3 or S4"),
+    };
+    anyhow::ensure!(
+        matches!(args.format.as_str(), "table" | "json" | "jsonl"),
+        "--format {:?}: expected table, json or jsonl",
+        args.format
+    );
+    let mut results = Vec::new();
+    let mut by_type: BTreeMap<String, (usize, palisade_dlp::Grade)> = BTreeMap::new();
+    let mut worst = None;
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let (paths, walk_errors) = if stdin {
+        (Vec::new(), Vec::new())
+    } else {
+        files(&args)
+    };
+    let bar = if paths.len() > 200 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let b = indicatif::ProgressBar::new(paths.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let mut handle = |res: FileResult, ents: Vec<Entity>, results: &mut Vec<FileResult>| {
+        let mut res = res;
+        for e in &ents {
+            let slot = by_type.entry(e.type_id.clone()).or_insert((0, e.grade));
+            slot.0 += 1;
+        }
+        worst = worst.max(res.grade);
+        res.entities = ents
+            .iter()
+            .map(|e| serde_json::json!({"type": e.type_id, "start": e.start, "end": e.end, "score": e.score, "validated": e.validated, "grade": e.grade}))
+            .collect();
+        if args.format == "jsonl" {
+            println!("{}", serde_json::to_string(&res).unwrap_or_default());
+            res.entities.clear();
+        }
+        results.push(res);
+    };
+    if stdin {
+        let mut res = FileResult {
+            path: "-".into(),
+            ..FileResult::default()
+        };
+        let ents = scan_reader(eng, std::io::stdin().lock(), &mut res)?;
+        res.grade = ents.iter().map(|e| e.grade).max();
+        handle(res, ents, &mut results);
+    }
+    for p in &paths {
+        let (res, ents) = scan_path(eng, p);
+        handle(res, ents, &mut results);
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    for (path, err) in &walk_errors {
+        results.push(FileResult {
+            path: path.clone(),
+            skipped: Some(format!("unreadable: {err}")),
+            ..FileResult::default()
+        });
+    }
+    let skipped: Vec<&FileResult> = results.iter().filter(|r| r.skipped.is_some()).collect();
+    match args.format.as_str() {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "files": results,
+                "summary": by_type.iter().map(|(t, (n, g))| serde_json::json!({"type": t, "count": n, "grade": g})).collect::<Vec<_>>(),
+                "grade": worst,
+            }))?
+        ),
+        "table" => {
+            let scanned = results.len() - skipped.len();
+            let bytes: u64 = results.iter().map(|r| r.bytes).sum();
+            println!(
+                "{scanned} files scanned ({bytes} bytes), {} skipped",
+                skipped.len()
+            );
+            for r in &skipped {
+                println!(
+                    "  skipped {}: {}",
+                    r.path,
+                    r.skipped.as_deref().unwrap_or("")
+                );
+            }
+            for r in results.iter().filter(|r| r.invalid_utf8_at.is_some()) {
+                println!(
+                    "  {}: invalid UTF-8 at byte {}",
+                    r.path,
+                    r.invalid_utf8_at.unwrap_or(0)
+                );
+            }
+            if by_type.is_empty() {
+                println!("no sensitive data found");
+            } else {
+                println!("{:<36} {:>7}  grade", "type", "count");
+                for (t, (n, g)) in &by_type {
+                    println!("{t:<36} {n:>7}  {g:?}");
+                }
+                let mut per_file: Vec<&FileResult> =
+                    results.iter().filter(|r| r.grade.is_some()).collect();
+                per_file.sort_by_key(|r| std::cmp::Reverse(r.grade));
+                println!("\nfiles by grade:");
+                for r in per_file.iter().take(50) {
+                    println!(
+                        "  {:?} {}",
+                        r.grade.unwrap_or(palisade_dlp::Grade::S1),
+                        r.path
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(match (fail_on, worst) {
+        (Some(f), Some(w)) if w >= f => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}

@@ -38,12 +38,155 @@ enum DlpCommand {
         #[arg(long)]
         errors: bool,
     },
+    /// Mask what the catalogue finds in a text (argument or `-` for stdin).
+    Mask(MaskArgs),
+    /// Put tokenised values (`tok_…`) in a text back, with the key.
+    Unmask {
+        /// The text, or `-` for stdin.
+        text: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Print a new random 256-bit masking key (hex).
+    Keygen,
     /// List the catalogue.
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Where the masking key comes from.
+#[derive(clap::Args, Clone)]
+pub struct KeyArgs {
+    /// Environment variable holding the key (64 hex or 44 base64 chars).
+    #[arg(long, value_name = "VAR")]
+    key_env: Option<String>,
+    /// File holding the key.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    fn keys(&self) -> anyhow::Result<Option<palisade_mask::Keys>> {
+        Ok(match (&self.key_env, &self.key_file) {
+            (Some(v), None) => Some(palisade_mask::Keys::from_env(v)?),
+            (None, Some(f)) => Some(palisade_mask::Keys::from_file(f)?),
+            (None, None) => None,
+            (Some(_), Some(_)) => anyhow::bail!("give --key-env or --key-file, not both"),
+        })
+    }
+}
+
+/// Options of `palisade dlp mask`.
+#[derive(clap::Args)]
+pub struct MaskArgs {
+    /// The text, or `-` for stdin.
+    text: String,
+    /// redact, partial, hash, tokenize or fpe.
+    #[arg(long, default_value = "redact")]
+    method: String,
+    /// For partial: characters kept at the start.
+    #[arg(long, default_value_t = 0)]
+    keep_first: usize,
+    /// For partial: characters kept at the end.
+    #[arg(long, default_value_t = 4)]
+    keep_last: usize,
+    /// Only these types (repeatable); default all.
+    #[arg(long = "type", value_name = "ID")]
+    types: Vec<String>,
+    /// Only this grade and above (S1–S4).
+    #[arg(long, value_name = "GRADE")]
+    min_grade: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+fn read_text(arg: &str) -> anyhow::Result<String> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("reading stdin (is it UTF-8?)")?;
+        Ok(s)
+    } else {
+        Ok(arg.to_string())
+    }
+}
+
+/// Parses `S1`…`S4` (none means S1).
+pub fn parse_grade(g: Option<&str>) -> anyhow::Result<palisade_dlp::Grade> {
+    use palisade_dlp::Grade;
+    Ok(match g {
+        None | Some("S1") => Grade::S1,
+        Some("S2") => Grade::S2,
+        Some("S3") => Grade::S3,
+        Some("S4") => Grade::S4,
+        Some(g) => anyhow::bail!("grade {g:?}: expected S1, S2, S3 or S4"),
+    })
+}
+
+fn mask_cmd(eng: &Engine, a: MaskArgs) -> anyhow::Result<ExitCode> {
+    use palisade_mask::Method;
+    let method = match a.method.as_str() {
+        "redact" => Method::Redact { label: None },
+        "partial" => Method::Partial {
+            keep_first: a.keep_first,
+            keep_last: a.keep_last,
+            mask_char: None,
+        },
+        "hash" => Method::Hash { len: None },
+        "tokenize" => Method::Tokenize,
+        "fpe" => Method::Fpe {
+            radix: None,
+            tweak: None,
+        },
+        other => {
+            anyhow::bail!("--method {other:?}: expected redact, partial, hash, tokenize or fpe")
+        }
+    };
+    let min = parse_grade(a.min_grade.as_deref())?;
+    let keys = a.key.keys()?;
+    anyhow::ensure!(
+        keys.is_some() || !method.needs_key(),
+        "--method {} needs a key: --key-env VAR or --key-file FILE (make one with `palisade dlp keygen`)",
+        a.method
+    );
+    let masker = palisade_mask::Masker::new(keys);
+    let text = read_text(&a.text)?;
+    let spans: Vec<(usize, usize, Method, String)> = eng
+        .scan(&text)
+        .into_iter()
+        .filter(|e| e.grade >= min && (a.types.is_empty() || a.types.contains(&e.type_id)))
+        .map(|e| {
+            // FPE needs at least six numerals; a shorter value is masked
+            // in full rather than left readable.
+            let m = match &method {
+                Method::Fpe { .. } => {
+                    let n = text
+                        .get(e.start..e.end)
+                        .map(|v| v.chars().filter(char::is_ascii_alphanumeric).count())
+                        .unwrap_or(0);
+                    if n >= 6 {
+                        method.clone()
+                    } else {
+                        Method::Partial {
+                            keep_first: 0,
+                            keep_last: 0,
+                            mask_char: None,
+                        }
+                    }
+                }
+                m => m.clone(),
+            };
+            (e.start, e.end, m, e.type_id.clone())
+        })
+        .collect();
+    print!("{}", masker.mask_spans(&text, &spans)?);
+    if a.text != "-" {
+        println!();
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the engine.
@@ -119,6 +262,29 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             secrets,
             errors,
         }) => eval(&eng, pii, secrets, errors),
+        Some(DlpCommand::Mask(m)) => mask_cmd(&eng, m),
+        Some(DlpCommand::Keygen) => {
+            println!("{}", palisade_mask::Keys::try_generate()?.to_hex());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(DlpCommand::Unmask { text, key }) => {
+            let keys = key
+                .keys()?
+                .ok_or_else(|| anyhow::anyhow!("unmask needs --key-env or --key-file"))?;
+            let masker = palisade_mask::Masker::new(Some(keys));
+            let text = read_text(&text)?;
+            let re = regex::Regex::new(r"tok_[A-Za-z0-9_-]{16,}")?;
+            let mut out = String::with_capacity(text.len());
+            let mut at = 0;
+            for m in re.find_iter(&text) {
+                out.push_str(text.get(at..m.start()).unwrap_or(""));
+                out.push_str(&masker.detokenize(m.as_str())?);
+                at = m.end();
+            }
+            out.push_str(text.get(at..).unwrap_or(""));
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

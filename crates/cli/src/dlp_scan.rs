@@ -170,11 +170,7 @@ fn files(args: &ScanArgs) -> (Vec<PathBuf>, Vec<(String, String)>) {
 pub fn run(eng: &Engine, args: ScanArgs) -> anyhow::Result<ExitCode> {
     let fail_on = match args.fail_on.as_deref() {
         None => None,
-        Some("S1") => Some(palisade_dlp::Grade::S1),
-        Some("S2") => Some(palisade_dlp::Grade::S2),
-        Some("S3") => Some(palisade_dlp::Grade::S3),
-        Some("S4") => Some(palisade_dlp::Grade::S4),
-        Some(other) => anyhow::bail!("--fail-on {other:?}: expected S1, S2, S3 or S4"),
+        g => Some(crate::dlp_cmd::parse_grade(g)?),
     };
     anyhow::ensure!(
         matches!(args.format.as_str(), "table" | "json" | "jsonl"),

@@ -40,11 +40,17 @@ pub enum Category {
     PromptLeak,
     /// Text was hidden by invisible characters, homoglyphs or encodings.
     Obfuscation,
+    /// Personal, financial or governmental data values (identity numbers,
+    /// card and account numbers, phone numbers…) found by the data
+    /// catalogue; unlike `pii`, about the data itself, not a request.
+    SensitiveData,
+    /// Credentials: API keys, access keys, tokens, private keys, passwords.
+    Secret,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 15] = [
+    pub const ALL: [Category; 17] = [
         Category::PromptInjection,
         Category::Jailbreak,
         Category::SystemPromptExtraction,
@@ -60,6 +66,8 @@ impl Category {
         Category::UnsafeOther,
         Category::PromptLeak,
         Category::Obfuscation,
+        Category::SensitiveData,
+        Category::Secret,
     ];
 
     /// The stable snake_case name used in rule packs, policies and JSON.
@@ -80,6 +88,8 @@ impl Category {
             Category::UnsafeOther => "unsafe_other",
             Category::PromptLeak => "prompt_leak",
             Category::Obfuscation => "obfuscation",
+            Category::SensitiveData => "sensitive_data",
+            Category::Secret => "secret",
         }
     }
 
@@ -119,7 +129,7 @@ impl fmt::Display for Category {
 
 /// A category name that is not one of [`Category::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown category `{0}` (expected one of: prompt_injection, jailbreak, system_prompt_extraction, tool_poisoning, violent, non_violent_illegal, sexual, pii, self_harm, unethical, politically_sensitive, copyright, unsafe_other, prompt_leak, obfuscation)")]
+#[error("unknown category `{0}` (expected one of: prompt_injection, jailbreak, system_prompt_extraction, tool_poisoning, violent, non_violent_illegal, sexual, pii, self_harm, unethical, politically_sensitive, copyright, unsafe_other, prompt_leak, obfuscation, sensitive_data, secret)")]
 pub struct ParseCategoryError(pub String);
 
 impl FromStr for Category {

@@ -82,6 +82,9 @@ pub struct Guard {
     policy: Policy,
     judge: Option<Judge>,
     leak: LeakIndex,
+    /// The data catalogue (sensitive data and secrets), unless the policy
+    /// disables `dlp.`.
+    dlp: Option<palisade_dlp::Engine>,
     degraded: Vec<String>,
 }
 
@@ -125,7 +128,19 @@ impl Guard {
             .iter()
             .map(|r| (format!("rule={}", r.category), format!("ruleid={}", r.id)))
             .collect();
+        let dlp = if policy.is_disabled("dlp.") {
+            None
+        } else {
+            match palisade_dlp::Engine::builtin() {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    degraded.push(format!("data catalogue unavailable: {e}"));
+                    None
+                }
+            }
+        };
         let guard = Self {
+            dlp,
             rule_signals,
             normalizer: Normalizer::default(),
             rules,
@@ -457,6 +472,9 @@ impl Guard {
         if req.direction == Direction::Output && !self.leak.is_empty() {
             self.leak.check(text, &mut findings);
         }
+        if let Some(dlp) = &self.dlp {
+            dlp_findings(dlp, text, &mut findings);
+        }
         v.timings.push(TierTiming {
             tier: Tier::Rules,
             micros: micros(t),
@@ -631,6 +649,38 @@ impl Guard {
         v.findings = order.into_iter().map(|i| v.findings[i].clone()).collect();
         v.latency_us = micros(p.started);
         p.verdict
+    }
+}
+
+/// Sensitive data and secrets as findings (tier 1: patterns, validators
+/// and context words), with their spans so the policy can mask them.
+fn dlp_findings(dlp: &palisade_dlp::Engine, text: &str, out: &mut Vec<Finding>) {
+    for e in dlp.scan(text) {
+        let (category, name) = match dlp.catalog().get(&e.type_id) {
+            Some(t) if t.category == "credential" => (Category::Secret, t.name.as_str()),
+            Some(t) => (Category::SensitiveData, t.name.as_str()),
+            None => (Category::SensitiveData, e.type_id.as_str()),
+        };
+        out.push(Finding {
+            detector: format!("dlp.{}", e.type_id),
+            category,
+            severity: match e.grade {
+                palisade_dlp::Grade::S4 => Severity::High,
+                palisade_dlp::Grade::S3 => Severity::Medium,
+                _ => Severity::Low,
+            },
+            score: e.score,
+            tier: Tier::Rules,
+            span: Some(Span {
+                start: e.start,
+                end: e.end,
+            }),
+            message: Some(format!(
+                "{name} ({:?}{})",
+                e.grade,
+                if e.validated { ", validated" } else { "" }
+            )),
+        });
     }
 }
 

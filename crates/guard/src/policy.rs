@@ -82,6 +82,12 @@ impl ActionMap {
             categories: [
                 (Category::Obfuscation, Action::Allow),
                 (Category::Pii, Action::Mask),
+                // Data values are recorded, not changed, unless a policy
+                // says so: many apps need the model to see the user's own
+                // address or order number. Credentials never need to reach
+                // a model.
+                (Category::SensitiveData, Action::Allow),
+                (Category::Secret, Action::Mask),
                 (Category::PoliticallySensitive, Action::Review),
             ]
             .into_iter()

@@ -48,6 +48,22 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    // `palisade … | head` closes stdout early; `println!` then panics.
+    // That is the reader's choice, not an error: exit quietly, as Unix
+    // tools do on SIGPIPE, and keep the default report for real panics.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Guard(a) => guard_cmd::run(a),

@@ -234,7 +234,9 @@ impl Catalog {
                     return Err(invalid("credentials need a provider".into()));
                 }
                 if t.examples.positive.len() < 2 || t.examples.negative.len() < 2 {
-                    return Err(invalid("needs at least two positive and two negative examples".into()));
+                    return Err(invalid(
+                        "needs at least two positive and two negative examples".into(),
+                    ));
                 }
                 types.push(t);
             }

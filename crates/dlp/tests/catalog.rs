@@ -11,7 +11,12 @@ fn engine() -> Engine {
 fn every_example_of_every_type_passes() {
     let e = engine();
     let failures = check_examples(&e);
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -20,7 +25,11 @@ fn catalogue_has_unique_ids_and_known_validators() {
     assert!(!c.types().is_empty());
     for t in c.types() {
         if let Some(v) = &t.validator {
-            assert!(palisade_dlp::validate::VALIDATORS.contains(&v.as_str()), "{}: {v}", t.id);
+            assert!(
+                palisade_dlp::validate::VALIDATORS.contains(&v.as_str()),
+                "{}: {v}",
+                t.id
+            );
         }
     }
 }
@@ -39,11 +48,17 @@ fn load_errors_name_file_type_and_line() {
             "types:\n  - id: t1\n    name: T\n    category: personal\n    grade: S3\n    score: 0.9\n    patterns: ['{extra}']\n    examples: {{positive: [a, b], negative: [c, d]}}\n"
         )
     };
-    let cat = Catalog::from_sources(std::iter::once(("f.yaml".to_string(), yaml("(unclosed")))).unwrap();
+    let cat =
+        Catalog::from_sources(std::iter::once(("f.yaml".to_string(), yaml("(unclosed")))).unwrap();
     let err = Engine::new(cat).err().expect("bad regex").to_string();
-    assert!(err.starts_with("f.yaml: type \"t1\": patterns[0] does not compile"), "{err}");
+    assert!(
+        err.starts_with("f.yaml: type \"t1\": patterns[0] does not compile"),
+        "{err}"
+    );
     let dup = format!("{}{}", yaml("a"), yaml("b").replace("types:\n", ""));
-    let err = Catalog::from_sources(std::iter::once(("d.yaml".to_string(), dup))).unwrap_err().to_string();
+    let err = Catalog::from_sources(std::iter::once(("d.yaml".to_string(), dup)))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("duplicate id"), "{err}");
 }
 
@@ -55,7 +70,13 @@ fn spans_are_utf8_byte_offsets_and_never_panic_on_odd_text() {
         assert!(text.is_char_boundary(ent.start) && text.is_char_boundary(ent.end));
         assert!(ent.start < ent.end && ent.end <= text.len());
     }
-    for t in ["", "\u{0}", "１３７０１７２０３６８", &"9".repeat(100_000), &"a@b.".repeat(10_000)] {
+    for t in [
+        "",
+        "\u{0}",
+        "１３７０１７２０３６８",
+        &"9".repeat(100_000),
+        &"a@b.".repeat(10_000),
+    ] {
         let _ = e.scan(t);
     }
 }

@@ -36,10 +36,15 @@ pub struct Prefilter {
 /// sets about as selective, the pattern's own prefixes win, because every
 /// match *starts* with one of them and the search can begin at the first
 /// occurrence instead of the start of the text (the flag returned).
-fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
+pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
     let hir = ParserBuilder::new().build().parse(pattern).ok()?;
-    let mut parts = vec![&hir];
-    if let HirKind::Concat(items) = hir.kind() {
+    // A pattern wrapped whole in a group is its contents.
+    let mut top = &hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let mut parts = vec![top];
+    if let HirKind::Concat(items) = top.kind() {
         parts.extend(items.iter());
     }
     parts

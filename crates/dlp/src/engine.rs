@@ -6,6 +6,7 @@
 //! - a dense run of digits, for number formats without a literal (ids,
 //!   phones, cards): five or more ASCII digits within 24 bytes;
 //! - none: the pattern runs over the whole text (few do).
+//!
 //! A pattern then runs only over small windows around its triggers,
 //! widened to token boundaries so its own edge guards still work.
 //! Validators and context words confirm and score the candidates, and

@@ -24,6 +24,9 @@ use serde::Serialize;
 
 /// How far (bytes) around a match context words count.
 const CONTEXT_WINDOW: usize = 64;
+/// Longest context word considered, in bytes (longer ones are dropped at
+/// load), so a hit's start bounds its end.
+const MAX_CONTEXT_WORD: usize = 96;
 
 /// One thing found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +121,21 @@ impl Engine {
         Self::new(Catalog::builtin()?)
     }
 
+    /// The built-in catalogue, compiled once per process and shared:
+    /// compiling a thousand patterns takes a good part of a second, and
+    /// every guard (one per gateway policy) uses the same catalogue.
+    pub fn builtin_shared() -> Result<std::sync::Arc<Self>, String> {
+        static SHARED: std::sync::OnceLock<Result<std::sync::Arc<Engine>, String>> =
+            std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                Self::builtin()
+                    .map(std::sync::Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
     /// Compiles a catalogue; a pattern that does not compile is an error
     /// naming its file and type.
     pub fn new(catalog: Catalog) -> Result<Self, CatalogError> {
@@ -199,7 +217,7 @@ impl Engine {
             }
             for w in &t.context {
                 let w = w.to_lowercase();
-                if w.is_empty() {
+                if w.is_empty() || w.len() > MAX_CONTEXT_WORD {
                     continue;
                 }
                 let idx = match words.iter().position(|x| *x == w) {
@@ -428,7 +446,8 @@ impl Engine {
             return Vec::new();
         };
         let hay = text.as_bytes();
-        ac.find_overlapping_iter(text)
+        let mut hits = ac
+            .find_overlapping_iter(text)
             .filter(|m| {
                 !self
                     .context_whole
@@ -438,15 +457,26 @@ impl Engine {
                     || stands_alone(hay, m.start(), m.end())
             })
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect()
+            .collect::<Vec<_>>();
+        hits.sort_unstable();
+        hits
     }
 
+    /// `ctx` is sorted by start: only the hits that can fall in the window
+    /// are looked at (a context word's length bounds how far before the
+    /// window its start can be), so the cost does not grow with the
+    /// number of context hits in the whole text.
     fn near_context(&self, ti: usize, s: usize, e: usize, ctx: &[(usize, usize, usize)]) -> bool {
         let lo = s.saturating_sub(CONTEXT_WINDOW);
         let hi = e + CONTEXT_WINDOW;
-        ctx.iter().any(|&(cs, ce, w)| {
-            ce >= lo && cs <= hi && self.context_types.get(w).is_some_and(|ts| ts.contains(&ti))
-        })
+        let first = ctx.partition_point(|&(cs, _, _)| cs + MAX_CONTEXT_WORD < lo);
+        ctx.get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|&&(cs, _, _)| cs <= hi)
+            .any(|&(_, ce, w)| {
+                ce >= lo && self.context_types.get(w).is_some_and(|ts| ts.contains(&ti))
+            })
     }
 
     fn confirm(

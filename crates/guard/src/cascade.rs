@@ -84,7 +84,7 @@ pub struct Guard {
     leak: LeakIndex,
     /// The data catalogue (sensitive data and secrets), unless the policy
     /// disables `dlp.`.
-    dlp: Option<palisade_dlp::Engine>,
+    dlp: Option<std::sync::Arc<palisade_dlp::Engine>>,
     degraded: Vec<String>,
 }
 
@@ -131,7 +131,7 @@ impl Guard {
         let dlp = if policy.is_disabled("dlp.") {
             None
         } else {
-            match palisade_dlp::Engine::builtin() {
+            match palisade_dlp::Engine::builtin_shared() {
                 Ok(e) => Some(e),
                 Err(e) => {
                     degraded.push(format!("data catalogue unavailable: {e}"));

@@ -177,7 +177,11 @@ impl Engine {
                     .unwrap_or(0);
                 // Short or all-digit literals (`19` of a birth year) occur
                 // everywhere numbers do: such patterns trigger on digits.
-                let lits = palisade_rules::prefilter::literals(p)
+                // Case-insensitive patterns yield no finite literal set
+                // (every letter doubles it); the trigger automaton folds
+                // ASCII case itself, so their literals are taken from the
+                // pattern without the flag.
+                let lits = palisade_rules::prefilter::literals(strip_case_flag(p))
                     .map(|(l, _)| l)
                     .filter(|l| {
                         l.iter().all(|w| {
@@ -661,4 +665,11 @@ fn stands_alone(hay: &[u8], s: usize, e: usize) -> bool {
         .is_some_and(u8::is_ascii_alphanumeric);
     let after = hay.get(e).is_some_and(u8::is_ascii_alphanumeric);
     !before && !after
+}
+
+/// The pattern without a leading `(?i)` (after an optional `(?-u)`), for
+/// literal extraction only.
+fn strip_case_flag(p: &str) -> &str {
+    let rest = p.strip_prefix("(?-u)").unwrap_or(p);
+    rest.strip_prefix("(?i)").unwrap_or(p)
 }

@@ -49,6 +49,18 @@ enum DlpCommand {
     },
     /// Print a new random 256-bit masking key (hex).
     Keygen,
+    /// Classify the columns of a CSV, JSON or JSONL file (by extension,
+    /// or --as): a data type and grade per column and per file.
+    Columns {
+        /// The file.
+        file: PathBuf,
+        /// csv, json or jsonl (default: from the extension).
+        #[arg(long = "as", value_name = "FORMAT")]
+        format: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Time the engine alone (catalogue already loaded) on a file.
     Bench {
         /// The text file.
@@ -268,6 +280,54 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             errors,
         }) => eval(&eng, pii, secrets, errors),
         Some(DlpCommand::Mask(m)) => mask_cmd(&eng, m),
+        Some(DlpCommand::Columns { file, format, json }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {} (UTF-8 text)", file.display()))?;
+            let fmt = format.unwrap_or_else(|| {
+                file.extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            });
+            let hints = palisade_dlp::structured::Hints::builtin()?;
+            let c = match fmt.as_str() {
+                "csv" => palisade_dlp::structured::classify_csv(&eng, &hints, &text),
+                "json" => palisade_dlp::structured::classify_json(&eng, &hints, &text, false),
+                "jsonl" | "ndjson" => {
+                    palisade_dlp::structured::classify_json(&eng, &hints, &text, true)
+                }
+                other => anyhow::bail!(
+                    "{}: format {other:?} is not csv, json or jsonl (use --as)",
+                    file.display()
+                ),
+            }
+            .with_context(|| file.display().to_string())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+            } else {
+                println!(
+                    "{} records; file grade {}",
+                    c.records,
+                    c.grade.map(|g| format!("{g:?}")).unwrap_or("-".into())
+                );
+                println!(
+                    "{:<32} {:<28} {:>6} {:>5} {:>7}  grade",
+                    "column", "type", "share", "hint", "sampled"
+                );
+                for col in &c.columns {
+                    println!(
+                        "{:<32} {:<28} {:>6.2} {:>5} {:>7}  {}",
+                        col.column,
+                        col.type_id.as_deref().unwrap_or("-"),
+                        col.share,
+                        if col.name_hint { "yes" } else { "" },
+                        col.sampled,
+                        col.grade.map(|g| format!("{g:?}")).unwrap_or("-".into())
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(DlpCommand::Bench { file }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {} (UTF-8 text)", file.display()))?;

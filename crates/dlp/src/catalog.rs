@@ -168,7 +168,10 @@ impl Catalog {
             for e in rd.flatten() {
                 let p = e.path();
                 if p.is_dir() {
-                    stack.push(p);
+                    // Column-name hints are not data types.
+                    if p.file_name().is_some_and(|n| n != "columns") {
+                        stack.push(p);
+                    }
                 } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
                     files.push(p);
                 }

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod eval;
+pub mod structured;
 pub mod validate;
 
 pub use catalog::{split_example, Catalog, CatalogError, DataType, Grade};

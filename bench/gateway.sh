@@ -27,14 +27,18 @@ need nginx nginx-light
 cargo build --release --locked -q -p palisade-cli -p palisade-mock-upstream
 bin="$CARGO_TARGET_DIR/release"
 work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# Servers are started inside $(…) subshells, so their pids go to a file
+# (a shell array would not survive the subshell).
+cleanup() {
+  while read -r p; do kill "$p" 2>/dev/null || true; done < "$work/pids" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 start() { # name cmd... → prints the address from the first stdout line
   local name="$1"; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=("$!")
+  echo "$!" >> "$work/pids"
   for _ in $(seq 100); do
     if grep -q '^listening on ' "$work/$name.out" 2>/dev/null; then
       sed -n 's/^listening on //p' "$work/$name.out" | head -1; return
@@ -63,7 +67,7 @@ for delay in 0 20; do
   nport=$((20000 + RANDOM % 20000))
   sed -e "s|@MOCK@|$mock|; s|@PORT@|$nport|; s|@DIR@|$work|g" bench/nginx.conf.in > "$work/nginx$delay.conf"
   nginx -c "$work/nginx$delay.conf" -p "$work" &
-  pids+=("$!")
+  echo "$!" >> "$work/pids"
   sleep 0.5
   for round in 1 2; do
     for conns in 1 16; do

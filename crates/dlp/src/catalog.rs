@@ -247,6 +247,13 @@ impl Catalog {
         Ok(Self { types })
     }
 
+    /// The catalogue restricted to the types `keep` accepts.
+    pub fn filtered(&self, keep: impl Fn(&DataType) -> bool) -> Catalog {
+        Catalog {
+            types: self.types.iter().filter(|t| keep(t)).cloned().collect(),
+        }
+    }
+
     /// Every type.
     pub fn types(&self) -> &[DataType] {
         &self.types

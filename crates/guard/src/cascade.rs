@@ -131,7 +131,17 @@ impl Guard {
         let dlp = if policy.is_disabled("dlp.") {
             None
         } else {
-            match palisade_dlp::Engine::builtin_shared() {
+            // Sensitive data that the policy allows both ways would only be
+            // recorded: then only credentials are looked for, which costs
+            // a fraction of the whole catalogue on every text.
+            let wants_data = policy.input.get(Category::SensitiveData) != Action::Allow
+                || policy.output.get(Category::SensitiveData) != Action::Allow;
+            let engine = if wants_data {
+                palisade_dlp::Engine::builtin_shared()
+            } else {
+                palisade_dlp::Engine::builtin_credentials_shared()
+            };
+            match engine {
                 Ok(e) => Some(e),
                 Err(e) => {
                     degraded.push(format!("data catalogue unavailable: {e}"));

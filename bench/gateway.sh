@@ -59,9 +59,8 @@ for delay in 0 20; do
   mock="$(start "mock$delay" "$bin/palisade-mock-upstream" --listen 127.0.0.1:0 --delay-ms "$delay")"
   gw="$(RUST_LOG=warn start "gw$delay" "$bin/palisade" serve --listen 127.0.0.1:0 \
         --upstream "http://$mock" --storage "$work/gw.db")"
-  # Warm both (connection pools, page cache).
-  PALISADE_KEY="$key" wrk -t1 -c4 -d1s -s bench/chat.lua "http://$gw" >/dev/null
-  wrk -t1 -c4 -d1s -s bench/chat.lua "http://$mock" >/dev/null
+  # Warm every target the same way (connection pools, allocator, caches):
+  # a gateway serves for days, not for the first second.
   bare="$(RUST_LOG=warn start "bare$delay" "$bin/palisade" serve --listen 127.0.0.1:0 \
         --config "$work/noinspect.toml" --upstream "http://$mock" --storage "$work/gw.db")"
   nport=$((20000 + RANDOM % 20000))
@@ -69,6 +68,9 @@ for delay in 0 20; do
   nginx -c "$work/nginx$delay.conf" -p "$work" &
   echo "$!" >> "$work/pids"
   sleep 0.5
+  for target in "$mock" "$gw" "$bare" "127.0.0.1:$nport"; do
+    PALISADE_KEY="$key" wrk -t1 -c16 -d3s -s bench/chat.lua "http://$target" >/dev/null
+  done
   for round in 1 2; do
     for conns in 1 16; do
       run "delay=${delay}ms direct  round=$round" "$mock" "$conns" ""

@@ -590,7 +590,9 @@ async fn credentials_in_prompts_are_masked_before_forwarding() {
     let gw = start(|_, _| {}, MockConfig::default()).await;
     let key = "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";
     let r = gw
-        .chat(user(&format!("My script fails with OPENAI_API_KEY={key} set, why?")))
+        .chat(user(&format!(
+            "My script fails with OPENAI_API_KEY={key} set, why?"
+        )))
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-palisade-input-action"], "mask");
@@ -598,10 +600,17 @@ async fn credentials_in_prompts_are_masked_before_forwarding() {
     let last = gw.last_upstream().await;
     let sent = last["body"].as_str().unwrap();
     assert!(!sent.contains(key), "the key reached the upstream: {sent}");
-    assert!(sent.contains("[MASKED]") || sent.contains("[PALISADE_SECRET_"), "{sent}");
+    assert!(
+        sent.contains("[MASKED]") || sent.contains("[PALISADE_SECRET_"),
+        "{sent}"
+    );
     let ev = gw.events(&id, 2).await;
     let input = ev.iter().find(|e| e.direction == Direction::Input).unwrap();
-    assert!(input.categories.contains(&Category::Secret), "{:?}", input.categories);
+    assert!(
+        input.categories.contains(&Category::Secret),
+        "{:?}",
+        input.categories
+    );
     // The event records where, never the key itself.
     assert!(!serde_json::to_string(input).unwrap().contains(key));
 }

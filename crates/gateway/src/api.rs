@@ -53,6 +53,14 @@ struct Batch {
     items: Vec<Value>,
 }
 
+fn store_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "store_error",
+        e.to_string(),
+    )
+}
+
 fn bad(msg: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", msg)
 }
@@ -74,13 +82,7 @@ async fn check_item(
         (None, Some(ms)) => ms
             .into_iter()
             .map(|m| {
-                let (role, kind) = match m.role.as_deref().unwrap_or("user") {
-                    "system" | "developer" => ("system", Kind::Prompt),
-                    "user" => ("user", Kind::Prompt),
-                    "assistant" => ("assistant", Kind::Document),
-                    "tool" | "function" => ("tool", Kind::ToolOutput),
-                    _ => ("document", Kind::Document),
-                };
+                let (role, kind) = crate::extract::role_kind(m.role.as_deref().unwrap_or("user"));
                 crate::extract::Piece {
                     pointer: None,
                     text: m.content,
@@ -91,40 +93,25 @@ async fn check_item(
             .collect(),
         _ => return Err(bad("give exactly one of `text` or `messages`")),
     };
+    let judge = pol.guard.policy().judge.is_some();
     let mut results = Vec::with_capacity(pieces.len());
-    for p in &pieces {
-        let v = if pol.guard.policy().judge.is_some() {
-            pol.guard
-                .check_full(&palisade_guard::Request {
-                    text: &p.text,
-                    direction: item.direction,
-                    kind: p.kind,
-                    context: item.context.as_deref(),
-                })
-                .await
-        } else {
-            pol.guard.check(&palisade_guard::Request {
-                text: &p.text,
-                direction: item.direction,
-                kind: p.kind,
-                context: item.context.as_deref(),
-            })
-        };
-        results.push(v);
-    }
     let mut summary = crate::inspect::Decision::default();
-    for v in &results {
-        summary.action = summary.action.max(v.action);
-        summary.flagged |= v.flagged;
-        summary.tier = summary.tier.max(Some(v.tier));
-        for f in &v.findings {
-            if v.flagged && !summary.categories.contains(&f.category) {
-                summary.categories.push(f.category);
-            }
-        }
+    let acts =
+        |c| pol.guard.policy().actions(item.direction).get(c) != palisade_core::Action::Allow;
+    for p in &pieces {
+        let req = palisade_guard::Request {
+            text: &p.text,
+            direction: item.direction,
+            kind: p.kind,
+            context: item.context.as_deref(),
+        };
+        let v =
+            crate::inspect::check_uncached(&pol.guard, req, judge, p.text.len() > 64 << 10).await;
+        summary.absorb(&v, acts);
         if v.flagged {
             summary.findings.extend(v.findings.iter().cloned());
         }
+        results.push(v);
     }
     summary.micros = results.iter().map(|v| v.latency_us).sum();
     let mut ev = cx.event(item.direction, Some(&summary), 200);
@@ -284,28 +271,8 @@ pub async fn events(
             st.metrics.request(cx.route, 200);
             cx.finish(Json(page).into_response())
         }
-        Ok(Err(e)) => {
-            cx.fail(
-                &st,
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "store_error",
-                    e.to_string(),
-                ),
-            )
-            .await
-        }
-        Err(e) => {
-            cx.fail(
-                &st,
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "store_error",
-                    e.to_string(),
-                ),
-            )
-            .await
-        }
+        Ok(Err(e)) => cx.fail(&st, store_error(e)).await,
+        Err(e) => cx.fail(&st, store_error(e)).await,
     }
 }
 
@@ -332,17 +299,7 @@ pub async fn keys(
     if req.method() == http::Method::GET {
         return match st.store.list_keys() {
             Ok(k) => cx.finish(Json(json!({ "keys": k })).into_response()),
-            Err(e) => {
-                cx.fail(
-                    &st,
-                    ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "store_error",
-                        e.to_string(),
-                    ),
-                )
-                .await
-            }
+            Err(e) => cx.fail(&st, store_error(e)).await,
         };
     }
     let (parts, body) = req.into_parts();
@@ -375,17 +332,7 @@ pub async fn keys(
             );
             cx.finish(r)
         }
-        Err(e) => {
-            cx.fail(
-                &st,
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "store_error",
-                    e.to_string(),
-                ),
-            )
-            .await
-        }
+        Err(e) => cx.fail(&st, store_error(e)).await,
     }
 }
 
@@ -421,17 +368,7 @@ pub async fn revoke(
             )
             .await
         }
-        Err(e) => {
-            cx.fail(
-                &st,
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "store_error",
-                    e.to_string(),
-                ),
-            )
-            .await
-        }
+        Err(e) => cx.fail(&st, store_error(e)).await,
     }
 }
 

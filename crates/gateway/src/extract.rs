@@ -60,7 +60,8 @@ pub fn is_stream(body: &Value) -> bool {
     body.get("stream").and_then(Value::as_bool).unwrap_or(false)
 }
 
-fn role_kind(role: &str) -> (&'static str, Kind) {
+/// Who wrote a message with this role, and how the guard reads it.
+pub fn role_kind(role: &str) -> (&'static str, Kind) {
     match role {
         "system" | "developer" => ("system", Kind::Prompt),
         "user" => ("user", Kind::Prompt),

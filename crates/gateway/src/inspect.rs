@@ -67,6 +67,24 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Folds one flagged or unflagged verdict into the decision: the
+    /// strictest action, the deepest tier, and the categories the policy
+    /// acts on (`acts` says whether it does). Findings are the caller's
+    /// business (tagged with roles, deduplicated over stream windows…).
+    pub fn absorb(&mut self, v: &Verdict, acts: impl Fn(Category) -> bool) {
+        self.tier = self.tier.max(Some(v.tier));
+        if !v.flagged {
+            return;
+        }
+        self.flagged = true;
+        self.action = self.action.max(v.action);
+        for f in &v.findings {
+            if acts(f.category) && !self.categories.contains(&f.category) {
+                self.categories.push(f.category);
+            }
+        }
+    }
+
     /// A one-line summary for error messages and headers.
     pub fn summary(&self) -> String {
         let cats: Vec<&str> = self.categories.iter().map(|c| c.as_str()).collect();
@@ -99,7 +117,14 @@ async fn check_one(
     v
 }
 
-async fn check_uncached(guard: &Guard, req: Request<'_>, judge: bool, big: bool) -> Verdict {
+/// One guard check: the whole cascade when a judge is configured, tiers
+/// 1–2 otherwise (off the async workers for large texts).
+pub(crate) async fn check_uncached(
+    guard: &Guard,
+    req: Request<'_>,
+    judge: bool,
+    big: bool,
+) -> Verdict {
     if judge {
         return guard.check_full(&req).await;
     }
@@ -142,21 +167,14 @@ pub async fn inspect(
                 d.degraded.push(r.clone());
             }
         }
-        d.tier = d.tier.max(Some(v.tier));
+        d.absorb(&v, |c| {
+            guard.policy().actions(direction).get(c) != Action::Allow
+        });
         if !v.flagged {
             continue;
         }
-        d.flagged = true;
         if !matches!(strictest, Some((a, _)) if a >= v.action) {
             strictest = Some((v.action, Some(v.tier)));
-        }
-        d.action = d.action.max(v.action);
-        for f in &v.findings {
-            if guard.policy().actions(direction).get(f.category) != Action::Allow
-                && !d.categories.contains(&f.category)
-            {
-                d.categories.push(f.category);
-            }
         }
         d.findings.extend(v.findings.iter().cloned().map(|mut f| {
             let role = format!("[{}] ", p.role);

@@ -163,7 +163,8 @@ fn annotate(h: &mut HeaderMap, prefix: &str, d: &Decision) {
     }
 }
 
-fn record_metrics(st: &AppState, direction: &str, d: &Decision) {
+/// Counts a decision in the verdict metrics.
+pub(crate) fn record_metrics(st: &AppState, direction: &str, d: &Decision) {
     let tier = d.tier.map(|t| t.as_str()).unwrap_or("none");
     if d.categories.is_empty() {
         st.metrics

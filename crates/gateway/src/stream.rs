@@ -169,24 +169,12 @@ impl Flow {
                 context: self.context.as_deref(),
             });
             self.guard_us += micros(t);
+            let policy = self.pol.guard.policy();
             let d = &mut self.decision;
-            d.tier = d.tier.max(Some(v.tier));
+            d.absorb(&v, |c| {
+                policy.actions(Direction::Output).get(c) != Action::Allow
+            });
             if v.flagged {
-                d.flagged = true;
-                d.action = d.action.max(v.action);
-                for f in &v.findings {
-                    if self
-                        .pol
-                        .guard
-                        .policy()
-                        .actions(Direction::Output)
-                        .get(f.category)
-                        != Action::Allow
-                        && !d.categories.contains(&f.category)
-                    {
-                        d.categories.push(f.category);
-                    }
-                }
                 // The window re-reads text, so keep one finding per
                 // detector and category: the strongest.
                 for f in &v.findings {
@@ -267,15 +255,7 @@ impl Flow {
         );
         st.metrics.stage("total", self.cx.started.elapsed());
         st.metrics.request(self.cx.route, 200);
-        let tier = self.decision.tier.map(|t| t.as_str()).unwrap_or("none");
-        if self.decision.categories.is_empty() {
-            st.metrics
-                .verdict("output", self.decision.action.as_str(), "none", tier);
-        }
-        for c in &self.decision.categories {
-            st.metrics
-                .verdict("output", self.decision.action.as_str(), c.as_str(), tier);
-        }
+        crate::proxy::record_metrics(&st, "output", &self.decision);
         let e = self.event();
         // The stream is already answered; a refusal cannot change that.
         let _ = st.record(e).await;

@@ -64,6 +64,15 @@ async fn messages(State(st): State<Arc<AppState>>, ci: Ci, req: Request) -> Resp
     proxy::proxy(st, Api::Messages, addr(ci), req).await
 }
 
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked; answered 500");
+    axum::response::IntoResponse::into_response(error::ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the gateway failed on this request (a bug: please report it)",
+    ))
+}
+
 /// A built gateway.
 pub struct Gateway {
     state: Arc<AppState>,
@@ -101,6 +110,11 @@ impl Gateway {
             .route("/readyz", get(api::readyz))
             .fallback(api::not_found)
             .with_state(self.state.clone())
+            // A bug must cost one request a 500, not the connection with
+            // no answer (every known path returns its own error).
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_response,
+            ))
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets

@@ -104,9 +104,54 @@ pub struct PolicyConfig {
     #[serde(default = "yes")]
     pub inspect_output: bool,
     /// Put masked spans back into the answer (the model only ever saw the
-    /// placeholders).
+    /// placeholders or tokens): works with `placeholder` and `tokenize`.
     #[serde(default)]
     pub restore_masked: bool,
+    /// How masked spans are replaced.
+    #[serde(default)]
+    pub mask: MaskSpec,
+}
+
+/// How a policy replaces masked spans.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MaskSpec {
+    /// `placeholder` (`[PALISADE_SECRET_1]`, the default), `redact`
+    /// (`[SECRET]`), `partial`, `hash` (HMAC), `tokenize` (AES-GCM,
+    /// reversible) or `fpe` (format-preserving, FF1).
+    #[serde(default = "placeholder")]
+    pub method: String,
+    /// For `partial`: characters kept at the start.
+    #[serde(default)]
+    pub keep_first: usize,
+    /// For `partial`: characters kept at the end.
+    #[serde(default = "four")]
+    pub keep_last: usize,
+    /// Environment variable holding the key (`hash`, `tokenize`, `fpe`).
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the key.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+impl Default for MaskSpec {
+    fn default() -> Self {
+        Self {
+            method: placeholder(),
+            keep_first: 0,
+            keep_last: four(),
+            key_env: None,
+            key_file: None,
+        }
+    }
+}
+
+fn placeholder() -> String {
+    "placeholder".into()
+}
+fn four() -> usize {
+    4
 }
 
 impl Default for PolicyConfig {
@@ -117,6 +162,7 @@ impl Default for PolicyConfig {
             inspect_input: true,
             inspect_output: true,
             restore_masked: false,
+            mask: MaskSpec::default(),
         }
     }
 }
@@ -424,6 +470,20 @@ impl Config {
                 return Err(self.invalid(
                     format!("routes[{i}].policy"),
                     format!("no policy named {:?} in [policies]", r.policy),
+                ));
+            }
+        }
+        for (name, p) in &self.policies {
+            if !matches!(
+                p.mask.method.as_str(),
+                "placeholder" | "redact" | "partial" | "hash" | "tokenize" | "fpe"
+            ) {
+                return Err(self.invalid(
+                    format!("policies.{name}.mask.method"),
+                    format!(
+                        "{:?} is not placeholder, redact, partial, hash, tokenize or fpe",
+                        p.mask.method
+                    ),
                 ));
             }
         }

@@ -139,6 +139,119 @@ pub(crate) async fn check_uncached(
     guard.check(&req)
 }
 
+/// How a policy replaces masked spans.
+pub enum Masking {
+    /// Numbered placeholders, remembered so the answer can get the
+    /// originals back.
+    Placeholder,
+    /// A method of the masking crate (boxed: the masker holds its keys).
+    Method(Box<palisade_mask::Masker>, palisade_mask::Method),
+}
+
+impl Masking {
+    /// Builds the masking of a policy; errors name the key.
+    pub fn from_spec(spec: &crate::config::MaskSpec) -> Result<Masking, String> {
+        use palisade_mask::{Keys, Masker, Method};
+        let method = match spec.method.as_str() {
+            "placeholder" => return Ok(Masking::Placeholder),
+            "redact" => Method::Redact { label: None },
+            "partial" => Method::Partial {
+                keep_first: spec.keep_first,
+                keep_last: spec.keep_last,
+                mask_char: None,
+            },
+            "hash" => Method::Hash { len: None },
+            "tokenize" => Method::Tokenize,
+            "fpe" => Method::Fpe {
+                radix: None,
+                tweak: None,
+            },
+            other => return Err(format!("mask.method {other:?} is unknown")),
+        };
+        let keys = match (&spec.key_env, &spec.key_file) {
+            (Some(v), None) => Some(Keys::from_env(v).map_err(|e| format!("mask.key_env: {e}"))?),
+            (None, Some(f)) => Some(Keys::from_file(f).map_err(|e| format!("mask.key_file: {e}"))?),
+            (None, None) => None,
+            (Some(_), Some(_)) => return Err("mask: give key_env or key_file, not both".into()),
+        };
+        if method.needs_key() && keys.is_none() {
+            return Err(format!(
+                "mask.method {:?} needs key_env or key_file",
+                spec.method
+            ));
+        }
+        Ok(Masking::Method(Box::new(Masker::new(keys)), method))
+    }
+
+    /// The masked text of a piece the guard wants masked, or `None` to
+    /// fall back to the guard's own `[MASKED]` text.
+    fn apply(
+        &self,
+        text: &str,
+        v: &Verdict,
+        counter: &mut usize,
+        restore: &mut Vec<(String, String)>,
+    ) -> Option<String> {
+        match self {
+            Masking::Placeholder => Some(with_placeholders(text, v, counter, restore)),
+            Masking::Method(masker, method) => {
+                let spans: Vec<(usize, usize, palisade_mask::Method, String)> = v
+                    .masked_spans
+                    .iter()
+                    .map(|s| (s.start, s.end, method.clone(), span_label(v, *s)))
+                    .collect();
+                // A method that cannot take a value (FPE on a short one)
+                // must not leave it readable: the caller then redacts.
+                masker.mask_spans(text, &spans).ok()
+            }
+        }
+    }
+
+    /// Puts tokens in an answer back (tokenisation only).
+    pub fn detokenize(&self, text: &str) -> Option<String> {
+        let Masking::Method(masker, palisade_mask::Method::Tokenize) = self else {
+            return None;
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        let mut changed = false;
+        let bytes = text.as_bytes();
+        while let Some(i) = text
+            .get(at..)
+            .and_then(|r| r.find(palisade_mask::TOKEN_PREFIX))
+        {
+            let start = at + i;
+            let mut end = start + palisade_mask::TOKEN_PREFIX.len();
+            while bytes
+                .get(end)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            {
+                end += 1;
+            }
+            out.push_str(text.get(at..start).unwrap_or(""));
+            match text.get(start..end).map(|t| masker.detokenize(t)) {
+                Some(Ok(orig)) => {
+                    out.push_str(&orig);
+                    changed = true;
+                }
+                _ => out.push_str(text.get(start..end).unwrap_or("")),
+            }
+            at = end;
+        }
+        out.push_str(text.get(at..).unwrap_or(""));
+        changed.then_some(out)
+    }
+}
+
+/// The upper-case category of the finding behind a masked span.
+fn span_label(v: &Verdict, s: palisade_core::Span) -> String {
+    v.findings
+        .iter()
+        .find(|f| f.span == Some(s))
+        .map(|f| f.category.as_str().to_ascii_uppercase())
+        .unwrap_or_else(|| "DATA".into())
+}
+
 /// Inspects every piece. `context` is the prompt behind an answer.
 pub async fn inspect(
     guard: &Guard,
@@ -146,7 +259,7 @@ pub async fn inspect(
     pieces: &[Piece],
     direction: Direction,
     context: Option<&str>,
-    placeholders: bool,
+    masking: &Masking,
 ) -> Decision {
     let t = Instant::now();
     let judge = guard.policy().judge.is_some();
@@ -183,11 +296,9 @@ pub async fn inspect(
         }));
         if v.action == Action::Mask {
             if let (Some(ptr), Some(masked)) = (&p.pointer, &v.masked_text) {
-                let text = if placeholders {
-                    with_placeholders(&p.text, &v, &mut counter, &mut d.restore)
-                } else {
-                    masked.clone()
-                };
+                let text = masking
+                    .apply(&p.text, &v, &mut counter, &mut d.restore)
+                    .unwrap_or_else(|| masked.clone());
                 d.masks.push((ptr.clone(), text));
             }
         }
@@ -213,12 +324,7 @@ fn with_placeholders(
         let (Some(before), Some(orig)) = (text.get(at..s.start), text.get(s.start..s.end)) else {
             continue;
         };
-        let cat = v
-            .findings
-            .iter()
-            .find(|f| f.span == Some(*s))
-            .map(|f| f.category.as_str().to_ascii_uppercase())
-            .unwrap_or_else(|| "DATA".into());
+        let cat = span_label(v, *s);
         *counter += 1;
         let ph = format!("[PALISADE_{cat}_{counter}]");
         out.push_str(before);
@@ -268,6 +374,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tokens_in_an_answer_are_put_back_and_others_left_alone() {
+        let keys = palisade_mask::Keys::from_hex(&"ab".repeat(32)).unwrap();
+        let m = Masking::Method(
+            Box::new(palisade_mask::Masker::new(Some(keys))),
+            palisade_mask::Method::Tokenize,
+        );
+        let Masking::Method(masker, method) = &m else {
+            unreachable!()
+        };
+        let tok = masker.mask("4111 1111 1111 1111", method, "card").unwrap();
+        let answer = format!("Your card {tok} is valid; tok_notarealtoken stays.");
+        assert_eq!(
+            m.detokenize(&answer).as_deref(),
+            Some("Your card 4111 1111 1111 1111 is valid; tok_notarealtoken stays.")
+        );
+        assert_eq!(m.detokenize("nothing here"), None);
+        assert_eq!(Masking::Placeholder.detokenize(&answer), None);
+    }
+
+    #[test]
     fn restore_replaces_every_placeholder() {
         let pairs = vec![("[PALISADE_PII_1]".to_string(), "a@b.c".to_string())];
         assert_eq!(
@@ -307,7 +433,7 @@ mod cache_tests {
             &[piece(text, Kind::Prompt)],
             Direction::Input,
             None,
-            false,
+            &Masking::Placeholder,
         )
         .await;
         let first = inspect(
@@ -316,7 +442,7 @@ mod cache_tests {
             &[piece(text, Kind::Prompt)],
             Direction::Input,
             None,
-            false,
+            &Masking::Placeholder,
         )
         .await;
         let again = inspect(
@@ -325,7 +451,7 @@ mod cache_tests {
             &[piece(text, Kind::Prompt)],
             Direction::Input,
             None,
-            false,
+            &Masking::Placeholder,
         )
         .await;
         assert_eq!(cache.map.len(), 1);
@@ -340,7 +466,7 @@ mod cache_tests {
             &[piece(text, Kind::Document)],
             Direction::Input,
             None,
-            false,
+            &Masking::Placeholder,
         )
         .await;
         assert_eq!(cache.map.len(), 2, "kind is part of the key");

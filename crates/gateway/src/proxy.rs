@@ -355,7 +355,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             &pieces,
             Direction::Input,
             None,
-            pol.cfg.restore_masked,
+            &pol.masking,
         )
         .await;
         cx.latency.guard_input_us = d.micros;
@@ -381,7 +381,9 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             let mut b = body.clone();
             apply_masks(&mut b, &d.masks);
             forward = Bytes::from(b.to_string());
-            restore_pairs = d.restore.clone();
+            if pol.cfg.restore_masked {
+                restore_pairs = d.restore.clone();
+            }
         }
         if pol.cfg.mode != Mode::Monitor {
             annotate(&mut out_headers, "input", &d);
@@ -546,7 +548,15 @@ async fn answer_whole(
     let mut d = Decision::default();
     if pol.cfg.inspect_output && api != Api::Embeddings {
         let pieces = answer_as_pieces(answer_pieces(api, &v));
-        d = inspect(&pol.guard, None, &pieces, Direction::Output, context, false).await;
+        d = inspect(
+            &pol.guard,
+            None,
+            &pieces,
+            Direction::Output,
+            context,
+            &pol.masking,
+        )
+        .await;
         cx.latency.guard_output_us = d.micros;
         st.metrics
             .stage("guard_output", Duration::from_micros(d.micros));
@@ -563,10 +573,18 @@ async fn answer_whole(
             annotate(headers, "output", &d);
         }
     }
-    if !restore_pairs.is_empty() {
+    let detokenize = pol.cfg.restore_masked
+        && matches!(
+            pol.masking,
+            crate::inspect::Masking::Method(_, palisade_mask::Method::Tokenize)
+        );
+    if !restore_pairs.is_empty() || detokenize {
         for (ptr, text) in answer_pieces(api, &v) {
             let Some(ptr) = ptr else { continue };
-            let back = restore(&text, restore_pairs);
+            let mut back = restore(&text, restore_pairs);
+            if let Some(t) = pol.masking.detokenize(&back) {
+                back = t;
+            }
             if back != text {
                 if let Some(slot) = v.pointer_mut(&ptr) {
                     *slot = Value::String(back);

@@ -51,6 +51,8 @@ pub struct PolicyRt {
     pub guard: Guard,
     /// Recent verdicts on request texts.
     pub cache: crate::inspect::VerdictCache,
+    /// How masked spans are replaced.
+    pub masking: crate::inspect::Masking,
 }
 
 /// Shared state.
@@ -100,6 +102,13 @@ impl AppState {
                 policy: name.clone(),
                 message,
             })?;
+            let masking = crate::inspect::Masking::from_spec(&pc.mask).map_err(|problem| {
+                StartError::Config(ConfigError::Invalid {
+                    path: cfg.origin.clone(),
+                    key: format!("policies.{name}"),
+                    problem,
+                })
+            })?;
             policies.insert(
                 name.clone(),
                 Arc::new(PolicyRt {
@@ -107,6 +116,7 @@ impl AppState {
                     cfg: pc,
                     guard,
                     cache: crate::inspect::VerdictCache::new(10_000),
+                    masking,
                 }),
             );
         }

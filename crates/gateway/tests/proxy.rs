@@ -614,3 +614,91 @@ async fn credentials_in_prompts_are_masked_before_forwarding() {
     // The event records where, never the key itself.
     assert!(!serde_json::to_string(input).unwrap().contains(key));
 }
+
+#[tokio::test]
+async fn mask_methods_partial_and_tokenize() {
+    std::env::set_var(
+        "PALISADE_TEST_MASK_KEY",
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    );
+    let gw = start(
+        |c, _| {
+            c.policies.insert(
+                "default".into(),
+                palisade_gateway::config::PolicyConfig {
+                    mask: palisade_gateway::config::MaskSpec {
+                        method: "partial".into(),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            );
+            c.policies.insert(
+                "tok".into(),
+                palisade_gateway::config::PolicyConfig {
+                    mask: palisade_gateway::config::MaskSpec {
+                        method: "tokenize".into(),
+                        key_env: Some("PALISADE_TEST_MASK_KEY".into()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            );
+            c.routes.push(palisade_gateway::config::RouteConfig {
+                path: "/v1/completions".into(),
+                policy: "tok".into(),
+            });
+        },
+        MockConfig::default(),
+    )
+    .await;
+    let key = "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";
+    let r = gw
+        .chat(user(&format!("Why does OPENAI_API_KEY={key} fail?")))
+        .await;
+    assert_eq!(r.status(), 200);
+    let sent = gw.last_upstream().await["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!sent.contains(key), "{sent}");
+    assert!(
+        sent.contains("MoF\"") || sent.contains("ZMoF"),
+        "partial keeps the last 4: {sent}"
+    );
+    let r = gw
+        .post("/v1/completions")
+        .json(&json!({"model": "m", "prompt": format!("Debug with key {key} please")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let sent = gw.last_upstream().await["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!sent.contains(key) && sent.contains("tok_"), "{sent}");
+    // A method that needs a key and has none is a start-up error naming
+    // the policy.
+    let mut cfg = palisade_gateway::Config::default();
+    cfg.policies.insert(
+        "bad".into(),
+        palisade_gateway::config::PolicyConfig {
+            mask: palisade_gateway::config::MaskSpec {
+                method: "hash".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    cfg.storage = dir.path().join("x.db");
+    let err = palisade_gateway::Gateway::new(cfg, &common::factory)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("policies.bad") && err.contains("needs key_env"),
+        "{err}"
+    );
+}

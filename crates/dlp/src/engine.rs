@@ -442,7 +442,7 @@ impl Engine {
         if cands.is_empty() {
             return Vec::new();
         }
-        let ctx = self.context_hits(text, true);
+        let ctx = self.context_hits(text, &cands);
         let mut found: Vec<Entity> = Vec::new();
         cands.sort_unstable();
         cands.dedup();
@@ -461,24 +461,48 @@ impl Engine {
     }
 
     /// Positions of context words: `(start, end, word)`, sorted.
-    fn context_hits(&self, text: &str, any: bool) -> Vec<(usize, usize, usize)> {
-        let (true, Some(ac)) = (any, &self.context) else {
+    /// Context words near the candidates: searched only in the
+    /// candidates' neighbourhoods (merged), not the whole text, so the
+    /// cost follows the number of candidates.
+    fn context_hits(
+        &self,
+        text: &str,
+        cands: &[(usize, usize, usize)],
+    ) -> Vec<(usize, usize, usize)> {
+        let Some(ac) = &self.context else {
             return Vec::new();
         };
         let hay = text.as_bytes();
-        let mut hits = ac
-            .find_overlapping_iter(text)
-            .filter(|m| {
-                !self
+        let pad = CONTEXT_WINDOW + MAX_CONTEXT_WORD;
+        let mut spans: Vec<(usize, usize)> = cands
+            .iter()
+            .map(|&(_, s, e)| (s.saturating_sub(pad), (e + pad).min(hay.len())))
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut hits = Vec::new();
+        for (ws, we) in merged {
+            let Some(w) = hay.get(ws..we) else { continue };
+            for m in ac.find_overlapping_iter(w) {
+                let (s, e) = (ws + m.start(), ws + m.end());
+                let whole = self
                     .context_whole
                     .get(m.pattern().as_usize())
                     .copied()
-                    .unwrap_or(false)
-                    || stands_alone(hay, m.start(), m.end())
-            })
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect::<Vec<_>>();
+                    .unwrap_or(false);
+                if !whole || stands_alone(hay, s, e) {
+                    hits.push((s, e, m.pattern().as_usize()));
+                }
+            }
+        }
         hits.sort_unstable();
+        hits.dedup();
         hits
     }
 

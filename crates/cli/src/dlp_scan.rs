@@ -44,6 +44,32 @@ struct FileResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     grade: Option<palisade_dlp::Grade>,
     bytes: u64,
+    /// For CSV, JSON and JSONL files: what each column holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns: Option<palisade_dlp::structured::Classification>,
+}
+
+/// Structured files up to this size also get column classification.
+const MAX_STRUCTURED: u64 = 64 << 20;
+
+/// Column classification of a CSV/JSON/JSONL file, when it is one and
+/// parses; a file that does not parse is still scanned as text.
+fn columns_of(eng: &Engine, path: &Path) -> Option<palisade_dlp::structured::Classification> {
+    use palisade_dlp::structured::{classify_csv, classify_json, Hints};
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(ext.as_str(), "csv" | "json" | "jsonl" | "ndjson") {
+        return None;
+    }
+    if std::fs::metadata(path).ok()?.len() > MAX_STRUCTURED {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let hints = Hints::builtin().ok()?;
+    match ext.as_str() {
+        "csv" => classify_csv(eng, &hints, &text).ok(),
+        "json" => classify_json(eng, &hints, &text, false).ok(),
+        _ => classify_json(eng, &hints, &text, true).ok(),
+    }
 }
 
 fn scan_reader(
@@ -137,6 +163,12 @@ fn scan_path(eng: &Engine, path: &Path) -> (FileResult, Vec<Entity>) {
         }
     };
     res.grade = ents.iter().map(|e| e.grade).max();
+    if res.skipped.is_none() {
+        res.columns = columns_of(eng, path);
+        if let Some(c) = &res.columns {
+            res.grade = res.grade.max(c.grade);
+        }
+    }
     (res, ents)
 }
 

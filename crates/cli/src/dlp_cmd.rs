@@ -145,23 +145,13 @@ pub fn parse_grade(g: Option<&str>) -> anyhow::Result<palisade_dlp::Grade> {
 
 fn mask_cmd(eng: &Engine, a: MaskArgs) -> anyhow::Result<ExitCode> {
     use palisade_mask::Method;
-    let method = match a.method.as_str() {
-        "redact" => Method::Redact { label: None },
-        "partial" => Method::Partial {
-            keep_first: a.keep_first,
-            keep_last: a.keep_last,
-            mask_char: None,
-        },
-        "hash" => Method::Hash { len: None },
-        "tokenize" => Method::Tokenize,
-        "fpe" => Method::Fpe {
-            radix: None,
-            tweak: None,
-        },
-        other => {
-            anyhow::bail!("--method {other:?}: expected redact, partial, hash, tokenize or fpe")
-        }
-    };
+    let method = Method::from_name(&a.method, a.keep_first, a.keep_last).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--method {:?}: expected one of {}",
+            a.method,
+            Method::NAMES.join(", ")
+        )
+    })?;
     let min = parse_grade(a.min_grade.as_deref())?;
     let keys = a.key.keys()?;
     anyhow::ensure!(

@@ -47,14 +47,21 @@ struct FileResult {
     /// For CSV, JSON and JSONL files: what each column holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     columns: Option<palisade_dlp::structured::Classification>,
+    /// Why a structured file's columns could not be classified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns_error: Option<String>,
 }
 
 /// Structured files up to this size also get column classification.
 const MAX_STRUCTURED: u64 = 64 << 20;
 
-/// Column classification of a CSV/JSON/JSONL file, when it is one and
-/// parses; a file that does not parse is still scanned as text.
-fn columns_of(eng: &Engine, path: &Path) -> Option<palisade_dlp::structured::Classification> {
+/// Column classification of a CSV/JSON/JSONL file: `None` for other
+/// files and files over the size bound, an error (with its place) for one
+/// that does not parse — it is still scanned as text.
+fn columns_of(
+    eng: &Engine,
+    path: &Path,
+) -> Option<Result<palisade_dlp::structured::Classification, String>> {
     use palisade_dlp::structured::{classify_csv, classify_json, Hints};
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     if !matches!(ext.as_str(), "csv" | "json" | "jsonl" | "ndjson") {
@@ -63,13 +70,17 @@ fn columns_of(eng: &Engine, path: &Path) -> Option<palisade_dlp::structured::Cla
     if std::fs::metadata(path).ok()?.len() > MAX_STRUCTURED {
         return None;
     }
-    let text = std::fs::read_to_string(path).ok()?;
-    let hints = Hints::builtin().ok()?;
-    match ext.as_str() {
-        "csv" => classify_csv(eng, &hints, &text).ok(),
-        "json" => classify_json(eng, &hints, &text, false).ok(),
-        _ => classify_json(eng, &hints, &text, true).ok(),
-    }
+    let run = || -> Result<_, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let hints = Hints::builtin().map_err(|e| e.to_string())?;
+        match ext.as_str() {
+            "csv" => classify_csv(eng, &hints, &text),
+            "json" => classify_json(eng, &hints, &text, false),
+            _ => classify_json(eng, &hints, &text, true),
+        }
+        .map_err(|e| e.to_string())
+    };
+    Some(run())
 }
 
 fn scan_reader(
@@ -164,9 +175,13 @@ fn scan_path(eng: &Engine, path: &Path) -> (FileResult, Vec<Entity>) {
     };
     res.grade = ents.iter().map(|e| e.grade).max();
     if res.skipped.is_none() {
-        res.columns = columns_of(eng, path);
-        if let Some(c) = &res.columns {
-            res.grade = res.grade.max(c.grade);
+        match columns_of(eng, path) {
+            Some(Ok(c)) => {
+                res.grade = res.grade.max(c.grade);
+                res.columns = Some(c);
+            }
+            Some(Err(e)) => res.columns_error = Some(e),
+            None => {}
         }
     }
     (res, ents)
@@ -293,6 +308,13 @@ pub fn run(eng: &Engine, args: ScanArgs) -> anyhow::Result<ExitCode> {
                     "  skipped {}: {}",
                     r.path,
                     r.skipped.as_deref().unwrap_or("")
+                );
+            }
+            for r in results.iter().filter(|r| r.columns_error.is_some()) {
+                println!(
+                    "  {}: columns not classified: {}",
+                    r.path,
+                    r.columns_error.as_deref().unwrap_or("")
                 );
             }
             for r in results.iter().filter(|r| r.invalid_utf8_at.is_some()) {

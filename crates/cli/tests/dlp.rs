@@ -60,6 +60,7 @@ fn scan_skips_binary_reports_bad_utf8_classifies_columns_and_fails_on_grade() {
     )
     .expect("csv");
     std::fs::write(dir.path().join("blob.bin"), b"\x00\x01\x02 13701720368").expect("bin");
+    std::fs::write(dir.path().join("broken.json"), "[{\"a\": 1},").expect("json");
     let mut bad = b"phone 13701720368 then ".to_vec();
     bad.extend_from_slice(&[0xff, 0xfe]);
     std::fs::write(dir.path().join("bad.txt"), &bad).expect("bad");
@@ -84,6 +85,12 @@ fn scan_skips_binary_reports_bad_utf8_classifies_columns_and_fails_on_grade() {
     assert_eq!(by("blob.bin")["skipped"], "binary");
     assert_eq!(by("bad.txt")["invalid_utf8_at"], 23);
     assert_eq!(by("bad.txt")["entities"][0]["type"], "cn_mobile");
+    assert!(
+        by("broken.json")["columns_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("JSON line 1:")),
+        "{v}"
+    );
     let cols = &by("people.csv")["columns"]["columns"];
     assert_eq!(cols[1]["type"], "email_address");
     let out = Command::new(BIN)

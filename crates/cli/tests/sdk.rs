@@ -6,28 +6,13 @@
 
 use palisade_mock_upstream::{canned, MockConfig};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_palisade");
 
-fn venv_python() -> Option<PathBuf> {
-    let venv = match std::env::var_os("PALISADE_VENV") {
-        Some(v) => PathBuf::from(v),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/palisade/venv"),
-    };
-    let python = venv.join("bin/python");
-    python.exists().then_some(python)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_sdks_through_the_gateway() {
-    let Some(python) = venv_python() else {
-        assert!(
-            std::env::var("PALISADE_REQUIRE_SDK").as_deref() != Ok("1"),
-            "python venv not found and PALISADE_REQUIRE_SDK=1 (run scripts/setup_python.sh)"
-        );
-        println!("skipping: python venv not found (run scripts/setup_python.sh)");
+    let Some(python) = palisade_mock_upstream::sdk_python() else {
         return;
     };
     let mock = palisade_mock_upstream::spawn(MockConfig {

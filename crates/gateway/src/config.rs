@@ -474,15 +474,13 @@ impl Config {
             }
         }
         for (name, p) in &self.policies {
-            if !matches!(
-                p.mask.method.as_str(),
-                "placeholder" | "redact" | "partial" | "hash" | "tokenize" | "fpe"
-            ) {
+            let m = p.mask.method.as_str();
+            if m != "placeholder" && !palisade_mask::Method::NAMES.contains(&m) {
                 return Err(self.invalid(
                     format!("policies.{name}.mask.method"),
                     format!(
-                        "{:?} is not placeholder, redact, partial, hash, tokenize or fpe",
-                        p.mask.method
+                        "{m:?} is not placeholder or one of {}",
+                        palisade_mask::Method::NAMES.join(", ")
                     ),
                 ));
             }

@@ -152,22 +152,11 @@ impl Masking {
     /// Builds the masking of a policy; errors name the key.
     pub fn from_spec(spec: &crate::config::MaskSpec) -> Result<Masking, String> {
         use palisade_mask::{Keys, Masker, Method};
-        let method = match spec.method.as_str() {
-            "placeholder" => return Ok(Masking::Placeholder),
-            "redact" => Method::Redact { label: None },
-            "partial" => Method::Partial {
-                keep_first: spec.keep_first,
-                keep_last: spec.keep_last,
-                mask_char: None,
-            },
-            "hash" => Method::Hash { len: None },
-            "tokenize" => Method::Tokenize,
-            "fpe" => Method::Fpe {
-                radix: None,
-                tweak: None,
-            },
-            other => return Err(format!("mask.method {other:?} is unknown")),
-        };
+        if spec.method == "placeholder" {
+            return Ok(Masking::Placeholder);
+        }
+        let method = Method::from_name(&spec.method, spec.keep_first, spec.keep_last)
+            .ok_or_else(|| format!("mask.method {:?} is unknown", spec.method))?;
         let keys = match (&spec.key_env, &spec.key_file) {
             (Some(v), None) => Some(Keys::from_env(v).map_err(|e| format!("mask.key_env: {e}"))?),
             (None, Some(f)) => Some(Keys::from_file(f).map_err(|e| format!("mask.key_file: {e}"))?),

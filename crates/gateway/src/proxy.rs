@@ -176,6 +176,26 @@ pub(crate) fn record_metrics(st: &AppState, direction: &str, d: &Decision) {
     }
 }
 
+/// Runs the guard over a request's or an answer's texts with the policy's
+/// masking (request texts through the verdict cache) and counts the
+/// decision and its time.
+async fn inspect_counted(
+    st: &AppState,
+    pol: &PolicyRt,
+    pieces: &[crate::extract::Piece],
+    direction: Direction,
+    context: Option<&str>,
+) -> Decision {
+    let (cache, stage, label) = match direction {
+        Direction::Input => (Some(&pol.cache), "guard_input", "input"),
+        Direction::Output => (None, "guard_output", "output"),
+    };
+    let d = inspect(&pol.guard, cache, pieces, direction, context, &pol.masking).await;
+    st.metrics.stage(stage, Duration::from_micros(d.micros));
+    record_metrics(st, label, &d);
+    d
+}
+
 /// Classifies a client error from the upstream call.
 pub fn upstream_error(e: &reqwest::Error) -> ApiError {
     if e.is_timeout() {
@@ -349,19 +369,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     if pol.cfg.inspect_input {
         let pieces = input_pieces(api, &body);
         context = last_user_text(&pieces).map(String::from);
-        let d = inspect(
-            &pol.guard,
-            Some(&pol.cache),
-            &pieces,
-            Direction::Input,
-            None,
-            &pol.masking,
-        )
-        .await;
+        let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
         cx.latency.guard_input_us = d.micros;
-        st.metrics
-            .stage("guard_input", Duration::from_micros(d.micros));
-        record_metrics(&st, "input", &d);
         let enforce = AppState::enforces(&pol);
         if enforce && d.action == Action::Block {
             let e = ApiError::policy(
@@ -548,19 +557,8 @@ async fn answer_whole(
     let mut d = Decision::default();
     if pol.cfg.inspect_output && api != Api::Embeddings {
         let pieces = answer_as_pieces(answer_pieces(api, &v));
-        d = inspect(
-            &pol.guard,
-            None,
-            &pieces,
-            Direction::Output,
-            context,
-            &pol.masking,
-        )
-        .await;
+        d = inspect_counted(st, pol, &pieces, Direction::Output, context).await;
         cx.latency.guard_output_us = d.micros;
-        st.metrics
-            .stage("guard_output", Duration::from_micros(d.micros));
-        record_metrics(st, "output", &d);
         let enforce = AppState::enforces(pol);
         if enforce && d.action == Action::Block {
             filter_answer(api, &mut v);

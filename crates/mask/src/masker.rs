@@ -107,6 +107,29 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method name, as configuration and the command line spell it.
+    pub const NAMES: [&'static str; 5] = ["redact", "partial", "hash", "tokenize", "fpe"];
+
+    /// The method of a name with default options (`partial` keeps what it
+    /// is told); `None` for an unknown name.
+    pub fn from_name(name: &str, keep_first: usize, keep_last: usize) -> Option<Method> {
+        Some(match name {
+            "redact" => Method::Redact { label: None },
+            "partial" => Method::Partial {
+                keep_first,
+                keep_last,
+                mask_char: None,
+            },
+            "hash" => Method::Hash { len: None },
+            "tokenize" => Method::Tokenize,
+            "fpe" => Method::Fpe {
+                radix: None,
+                tweak: None,
+            },
+            _ => return None,
+        })
+    }
+
     /// The method's name as it appears in configuration (`"redact"`, …).
     pub fn name(&self) -> &'static str {
         match self {

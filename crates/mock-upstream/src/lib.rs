@@ -344,6 +344,28 @@ where
         .await
 }
 
+/// The Python of the SDK venv that `scripts/setup_python.sh` makes
+/// (`$PALISADE_VENV`, default `~/.cache/palisade/venv`), for the tests that
+/// drive the official SDKs. Without it: `None` after saying the test is
+/// skipped, or a panic when `PALISADE_REQUIRE_SDK=1` (as `scripts/test.sh`
+/// sets) so that CI cannot skip them silently.
+pub fn sdk_python() -> Option<std::path::PathBuf> {
+    let venv = match std::env::var_os("PALISADE_VENV") {
+        Some(v) => std::path::PathBuf::from(v),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".cache/palisade/venv"),
+    };
+    let python = venv.join("bin/python");
+    if python.exists() {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("PALISADE_REQUIRE_SDK").as_deref() != Ok("1"),
+        "python venv not found and PALISADE_REQUIRE_SDK=1 (run scripts/setup_python.sh)"
+    );
+    println!("skipping: python venv not found (run scripts/setup_python.sh)");
+    None
+}
+
 /// Starts on 127.0.0.1:0 in a background tokio task; returns the bound
 /// address (for in-process Rust tests). The server lives as long as the
 /// runtime that spawned it.

@@ -1,28 +1,13 @@
 //! Runs `sdk_smoke.py` (the official openai and anthropic Python SDKs) against
 //! an in-process mock when the venv from `scripts/setup_python.sh` exists.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use palisade_mock_upstream::{spawn, MockConfig};
 
-fn venv_python() -> Option<PathBuf> {
-    let venv = match std::env::var_os("PALISADE_VENV") {
-        Some(v) => PathBuf::from(v),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/palisade/venv"),
-    };
-    let python = venv.join("bin/python");
-    python.exists().then_some(python)
-}
-
 #[tokio::test]
 async fn official_python_sdks_parse_the_mock() {
-    let Some(python) = venv_python() else {
-        assert!(
-            std::env::var("PALISADE_REQUIRE_SDK").as_deref() != Ok("1"),
-            "python venv not found and PALISADE_REQUIRE_SDK=1 (run scripts/setup_python.sh)"
-        );
-        println!("skipping: python venv not found (run scripts/setup_python.sh)");
+    let Some(python) = palisade_mock_upstream::sdk_python() else {
         return;
     };
     let addr = spawn(MockConfig {

@@ -7,6 +7,7 @@ mod dlp_scan;
 mod eval_cmd;
 mod guard_cmd;
 mod keys_cmd;
+mod scan_cmd;
 mod serve_cmd;
 mod setup;
 mod train_cmd;
@@ -45,6 +46,10 @@ enum Command {
     Keys(keys_cmd::Args),
     /// Find, classify, grade and mask sensitive data and secrets.
     Dlp(dlp_cmd::Args),
+    /// Inventory AI assets (AI-BOM) and find what makes them exploitable.
+    Scan(scan_cmd::Args),
+    /// Import and inspect offline vulnerability advisories (OSV).
+    Advisories(scan_cmd::AdvisoriesArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -74,6 +79,8 @@ fn main() -> std::process::ExitCode {
         Command::Serve(a) => serve_cmd::run(a),
         Command::Keys(a) => keys_cmd::run(a),
         Command::Dlp(a) => dlp_cmd::run(a),
+        Command::Scan(a) => scan_cmd::run(a),
+        Command::Advisories(a) => scan_cmd::run_advisories(a),
     };
     match result {
         Ok(code) => code,

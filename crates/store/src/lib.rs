@@ -1,5 +1,5 @@
-//! Palisade's store: recorded events and gateway API keys in one SQLite
-//! file.
+//! Palisade's store: recorded events, gateway API keys and scanner state
+//! (imported advisories, MCP tool pins) in one SQLite file.
 //!
 //! Design:
 //! - One file, WAL mode, so the gateway writes while the CLI and the SOC
@@ -21,6 +21,7 @@
 mod error;
 mod events;
 mod keys;
+mod scan_state;
 mod schema;
 mod store;
 mod writer;
@@ -30,6 +31,7 @@ pub use events::{EventPage, EventQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use keys::{
     key_id_of, verify_key, CreatedKey, KeyRecord, NewKey, KEY_ID_LEN, KEY_PREFIX, KEY_SECRET_LEN,
 };
+pub use scan_state::{AdvisoryRow, PinOutcome};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
 pub use writer::{EventWriter, OnFull, Submitted, WriterConfig, WriterStats};

@@ -7,10 +7,41 @@ use crate::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+
+/// Version 2: scanner state. Advisories are whole OSV documents keyed by
+/// id (a re-import replaces them), with one row per affected package so a
+/// lookup by package name is an index probe. Tool pins remember the hash of
+/// each MCP tool's definition per scope (a config file or server), so a
+/// changed description is noticed on the next scan.
+const V2: &str = "
+CREATE TABLE IF NOT EXISTS advisories (
+    id          TEXT    PRIMARY KEY,
+    source      TEXT    NOT NULL,
+    modified    TEXT,
+    imported_ms INTEGER NOT NULL,
+    doc         TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS advisory_packages (
+    ecosystem   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    PRIMARY KEY (ecosystem, name, advisory_id)
+);
+CREATE TABLE IF NOT EXISTS tool_pins (
+    scope       TEXT    NOT NULL,
+    server      TEXT    NOT NULL,
+    tool        TEXT    NOT NULL,
+    hash        TEXT    NOT NULL,
+    description TEXT    NOT NULL,
+    first_ms    INTEGER NOT NULL,
+    changed_ms  INTEGER NOT NULL,
+    PRIMARY KEY (scope, server, tool)
+);
+";
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS events (

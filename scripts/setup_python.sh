@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Creates (idempotently) the Python venv used by SDK-compatibility tests of the
-# mock upstream and the gateway: the official `openai` and `anthropic` SDKs,
-# pinned so that a shape change in a new SDK release cannot silently break CI.
+# mock upstream and the gateway (the official `openai` and `anthropic` SDKs)
+# and by the scanner's CycloneDX test (`jsonschema`, which validates the
+# AI-BOM against the official CycloneDX 1.6 schema). Pinned so that a change
+# in a new release cannot silently break CI.
 #
 # Usage: scripts/setup_python.sh
 #   PALISADE_VENV  venv location (default: $HOME/.cache/palisade/venv)
@@ -11,6 +13,7 @@ set -euo pipefail
 
 OPENAI_VERSION="3.57.0"
 ANTHROPIC_VERSION="2.14.0"
+JSONSCHEMA_VERSION="4.23.0"
 
 VENV="${PALISADE_VENV:-$HOME/.cache/palisade/venv}"
 PYTHON="${PYTHON:-python3}"
@@ -25,17 +28,18 @@ die() {
 # so repeated calls from CI or test harnesses cost well under a second.
 have_pins() {
     [ -x "$VPY" ] || return 1
-    "$VPY" - "$OPENAI_VERSION" "$ANTHROPIC_VERSION" >/dev/null 2>&1 <<'EOF'
+    "$VPY" - "$OPENAI_VERSION" "$ANTHROPIC_VERSION" "$JSONSCHEMA_VERSION" >/dev/null 2>&1 <<'EOF'
 import sys
 from importlib.metadata import version
 # Package metadata, not `import openai`: importing the SDKs takes seconds.
-ok = version("openai") == sys.argv[1] and version("anthropic") == sys.argv[2]
+ok = (version("openai") == sys.argv[1] and version("anthropic") == sys.argv[2]
+      and version("jsonschema") == sys.argv[3])
 sys.exit(0 if ok else 1)
 EOF
 }
 
 if have_pins; then
-    echo "python venv at $VENV already has openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION" >&2
+    echo "python venv at $VENV already has openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION jsonschema==$JSONSCHEMA_VERSION" >&2
     echo "$VPY"
     exit 0
 fi
@@ -51,10 +55,10 @@ if [ ! -x "$VPY" ]; then
         || die "could not create a venv at $VENV (on Debian: apt-get install python3-venv)"
 fi
 
-echo "installing openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION into $VENV" >&2
+echo "installing openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION jsonschema==$JSONSCHEMA_VERSION into $VENV" >&2
 "$VPY" -m pip install --quiet --disable-pip-version-check \
-    "openai==$OPENAI_VERSION" "anthropic==$ANTHROPIC_VERSION" >&2 \
-    || die "pip install of openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION failed"
+    "openai==$OPENAI_VERSION" "anthropic==$ANTHROPIC_VERSION" "jsonschema==$JSONSCHEMA_VERSION" >&2 \
+    || die "pip install of openai==$OPENAI_VERSION anthropic==$ANTHROPIC_VERSION jsonschema==$JSONSCHEMA_VERSION failed"
 
 have_pins || die "venv at $VENV does not import the pinned SDK versions after install"
 

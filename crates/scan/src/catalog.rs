@@ -273,15 +273,31 @@ impl Catalog {
         self.products.iter().find(|p| p.id == id)
     }
 
-    fn hit(&self, i: usize, package: Option<&str>) -> Option<Hit<'_>> {
+    fn hit(&self, i: usize, package: Option<&str>, via_prefix: bool) -> Option<Hit<'_>> {
         let product = self.products.get(i)?;
+        // Exact overrides first, then the longest `prefix*` override (so
+        // `langchain-*` does not beat `langchain-chroma`).
         let kind = package
             .and_then(|n| {
-                product
-                    .package_kinds
+                let kinds = &product.package_kinds;
+                kinds
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(n) || normalize_package("pypi", k) == n)
-                    .map(|(_, v)| v.as_str())
+                    .map(|(_, v)| v)
+                    .or_else(|| {
+                        // Glob overrides are for packages the product
+                        // owns by prefix, not ones it lists by name.
+                        if !via_prefix {
+                            return None;
+                        }
+                        kinds
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.strip_suffix('*')?, v)))
+                            .filter(|(pre, _)| n.starts_with(&pre.to_ascii_lowercase()))
+                            .max_by_key(|(pre, _)| pre.len())
+                            .map(|(_, v)| v)
+                    })
+                    .map(String::as_str)
             })
             .unwrap_or(&product.kind);
         Some(Hit { product, kind })
@@ -291,7 +307,7 @@ impl Catalog {
     pub fn package(&self, ecosystem: &str, name: &str) -> Option<Hit<'_>> {
         let n = normalize_package(ecosystem, name);
         if let Some(&i) = self.packages.get(&(ecosystem.to_string(), n.clone())) {
-            return self.hit(i, Some(&n));
+            return self.hit(i, Some(&n), false);
         }
         let i = self
             .prefixes
@@ -300,47 +316,47 @@ impl Catalog {
                 e == ecosystem && n.starts_with(pre.as_str()) && n.len() > pre.len()
             })
             .map(|t| t.2)?;
-        self.hit(i, Some(&n))
+        self.hit(i, Some(&n), true)
     }
 
     /// Looks up an image repository (without tag or digest).
     pub fn image(&self, repo: &str) -> Option<Hit<'_>> {
         let r = normalize_image(repo);
         if let Some(&i) = self.images.get(&r) {
-            return self.hit(i, None);
+            return self.hit(i, None, false);
         }
         let i = self
             .image_prefixes
             .iter()
             .find(|(pre, _)| r.starts_with(pre.as_str()))
             .map(|t| t.1)?;
-        self.hit(i, None)
+        self.hit(i, None, false)
     }
 
     /// Looks up a Terraform resource type.
     pub fn terraform(&self, resource_type: &str) -> Option<Hit<'_>> {
         if let Some(&i) = self.terraform.get(resource_type) {
-            return self.hit(i, None);
+            return self.hit(i, None, false);
         }
         let i = self
             .terraform_prefixes
             .iter()
             .find(|(pre, _)| resource_type.starts_with(pre.as_str()))
             .map(|t| t.1)?;
-        self.hit(i, None)
+        self.hit(i, None, false)
     }
 
     /// Looks up a Kubernetes resource by API group and kind.
     pub fn k8s_kind(&self, group: &str, kind: &str) -> Option<Hit<'_>> {
         let key = format!("{group}/{kind}").to_ascii_lowercase();
-        self.k8s.get(&key).and_then(|&i| self.hit(i, None))
+        self.k8s.get(&key).and_then(|&i| self.hit(i, None, false))
     }
 
     /// Looks up a Helm chart name.
     pub fn chart(&self, name: &str) -> Option<Hit<'_>> {
         self.charts
             .get(&name.to_ascii_lowercase())
-            .and_then(|&i| self.hit(i, None))
+            .and_then(|&i| self.hit(i, None, false))
     }
 }
 
@@ -382,6 +398,27 @@ mod tests {
             .package("pypi", "LangChain_OpenAI")
             .expect("langchain-openai");
         assert_eq!(hit.kind, "llm-sdk");
+        assert_eq!(
+            c.package("pypi", "langchain-chroma").map(|h| h.kind),
+            Some("vector-db-client")
+        );
+        assert_eq!(
+            c.package("pypi", "llama-index-llms-dashscope")
+                .map(|h| h.kind),
+            Some("llm-sdk")
+        );
+        assert_eq!(
+            c.package("pypi", "llama-index-core").map(|h| h.kind),
+            Some("agent-framework")
+        );
+        assert_eq!(
+            c.package("pypi", "langchain").map(|h| h.kind),
+            Some("agent-framework")
+        );
+        assert_eq!(
+            c.package("pypi", "langchain-core").map(|h| h.kind),
+            Some("agent-framework")
+        );
         assert!(c.package("pypi", "requests").is_none());
         assert!(c.image("ollama/ollama").is_some());
         assert!(c.image("docker.io/ollama/ollama").is_some());

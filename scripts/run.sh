@@ -30,6 +30,19 @@ else
 fi
 
 echo
+echo "# AI-BOM and posture: palisade scan over the infrastructure corpora"
+if [ -d ../shared/datasets/infra ]; then
+  scan_db="$(mktemp -d)/scan.db"
+  "$bin" advisories import ../shared/datasets/infra/advisories --storage "$scan_db"
+  "$bin" scan ../shared/datasets/infra/manifests --storage "$scan_db" | tail -n 25
+  "$bin" scan ../shared/datasets/infra/models --storage "$scan_db" | tail -n 3
+  "$bin" scan ../shared/datasets/infra/mcp --storage "$scan_db" | tail -n 3
+else
+  echo "(../shared/datasets/infra absent: scanning this repository instead)"
+  "$bin" scan . --no-store | tail -n 5
+fi
+
+echo
 echo "# the gateway: palisade serve in front of the mock upstream, events in SQLite"
 work="$(mktemp -d)"
 cleanup() { kill "${gw_pid:-}" "${mock_pid:-}" 2>/dev/null || true; rm -rf "$work"; }

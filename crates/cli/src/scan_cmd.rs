@@ -145,8 +145,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let mut scanner = Scanner::new(opts, store).context("loading the scanner's built-in data")?;
     if !a.no_guard {
-        let guard = crate::setup::GuardOpts::default().build()?;
+        // Built on the first tool definition: most scans have none, and
+        // loading the guard model is most of a small scan's start-up.
+        let cell: std::sync::OnceLock<Option<palisade_guard::Guard>> = std::sync::OnceLock::new();
         scanner = scanner.with_tool_inspector(Box::new(move |text: &str| {
+            let guard = cell.get_or_init(|| match crate::setup::GuardOpts::default().build() {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    eprintln!("palisade: warning: MCP tool definitions not inspected: {e:#}");
+                    None
+                }
+            });
+            let Some(guard) = guard else {
+                return ToolVerdict {
+                    flagged: false,
+                    categories: Vec::new(),
+                    evidence: String::new(),
+                };
+            };
             let v = guard.check(&palisade_guard::Request {
                 text,
                 direction: Direction::Input,

@@ -287,6 +287,9 @@ impl Run<'_> {
             .ignore(self.s.opts.respect_gitignore)
             .parents(self.s.opts.respect_gitignore)
             .require_git(false)
+            // Per-project exclusions for this scanner only (test fixtures
+            // full of example keys), in .gitignore syntax.
+            .add_custom_ignore_filename(".palisadeignore")
             .follow_links(false)
             .sort_by_file_name(|a, b| a.cmp(b))
             .filter_entry(|e| {
@@ -421,7 +424,26 @@ impl Run<'_> {
             Err(e) => return self.error(shown, format!("cannot read: {e}")),
         };
         match kind {
-            ArchiveKind::Zip => self.zip(file, shown),
+            ArchiveKind::Zip => {
+                // The model analyser reads zips itself, including damaged
+                // ones (bad CRCs, mismatched directories) that a plain
+                // extraction refuses; its verdict covers every model
+                // member, so the member walk below only parses text.
+                match palisade_modelfile::analyze_path(path, &self.s.opts.model_limits) {
+                    Ok(r) => {
+                        let container = !matches!(
+                            r.format,
+                            palisade_modelfile::Format::Zip | palisade_modelfile::Format::Unknown
+                        );
+                        if container || r.verdict != palisade_modelfile::Verdict::Clean {
+                            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                            self.record_model(shown, size, None, r);
+                        }
+                    }
+                    Err(e) => self.error(shown, e.to_string()),
+                }
+                self.zip(file, shown)
+            }
             ArchiveKind::Tar => self.tar(tar::Archive::new(file), shown),
             ArchiveKind::TarGz => {
                 self.tar(tar::Archive::new(flate2::read::GzDecoder::new(file)), shown)
@@ -429,14 +451,19 @@ impl Run<'_> {
         }
     }
 
-    /// One archive member, already bounded in size.
-    fn member(&mut self, shown: &str, name: &str, bytes: Vec<u8>) {
+    /// One archive member, already bounded in size. Zip members that are
+    /// model files were judged with the whole zip (`models_done`).
+    fn member(&mut self, shown: &str, name: &str, bytes: Vec<u8>, models_done: bool) {
         self.stats.files += 1;
         self.stats.bytes += bytes.len() as u64;
         let file_name = name.rsplit('/').next().unwrap_or(name);
         let kind = kind_of(file_name);
         let prefix = &bytes[..bytes.len().min(4096)];
         if kind.is_none() && palisade_modelfile::is_model_candidate(Path::new(file_name), prefix) {
+            if models_done {
+                self.tick();
+                return;
+            }
             let r = palisade_modelfile::analyze_bytes(file_name, &bytes, &self.s.opts.model_limits);
             let sha = Some(sha256_hex(&bytes));
             self.record_model(shown, bytes.len() as u64, sha, r);
@@ -514,7 +541,7 @@ impl Run<'_> {
                     continue;
                 }
             }
-            self.member(&member_shown, &name, bytes);
+            self.member(&member_shown, &name, bytes, true);
         }
     }
 
@@ -563,7 +590,7 @@ impl Run<'_> {
                     break;
                 }
             }
-            self.member(&member_shown, &name, bytes);
+            self.member(&member_shown, &name, bytes, false);
             if total >= self.s.opts.max_archive_bytes {
                 self.error(shown, "archive budget spent; remaining members not scanned");
                 break;

@@ -448,7 +448,7 @@ pub fn from_mcp(catalog: &Catalog, servers: &[McpServer]) -> Vec<Component> {
                 path: s.path.clone(),
                 line: s.line,
                 ecosystem: "mcp".into(),
-                product: product.or_else(|| Some(format!("mcp:{}", s.name))),
+                product,
                 product_name: Some(format!("MCP server `{}`", s.name)),
             }
         })

@@ -78,11 +78,15 @@ pub fn render(report: &Report) -> String {
             Some(l) => format!("{}:{l}", f.path),
             None => f.path.clone(),
         };
+        let id = match &f.subject {
+            Some(sub) => format!("{}:{sub}", f.id),
+            None => f.id.clone(),
+        };
         let _ = writeln!(
             o,
-            "  {:<8} {:<36} {}",
+            "  {:<8} {:<44} {}",
             f.severity.as_str().to_uppercase(),
-            f.id,
+            cut(&id, 44),
             at
         );
         let _ = writeln!(o, "           {}", cut(&f.evidence, 110));

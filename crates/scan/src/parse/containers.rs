@@ -555,6 +555,18 @@ pub fn kubernetes(path: &str, text: &str, facts: &mut Facts) -> Result<bool, Str
                     .or_else(|| pred.get("storageUri"))
                     .and_then(as_str)
                 {
+                    let (kind, provider) = match uri.split_once("://") {
+                        Some(("hf", _)) => ("hub-model", Some("huggingface".to_string())),
+                        _ => ("model-artifact", None),
+                    };
+                    let name = uri.strip_prefix("hf://").unwrap_or(&uri).to_string();
+                    facts.models.push(crate::report::ModelRef {
+                        name,
+                        provider,
+                        kind: kind.into(),
+                        path: path.to_string(),
+                        line,
+                    });
                     s.env.insert("STORAGE_URI".into(), uri);
                 }
                 if made.is_empty() {

@@ -413,3 +413,113 @@ pub async fn not_found(
     )
     .await
 }
+
+/// A block request: `{"address": "203.0.113.7", "ttl_s": 3600, "reason": "…"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockSpec {
+    address: String,
+    #[serde(default)]
+    ttl_s: Option<u64>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// The longest block the API accepts (30 days); longer ones are a firewall
+/// rule's job, not a response action's.
+const MAX_BLOCK_S: u64 = 30 * 24 * 3600;
+
+/// `GET /v1/admin/blocks` lists active blocks; `POST` adds one.
+pub async fn blocks(
+    State(st): State<Arc<AppState>>,
+    ci: Option<ConnectInfo<SocketAddr>>,
+    req: Request,
+) -> Response {
+    let cx = Ctx::new(&st, "/v1/admin/blocks", None, ci.map(|c| c.0.to_string()));
+    if let Err(e) = admin(&st, req.headers()) {
+        return cx.fail(&st, e).await;
+    }
+    if req.method() == http::Method::GET {
+        return match st.store.active_blocks(crate::ctx::now_ms()) {
+            Ok(b) => cx.finish(Json(json!({ "blocks": b })).into_response()),
+            Err(e) => cx.fail(&st, store_error(e)).await,
+        };
+    }
+    let (parts, body) = req.into_parts();
+    let v = match read_json(&st, &parts.headers, body).await {
+        Ok((_, v)) => v,
+        Err(e) => return cx.fail(&st, e).await,
+    };
+    let spec: BlockSpec = match serde_json::from_value(v) {
+        Ok(s) => s,
+        Err(e) => {
+            return cx
+                .fail(&st, bad(format!("invalid block request: {e}")))
+                .await
+        }
+    };
+    let Ok(ip) = spec.address.trim().parse::<std::net::IpAddr>() else {
+        return cx
+            .fail(
+                &st,
+                bad(format!("`address` {:?} is not an IP address", spec.address)),
+            )
+            .await;
+    };
+    let ip = crate::blocks::canonical(ip);
+    let ttl = spec.ttl_s.unwrap_or(3600);
+    if ttl == 0 || ttl > MAX_BLOCK_S {
+        return cx
+            .fail(
+                &st,
+                bad(format!("`ttl_s` must be between 1 and {MAX_BLOCK_S}")),
+            )
+            .await;
+    }
+    let until = crate::ctx::now_ms().saturating_add(i64::try_from(ttl * 1000).unwrap_or(i64::MAX));
+    let reason = spec
+        .reason
+        .unwrap_or_else(|| "blocked by an administrator".into());
+    if let Err(e) = st.store.block_client(&ip.to_string(), until, &reason) {
+        return cx.fail(&st, store_error(e)).await;
+    }
+    st.blocks.insert(ip, until, reason.clone());
+    cx.finish(
+        (
+            StatusCode::CREATED,
+            Json(json!({"address": ip.to_string(), "until_ms": until, "reason": reason})),
+        )
+            .into_response(),
+    )
+}
+
+/// `DELETE /v1/admin/blocks/{addr}` lifts a block.
+pub async fn unblock(
+    State(st): State<Arc<AppState>>,
+    ci: Option<ConnectInfo<SocketAddr>>,
+    Path(addr): Path<String>,
+    req: Request,
+) -> Response {
+    let cx = Ctx::new(
+        &st,
+        "/v1/admin/blocks/{addr}",
+        None,
+        ci.map(|c| c.0.to_string()),
+    );
+    if let Err(e) = admin(&st, req.headers()) {
+        return cx.fail(&st, e).await;
+    }
+    let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+        return cx
+            .fail(&st, bad(format!("{addr:?} is not an IP address")))
+            .await;
+    };
+    let ip = crate::blocks::canonical(ip);
+    match st.store.unblock_client(&ip.to_string()) {
+        Ok(found) => {
+            st.blocks.remove(ip);
+            cx.finish(Json(json!({"address": ip.to_string(), "unblocked": found})).into_response())
+        }
+        Err(e) => cx.fail(&st, store_error(e)).await,
+    }
+}

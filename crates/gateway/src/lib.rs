@@ -16,6 +16,7 @@
 pub mod answer;
 mod api;
 pub mod auth;
+pub mod blocks;
 pub mod config;
 mod ctx;
 pub mod error;
@@ -105,10 +106,16 @@ impl Gateway {
             .route("/v1/events", get(api::events))
             .route("/v1/admin/keys", get(api::keys).post(api::keys))
             .route("/v1/admin/keys/:id", delete(api::revoke))
+            .route("/v1/admin/blocks", get(api::blocks).post(api::blocks))
+            .route("/v1/admin/blocks/:addr", delete(api::unblock))
             .route("/metrics", get(api::metrics))
             .route("/healthz", get(api::healthz))
             .route("/readyz", get(api::readyz))
             .fallback(api::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                blocks::guard,
+            ))
             .with_state(self.state.clone())
             // A bug must cost one request a 500, not the connection with
             // no answer (every known path returns its own error).
@@ -136,6 +143,9 @@ impl Gateway {
                 let mut tick = tokio::time::interval(Duration::from_secs(1));
                 loop {
                     tick.tick().await;
+                    if let Err(e) = st.blocks.reload(&st.store) {
+                        tracing::warn!("reloading client blocks: {e}");
+                    }
                     if let Err(e) = st.keys.refresh() {
                         tracing::warn!("reloading gateway keys: {e}");
                     }

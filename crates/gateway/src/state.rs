@@ -75,6 +75,8 @@ pub struct AppState {
     pub keys: KeyCache,
     /// The admin token, if one is set.
     pub admin_token: Option<String>,
+    /// Client addresses refused at the door.
+    pub blocks: crate::blocks::Blocklist,
     /// Metrics.
     pub metrics: Metrics,
     /// Set once shutdown began (readiness turns false).
@@ -147,6 +149,8 @@ impl AppState {
             },
         );
         let keys = KeyCache::new(store.clone())?;
+        let blocks = crate::blocks::Blocklist::default();
+        blocks.reload(&store)?;
         let admin_token = std::env::var(&cfg.auth.admin_token_env)
             .ok()
             .filter(|t| !t.is_empty());
@@ -164,6 +168,7 @@ impl AppState {
             writer,
             keys,
             admin_token,
+            blocks,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             seq: AtomicU64::new(0),

@@ -702,3 +702,94 @@ async fn mask_methods_partial_and_tokenize() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn admin_blocks_refuse_the_next_request_and_expire_on_unblock() {
+    let gw = start(|_, _| {}, MockConfig::default()).await;
+    let chat = || {
+        gw.http
+            .post(format!("{}/v1/chat/completions", gw.base))
+            .bearer_auth(&gw.key)
+            .json(&json!({"model": "mock-gpt", "messages": [user("hello")]}))
+            .send()
+    };
+    assert_eq!(chat().await.expect("send").status(), 200);
+    // Without the admin token nothing changes.
+    let r = gw
+        .http
+        .post(format!("{}/v1/admin/blocks", gw.base))
+        .json(&json!({"address": "127.0.0.1"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 401);
+    for (body, code) in [
+        (json!({"address": "not-an-ip"}), 400),
+        (json!({"address": "127.0.0.1", "ttl_s": 0}), 400),
+        (
+            json!({"address": "127.0.0.1", "ttl_s": 60, "reason": "incident inc-1", "extra": 1}),
+            400,
+        ),
+    ] {
+        let r = gw
+            .http
+            .post(format!("{}/v1/admin/blocks", gw.base))
+            .bearer_auth(&gw.admin)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), code, "{body}");
+    }
+    let r = gw
+        .http
+        .post(format!("{}/v1/admin/blocks", gw.base))
+        .bearer_auth(&gw.admin)
+        .json(&json!({"address": "127.0.0.1", "ttl_s": 60, "reason": "incident inc-1"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    let refused = chat().await.expect("send");
+    assert_eq!(refused.status(), 403);
+    let refused_id = rid(&refused);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "client_blocked", "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("inc-1"));
+    // Probes and the admin API stay reachable for the blocked address.
+    assert_eq!(
+        gw.http
+            .get(format!("{}/healthz", gw.base))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        200
+    );
+    let list: Value = gw
+        .http
+        .get(format!("{}/v1/admin/blocks", gw.base))
+        .bearer_auth(&gw.admin)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["blocks"][0]["addr"], "127.0.0.1");
+    let r = gw
+        .http
+        .delete(format!("{}/v1/admin/blocks/127.0.0.1", gw.base))
+        .bearer_auth(&gw.admin)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    assert_eq!(chat().await.expect("send").status(), 200);
+    let events = gw.events(&refused_id, 1).await;
+    assert_eq!(events[0].error.as_deref(), Some("client_blocked"));
+    assert_eq!(events[0].status, 403);
+}

@@ -7,10 +7,40 @@ use crate::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
+
+/// Version 3: response state. Client blocks (written by the gateway's
+/// admin API, e.g. on behalf of a SOC playbook, read by every gateway on
+/// the store), and the SOC's alerts, incidents and audited actions, each a
+/// JSON document with the columns that queries filter on.
+const V3: &str = "
+CREATE TABLE IF NOT EXISTS client_blocks (
+    addr        TEXT    PRIMARY KEY,
+    until_ms    INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS soc_incidents (
+    id          TEXT    PRIMARY KEY,
+    first_ms    INTEGER NOT NULL,
+    last_ms     INTEGER NOT NULL,
+    severity    TEXT    NOT NULL,
+    verdict     TEXT    NOT NULL,
+    title       TEXT    NOT NULL,
+    doc         TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS soc_incidents_first ON soc_incidents(first_ms);
+CREATE TABLE IF NOT EXISTS soc_actions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms     INTEGER NOT NULL,
+    incident    TEXT    NOT NULL,
+    doc         TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS soc_actions_incident ON soc_actions(incident);
+";
 
 /// Version 2: scanner state. Advisories are whole OSV documents keyed by
 /// id (a re-import replaces them), with one row per affected package so a

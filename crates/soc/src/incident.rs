@@ -10,11 +10,11 @@
 
 use crate::alert::{tactics, techniques, Alert, Entity, EntityKind, Level};
 use crate::triage::{Triage, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A triaged alert.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Judged {
     /// The alert.
     #[serde(flatten)]
@@ -24,7 +24,7 @@ pub struct Judged {
 }
 
 /// A graph node.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Node {
     /// Unique id (`alert:<id>`, `host:<name>`, …).
     pub id: String,
@@ -35,7 +35,7 @@ pub struct Node {
 }
 
 /// A graph edge.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edge {
     /// Node id.
     pub from: String,
@@ -46,7 +46,7 @@ pub struct Edge {
 }
 
 /// The entity/attack graph of an incident.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Graph {
     /// Nodes.
     pub nodes: Vec<Node>,
@@ -90,7 +90,7 @@ impl Graph {
 }
 
 /// One incident.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Incident {
     /// Stable id (from its first alert).
     pub id: String,
@@ -149,7 +149,7 @@ pub fn owasp_llm(a: &Alert) -> Vec<String> {
                 "memory_poisoning" | "data_poisoning" => "LLM04",
                 "unsafe_output" | "malicious_url" => "LLM05",
                 "excessive_agency" => "LLM06",
-                "system_prompt_leak" | "system_prompt_extraction" => "LLM07",
+                "system_prompt_leak" | "system_prompt_extraction" | "prompt_leak" => "LLM07",
                 "unbounded_consumption" | "rate_limit" => "LLM10",
                 _ => continue,
             };

@@ -407,3 +407,137 @@ mod tests {
         .is_err());
     }
 }
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use crate::alert::{Alert, Entity};
+    use crate::incident::{group, Judged};
+    use crate::triage::{Triage, Verdict};
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    #[derive(Default)]
+    struct Recorder(RefCell<Vec<String>>);
+
+    impl Actuator for Recorder {
+        fn block_client(
+            &self,
+            addr: &str,
+            ttl_s: u64,
+            _r: &str,
+            _t: u64,
+        ) -> Result<String, String> {
+            self.0.borrow_mut().push(format!("block {addr} {ttl_s}"));
+            Ok("blocked".into())
+        }
+        fn revoke_key(&self, key_id: &str, _r: &str, _t: u64) -> Result<String, String> {
+            self.0.borrow_mut().push(format!("revoke {key_id}"));
+            Err("HTTP 404".into())
+        }
+        fn quarantine_file(&self, path: &str, _r: &str) -> Result<String, String> {
+            self.0.borrow_mut().push(format!("quarantine {path}"));
+            Ok("moved".into())
+        }
+        fn webhook(&self, url: &str, _b: &serde_json::Value, _t: u64) -> Result<String, String> {
+            self.0.borrow_mut().push(format!("webhook {url}"));
+            Ok("HTTP 200".into())
+        }
+    }
+
+    fn incident() -> crate::incident::Incident {
+        let a = Alert {
+            id: "al-1".into(),
+            rule_id: "r".into(),
+            rule_title: "Injection flood".into(),
+            level: Level::High,
+            tags: vec!["owasp.llm01".into()],
+            rule_status: None,
+            time_ms: 0,
+            file: "gateway".into(),
+            event_index: 0,
+            entities: vec![
+                Entity {
+                    kind: EntityKind::ClientAddr,
+                    value: "203.0.113.7".into(),
+                },
+                Entity {
+                    kind: EntityKind::ApiKey,
+                    value: "abc123".into(),
+                },
+            ],
+            fields: BTreeMap::new(),
+        };
+        let j = Judged {
+            alert: a,
+            triage: Triage {
+                verdict: Verdict::TruePositive,
+                confidence: 0.8,
+                score: 0.8,
+                reasons: vec![],
+                duplicate_of: None,
+            },
+        };
+        group(vec![j], 60_000).remove(0)
+    }
+
+    #[test]
+    fn dry_run_approval_and_execution_are_audited() {
+        let inc = incident();
+        let books = load(None).unwrap();
+        let block = books
+            .iter()
+            .find(|p| p.id == "block-injection-client")
+            .unwrap();
+        let revoke = books.iter().find(|p| p.id == "revoke-abused-key").unwrap();
+        assert!(applies(block, &inc) && applies(revoke, &inc));
+        let rec = Recorder::default();
+        let dry = run(block, &inc, &rec, RunOptions::default());
+        assert_eq!(dry[0].status, "dry_run");
+        assert!(rec.0.borrow().is_empty(), "a dry run must not act");
+        let held = run(
+            revoke,
+            &inc,
+            &rec,
+            RunOptions {
+                execute: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(held[0].status, "awaiting_approval");
+        let done = run(
+            block,
+            &inc,
+            &rec,
+            RunOptions {
+                execute: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            (done[0].status.as_str(), done[0].target.as_str()),
+            ("done", "203.0.113.7")
+        );
+        let failed = run(
+            revoke,
+            &inc,
+            &rec,
+            RunOptions {
+                execute: true,
+                approve: true,
+                now_ms: 5,
+            },
+        );
+        assert_eq!(
+            (failed[0].status.as_str(), failed[0].detail.as_str()),
+            ("failed", "HTTP 404")
+        );
+        assert_eq!(
+            *rec.0.borrow(),
+            vec![
+                "block 203.0.113.7 3600".to_string(),
+                "revoke abc123".to_string()
+            ]
+        );
+    }
+}

@@ -393,3 +393,77 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+    use crate::alert::{Alert, Entity, EntityKind, Level};
+    use crate::incident::{group, Judged};
+    use crate::triage::{Triage, Verdict};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn reports_are_deterministic_and_complete() {
+        let mk = |id: &str, t: i64, title: &str, tags: &[&str]| Judged {
+            alert: Alert {
+                id: id.into(),
+                rule_id: id.into(),
+                rule_title: title.into(),
+                level: Level::High,
+                tags: tags.iter().map(|s| s.to_string()).collect(),
+                rule_status: Some("stable".into()),
+                time_ms: t,
+                file: "x.evtx".into(),
+                event_index: 1,
+                entities: vec![Entity {
+                    kind: EntityKind::Host,
+                    value: "ws01".into(),
+                }],
+                fields: BTreeMap::from([(
+                    "CommandLine".to_string(),
+                    "whoami /all <x>".to_string(),
+                )]),
+            },
+            triage: Triage {
+                verdict: Verdict::TruePositive,
+                confidence: 0.8,
+                score: 0.8,
+                reasons: vec!["rule level high".into()],
+                duplicate_of: None,
+            },
+        };
+        let inc = group(
+            vec![
+                mk(
+                    "a",
+                    1_700_000_000_000,
+                    "Whoami",
+                    &["attack.discovery", "attack.t1033"],
+                ),
+                mk(
+                    "b",
+                    1_700_000_060_000,
+                    "Run key",
+                    &["attack.persistence", "attack.t1547.001"],
+                ),
+            ],
+            3_600_000,
+        )
+        .remove(0);
+        let md = markdown(&inc, &[]);
+        assert_eq!(md, markdown(&inc, &[]));
+        for part in [
+            "## Root cause",
+            "## Attack narrative",
+            "## Affected assets",
+            "T1547.001",
+            "host:ws01",
+            "## Recommended next steps",
+            "Isolate",
+        ] {
+            assert!(md.contains(part), "missing {part}:\n{md}");
+        }
+        let h = html(&inc, &[]);
+        assert!(h.contains("&lt;x&gt;") && !h.contains("<x>"), "{h}");
+    }
+}

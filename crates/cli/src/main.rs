@@ -10,6 +10,9 @@ mod keys_cmd;
 mod scan_cmd;
 mod serve_cmd;
 mod setup;
+mod soc_act;
+mod soc_cmd;
+mod soc_hunt;
 mod train_cmd;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +53,8 @@ enum Command {
     Scan(scan_cmd::Args),
     /// Import and inspect offline vulnerability advisories (OSV).
     Advisories(scan_cmd::AdvisoriesArgs),
+    /// The SOC: hunt with Sigma rules, incidents, reports and playbooks.
+    Soc(soc_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +86,7 @@ fn main() -> std::process::ExitCode {
         Command::Dlp(a) => dlp_cmd::run(a),
         Command::Scan(a) => scan_cmd::run(a),
         Command::Advisories(a) => scan_cmd::run_advisories(a),
+        Command::Soc(a) => soc_cmd::run(a),
     };
     match result {
         Ok(code) => code,

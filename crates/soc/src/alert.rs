@@ -217,12 +217,27 @@ pub fn entities_from_fields(fields: &BTreeMap<String, String>) -> Vec<Entity> {
         let v = v.trim();
         let skip = match kind {
             EntityKind::User => generic_user(v),
-            EntityKind::ClientAddr => generic_addr(v),
+            // Loopback in a Windows log is the machine talking to itself;
+            // in the gateway's `client_addr` it is a real (local) client.
+            EntityKind::ClientAddr => *name != "client_addr" && generic_addr(v),
             _ => v.is_empty() || v == "-",
         };
         if skip {
             continue;
         }
+        // Dual-stack listeners log IPv4 clients as `::ffff:a.b.c.d`.
+        // The gateway records `ip:port`; the port is per connection.
+        let no_port = match kind {
+            EntityKind::ClientAddr => v
+                .parse::<std::net::SocketAddr>()
+                .map(|sa| sa.ip().to_string())
+                .unwrap_or_else(|_| v.to_string()),
+            _ => v.to_string(),
+        };
+        let v = match kind {
+            EntityKind::ClientAddr => no_port.strip_prefix("::ffff:").unwrap_or(&no_port),
+            _ => no_port.as_str(),
+        };
         let value = match kind {
             EntityKind::Host | EntityKind::User | EntityKind::Process | EntityKind::File => {
                 v.to_ascii_lowercase()

@@ -4,7 +4,8 @@
 //!
 //! Linking is single-linkage over time: an alert joins the incident of any
 //! earlier alert that shares a linking entity (host, user, client address,
-//! API key, file hash, MCP server) and happened at most `window` before it.
+//! API key, file hash, MCP server) or the same log file, and happened at
+//! most `window` before it.
 //! Descriptive entities (process images, models) never link, because they
 //! are shared by unrelated activity everywhere.
 
@@ -205,15 +206,30 @@ pub fn group(mut alerts: Vec<Judged>, window_ms: i64) -> Vec<Incident> {
             .then(a.alert.id.cmp(&b.alert.id))
     });
     let mut uf = UnionFind((0..alerts.len()).collect());
-    let mut last_seen: HashMap<&Entity, (usize, i64)> = HashMap::new();
+    let mut last_seen: HashMap<String, (usize, i64)> = HashMap::new();
     for (i, j) in alerts.iter().enumerate() {
-        for e in j.alert.entities.iter().filter(|e| e.kind.links()) {
-            if let Some(&(k, t)) = last_seen.get(e) {
+        let mut keys: Vec<String> = j
+            .alert
+            .entities
+            .iter()
+            .filter(|e| e.kind.links())
+            .map(|e| format!("{}:{}", e.kind.as_str(), e.value))
+            .collect();
+        // One log file is one collection from one place: alerts from it
+        // that are close in time belong together even when their events
+        // name different hosts (a DC and the workstation that attacked
+        // it). Live feeds (the gateway) are shared by everything, so
+        // there only entities link.
+        if !matches!(j.alert.file.as_str(), "gateway" | "-" | "") {
+            keys.push(format!("source:{}", j.alert.file));
+        }
+        for key in keys {
+            if let Some(&(k, t)) = last_seen.get(&key) {
                 if j.alert.time_ms - t <= window_ms {
                     uf.union(i, k);
                 }
             }
-            last_seen.insert(e, (i, j.alert.time_ms));
+            last_seen.insert(key, (i, j.alert.time_ms));
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -410,7 +426,7 @@ mod tests {
                 tags: vec!["attack.execution".into(), "attack.t1059".into()],
                 rule_status: None,
                 time_ms: t,
-                file: "f".into(),
+                file: format!("{host}.evtx"),
                 event_index: 0,
                 entities: vec![Entity {
                     kind: EntityKind::Host,

@@ -14,6 +14,8 @@ pub mod alert;
 pub mod incident;
 pub mod playbook;
 pub mod report;
+pub mod rules;
+pub mod syslog;
 pub mod triage;
 
 pub use alert::{Alert, Entity, EntityKind, Level};

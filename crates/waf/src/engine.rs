@@ -1,0 +1,506 @@
+//! The inspection engine: runs detectors over parsed targets and scores the result.
+
+use std::collections::HashMap;
+
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::detect::{cmd, sqli, ssrf, xss};
+use crate::error::Error;
+use crate::normalize::{base64_candidate, canonical_path, js_unescape, normalize, NormFlags};
+use crate::parse::{parse_request, Anomaly, BodyKind};
+use crate::protocol;
+use crate::request::{Request, TargetKind};
+use crate::rules::{RuleSet, Severity};
+
+/// One rule that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Match {
+    /// Rule id.
+    pub rule: String,
+    /// Attack category.
+    pub category: String,
+    /// Severity (weight).
+    pub severity: Severity,
+    /// Paranoia level of the rule.
+    pub paranoia: u8,
+    /// Target name, e.g. `ARGS:id`.
+    pub target: String,
+    /// Short, escaped evidence.
+    pub evidence: String,
+}
+
+/// Result of [`Waf::inspect`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Inbound score reached the threshold.
+    pub blocked: bool,
+    /// Inbound anomaly score.
+    pub score: u32,
+    /// Matches counted in the score (at or below the configured paranoia level).
+    pub matches: Vec<Match>,
+    /// JSON targets treated as natural language and left to the guard.
+    pub handed_to_guard: Vec<String>,
+    /// Protocol / parser irregularities seen (scored ones also appear in `matches`).
+    pub anomalies: Vec<Anomaly>,
+}
+
+struct CompiledExclusion {
+    path: Option<GlobMatcher>,
+    targets: Vec<GlobMatcher>,
+    rule_ids: Vec<String>,
+    categories: Vec<String>,
+}
+
+/// The WAF. Build once with [`Waf::new`], share across threads (`Send + Sync`).
+pub struct Waf {
+    cfg: Config,
+    rules: RuleSet,
+    exclusions: Vec<CompiledExclusion>,
+    llm_inspect_routes: Vec<GlobMatcher>,
+    llm_paths: Vec<Vec<PathSeg>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathSeg {
+    Key(String),
+    AnyIndex,
+    Index(String),
+}
+
+fn parse_json_path(p: &str) -> Vec<PathSeg> {
+    let mut out = Vec::new();
+    for part in p.split('.') {
+        let (key, rest) = match part.find('[') {
+            Some(i) => (part.get(..i).unwrap_or(""), part.get(i..).unwrap_or("")),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(PathSeg::Key(key.to_string()));
+        }
+        for idx in rest.split('[').filter(|s| !s.is_empty()) {
+            let idx = idx.trim_end_matches(']');
+            if idx == "*" {
+                out.push(PathSeg::AnyIndex);
+            } else {
+                out.push(PathSeg::Index(idx.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Does `pattern` cover `path` (equal, or `path` lies beneath it)?
+fn path_covered(pattern: &[PathSeg], path: &[PathSeg]) -> bool {
+    if pattern.len() > path.len() {
+        return false;
+    }
+    pattern.iter().zip(path.iter()).all(|(p, q)| match (p, q) {
+        (PathSeg::AnyIndex, PathSeg::Index(_)) => true,
+        (a, b) => a == b,
+    })
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, Error> {
+    Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::Config(format!("bad glob {pattern:?}: {e}")))
+}
+
+/// Severity, paranoia and rule id for a code detector's score.
+fn graded(
+    score: u8,
+    category: &'static str,
+    ids: [&'static str; 3],
+) -> Option<(&'static str, &'static str, Severity, u8)> {
+    let [hi, mid, lo] = ids;
+    match score {
+        6..=u8::MAX => Some((hi, category, Severity::Critical, 1)),
+        4..=5 => Some((mid, category, Severity::Critical, 2)),
+        3 => Some((lo, category, Severity::Warning, 3)),
+        _ => None,
+    }
+}
+
+impl Waf {
+    /// Build an engine: loads and validates built-in and extra rules, compiles globs.
+    pub fn new(cfg: Config) -> Result<Waf, Error> {
+        if !(1..=4).contains(&cfg.paranoia_level) {
+            return Err(Error::Config(format!(
+                "paranoia_level {} not in 1..=4",
+                cfg.paranoia_level
+            )));
+        }
+        if cfg.inbound_threshold == 0 {
+            return Err(Error::Config("inbound_threshold must be > 0".into()));
+        }
+        let mut extra = Vec::new();
+        for f in &cfg.extra_rule_files {
+            let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
+                path: f.clone(),
+                source,
+            })?;
+            extra.push((f.clone(), text));
+        }
+        let rules = RuleSet::load(&extra)?;
+        let mut exclusions = Vec::new();
+        for e in &cfg.exclusions {
+            exclusions.push(CompiledExclusion {
+                path: if e.path.is_empty() {
+                    None
+                } else {
+                    Some(glob(&e.path)?)
+                },
+                targets: e
+                    .targets
+                    .iter()
+                    .map(|t| glob(t))
+                    .collect::<Result<_, _>>()?,
+                rule_ids: e.rule_ids.clone(),
+                categories: e.categories.clone(),
+            });
+        }
+        let llm_inspect_routes = cfg
+            .llm
+            .inspect_routes
+            .iter()
+            .map(|g| glob(g))
+            .collect::<Result<_, _>>()?;
+        let llm_paths = cfg
+            .llm
+            .natural_language_paths
+            .iter()
+            .map(|p| parse_json_path(p))
+            .collect();
+        Ok(Waf {
+            cfg,
+            rules,
+            exclusions,
+            llm_inspect_routes,
+            llm_paths,
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The loaded rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    fn excluded(&self, path: &str, target: &str, rule: &str, category: &str) -> bool {
+        self.exclusions.iter().any(|e| {
+            e.path.as_ref().is_none_or_match(path)
+                && (e.targets.is_empty() || e.targets.iter().any(|g| g.is_match(target)))
+                && (e.rule_ids.is_empty() || e.rule_ids.iter().any(|r| r == rule))
+                && (e.categories.is_empty() || e.categories.iter().any(|c| c == category))
+                && !(e.rule_ids.is_empty()
+                    && e.categories.is_empty()
+                    && e.targets.is_empty()
+                    && e.path.is_none())
+        })
+    }
+
+    fn is_natural_language(&self, target_name: &str, path: &str) -> bool {
+        if !self.cfg.llm.enabled {
+            return false;
+        }
+        let Some(jp) = target_name.strip_prefix("JSON:") else {
+            return false;
+        };
+        if self.llm_inspect_routes.iter().any(|g| g.is_match(path)) {
+            return false;
+        }
+        let segs = parse_json_path(jp);
+        self.llm_paths.iter().any(|p| path_covered(p, &segs))
+    }
+
+    /// Inspect a request. Never fails and never panics on hostile input.
+    pub fn inspect(&self, req: &Request) -> Verdict {
+        let limits = &self.cfg.limits;
+        let parsed = parse_request(req, limits);
+        let mut anomalies = parsed.anomalies;
+        let canon = canonical_path(&parsed.decoded_path);
+
+        let method = req.method.as_str();
+        if method.is_empty()
+            || !method
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+            || method.len() > 20
+        {
+            anomalies.push(Anomaly::new("invalid_method", method));
+        } else if !self.cfg.allowed_methods.iter().any(|m| m == method) {
+            anomalies.push(Anomaly::new("bad_method", method));
+        }
+        if !req.http_version.is_empty()
+            && !matches!(
+                req.http_version.as_str(),
+                "HTTP/1.0" | "HTTP/1.1" | "HTTP/2" | "HTTP/2.0" | "HTTP/3" | "HTTP/3.0"
+            )
+        {
+            anomalies.push(Anomaly::new("bad_http_version", &req.http_version));
+        }
+
+        let mut found: HashMap<String, Match> = HashMap::new();
+        let mut handed = Vec::new();
+        let add = |found: &mut HashMap<String, Match>, m: Match| {
+            found.entry(m.rule.clone()).or_insert(m);
+        };
+        let mut scratch = Vec::new();
+        let mut norm_flags = NormFlags::default();
+
+        for t in &parsed.targets {
+            let nl =
+                parsed.body_kind == BodyKind::Json && self.is_natural_language(&t.name, &canon);
+            if nl {
+                handed.push(t.name.clone());
+            }
+            let skip = |cat: &str| nl && self.cfg.llm.skip_categories.iter().any(|c| c == cat);
+            // Build the variants to analyse.
+            let mut variants: Vec<String> = Vec::with_capacity(3);
+            let n = normalize(&t.value, limits.decode_rounds);
+            if t.kind != TargetKind::FileContent {
+                norm_flags.overlong_utf8 |= n.flags.overlong_utf8;
+                norm_flags.null_byte |= n.flags.null_byte && t.kind != TargetKind::FileContent;
+                norm_flags.multi_encoded |= n.flags.multi_encoded;
+            }
+            if t.kind == TargetKind::PathSegment {
+                // Segments are inspected only for encoded payloads; the whole path covers the rest.
+                if let Some(b) = base64_candidate(&n.text) {
+                    variants.push(normalize(&b, limits.decode_rounds).text);
+                }
+            } else {
+                let js = js_unescape(&n.text).into_owned();
+                if t.kind == TargetKind::Path {
+                    variants.push(canonical_path(&n.text));
+                } else {
+                    if !matches!(
+                        t.kind,
+                        TargetKind::FileContent | TargetKind::UserAgent | TargetKind::Referer
+                    ) {
+                        if let Some(b) = base64_candidate(&n.text) {
+                            variants.push(normalize(&b, limits.decode_rounds).text);
+                        }
+                    }
+                    variants.push(n.text);
+                }
+                if js != variants.last().map(String::as_str).unwrap_or("")
+                    && t.kind != TargetKind::Path
+                {
+                    variants.push(js);
+                }
+            }
+            for v in &variants {
+                if v.is_empty() {
+                    continue;
+                }
+                let code_detectors = !matches!(
+                    t.kind,
+                    TargetKind::FileContent
+                        | TargetKind::Method
+                        | TargetKind::HeaderName
+                        | TargetKind::FileName
+                );
+                if code_detectors {
+                    if !skip("sqli") {
+                        if let Some(h) = sqli::detect(v) {
+                            if let Some((id, cat, sev, pl)) = graded(
+                                h.score,
+                                "sqli",
+                                ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"],
+                            ) {
+                                add(
+                                    &mut found,
+                                    Match {
+                                        rule: id.into(),
+                                        category: cat.into(),
+                                        severity: sev,
+                                        paranoia: pl,
+                                        target: t.name.clone(),
+                                        evidence: crate::evidence(&format!("{}: {}", h.reason, v)),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    if !skip("xss") {
+                        if let Some(h) = xss::detect(v) {
+                            if let Some((id, cat, sev, pl)) = graded(
+                                h.score,
+                                "xss",
+                                ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"],
+                            ) {
+                                let ev = v
+                                    .get(h.at.min(v.len())..)
+                                    .or(Some(v.as_str()))
+                                    .unwrap_or("");
+                                add(
+                                    &mut found,
+                                    Match {
+                                        rule: id.into(),
+                                        category: cat.into(),
+                                        severity: sev,
+                                        paranoia: pl,
+                                        target: t.name.clone(),
+                                        evidence: crate::evidence(&format!("{}: {}", h.reason, ev)),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    if !skip("rce") && t.kind != TargetKind::Referer {
+                        if let Some(h) = cmd::detect(v) {
+                            if let Some((id, cat, sev, pl)) = graded(
+                                h.score,
+                                "rce",
+                                ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"],
+                            ) {
+                                add(
+                                    &mut found,
+                                    Match {
+                                        rule: id.into(),
+                                        category: cat.into(),
+                                        severity: sev,
+                                        paranoia: pl,
+                                        target: t.name.clone(),
+                                        evidence: crate::evidence(&format!(
+                                            "{} ({}): {}",
+                                            h.reason, h.command, v
+                                        )),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    if !skip("ssrf") && !matches!(t.kind, TargetKind::Referer | TargetKind::Path) {
+                        if let Some(h) = ssrf::detect(v) {
+                            if let Some((id, cat, sev, pl)) = graded(
+                                h.score,
+                                "ssrf",
+                                ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"],
+                            ) {
+                                add(
+                                    &mut found,
+                                    Match {
+                                        rule: id.into(),
+                                        category: cat.into(),
+                                        severity: sev,
+                                        paranoia: pl,
+                                        target: t.name.clone(),
+                                        evidence: crate::evidence(&format!(
+                                            "{}: {}",
+                                            h.reason, h.host
+                                        )),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+                scratch.clear();
+                self.rules.scan(t.kind, v, &mut scratch);
+                for &ri in &scratch {
+                    let Some(rule) = self.rules.get(ri) else {
+                        continue;
+                    };
+                    if skip(&rule.spec.category) {
+                        continue;
+                    }
+                    let ev = rule.find(v).and_then(|(s, e)| v.get(s..e)).unwrap_or("");
+                    add(
+                        &mut found,
+                        Match {
+                            rule: rule.spec.id.clone(),
+                            category: rule.spec.category.clone(),
+                            severity: rule.spec.severity,
+                            paranoia: rule.spec.paranoia,
+                            target: t.name.clone(),
+                            evidence: crate::evidence(ev),
+                        },
+                    );
+                }
+            }
+        }
+        if norm_flags.overlong_utf8 {
+            anomalies.push(Anomaly::new("overlong_utf8", "overlong UTF-8 sequence"));
+        }
+        if norm_flags.null_byte && !anomalies.iter().any(|a| a.code == "null_byte") {
+            anomalies.push(Anomaly::new("null_byte", "NUL byte in value"));
+        }
+        if norm_flags.multi_encoded {
+            anomalies.push(Anomaly::new(
+                "multi_encoded",
+                "value percent-encoded more than once",
+            ));
+        }
+        for a in &anomalies {
+            if let Some(p) = protocol::lookup(&a.code) {
+                add(
+                    &mut found,
+                    Match {
+                        rule: p.id.into(),
+                        category: p.category.into(),
+                        severity: p.severity,
+                        paranoia: p.paranoia,
+                        target: "REQUEST".into(),
+                        evidence: a.detail.clone(),
+                    },
+                );
+            }
+        }
+
+        let mut matches: Vec<Match> = found
+            .into_values()
+            .filter(|m| m.paranoia <= self.cfg.paranoia_level)
+            .filter(|m| !self.excluded(&canon, &m.target, &m.rule, &m.category))
+            .collect();
+        matches.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        let score: u32 = matches.iter().map(|m| m.severity.score()).sum();
+        handed.dedup();
+        Verdict {
+            blocked: score >= self.cfg.inbound_threshold,
+            score,
+            matches,
+            handed_to_guard: handed,
+            anomalies,
+        }
+    }
+}
+
+trait OptGlob {
+    fn is_none_or_match(&self, s: &str) -> bool;
+}
+
+impl OptGlob for Option<&GlobMatcher> {
+    fn is_none_or_match(&self, s: &str) -> bool {
+        match self {
+            None => true,
+            Some(g) => g.is_match(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_path_cover() {
+        let p = parse_json_path("messages[*].content");
+        assert!(path_covered(&p, &parse_json_path("messages[3].content")));
+        assert!(path_covered(
+            &p,
+            &parse_json_path("messages[3].content[0].text")
+        ));
+        assert!(!path_covered(&p, &parse_json_path("messages[3].role")));
+    }
+}

@@ -1,0 +1,417 @@
+//! Data-driven signature rules (`rules/*.yaml`).
+//!
+//! Each rule has an id, category, severity, paranoia level, description, the target
+//! groups it applies to, a regex `pattern` and/or case-insensitive `keywords`, and
+//! positive/negative examples. Rules are validated when loaded (regex compiles,
+//! level in 1..=4, ids unique, examples behave) and errors name file and rule.
+//! Matching is done per target kind with one `RegexSet` and one Aho-Corasick
+//! automaton, so cost grows with input length, not rule count.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::normalize::normalize;
+use crate::request::TargetKind;
+
+/// Built-in rule files, embedded so a deployed binary cannot lose them.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("rules/sqli.yaml", include_str!("../rules/sqli.yaml")),
+    ("rules/xss.yaml", include_str!("../rules/xss.yaml")),
+    ("rules/rce.yaml", include_str!("../rules/rce.yaml")),
+    ("rules/lfi.yaml", include_str!("../rules/lfi.yaml")),
+    ("rules/rfi.yaml", include_str!("../rules/rfi.yaml")),
+    (
+        "rules/injection.yaml",
+        include_str!("../rules/injection.yaml"),
+    ),
+    ("rules/java.yaml", include_str!("../rules/java.yaml")),
+    ("rules/php.yaml", include_str!("../rules/php.yaml")),
+    (
+        "rules/protocol.yaml",
+        include_str!("../rules/protocol.yaml"),
+    ),
+    (
+        "rules/scanners.yaml",
+        include_str!("../rules/scanners.yaml"),
+    ),
+];
+
+/// Anomaly weight of a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// 2 points.
+    Notice,
+    /// 3 points.
+    Warning,
+    /// 4 points.
+    Error,
+    /// 5 points.
+    Critical,
+}
+
+impl Severity {
+    /// CRS-style anomaly points.
+    pub fn score(self) -> u32 {
+        match self {
+            Severity::Critical => 5,
+            Severity::Error => 4,
+            Severity::Warning => 3,
+            Severity::Notice => 2,
+        }
+    }
+}
+
+/// Examples carried by a rule and checked at load time.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Examples {
+    /// Must match (after normalisation).
+    #[serde(rename = "match")]
+    pub positive: Vec<String>,
+    /// Must not match.
+    pub no_match: Vec<String>,
+}
+
+/// A rule as written in YAML.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique id, e.g. `WAF-LFI-010`.
+    pub id: String,
+    /// Attack class, e.g. `lfi`.
+    pub category: String,
+    /// Weight.
+    pub severity: Severity,
+    /// 1..=4.
+    pub paranoia: u8,
+    /// What it detects and why.
+    pub description: String,
+    /// Target groups: args, arg_names, path, headers, user_agent, referer, cookies,
+    /// filenames, file_content, body, all.
+    #[serde(default = "default_targets")]
+    pub targets: Vec<String>,
+    /// Regex (Rust syntax; add `(?i)` for case-insensitivity).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Literal substrings, matched ASCII-case-insensitively.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Examples.
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+fn default_targets() -> Vec<String> {
+    vec!["args".to_string()]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rules: Vec<RuleSpec>,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The spec it came from.
+    pub spec: RuleSpec,
+    /// File it was loaded from.
+    pub file: String,
+    regex: Option<Regex>,
+    keywords: Option<AhoCorasick>,
+    kinds: Vec<TargetKind>,
+}
+
+impl Rule {
+    /// Match against already-normalised text; returns the evidence span start/end.
+    pub fn find(&self, text: &str) -> Option<(usize, usize)> {
+        if let Some(r) = &self.regex {
+            if let Some(m) = r.find(text) {
+                return Some((m.start(), m.end()));
+            }
+        }
+        if let Some(ac) = &self.keywords {
+            if let Some(m) = ac.find(text) {
+                return Some((m.start(), m.end()));
+            }
+        }
+        None
+    }
+
+    /// Does this rule apply to targets of `kind`?
+    pub fn applies_to(&self, kind: TargetKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+const ALL_KINDS: &[TargetKind] = &[
+    TargetKind::Method,
+    TargetKind::Path,
+    TargetKind::PathSegment,
+    TargetKind::ArgName,
+    TargetKind::ArgValue,
+    TargetKind::CookieName,
+    TargetKind::CookieValue,
+    TargetKind::UserAgent,
+    TargetKind::Referer,
+    TargetKind::Header,
+    TargetKind::HeaderName,
+    TargetKind::FileName,
+    TargetKind::FileContent,
+    TargetKind::XmlValue,
+    TargetKind::RawBody,
+];
+
+fn kinds_for(group: &str) -> Option<Vec<TargetKind>> {
+    use TargetKind::*;
+    Some(match group {
+        "args" => vec![ArgValue, XmlValue, RawBody, CookieValue, PathSegment],
+        "arg_names" => vec![ArgName, CookieName, HeaderName],
+        "path" => vec![Path],
+        "headers" => vec![Header, UserAgent, Referer],
+        "user_agent" => vec![UserAgent],
+        "referer" => vec![Referer],
+        "cookies" => vec![CookieValue, CookieName],
+        "filenames" => vec![FileName],
+        "file_content" => vec![FileContent],
+        "body" => vec![RawBody, XmlValue],
+        "method" => vec![Method],
+        "all" => vec![
+            Path,
+            PathSegment,
+            ArgName,
+            ArgValue,
+            CookieName,
+            CookieValue,
+            UserAgent,
+            Referer,
+            Header,
+            HeaderName,
+            FileName,
+            XmlValue,
+            RawBody,
+        ],
+        _ => return None,
+    })
+}
+
+/// All rules plus per-target-kind match indexes.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_kind: Vec<KindIndex>,
+}
+
+/// Per target kind: regex set over pattern rules with the rule index of each set entry,
+/// and one Aho-Corasick automaton over keywords with the rule index of each keyword.
+type KindIndex = (
+    TargetKind,
+    Option<RegexSet>,
+    Vec<usize>,
+    Option<AhoCorasick>,
+    Vec<usize>,
+);
+
+impl RuleSet {
+    /// Load the built-in rule files plus `extra` (name, YAML text) pairs.
+    pub fn load(extra: &[(String, String)]) -> Result<RuleSet, Error> {
+        let mut specs: Vec<(String, RuleSpec)> = Vec::new();
+        let mut sources: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        sources.extend(extra.iter().cloned());
+        for (file, text) in &sources {
+            let parsed: RuleFile =
+                serde_yaml::from_str(text).map_err(|source| Error::RuleYaml {
+                    file: file.clone(),
+                    source,
+                })?;
+            for r in parsed.rules {
+                specs.push((file.clone(), r));
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut example_errors: Vec<Error> = Vec::new();
+        for (file, spec) in specs {
+            let err = |message: String| Error::Rule {
+                file: file.clone(),
+                rule: spec.id.clone(),
+                message,
+            };
+            if !seen.insert(spec.id.clone()) {
+                return Err(err("duplicate rule id".into()));
+            }
+            if !(1..=4).contains(&spec.paranoia) {
+                return Err(err(format!("paranoia {} not in 1..=4", spec.paranoia)));
+            }
+            if spec.category.is_empty() || spec.description.is_empty() {
+                return Err(err("category and description are required".into()));
+            }
+            if spec.pattern.is_none() && spec.keywords.is_empty() {
+                return Err(err("needs a pattern or keywords".into()));
+            }
+            let mut kinds = Vec::new();
+            for g in &spec.targets {
+                let k = kinds_for(g).ok_or_else(|| err(format!("unknown target group {g:?}")))?;
+                for kk in k {
+                    if !kinds.contains(&kk) {
+                        kinds.push(kk);
+                    }
+                }
+            }
+            let regex = match &spec.pattern {
+                Some(p) => Some(
+                    RegexBuilder::new(p)
+                        .size_limit(4 << 20)
+                        .build()
+                        .map_err(|e| err(format!("bad pattern: {e}")))?,
+                ),
+                None => None,
+            };
+            let keywords = if spec.keywords.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .build(&spec.keywords)
+                        .map_err(|e| err(format!("bad keywords: {e}")))?,
+                )
+            };
+            let rule = Rule {
+                spec,
+                file,
+                regex,
+                keywords,
+                kinds,
+            };
+            // Collect every failing example so one run shows all of them.
+            if let Err(e) = check_examples(&rule) {
+                example_errors.push(e);
+            }
+            rules.push(rule);
+        }
+        match example_errors.len() {
+            0 => {}
+            1 => return Err(example_errors.remove(0)),
+            _ => {
+                let all: Vec<String> = example_errors.iter().map(ToString::to_string).collect();
+                return Err(Error::Config(format!(
+                    "{} rule examples fail: {}",
+                    all.len(),
+                    all.join("; ")
+                )));
+            }
+        }
+        let mut by_kind = Vec::new();
+        for &kind in ALL_KINDS {
+            let mut pats = Vec::new();
+            let mut pat_idx = Vec::new();
+            let mut kws: Vec<String> = Vec::new();
+            let mut kw_idx = Vec::new();
+            for (i, r) in rules.iter().enumerate() {
+                if !r.applies_to(kind) {
+                    continue;
+                }
+                if let Some(p) = &r.spec.pattern {
+                    pats.push(p.clone());
+                    pat_idx.push(i);
+                }
+                for k in &r.spec.keywords {
+                    kws.push(k.clone());
+                    kw_idx.push(i);
+                }
+            }
+            let set = if pats.is_empty() {
+                None
+            } else {
+                Some(
+                    RegexSetBuilder::new(&pats)
+                        .size_limit(64 << 20)
+                        .dfa_size_limit(16 << 20)
+                        .build()
+                        .map_err(|e| Error::Config(format!("rule set for {kind:?}: {e}")))?,
+                )
+            };
+            let ac = if kws.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .build(&kws)
+                        .map_err(|e| Error::Config(format!("keywords for {kind:?}: {e}")))?,
+                )
+            };
+            by_kind.push((kind, set, pat_idx, ac, kw_idx));
+        }
+        Ok(RuleSet { rules, by_kind })
+    }
+
+    /// All rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Indexes of rules matching `text` for a target of `kind`.
+    pub fn scan(&self, kind: TargetKind, text: &str, out: &mut Vec<usize>) {
+        let Some((_, set, pat_idx, ac, kw_idx)) = self.by_kind.iter().find(|(k, ..)| *k == kind)
+        else {
+            return;
+        };
+        if let Some(set) = set {
+            for m in set.matches(text).iter() {
+                if let Some(&ri) = pat_idx.get(m) {
+                    if !out.contains(&ri) {
+                        out.push(ri);
+                    }
+                }
+            }
+        }
+        if let Some(ac) = ac {
+            for m in ac.find_overlapping_iter(text) {
+                if let Some(&ri) = kw_idx.get(m.pattern().as_usize()) {
+                    if !out.contains(&ri) {
+                        out.push(ri);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rule by index.
+    pub fn get(&self, i: usize) -> Option<&Rule> {
+        self.rules.get(i)
+    }
+}
+
+fn check_examples(rule: &Rule) -> Result<(), Error> {
+    let fail = |ex: &str, message: &str| Error::Example {
+        file: rule.file.clone(),
+        rule: rule.spec.id.clone(),
+        example: ex.to_string(),
+        message: message.to_string(),
+    };
+    for ex in &rule.spec.examples.positive {
+        let n = normalize(ex, 3);
+        if rule.find(&n.text).is_none() {
+            return Err(fail(ex, "should match but does not"));
+        }
+    }
+    for ex in &rule.spec.examples.no_match {
+        let n = normalize(ex, 3);
+        if rule.find(&n.text).is_some() {
+            return Err(fail(ex, "matches but should not"));
+        }
+    }
+    Ok(())
+}

@@ -14,6 +14,7 @@ mod soc_act;
 mod soc_cmd;
 mod soc_hunt;
 mod train_cmd;
+mod waf_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -55,6 +56,8 @@ enum Command {
     Advisories(scan_cmd::AdvisoriesArgs),
     /// The SOC: hunt with Sigma rules, incidents, reports and playbooks.
     Soc(soc_cmd::Args),
+    /// Score HTTP requests with the web application firewall.
+    Waf(waf_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -87,6 +90,7 @@ fn main() -> std::process::ExitCode {
         Command::Scan(a) => scan_cmd::run(a),
         Command::Advisories(a) => scan_cmd::run_advisories(a),
         Command::Soc(a) => soc_cmd::run(a),
+        Command::Waf(a) => waf_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -253,6 +253,63 @@ fn default_check_every() -> usize {
     64
 }
 
+/// What the WAF does with a request it scores over the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WafMode {
+    /// Refuse it with 403.
+    Block,
+    /// Let it through and record what matched.
+    Monitor,
+    /// No WAF.
+    Off,
+}
+
+/// `[waf]`: the web application firewall (`palisade-waf`). Message
+/// contents and tool definitions of LLM requests go to the guard, not to
+/// the SQL/XSS/command detectors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WafConfig {
+    /// `block` (default), `monitor` or `off`.
+    #[serde(default = "default_waf_mode")]
+    pub mode: WafMode,
+    /// CRS-style paranoia level 1–4.
+    #[serde(default = "default_paranoia")]
+    pub paranoia: u8,
+    /// Inbound anomaly score that blocks.
+    #[serde(default = "default_waf_threshold")]
+    pub threshold: u32,
+    /// Extra WAF rule files (YAML).
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Per-route exclusions: `{path, targets, rule_ids, categories}`.
+    #[serde(default)]
+    pub exclusions: Vec<palisade_waf::Exclusion>,
+}
+
+fn default_waf_mode() -> WafMode {
+    WafMode::Block
+}
+fn default_paranoia() -> u8 {
+    1
+}
+fn default_waf_threshold() -> u32 {
+    5
+}
+
+impl Default for WafConfig {
+    fn default() -> Self {
+        Self {
+            mode: default_waf_mode(),
+            paranoia: default_paranoia(),
+            threshold: default_waf_threshold(),
+            rules: Vec::new(),
+            exclusions: Vec::new(),
+        }
+    }
+}
+
 /// The event log.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -356,6 +413,9 @@ pub struct Config {
     /// Authentication.
     #[serde(default)]
     pub auth: AuthConfig,
+    /// The web application firewall in front of every route.
+    #[serde(default)]
+    pub waf: WafConfig,
     /// Where the file came from (for error messages).
     #[serde(skip)]
     pub origin: String,
@@ -373,6 +433,7 @@ impl Default for Config {
         Self {
             listen: default_listen(),
             storage: default_storage(),
+            waf: WafConfig::default(),
             upstreams: Vec::new(),
             policies: BTreeMap::new(),
             routes: Vec::new(),
@@ -434,6 +495,15 @@ impl Config {
 
     /// Checks values that parse but cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=4).contains(&self.waf.paranoia) {
+            return Err(self.invalid(
+                "waf.paranoia",
+                format!("{} is not a paranoia level (1–4)", self.waf.paranoia),
+            ));
+        }
+        if self.waf.threshold == 0 {
+            return Err(self.invalid("waf.threshold", "must be at least 1"));
+        }
         let mut names = std::collections::HashSet::new();
         for (i, u) in self.upstreams.iter().enumerate() {
             let key = |k: &str| format!("upstreams[{i}].{k}");

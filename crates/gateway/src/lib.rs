@@ -28,6 +28,7 @@ pub mod sse;
 mod state;
 mod stream;
 pub mod upstream;
+pub mod waf;
 
 pub use config::{Config, ConfigError};
 pub use state::{AppState, GuardFactory, StartError};
@@ -112,6 +113,10 @@ impl Gateway {
             .route("/healthz", get(api::healthz))
             .route("/readyz", get(api::readyz))
             .fallback(api::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                waf::guard,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 blocks::guard,

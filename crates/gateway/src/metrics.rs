@@ -29,6 +29,8 @@ pub struct Metrics {
     events_dropped: Gauge,
     events_rejected: Gauge,
     streams_cut: Counter,
+    waf_matches: Family<Labels, Counter>,
+    waf_requests: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -73,6 +75,18 @@ impl Default for Metrics {
             "Events dropped because the queue was full",
             events_dropped.clone(),
         );
+        let waf_matches = Family::<Labels, Counter>::default();
+        registry.register(
+            "waf_matches",
+            "WAF rule matches by rule and category",
+            waf_matches.clone(),
+        );
+        let waf_requests = Family::<Labels, Counter>::default();
+        registry.register(
+            "waf_requests",
+            "Requests the WAF scored, by outcome (pass, block, monitor)",
+            waf_requests.clone(),
+        );
         let events_rejected = Gauge::default();
         registry.register(
             "events_rejected",
@@ -96,6 +110,8 @@ impl Default for Metrics {
             events_dropped,
             events_rejected,
             streams_cut,
+            waf_matches,
+            waf_requests,
         }
     }
 }
@@ -138,6 +154,21 @@ impl Metrics {
                 ("kind", kind.to_string()),
             ])
             .inc();
+    }
+
+    /// One request scored by the WAF, and the rules it matched.
+    pub fn waf(&self, outcome: &'static str, matches: &[palisade_waf::Match]) {
+        self.waf_requests
+            .get_or_create(&vec![("outcome", outcome.to_string())])
+            .inc();
+        for m in matches {
+            self.waf_matches
+                .get_or_create(&vec![
+                    ("rule", m.rule.clone()),
+                    ("category", m.category.clone()),
+                ])
+                .inc();
+        }
     }
 
     /// A stream ended by the output guard.

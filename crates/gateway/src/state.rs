@@ -77,6 +77,8 @@ pub struct AppState {
     pub admin_token: Option<String>,
     /// Client addresses refused at the door.
     pub blocks: crate::blocks::Blocklist,
+    /// The web application firewall, unless `[waf] mode = "off"`.
+    pub waf: Option<Arc<palisade_waf::Waf>>,
     /// Metrics.
     pub metrics: Metrics,
     /// Set once shutdown began (readiness turns false).
@@ -149,6 +151,10 @@ impl AppState {
             },
         );
         let keys = KeyCache::new(store.clone())?;
+        let waf = crate::waf::build(&cfg.waf).map_err(|message| StartError::Guard {
+            policy: "waf".into(),
+            message,
+        })?;
         let blocks = crate::blocks::Blocklist::default();
         blocks.reload(&store)?;
         let admin_token = std::env::var(&cfg.auth.admin_token_env)
@@ -169,6 +175,7 @@ impl AppState {
             keys,
             admin_token,
             blocks,
+            waf,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             seq: AtomicU64::new(0),

@@ -710,7 +710,7 @@ async fn admin_blocks_refuse_the_next_request_and_expire_on_unblock() {
         gw.http
             .post(format!("{}/v1/chat/completions", gw.base))
             .bearer_auth(&gw.key)
-            .json(&json!({"model": "mock-gpt", "messages": [user("hello")]}))
+            .json(&user("hello"))
             .send()
     };
     assert_eq!(chat().await.expect("send").status(), 200);
@@ -792,4 +792,58 @@ async fn admin_blocks_refuse_the_next_request_and_expire_on_unblock() {
     let events = gw.events(&refused_id, 1).await;
     assert_eq!(events[0].error.as_deref(), Some("client_blocked"));
     assert_eq!(events[0].status, 403);
+}
+
+#[tokio::test]
+async fn waf_blocks_web_attacks_but_leaves_prompts_to_the_guard() {
+    let gw = start(|_, _| {}, MockConfig::default()).await;
+    // SQL in a chat message is a question for the model, not an attack on us.
+    let ok = gw
+        .chat(user("Why is `SELECT * FROM users WHERE id = 1 OR 1=1` dangerous? And what does <script>alert(1)</script> do?"))
+        .await;
+    assert_eq!(ok.status(), 200);
+    let r = gw
+        .http
+        .post(format!(
+            "{}/v1/chat/completions?next=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
+            gw.base
+        ))
+        .bearer_auth(&gw.key)
+        .json(&user("hello"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 403);
+    let id = rid(&r);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "waf_blocked", "{body}");
+    assert_eq!(body["error"]["incident"], id.as_str());
+    assert!(body["error"]["matches"]
+        .as_array()
+        .is_some_and(|m| !m.is_empty()));
+    // A non-message field of the request body is inspected too.
+    let r = gw
+        .chat({
+            let mut b = user("hi");
+            b["user"] = json!("x' UNION SELECT password FROM users--");
+            b
+        })
+        .await;
+    assert_eq!(r.status(), 403);
+    let ev = gw.events(&id, 1).await;
+    assert_eq!(
+        (ev[0].source.as_str(), ev[0].error.as_deref(), ev[0].status),
+        ("waf", Some("waf_blocked"), 403)
+    );
+    let metrics = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("palisade_waf_matches_total{"), "{metrics}");
+    assert!(metrics.contains("outcome=\"block\""));
 }

@@ -416,6 +416,9 @@ pub struct Config {
     /// The web application firewall in front of every route.
     #[serde(default)]
     pub waf: WafConfig,
+    /// Request, token and cost limits per key and client address.
+    #[serde(default)]
+    pub rate_limits: crate::limits::RateLimitConfig,
     /// Where the file came from (for error messages).
     #[serde(skip)]
     pub origin: String,
@@ -434,6 +437,7 @@ impl Default for Config {
             listen: default_listen(),
             storage: default_storage(),
             waf: WafConfig::default(),
+            rate_limits: crate::limits::RateLimitConfig::default(),
             upstreams: Vec::new(),
             policies: BTreeMap::new(),
             routes: Vec::new(),

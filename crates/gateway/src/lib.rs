@@ -22,6 +22,7 @@ mod ctx;
 pub mod error;
 pub mod extract;
 pub mod inspect;
+pub mod limits;
 mod metrics;
 mod proxy;
 pub mod sse;

@@ -360,6 +360,46 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         return cx.fail(&st, no_upstream()).await;
     };
     cx.upstream = Some(up.name.clone());
+    // Phase: limits. Reserved before the guard and the upstream, so
+    // concurrent requests cannot jointly overshoot a budget.
+    let reservation = if st.limiter.active() {
+        let addr = cx.client.as_deref().map(|c| {
+            c.parse::<std::net::SocketAddr>()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_else(|_| c.to_string())
+        });
+        match st.limiter.admit(
+            cx.key_id.as_deref(),
+            addr.as_deref(),
+            cx.model.as_deref(),
+            raw.len(),
+            max_tokens_of(&body),
+        ) {
+            Ok(r) => Some(r),
+            Err(d) => {
+                let e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limit_exceeded",
+                    format!("{} ({}); retry in {} s", d.detail, d.limit, d.retry_after_s),
+                );
+                let mut r = cx.fail(&st, e).await;
+                if let Ok(v) = http::HeaderValue::from_str(&d.retry_after_s.to_string()) {
+                    r.headers_mut().insert(http::header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+        }
+    } else {
+        None
+    };
+    // Settles the reservation however this request ends: with the
+    // upstream's usage when it reported one, released when nothing was
+    // sent, the estimate otherwise.
+    let mut settle = Settle {
+        st: st.clone(),
+        r: reservation,
+        used: Some((0, 0)),
+    };
     let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
     // Phase: inspect the request.
     let mut forward = raw;
@@ -409,6 +449,9 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             return cx.fail(&st, event_log_full()).await;
         }
     }
+    // From here the upstream may spend tokens: keep the estimate unless
+    // the answer reports usage.
+    settle.used = None;
     // Phase: forward.
     let path_q = parts
         .uri
@@ -490,6 +533,12 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         let _ = st.record(ev).await;
         return respond(&st, &cx, status, headers, bytes);
     }
+    if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+        let t = usage(api, &v);
+        if let (Some(p), Some(c)) = (t.prompt, t.completion) {
+            settle.used = Some((p, c));
+        }
+    }
     match answer_whole(
         &st,
         &mut cx,
@@ -508,6 +557,28 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             cx.fail(&st, e).await
         }
     }
+}
+
+/// Settles a budget reservation when the request ends, however it ends.
+struct Settle {
+    st: Arc<AppState>,
+    r: Option<crate::limits::Reservation>,
+    used: Option<(u64, u64)>,
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        if let Some(r) = self.r.take() {
+            self.st.limiter.settle(r, self.used);
+        }
+    }
+}
+
+/// The completion-token cap a request asks for, by API.
+fn max_tokens_of(body: &Value) -> Option<u64> {
+    ["max_tokens", "max_completion_tokens", "max_output_tokens"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_u64))
 }
 
 fn event_log_full() -> ApiError {

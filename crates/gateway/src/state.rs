@@ -79,6 +79,8 @@ pub struct AppState {
     pub blocks: crate::blocks::Blocklist,
     /// The web application firewall, unless `[waf] mode = "off"`.
     pub waf: Option<Arc<palisade_waf::Waf>>,
+    /// Request, token and cost budgets.
+    pub limiter: crate::limits::Limiter,
     /// Metrics.
     pub metrics: Metrics,
     /// Set once shutdown began (readiness turns false).
@@ -155,6 +157,13 @@ impl AppState {
             policy: "waf".into(),
             message,
         })?;
+        let limiter = crate::limits::Limiter::new(cfg.rate_limits.clone()).map_err(|problem| {
+            StartError::Config(ConfigError::Invalid {
+                path: cfg.origin.clone(),
+                key: "rate_limits.prices".into(),
+                problem,
+            })
+        })?;
         let blocks = crate::blocks::Blocklist::default();
         blocks.reload(&store)?;
         let admin_token = std::env::var(&cfg.auth.admin_token_env)
@@ -176,6 +185,7 @@ impl AppState {
             admin_token,
             blocks,
             waf,
+            limiter,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             seq: AtomicU64::new(0),

@@ -847,3 +847,45 @@ async fn waf_blocks_web_attacks_but_leaves_prompts_to_the_guard() {
     assert!(metrics.contains("palisade_waf_matches_total{"), "{metrics}");
     assert!(metrics.contains("outcome=\"block\""));
 }
+
+#[tokio::test]
+async fn concurrent_requests_cannot_overshoot_a_token_budget() {
+    let gw = start(
+        |cfg, _| {
+            cfg.rate_limits.tokens_per_minute = 1000;
+        },
+        MockConfig::default(),
+    )
+    .await;
+    // Each request reserves its prompt estimate plus max_tokens (about
+    // 300 tokens), so exactly three fit in the budget; the upstream is
+    // slow, so all eight arrive before any answer could settle.
+    let mut body = user("[[mock:sleep=400]] Plan a day in Rome.");
+    body["max_tokens"] = json!(250);
+    let sends: Vec<_> = (0..8).map(|_| gw.chat(body.clone())).collect();
+    let answers = futures_util::future::join_all(sends).await;
+    let ok = answers.iter().filter(|r| r.status() == 200).count();
+    let limited: Vec<_> = answers.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!(
+        (ok, limited.len()),
+        (3, 5),
+        "{:?}",
+        answers.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
+    let retry: u64 = limited[0].headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let limited = answers.into_iter().find(|r| r.status() == 429).unwrap();
+    let v: Value = limited.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "rate_limit_exceeded");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tokens_per_minute"),
+        "{v}"
+    );
+}

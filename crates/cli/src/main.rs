@@ -1,6 +1,7 @@
 //! `palisade`: argument parsing and wiring only; the work lives in the
 //! library crates.
 
+mod api_cmd;
 mod bench_cmd;
 mod dlp_cmd;
 mod dlp_scan;
@@ -58,6 +59,8 @@ enum Command {
     Soc(soc_cmd::Args),
     /// Score HTTP requests with the web application firewall.
     Waf(waf_cmd::Args),
+    /// The API inventory the gateway learned from traffic.
+    Api(api_cmd::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -91,6 +94,7 @@ fn main() -> std::process::ExitCode {
         Command::Advisories(a) => scan_cmd::run_advisories(a),
         Command::Soc(a) => soc_cmd::run(a),
         Command::Waf(a) => waf_cmd::run(a),
+        Command::Api(a) => api_cmd::run(a),
     };
     match result {
         Ok(code) => code,

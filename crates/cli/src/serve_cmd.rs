@@ -19,6 +19,10 @@ pub struct Args {
     /// `default`; its key is read from PALISADE_UPSTREAM_API_KEY if set).
     #[arg(long, value_name = "URL")]
     upstream: Option<String>,
+    /// A non-LLM application to put behind the gateway too: other routes
+    /// are proxied to it (WAF, blocks and API discovery apply).
+    #[arg(long, value_name = "URL")]
+    app_upstream: Option<String>,
     /// Address to listen on (port 0 picks a free one; the chosen address
     /// is printed).
     #[arg(long, value_name = "ADDR")]
@@ -104,6 +108,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let mut cfg = config(a.config.as_ref(), a.upstream.as_deref(), a.storage.as_ref())?;
     if let Some(l) = a.listen {
         cfg.listen = l;
+    }
+    if let Some(u) = a.app_upstream {
+        cfg.app.upstream = Some(u);
+        cfg.validate()?;
     }
     if a.no_auth {
         cfg.auth.require_key = false;

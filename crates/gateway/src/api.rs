@@ -400,6 +400,103 @@ pub async fn readyz(State(st): State<Arc<AppState>>) -> Response {
 }
 
 /// Unknown routes: a JSON 404, recorded.
+/// `GET /v1/admin/api`: the API inventory learned from traffic.
+pub async fn api_inventory(
+    State(st): State<Arc<AppState>>,
+    ci: Option<ConnectInfo<SocketAddr>>,
+    req: Request,
+) -> Response {
+    let cx = Ctx::new(&st, "/v1/admin/api", None, ci.map(|c| c.0.to_string()));
+    if let Err(e) = admin(&st, req.headers()) {
+        return cx.fail(&st, e).await;
+    }
+    cx.finish(Json(json!({ "endpoints": st.discovery.snapshot() })).into_response())
+}
+
+/// Any other route: proxied to `[app] upstream` when one is configured,
+/// else 404.
+pub async fn fallback(
+    State(st): State<Arc<AppState>>,
+    ci: Option<ConnectInfo<SocketAddr>>,
+    req: Request,
+) -> Response {
+    let Some(base) = st.cfg.app.upstream.clone() else {
+        return not_found(State(st), ci, req).await;
+    };
+    let cx = Ctx::new(&st, "app", None, ci.map(|c| c.0.to_string()));
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, st.cfg.limits.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return cx
+                .fail(
+                    &st,
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        "the request body is too large",
+                    ),
+                )
+                .await
+        }
+    };
+    let path_q = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let url = format!("{}{}", base.trim_end_matches('/'), path_q);
+    let mut headers = parts.headers.clone();
+    crate::upstream::strip_hop_by_hop(&mut headers);
+    headers.remove(http::header::HOST);
+    let send = st
+        .client
+        .request(parts.method.clone(), url)
+        .headers(headers)
+        .body(bytes)
+        .send();
+    let resp = match tokio::time::timeout(st.cfg.limits.read_timeout(), send).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return cx
+                .fail(
+                    &st,
+                    ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        "app_unreachable",
+                        format!("the application did not answer: {e}"),
+                    ),
+                )
+                .await
+        }
+        Err(_) => {
+            return cx
+                .fail(
+                    &st,
+                    ApiError::new(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "app_timeout",
+                        "the application did not answer in time",
+                    ),
+                )
+                .await
+        }
+    };
+    let status = resp.status();
+    let mut rh = resp.headers().clone();
+    crate::upstream::strip_hop_by_hop(&mut rh);
+    // The body is streamed through unchanged, so its length still holds.
+    if let Some(n) = resp.content_length() {
+        rh.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
+    }
+    st.metrics.request("app", status.as_u16());
+    let mut r = Response::new(axum::body::Body::from_stream(resp.bytes_stream()));
+    *r.status_mut() = status;
+    *r.headers_mut() = rh;
+    cx.finish(r)
+}
+
+/// No route.
 pub async fn not_found(
     State(st): State<Arc<AppState>>,
     ci: Option<ConnectInfo<SocketAddr>>,

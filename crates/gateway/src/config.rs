@@ -253,6 +253,16 @@ fn default_check_every() -> usize {
     64
 }
 
+/// `[app]`: a non-LLM application proxied for every other route.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Its base URL, e.g. `http://127.0.0.1:3000`; none = 404 for other
+    /// routes.
+    #[serde(default)]
+    pub upstream: Option<String>,
+}
+
 /// What the WAF does with a request it scores over the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -419,6 +429,11 @@ pub struct Config {
     /// Request, token and cost limits per key and client address.
     #[serde(default)]
     pub rate_limits: crate::limits::RateLimitConfig,
+    /// Any other application behind the gateway: requests to routes that
+    /// are not LLM APIs go here (through the WAF, blocks and discovery)
+    /// instead of getting 404.
+    #[serde(default)]
+    pub app: AppConfig,
     /// Where the file came from (for error messages).
     #[serde(skip)]
     pub origin: String,
@@ -438,6 +453,7 @@ impl Default for Config {
             storage: default_storage(),
             waf: WafConfig::default(),
             rate_limits: crate::limits::RateLimitConfig::default(),
+            app: AppConfig::default(),
             upstreams: Vec::new(),
             policies: BTreeMap::new(),
             routes: Vec::new(),
@@ -499,6 +515,14 @@ impl Config {
 
     /// Checks values that parse but cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(u) = &self.app.upstream {
+            match url::Url::parse(u) {
+                Ok(p) if matches!(p.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(self.invalid("app.upstream", format!("{u:?} is not an http(s) URL")))
+                }
+            }
+        }
         if !(1..=4).contains(&self.waf.paranoia) {
             return Err(self.invalid(
                 "waf.paranoia",

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod blocks;
 pub mod config;
 mod ctx;
+pub mod discovery;
 pub mod error;
 pub mod extract;
 pub mod inspect;
@@ -110,10 +111,15 @@ impl Gateway {
             .route("/v1/admin/keys/:id", delete(api::revoke))
             .route("/v1/admin/blocks", get(api::blocks).post(api::blocks))
             .route("/v1/admin/blocks/:addr", delete(api::unblock))
+            .route("/v1/admin/api", get(api::api_inventory))
             .route("/metrics", get(api::metrics))
             .route("/healthz", get(api::healthz))
             .route("/readyz", get(api::readyz))
-            .fallback(api::not_found)
+            .fallback(api::fallback)
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                discovery::observe,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 waf::guard,
@@ -149,6 +155,9 @@ impl Gateway {
                 let mut tick = tokio::time::interval(Duration::from_secs(1));
                 loop {
                     tick.tick().await;
+                    if let Err(e) = st.discovery.flush(&st.store) {
+                        tracing::warn!("saving the API inventory: {e}");
+                    }
                     if let Err(e) = st.blocks.reload(&st.store) {
                         tracing::warn!("reloading client blocks: {e}");
                     }

@@ -81,6 +81,8 @@ pub struct AppState {
     pub waf: Option<Arc<palisade_waf::Waf>>,
     /// Request, token and cost budgets.
     pub limiter: crate::limits::Limiter,
+    /// The API inventory learned from traffic.
+    pub discovery: crate::discovery::Discovery,
     /// Metrics.
     pub metrics: Metrics,
     /// Set once shutdown began (readiness turns false).
@@ -164,6 +166,7 @@ impl AppState {
                 problem,
             })
         })?;
+        let discovery = crate::discovery::Discovery::new(&store);
         let blocks = crate::blocks::Blocklist::default();
         blocks.reload(&store)?;
         let admin_token = std::env::var(&cfg.auth.admin_token_env)
@@ -186,6 +189,7 @@ impl AppState {
             blocks,
             waf,
             limiter,
+            discovery,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             seq: AtomicU64::new(0),

@@ -889,3 +889,79 @@ async fn concurrent_requests_cannot_overshoot_a_token_budget() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn app_routes_are_proxied_firewalled_and_inventoried() {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/users/:id",
+        get(|axum::extract::Path(id): axum::extract::Path<u32>| async move {
+            axum::Json(json!({"id": id, "email": format!("user{id}@example.org"), "card": "4111 1111 1111 1111"}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let gw = start(
+        move |cfg, _| {
+            cfg.app.upstream = Some(format!("http://{app_addr}"));
+        },
+        MockConfig::default(),
+    )
+    .await;
+    for id in [1, 2, 3] {
+        let r = gw
+            .http
+            .get(format!("{}/users/{id}", gw.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["id"], id);
+    }
+    let r = gw
+        .http
+        .get(format!(
+            "{}/users/1?q=%3Cscript%3Ealert(1)%3C/script%3E",
+            gw.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "the WAF guards app routes too");
+    assert_eq!(gw.chat(user("hello")).await.status(), 200);
+    let inv: Value = gw
+        .http
+        .get(format!("{}/v1/admin/api", gw.base))
+        .bearer_auth(&gw.admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let eps = inv["endpoints"].as_array().unwrap();
+    let users = eps
+        .iter()
+        .find(|e| e["template"] == "/users/{id}")
+        .unwrap_or_else(|| panic!("{inv}"));
+    assert_eq!(users["method"], "GET");
+    assert!(users["count"].as_u64().unwrap() >= 3);
+    assert_eq!(users["authenticated"], 0, "never called with credentials");
+    let sensitive: Vec<&str> = users["sensitive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(sensitive.iter().any(|t| t.contains("email")), "{users}");
+    let chat = eps
+        .iter()
+        .find(|e| e["template"] == "/v1/chat/completions")
+        .unwrap();
+    assert_eq!(chat["llm_api"], "openai-chat");
+    assert!(chat["authenticated"].as_u64().unwrap() >= 1);
+}

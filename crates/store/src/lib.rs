@@ -32,7 +32,7 @@ pub use events::{EventPage, EventQuery, DEFAULT_LIMIT, MAX_LIMIT};
 pub use keys::{
     key_id_of, verify_key, CreatedKey, KeyRecord, NewKey, KEY_ID_LEN, KEY_PREFIX, KEY_SECRET_LEN,
 };
-pub use response::{BlockRecord, IncidentRow};
+pub use response::{BlockRecord, EndpointRow, IncidentRow};
 pub use scan_state::{AdvisoryRow, PinOutcome};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;

@@ -39,7 +39,66 @@ pub struct IncidentRow {
     pub doc: String,
 }
 
+/// One learned API endpoint: its key columns and statistics document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRow {
+    /// HTTP method.
+    pub method: String,
+    /// Path template (`/users/{id}`).
+    pub template: String,
+    /// First seen.
+    pub first_ms: i64,
+    /// Last seen.
+    pub last_ms: i64,
+    /// Requests seen.
+    pub count: i64,
+    /// The statistics as JSON.
+    pub doc: String,
+}
+
 impl Store {
+    /// Inserts or replaces learned endpoints in one transaction.
+    pub fn upsert_endpoints(&self, rows: &[EndpointRow]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.sql_err("writing API endpoints", e))?;
+        for r in rows {
+            tx.execute(
+                "INSERT OR REPLACE INTO api_endpoints (method, template, first_ms, last_ms, count, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![r.method, r.template, r.first_ms, r.last_ms, r.count, r.doc],
+            )
+            .map_err(|e| self.sql_err("writing API endpoints", e))?;
+        }
+        tx.commit()
+            .map_err(|e| self.sql_err("writing API endpoints", e))
+    }
+
+    /// Every learned endpoint, by template then method.
+    pub fn endpoints(&self) -> Result<Vec<EndpointRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT method, template, first_ms, last_ms, count, doc FROM api_endpoints ORDER BY template, method",
+            )
+            .map_err(|e| self.sql_err("reading API endpoints", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(EndpointRow {
+                    method: r.get(0)?,
+                    template: r.get(1)?,
+                    first_ms: r.get(2)?,
+                    last_ms: r.get(3)?,
+                    count: r.get(4)?,
+                    doc: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql_err("reading API endpoints", e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql_err("reading API endpoints", e))
+    }
+
     /// Blocks (or re-blocks, extending) a client address until `until_ms`.
     pub fn block_client(&self, addr: &str, until_ms: i64, reason: &str) -> Result<(), StoreError> {
         let conn = self.conn();

@@ -7,10 +7,24 @@ use crate::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4];
+
+/// Version 4: the API inventory the gateway learns from traffic, one row
+/// per (method, path template) with its statistics as JSON.
+const V4: &str = "
+CREATE TABLE IF NOT EXISTS api_endpoints (
+    method      TEXT    NOT NULL,
+    template    TEXT    NOT NULL,
+    first_ms    INTEGER NOT NULL,
+    last_ms     INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    doc         TEXT    NOT NULL,
+    PRIMARY KEY (method, template)
+);
+";
 
 /// Version 3: response state. Client blocks (written by the gateway's
 /// admin API, e.g. on behalf of a SOC playbook, read by every gateway on

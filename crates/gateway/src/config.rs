@@ -434,6 +434,9 @@ pub struct Config {
     /// instead of getting 404.
     #[serde(default)]
     pub app: AppConfig,
+    /// AI-bot management.
+    #[serde(default)]
+    pub bots: crate::bots::BotsConfig,
     /// Where the file came from (for error messages).
     #[serde(skip)]
     pub origin: String,
@@ -454,6 +457,7 @@ impl Default for Config {
             waf: WafConfig::default(),
             rate_limits: crate::limits::RateLimitConfig::default(),
             app: AppConfig::default(),
+            bots: crate::bots::BotsConfig::default(),
             upstreams: Vec::new(),
             policies: BTreeMap::new(),
             routes: Vec::new(),

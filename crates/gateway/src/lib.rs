@@ -17,6 +17,7 @@ pub mod answer;
 mod api;
 pub mod auth;
 pub mod blocks;
+pub mod bots;
 pub mod config;
 mod ctx;
 pub mod discovery;
@@ -112,6 +113,7 @@ impl Gateway {
             .route("/v1/admin/blocks", get(api::blocks).post(api::blocks))
             .route("/v1/admin/blocks/:addr", delete(api::unblock))
             .route("/v1/admin/api", get(api::api_inventory))
+            .route("/robots.txt", get(bots::robots))
             .route("/metrics", get(api::metrics))
             .route("/healthz", get(api::healthz))
             .route("/readyz", get(api::readyz))
@@ -123,6 +125,10 @@ impl Gateway {
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 waf::guard,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                bots::guard,
             ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),

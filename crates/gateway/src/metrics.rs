@@ -31,6 +31,7 @@ pub struct Metrics {
     streams_cut: Counter,
     waf_matches: Family<Labels, Counter>,
     waf_requests: Family<Labels, Counter>,
+    bots: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -87,6 +88,12 @@ impl Default for Metrics {
             "Requests the WAF scored, by outcome (pass, block, monitor)",
             waf_requests.clone(),
         );
+        let bots = Family::<Labels, Counter>::default();
+        registry.register(
+            "bot_requests",
+            "Requests from identified AI bots by bot, category and action",
+            bots.clone(),
+        );
         let events_rejected = Gauge::default();
         registry.register(
             "events_rejected",
@@ -112,6 +119,7 @@ impl Default for Metrics {
             streams_cut,
             waf_matches,
             waf_requests,
+            bots,
         }
     }
 }
@@ -169,6 +177,17 @@ impl Metrics {
                 ])
                 .inc();
         }
+    }
+
+    /// One request from an identified AI bot.
+    pub fn bot(&self, bot: &str, category: &str, action: &str) {
+        self.bots
+            .get_or_create(&vec![
+                ("bot", bot.to_string()),
+                ("category", category.to_string()),
+                ("action", action.to_string()),
+            ])
+            .inc();
     }
 
     /// A stream ended by the output guard.

@@ -83,6 +83,8 @@ pub struct AppState {
     pub limiter: crate::limits::Limiter,
     /// The API inventory learned from traffic.
     pub discovery: crate::discovery::Discovery,
+    /// AI-bot management, unless `[bots] enabled = false`.
+    pub bots: Option<crate::bots::Bots>,
     /// Metrics.
     pub metrics: Metrics,
     /// Set once shutdown began (readiness turns false).
@@ -167,6 +169,10 @@ impl AppState {
             })
         })?;
         let discovery = crate::discovery::Discovery::new(&store);
+        let bots = crate::bots::Bots::new(&cfg.bots).map_err(|message| StartError::Guard {
+            policy: "bots".into(),
+            message,
+        })?;
         let blocks = crate::blocks::Blocklist::default();
         blocks.reload(&store)?;
         let admin_token = std::env::var(&cfg.auth.admin_token_env)
@@ -190,6 +196,7 @@ impl AppState {
             waf,
             limiter,
             discovery,
+            bots,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             seq: AtomicU64::new(0),

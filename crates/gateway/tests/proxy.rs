@@ -965,3 +965,58 @@ async fn app_routes_are_proxied_firewalled_and_inventoried() {
     assert_eq!(chat["llm_api"], "openai-chat");
     assert!(chat["authenticated"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn ai_bots_get_their_category_policy_and_a_generated_robots_txt() {
+    let gw = start(|_, _| {}, MockConfig::default()).await;
+    let with_ua = |ua: &'static str| {
+        let mut body = user("hello");
+        body["max_tokens"] = json!(10);
+        gw.http
+            .post(format!("{}/v1/chat/completions", gw.base))
+            .bearer_auth(&gw.key)
+            .header("user-agent", ua)
+            .json(&body)
+            .send()
+    };
+    let trainer = with_ua("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)")
+        .await
+        .unwrap();
+    assert_eq!(trainer.status(), 403);
+    let v: Value = trainer.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bot_blocked", "{v}");
+    let assistant = with_ua("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot")
+        .await
+        .unwrap();
+    assert_eq!(assistant.status(), 200);
+    let browser =
+        with_ua("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/125.0 Safari/537.36")
+            .await
+            .unwrap();
+    assert_eq!(browser.status(), 200);
+    let robots = gw
+        .http
+        .get(format!("{}/robots.txt", gw.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(robots.status(), 200);
+    let text = robots.text().await.unwrap();
+    assert!(
+        text.contains("User-agent: GPTBot") && text.contains("Disallow: /"),
+        "{text}"
+    );
+    let metrics = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("palisade_bot_requests_total{"),
+        "{metrics}"
+    );
+}

@@ -26,6 +26,9 @@ enum SocCommand {
     /// Run Sigma rules (bundled Palisade rules plus --rules folders) over
     /// logs: EVTX, JSON/JSONL, syslog, or the gateway's events in the store.
     Hunt(crate::soc_hunt::HuntArgs),
+    /// The live feed: follow the gateway's events in the store, raise and
+    /// group alerts as they happen, optionally answer them with playbooks.
+    Watch(crate::soc_watch::WatchArgs),
     /// List incidents, newest first.
     Incidents {
         /// Print JSON.
@@ -135,12 +138,18 @@ fn now_ms() -> i64 {
 
 /// Runs `palisade soc`.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    if let SocCommand::Hunt(h) = a.command {
-        return crate::soc_hunt::run(h, a.config.as_ref(), a.storage.as_ref());
-    }
+    let command = match a.command {
+        SocCommand::Hunt(h) => {
+            return crate::soc_hunt::run(h, a.config.as_ref(), a.storage.as_ref())
+        }
+        SocCommand::Watch(w) => {
+            return crate::soc_watch::run(w, a.config.as_ref(), a.storage.as_ref())
+        }
+        other => other,
+    };
     let store = open_store(a.config.as_ref(), a.storage.as_ref())?;
-    match a.command {
-        SocCommand::Hunt(_) => Ok(ExitCode::SUCCESS),
+    match command {
+        SocCommand::Hunt(_) | SocCommand::Watch(_) => Ok(ExitCode::SUCCESS),
         SocCommand::Incidents { json, limit } => {
             let rows = store.incidents(limit)?;
             if json {

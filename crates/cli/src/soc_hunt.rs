@@ -96,7 +96,8 @@ fn field_text(v: &FieldValue) -> String {
     }
 }
 
-fn load_rules(dirs: &[PathBuf]) -> (RuleSet, Vec<palisade_sigma::LoadError>) {
+/// Palisade's bundled rules plus the given folders.
+pub fn load_rules(dirs: &[PathBuf]) -> (RuleSet, Vec<palisade_sigma::LoadError>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     for (name, text) in palisade_soc::rules::BUILTIN {
@@ -254,6 +255,64 @@ fn level(l: palisade_sigma::Level) -> Level {
     Level::parse(l.as_str())
 }
 
+/// Gives an event without a recognised timestamp the `time_ms` that
+/// Palisade's own events carry.
+pub fn stamp(ev: &mut Event) {
+    if ev.timestamp().is_none() {
+        let ms = ev
+            .field("time_ms")
+            .and_then(|v| v.as_str().and_then(|s| s.parse::<i64>().ok()));
+        if let Some(ms) = ms {
+            ev.set_timestamp(Some(ms.saturating_mul(1000)));
+        }
+    }
+}
+
+/// The entity-bearing fields of an event, copied into its alerts.
+pub fn snapshot(ev: &Event) -> BTreeMap<String, String> {
+    ENTITY_FIELDS
+        .iter()
+        .filter_map(|f| ev.field(f).map(|v| (f.to_string(), field_text(&v))))
+        .collect()
+}
+
+/// SOC alerts from the engine's hits on an event of source `name`.
+pub fn to_alerts(
+    hits: Vec<palisade_sigma::Alert>,
+    name: &str,
+    snapshot: &BTreeMap<String, String>,
+    statuses: &HashMap<String, Option<String>>,
+) -> Vec<Alert> {
+    hits.into_iter()
+        .map(|h| {
+            let time_ms = h.timestamp.map(|t| t / 1000).unwrap_or(0);
+            let mut fields: BTreeMap<String, String> = h.fields.iter().cloned().collect();
+            for (k, v) in snapshot {
+                fields.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            if let Some(c) = &h.correlation {
+                for (k, v) in &c.group {
+                    fields.insert(k.clone(), v.clone());
+                }
+            }
+            let entities = entities_from_fields(&fields);
+            Alert {
+                id: alert_id(&h.rule_id, name, h.event_index, time_ms),
+                rule_status: statuses.get(&h.rule_id).cloned().flatten(),
+                rule_id: h.rule_id,
+                rule_title: h.rule_title,
+                level: level(h.level),
+                tags: h.tags,
+                time_ms,
+                file: name.to_string(),
+                event_index: h.event_index,
+                entities,
+                fields,
+            }
+        })
+        .collect()
+}
+
 /// Runs `palisade soc hunt`.
 pub fn run(
     a: HuntArgs,
@@ -326,52 +385,16 @@ pub fn run(
         let emit = |hits: Vec<palisade_sigma::Alert>,
                     snapshot: &BTreeMap<String, String>,
                     alerts: &mut Vec<Alert>| {
-            for h in hits {
-                let time_ms = h.timestamp.map(|t| t / 1000).unwrap_or(0);
-                let mut fields: BTreeMap<String, String> = h.fields.iter().cloned().collect();
-                for (k, v) in snapshot {
-                    fields.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-                if let Some(c) = &h.correlation {
-                    for (k, v) in &c.group {
-                        fields.insert(k.clone(), v.clone());
-                    }
-                }
-                let entities = entities_from_fields(&fields);
-                alerts.push(Alert {
-                    id: alert_id(&h.rule_id, &name, h.event_index, time_ms),
-                    rule_status: statuses.get(&h.rule_id).cloned().flatten(),
-                    rule_id: h.rule_id,
-                    rule_title: h.rule_title,
-                    level: level(h.level),
-                    tags: h.tags,
-                    time_ms,
-                    file: name.clone(),
-                    event_index: h.event_index,
-                    entities,
-                    fields,
-                });
-            }
+            alerts.extend(to_alerts(hits, &name, snapshot, &statuses));
         };
         for (i, ev) in events.enumerate() {
             match ev {
                 Ok(mut ev) => {
                     events_total += 1;
-                    if ev.timestamp().is_none() {
-                        // Palisade's own events carry `time_ms`.
-                        let ms = ev
-                            .field("time_ms")
-                            .and_then(|v| v.as_str().and_then(|s| s.parse::<i64>().ok()));
-                        if let Some(ms) = ms {
-                            ev.set_timestamp(Some(ms.saturating_mul(1000)));
-                        }
-                    }
+                    stamp(&mut ev);
                     let hits = hunter.process(&ev);
                     if !hits.is_empty() {
-                        last_fields = ENTITY_FIELDS
-                            .iter()
-                            .filter_map(|f| ev.field(f).map(|v| (f.to_string(), field_text(&v))))
-                            .collect();
+                        last_fields = snapshot(&ev);
                         emit(hits, &last_fields, &mut alerts);
                     }
                 }

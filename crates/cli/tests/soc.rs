@@ -177,8 +177,19 @@ fn create_key(db: &Path) -> String {
     v["key"].as_str().expect("key").to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
+/// Kills the gateway on every exit from a test, a failed assertion included.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A mock upstream, a store with one key, and `palisade serve` in front
+/// (admin token `soc-admin`): (guard, gateway address, key, store path, dir).
+async fn gateway() -> (Reap, String, String, PathBuf, tempfile::TempDir) {
     let mock = palisade_mock_upstream::spawn(MockConfig::default())
         .await
         .expect("mock");
@@ -201,16 +212,8 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn serve");
-    // Killed on every exit from the test, a failed assertion included.
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let stdout = child.stdout.take().expect("stdout");
-    let _reap = Reap(child);
+    let reap = Reap(child);
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -220,6 +223,12 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
         .strip_prefix("listening on ")
         .expect("address")
         .to_string();
+    (reap, addr, key, db, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
+    let (_serve, addr, key, db, _dir) = gateway().await;
     let http = reqwest::Client::new();
     let chat = |text: &str| {
         http.post(format!("http://{addr}/v1/chat/completions"))
@@ -347,46 +356,7 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_watch_answers_an_attack_while_the_gateway_runs() {
-    let mock = palisade_mock_upstream::spawn(MockConfig::default())
-        .await
-        .expect("mock");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("gw.db");
-    let key = create_key(&db);
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            &format!("http://{mock}"),
-            "--storage",
-        ])
-        .arg(&db)
-        .env("RUST_LOG", "warn")
-        .env("PALISADE_ADMIN_TOKEN", "soc-admin")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let _serve = Reap(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read address");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("address")
-        .to_string();
+    let (_serve, addr, key, db, _dir) = gateway().await;
     let watch = Command::new(BIN)
         .args([
             "soc",

@@ -404,3 +404,86 @@ async fn live_watch_answers_an_attack_while_the_gateway_runs() {
     let r = chat("hello again".into()).await.expect("send");
     assert_eq!(r.status(), 403, "the watcher's block is in force");
 }
+
+#[test]
+fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
+    let Some(reg) = shared("datasets/soc/sigma-regression") else {
+        return;
+    };
+    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
+    let first: Value = serde_json::from_str(labels.lines().next().expect("a case")).expect("json");
+    let evtx = std::fs::read(reg.join(first["file"].as_str().expect("file"))).expect("evtx");
+    let rule = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/datasets/sigma")
+            .join(first["rule_path"].as_str().expect("rule path")),
+    )
+    .expect("rule");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    // The good case, a copy with its chunk body scrambled, and a truncated one.
+    std::fs::write(logs.join("good.evtx"), &evtx).expect("write");
+    let mut bad = evtx.clone();
+    for b in bad.iter_mut().skip(4096 + 600).take(2000) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(logs.join("scrambled.evtx"), &bad).expect("write");
+    std::fs::write(logs.join("truncated.evtx"), &evtx[..evtx.len().min(5000)]).expect("write");
+    // JSON Lines with a bad line and a 17 MiB line.
+    let mut jl = String::from("not json\n{\"a\": 1}\n");
+    jl.push_str(&format!("{{\"x\": \"{}\"}}\n", "y".repeat(17 << 20)));
+    std::fs::write(logs.join("app.jsonl"), jl).expect("write");
+    // The real rule, a YAML error, and an unknown modifier.
+    std::fs::write(rules.join("good.yml"), &rule).expect("write");
+    std::fs::write(rules.join("broken.yml"), "title: [unclosed\n").expect("write");
+    std::fs::write(
+        rules.join("modifier.yml"),
+        "title: Odd\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|frobnicate: x\n  condition: sel\nlevel: low\n",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args([
+            "soc",
+            "hunt",
+            "--no-store",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg(&logs)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.yml"), "YAML error not reported: {err}");
+    assert!(
+        err.contains("modifier.yml") && err.contains("frobnicate"),
+        "unknown modifier not reported: {err}"
+    );
+    assert!(
+        err.contains("app.jsonl: record 1"),
+        "bad JSON line not reported: {err}"
+    );
+    assert!(
+        err.contains("truncated.evtx") || err.contains("scrambled.evtx"),
+        "corrupt EVTX not reported: {err}"
+    );
+    let alerts = jsonl(&out.stdout);
+    let id = first["rule_id"].as_str().expect("rule id");
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["rule_id"] == id
+                && a["file"].as_str().is_some_and(|f| f.ends_with("good.evtx"))),
+        "the good file's alert is missing: {alerts:?}"
+    );
+}

@@ -14,6 +14,7 @@ mod setup;
 mod soc_act;
 mod soc_cmd;
 mod soc_hunt;
+mod soc_ingest;
 mod soc_watch;
 mod train_cmd;
 mod waf_cmd;

@@ -29,6 +29,9 @@ enum SocCommand {
     /// The live feed: follow the gateway's events in the store, raise and
     /// group alerts as they happen, optionally answer them with playbooks.
     Watch(crate::soc_watch::WatchArgs),
+    /// Store logs (EVTX, JSON, JSONL, syslog) as OCSF-aligned events for
+    /// `soc hunt --ingested`.
+    Ingest(crate::soc_ingest::IngestArgs),
     /// List incidents, newest first.
     Incidents {
         /// Print JSON.
@@ -145,11 +148,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         SocCommand::Watch(w) => {
             return crate::soc_watch::run(w, a.config.as_ref(), a.storage.as_ref())
         }
+        SocCommand::Ingest(i) => {
+            return crate::soc_ingest::run(i, a.config.as_ref(), a.storage.as_ref())
+        }
         other => other,
     };
     let store = open_store(a.config.as_ref(), a.storage.as_ref())?;
     match command {
-        SocCommand::Hunt(_) | SocCommand::Watch(_) => Ok(ExitCode::SUCCESS),
+        SocCommand::Hunt(_) | SocCommand::Watch(_) | SocCommand::Ingest(_) => Ok(ExitCode::SUCCESS),
         SocCommand::Incidents { json, limit } => {
             let rows = store.incidents(limit)?;
             if json {

@@ -33,6 +33,9 @@ pub struct HuntArgs {
     /// Also hunt over the gateway's events in the store.
     #[arg(long)]
     events: bool,
+    /// Also hunt over the logs stored with `palisade soc ingest`.
+    #[arg(long)]
+    ingested: bool,
     /// A folder of Sigma rules (repeatable), e.g. a SigmaHQ checkout's
     /// `rules/`; Palisade's own rules are always loaded.
     #[arg(long = "rules", value_name = "DIR")]
@@ -116,13 +119,15 @@ pub fn load_rules(dirs: &[PathBuf]) -> (RuleSet, Vec<palisade_sigma::LoadError>)
     (set, errors)
 }
 
-enum Source {
+pub(crate) enum Source {
     File(PathBuf),
     Stdin,
     Store,
+    /// Ingested records of one original source.
+    Ingested(String, Vec<Value>),
 }
 
-fn collect(paths: &[PathBuf], out: &mut Vec<Source>) -> anyhow::Result<()> {
+pub(crate) fn collect(paths: &[PathBuf], out: &mut Vec<Source>) -> anyhow::Result<()> {
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(Source::Stdin);
@@ -162,7 +167,7 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Every event of a source, with per-record errors kept.
-fn events_of<'a>(
+pub(crate) fn events_of<'a>(
     src: &'a Source,
     store: Option<&palisade_store::Store>,
 ) -> (String, Box<dyn Iterator<Item = Result<Event, String>> + 'a>) {
@@ -172,6 +177,18 @@ fn events_of<'a>(
             Box::new(
                 palisade_sigma::read_jsonl(std::io::stdin()).map(|r| r.map_err(|e| e.to_string())),
             ),
+        ),
+        Source::Ingested(name, docs) => (
+            name.clone(),
+            Box::new(docs.iter().map(|d| {
+                let mut ev = Event::from_json(d.get("raw").cloned().unwrap_or(Value::Null));
+                if ev.timestamp().is_none() {
+                    if let Some(ms) = d.get("time").and_then(Value::as_i64).filter(|t| *t > 0) {
+                        ev.set_timestamp(Some(ms.saturating_mul(1000)));
+                    }
+                }
+                Ok(ev)
+            })),
         ),
         Source::Store => {
             let mut all = Vec::new();
@@ -319,7 +336,7 @@ pub fn run(
     config: Option<&PathBuf>,
     storage: Option<&PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let needs_store = a.events || !a.no_store;
+    let needs_store = a.events || a.ingested || !a.no_store;
     let store = if needs_store {
         Some(crate::soc_cmd::open_store(config, storage)?)
     } else {
@@ -339,6 +356,25 @@ pub fn run(
     collect(&a.paths, &mut sources)?;
     if a.events {
         sources.push(Source::Store);
+    }
+    if a.ingested {
+        if let Some(st) = &store {
+            let mut by_source: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            let mut after = 0;
+            loop {
+                let page = st.soc_events_after(after, 5000)?;
+                let Some(last) = page.last().map(|r| r.0) else {
+                    break;
+                };
+                for (_, src, doc) in page {
+                    if let Ok(v) = serde_json::from_str::<Value>(&doc) {
+                        by_source.entry(src).or_default().push(v);
+                    }
+                }
+                after = last;
+            }
+            sources.extend(by_source.into_iter().map(|(s, d)| Source::Ingested(s, d)));
+        }
     }
     anyhow::ensure!(
         !sources.is_empty(),

@@ -487,3 +487,81 @@ fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
         "the good file's alert is missing: {alerts:?}"
     );
 }
+
+#[test]
+fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
+    let (Some(reg), Some(rules)) = (
+        shared("datasets/soc/sigma-regression"),
+        shared("datasets/sigma/rules"),
+    ) else {
+        return;
+    };
+    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
+    let case: Value = serde_json::from_str(labels.lines().next().expect("case")).expect("json");
+    let evtx = reg.join(case["file"].as_str().expect("file"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("soc.db");
+    let log = dir.path().join("auth.log");
+    std::fs::write(&log, "<38>Nov 30 02:00:01 web1 sshd[812]: Failed password for root from 203.0.113.9 port 4242 ssh2\nnot a syslog line at all\n").expect("write");
+    let db_s = db.to_str().expect("path");
+    let ing = Command::new(BIN)
+        .args(["soc", "ingest", "--storage", db_s])
+        .arg(&evtx)
+        .arg(&log)
+        .output()
+        .expect("ingest");
+    assert!(
+        ing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ing.stderr)
+    );
+    let msg = String::from_utf8_lossy(&ing.stdout);
+    assert!(
+        msg.contains("Process Activity") && msg.contains("Base Event"),
+        "{msg}"
+    );
+    // The stored documents carry OCSF-aligned fields and the original.
+    let store = palisade_store::Store::open(&db).expect("store");
+    let rows = store.soc_events_after(0, 100).expect("rows");
+    let from_evtx = rows
+        .iter()
+        .find(|r| r.1.ends_with(".evtx"))
+        .expect("an EVTX record");
+    let first: Value = serde_json::from_str(&from_evtx.2).expect("doc");
+    assert!(
+        first["time"]
+            .as_i64()
+            .is_some_and(|t| t > 1_500_000_000_000),
+        "{first}"
+    );
+    assert!(
+        first["device"]["hostname"].is_string() && first["raw"].is_object(),
+        "{first}"
+    );
+    let hunt = Command::new(BIN)
+        .args([
+            "soc",
+            "hunt",
+            "--ingested",
+            "--no-store",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--storage",
+            db_s,
+            "--rules",
+        ])
+        .arg(&rules)
+        .output()
+        .expect("hunt");
+    assert!(
+        hunt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&hunt.stderr)
+    );
+    let alerts = jsonl(&hunt.stdout);
+    assert!(
+        alerts.iter().any(|a| a["rule_id"] == case["rule_id"]),
+        "{alerts:?}"
+    );
+}

@@ -12,6 +12,7 @@
 
 pub mod alert;
 pub mod incident;
+pub mod ocsf;
 pub mod playbook;
 pub mod report;
 pub mod rules;

@@ -57,6 +57,50 @@ pub struct EndpointRow {
 }
 
 impl Store {
+    /// Appends ingested log events `(time_ms, source, class, doc)` in one
+    /// transaction; returns how many were written.
+    pub fn add_soc_events(
+        &self,
+        rows: &[(i64, String, String, String)],
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.sql_err("ingesting events", e))?;
+        for (t, src, class, doc) in rows {
+            tx.execute(
+                "INSERT INTO soc_events (time_ms, source, class, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![t, src, class, doc],
+            )
+            .map_err(|e| self.sql_err("ingesting events", e))?;
+        }
+        tx.commit()
+            .map_err(|e| self.sql_err("ingesting events", e))?;
+        Ok(rows.len())
+    }
+
+    /// Ingested events with id above `after`, oldest first, at most
+    /// `limit`: `(id, source, doc)`.
+    pub fn soc_events_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, source, doc FROM soc_events WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(|e| self.sql_err("reading ingested events", e))?;
+        let rows = stmt
+            .query_map(params![after, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.sql_err("reading ingested events", e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql_err("reading ingested events", e))
+    }
+
     /// Inserts or replaces learned endpoints in one transaction.
     pub fn upsert_endpoints(&self, rows: &[EndpointRow]) -> Result<(), StoreError> {
         let mut conn = self.conn();

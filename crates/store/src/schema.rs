@@ -7,10 +7,23 @@ use crate::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5];
+
+/// Version 5: logs ingested by the SOC, each as its OCSF-aligned JSON
+/// document (which keeps the original record under `raw`).
+const V5: &str = "
+CREATE TABLE IF NOT EXISTS soc_events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms     INTEGER NOT NULL,
+    source      TEXT    NOT NULL,
+    class       TEXT    NOT NULL,
+    doc         TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS soc_events_time ON soc_events(time_ms);
+";
 
 /// Version 4: the API inventory the gateway learns from traffic, one row
 /// per (method, path template) with its statistics as JSON.

@@ -52,6 +52,19 @@ enum SocCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Record an analyst's verdict on an incident's alerts; triage learns
+    /// from it (two dismissals of a rule on the same entities, never
+    /// confirmed, make a learned allowlist).
+    Feedback {
+        /// The incident id.
+        id: String,
+        /// true_positive, benign or false_positive.
+        #[arg(long)]
+        verdict: String,
+        /// Only the alerts of this rule id.
+        #[arg(long)]
+        rule: Option<String>,
+    },
     /// Playbooks: list them, or run them on incidents.
     Playbook {
         #[command(subcommand)]
@@ -100,6 +113,21 @@ enum PlaybookCommand {
 pub fn open_store(config: Option<&PathBuf>, storage: Option<&PathBuf>) -> anyhow::Result<Store> {
     let cfg = crate::serve_cmd::config(config, None, storage)?;
     Ok(Store::open(&cfg.storage)?)
+}
+
+/// Teaches a triager every verdict analysts recorded.
+pub fn learn_feedback(store: &Store, triager: &mut palisade_soc::Triager) -> anyhow::Result<usize> {
+    let rows = store.feedback()?;
+    for (rule, entities, verdict) in &rows {
+        let ents: Vec<palisade_soc::Entity> = serde_json::from_str(entities).unwrap_or_default();
+        let v = match verdict.as_str() {
+            "true_positive" => palisade_soc::Verdict::TruePositive,
+            "benign" => palisade_soc::Verdict::Benign,
+            _ => palisade_soc::Verdict::FalsePositive,
+        };
+        triager.learn(rule, &ents, v);
+    }
+    Ok(rows.len())
 }
 
 /// Stores an incident (replacing an earlier version of it).
@@ -203,6 +231,32 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 }
                 None => print!("{text}"),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        SocCommand::Feedback { id, verdict, rule } => {
+            anyhow::ensure!(
+                matches!(
+                    verdict.as_str(),
+                    "true_positive" | "benign" | "false_positive"
+                ),
+                "--verdict must be true_positive, benign or false_positive"
+            );
+            let inc = load_incident(&store, &id)?;
+            let mut n = 0;
+            for j in inc
+                .alerts
+                .iter()
+                .filter(|j| rule.as_deref().is_none_or(|r| r == j.alert.rule_id))
+            {
+                store.add_feedback(
+                    now_ms(),
+                    &j.alert.rule_id,
+                    &serde_json::to_string(&j.alert.entities)?,
+                    &verdict,
+                )?;
+                n += 1;
+            }
+            println!("recorded {verdict} for {n} alert(s) of {id}");
             Ok(ExitCode::SUCCESS)
         }
         SocCommand::Playbook { command } => match command {

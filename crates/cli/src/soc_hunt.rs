@@ -395,6 +395,9 @@ pub fn run(
         None => HashMap::new(),
     };
     let mut triager = Triager::new(suppressions, assets)?;
+    if let Some(st) = &store {
+        crate::soc_cmd::learn_feedback(st, &mut triager)?;
+    }
     let show_bar = !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bar = show_bar.then(|| {
         let b = indicatif::ProgressBar::new(sources.len() as u64);

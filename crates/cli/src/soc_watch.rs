@@ -63,6 +63,7 @@ pub fn run(
     let engine = Engine::new(set);
     let mut hunter = Hunter::new(&engine);
     let mut triager = Triager::new(Vec::new(), HashMap::new())?;
+    crate::soc_cmd::learn_feedback(&store, &mut triager)?;
     let books = playbook::load(None)?;
     let token = std::env::var(&a.admin_token_env)
         .ok()

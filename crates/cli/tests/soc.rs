@@ -565,3 +565,75 @@ fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
         "{alerts:?}"
     );
 }
+
+#[test]
+fn analyst_feedback_becomes_a_learned_allowlist() {
+    let (Some(reg), Some(rules)) = (
+        shared("datasets/soc/sigma-regression"),
+        shared("datasets/sigma/rules"),
+    ) else {
+        return;
+    };
+    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
+    let case: Value = serde_json::from_str(labels.lines().next().expect("case")).expect("json");
+    let evtx = reg.join(case["file"].as_str().expect("file"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("soc.db");
+    let db_s = db.to_str().expect("path");
+    let hunt = || {
+        let out = Command::new(BIN)
+            .args([
+                "soc",
+                "hunt",
+                "--quiet",
+                "--format",
+                "jsonl",
+                "--storage",
+                db_s,
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg(&evtx)
+            .output()
+            .expect("hunt");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        jsonl(&out.stdout)
+    };
+    let first = hunt();
+    let alert = first
+        .iter()
+        .find(|a| a["rule_id"] == case["rule_id"])
+        .expect("the case's alert");
+    assert_ne!(alert["verdict"], "false_positive");
+    let incident = alert["incident"].as_str().expect("an incident").to_string();
+    for _ in 0..2 {
+        let fb = Command::new(BIN)
+            .args([
+                "soc",
+                "feedback",
+                &incident,
+                "--verdict",
+                "false_positive",
+                "--storage",
+                db_s,
+            ])
+            .args(["--rule", case["rule_id"].as_str().expect("id")])
+            .output()
+            .expect("feedback");
+        assert!(
+            fb.status.success(),
+            "{}",
+            String::from_utf8_lossy(&fb.stderr)
+        );
+    }
+    let again = hunt();
+    let alert = again
+        .iter()
+        .find(|a| a["rule_id"] == case["rule_id"])
+        .expect("the case's alert");
+    assert_eq!(alert["verdict"], "false_positive", "{alert}");
+}

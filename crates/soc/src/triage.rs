@@ -239,6 +239,19 @@ impl Triager {
                 fp += h.false_positive;
             }
         }
+        // A learned allowlist: analysts dismissed this rule on these
+        // entities at least twice and never confirmed it.
+        if fp >= 2 && tp == 0 {
+            return Triage {
+                verdict: Verdict::FalsePositive,
+                confidence: 0.9,
+                score: 0.0,
+                reasons: vec![format!(
+                    "learned allowlist: analysts dismissed this rule on these entities {fp}×"
+                )],
+                duplicate_of: None,
+            };
+        }
         if fp >= 3 && fp > tp * 2 {
             score -= 0.25;
             reasons.push(format!(
@@ -342,9 +355,15 @@ mod tests {
             t.judge(&alert(Level::Low, 0)).verdict,
             Verdict::FalsePositive
         );
+        let learned = t.judge(&alert(Level::Critical, 10_000_000));
+        assert_eq!(learned.verdict, Verdict::FalsePositive);
+        assert!(learned.reasons[0].contains("learned allowlist"));
+        let mut t = Triager::new(vec![], HashMap::new()).unwrap();
+        t.learn("r1", &alert(Level::Low, 0).entities, Verdict::FalsePositive);
         assert_eq!(
             t.judge(&alert(Level::Medium, 10_000_000)).verdict,
-            Verdict::NeedsReview
+            Verdict::NeedsReview,
+            "one dismissal is not a pattern"
         );
     }
 }

@@ -101,6 +101,37 @@ impl Store {
             .map_err(|e| self.sql_err("reading ingested events", e))
     }
 
+    /// Records an analyst's verdict on a rule's alert over some entities
+    /// (`entities` is a JSON list).
+    pub fn add_feedback(
+        &self,
+        time_ms: i64,
+        rule_id: &str,
+        entities: &str,
+        verdict: &str,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO soc_feedback (time_ms, rule_id, entities, verdict) VALUES (?1, ?2, ?3, ?4)",
+            params![time_ms, rule_id, entities, verdict],
+        )
+        .map_err(|e| self.sql_err("writing feedback", e))?;
+        Ok(())
+    }
+
+    /// Every recorded verdict: `(rule_id, entities JSON, verdict)`.
+    pub fn feedback(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT rule_id, entities, verdict FROM soc_feedback ORDER BY id")
+            .map_err(|e| self.sql_err("reading feedback", e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.sql_err("reading feedback", e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql_err("reading feedback", e))
+    }
+
     /// Inserts or replaces learned endpoints in one transaction.
     pub fn upsert_endpoints(&self, rows: &[EndpointRow]) -> Result<(), StoreError> {
         let mut conn = self.conn();

@@ -7,10 +7,22 @@ use crate::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The newest schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// `MIGRATIONS[i]` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6];
+
+/// Version 6: analysts' verdicts on alerts, which triage learns from
+/// (allowlists of rule × entity that keep being dismissed).
+const V6: &str = "
+CREATE TABLE IF NOT EXISTS soc_feedback (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms     INTEGER NOT NULL,
+    rule_id     TEXT    NOT NULL,
+    entities    TEXT    NOT NULL,
+    verdict     TEXT    NOT NULL
+);
+";
 
 /// Version 5: logs ingested by the SOC, each as its OCSF-aligned JSON
 /// document (which keeps the original record under `raw`).

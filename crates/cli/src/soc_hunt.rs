@@ -144,7 +144,8 @@ pub(crate) fn collect(paths: &[PathBuf], out: &mut Vec<Source>) -> anyhow::Resul
     Ok(())
 }
 
-fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The log files (.evtx, .json, .jsonl, .ndjson, .log) below a folder.
+pub(crate) fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

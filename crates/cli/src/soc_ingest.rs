@@ -2,7 +2,6 @@
 //! the SOC's OCSF-aligned event model (`palisade_soc::ocsf`) with the
 //! original kept for Sigma. `soc hunt --ingested` then hunts over them.
 
-use anyhow::Context;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -25,25 +24,7 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         if p.as_os_str() == "-" || p.is_file() {
             out.push(p.clone());
         } else if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            while let Some(d) = stack.pop() {
-                for e in
-                    std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))?
-                {
-                    let q = e?.path();
-                    if q.is_dir() {
-                        stack.push(q);
-                    } else if matches!(
-                        q.extension()
-                            .and_then(|x| x.to_str())
-                            .map(str::to_ascii_lowercase)
-                            .as_deref(),
-                        Some("evtx" | "json" | "jsonl" | "ndjson" | "log")
-                    ) {
-                        out.push(q);
-                    }
-                }
-            }
+            out.extend(crate::soc_hunt::walk(p)?);
         } else {
             anyhow::bail!("{}: no such file or folder", p.display());
         }

@@ -24,6 +24,17 @@ fn shared(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// The first sigma-regression case: its label, its EVTX file and the
+/// SigmaHQ rules folder (`None` when the corpora are absent).
+fn first_case() -> Option<(Value, PathBuf, PathBuf)> {
+    let reg = shared("datasets/soc/sigma-regression")?;
+    let rules = shared("datasets/sigma/rules")?;
+    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
+    let case: Value = serde_json::from_str(labels.lines().next().expect("a case")).expect("json");
+    let evtx = reg.join(case["file"].as_str().expect("file"));
+    Some((case, evtx, rules))
+}
+
 fn jsonl(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out)
         .lines()
@@ -407,12 +418,10 @@ async fn live_watch_answers_an_attack_while_the_gateway_runs() {
 
 #[test]
 fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
-    let Some(reg) = shared("datasets/soc/sigma-regression") else {
+    let Some((first, evtx_path, _)) = first_case() else {
         return;
     };
-    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
-    let first: Value = serde_json::from_str(labels.lines().next().expect("a case")).expect("json");
-    let evtx = std::fs::read(reg.join(first["file"].as_str().expect("file"))).expect("evtx");
+    let evtx = std::fs::read(evtx_path).expect("evtx");
     let rule = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/datasets/sigma")
@@ -490,15 +499,9 @@ fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
 
 #[test]
 fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
-    let (Some(reg), Some(rules)) = (
-        shared("datasets/soc/sigma-regression"),
-        shared("datasets/sigma/rules"),
-    ) else {
+    let Some((case, evtx, rules)) = first_case() else {
         return;
     };
-    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
-    let case: Value = serde_json::from_str(labels.lines().next().expect("case")).expect("json");
-    let evtx = reg.join(case["file"].as_str().expect("file"));
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("soc.db");
     let log = dir.path().join("auth.log");
@@ -568,15 +571,9 @@ fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
 
 #[test]
 fn analyst_feedback_becomes_a_learned_allowlist() {
-    let (Some(reg), Some(rules)) = (
-        shared("datasets/soc/sigma-regression"),
-        shared("datasets/sigma/rules"),
-    ) else {
+    let Some((case, evtx, rules)) = first_case() else {
         return;
     };
-    let labels = std::fs::read_to_string(reg.join("labels.jsonl")).expect("labels");
-    let case: Value = serde_json::from_str(labels.lines().next().expect("case")).expect("json");
-    let evtx = reg.join(case["file"].as_str().expect("file"));
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("soc.db");
     let db_s = db.to_str().expect("path");

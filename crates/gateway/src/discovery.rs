@@ -150,9 +150,12 @@ pub fn llm_shape(path: &str, body: &[u8]) -> Option<&'static str> {
 pub struct Discovery {
     map: Mutex<HashMap<(String, String), Endpoint>>,
     dirty: Mutex<HashSet<(String, String)>>,
-    /// Loaded on the first sampled response: most gateways that never
-    /// proxy an application never pay for the full catalogue.
-    dlp: std::sync::OnceLock<Option<Arc<palisade_dlp::Engine>>>,
+    /// The full data-type catalogue, loaded in the background when the
+    /// first response is due for sampling (about 0.4 s of CPU), so no
+    /// request ever waits for it and gateways that sample nothing never
+    /// load it; samples due before it is ready are skipped.
+    dlp: Arc<std::sync::OnceLock<Option<Arc<palisade_dlp::Engine>>>>,
+    loading: std::sync::atomic::AtomicBool,
 }
 
 /// Largest response body sampled for sensitive data.
@@ -170,7 +173,8 @@ impl Discovery {
         Discovery {
             map: Mutex::new(map),
             dirty: Mutex::new(HashSet::new()),
-            dlp: std::sync::OnceLock::new(),
+            dlp: Arc::new(std::sync::OnceLock::new()),
+            loading: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -230,8 +234,8 @@ impl Discovery {
             if e.examples.len() < 3 && !e.examples.contains(&p) {
                 e.examples.push(p);
             }
-            // The first twenty responses, then one in fifty.
-            e.count <= 20 || e.count % 50 == 0
+            // Until twenty responses were scanned, then one in fifty.
+            e.sampled < 20 || e.count % 50 == 0
         });
         (key, sample)
     }
@@ -244,11 +248,20 @@ impl Discovery {
         ctype: Option<&str>,
         sample: Option<&[u8]>,
     ) {
-        let engine = sample.and_then(|_| {
-            self.dlp
-                .get_or_init(|| palisade_dlp::Engine::builtin_shared().ok())
-                .clone()
+        let engine = sample.and_then(|_| match self.dlp.get() {
+            Some(e) => e.clone(),
+            None => {
+                if !self.loading.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    let cell = self.dlp.clone();
+                    std::thread::spawn(move || {
+                        cell.get_or_init(|| palisade_dlp::Engine::builtin_shared().ok());
+                    });
+                }
+                None
+            }
         });
+        // A sample that could not be scanned yet does not count as one.
+        let sample = sample.filter(|_| engine.is_some());
         let found: Vec<String> = match (sample, engine) {
             (Some(b), Some(engine)) => {
                 let text = String::from_utf8_lossy(&b[..b.len().min(SAMPLE_BYTES)]);

@@ -933,16 +933,38 @@ async fn app_routes_are_proxied_firewalled_and_inventoried() {
         .unwrap();
     assert_eq!(r.status(), 403, "the WAF guards app routes too");
     assert_eq!(gw.chat(user("hello")).await.status(), 200);
-    let inv: Value = gw
-        .http
-        .get(format!("{}/v1/admin/api", gw.base))
-        .bearer_auth(&gw.admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The data catalogue loads in the background on the first sample;
+    // keep calling until a scanned response shows up (bounded).
+    let inventory = || async {
+        gw.http
+            .get(format!("{}/v1/admin/api", gw.base))
+            .bearer_auth(&gw.admin)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let mut inv = inventory().await;
+    for i in 0..300 {
+        let scanned = inv["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["template"] == "/users/{id}" && e["sampled"].as_u64().unwrap_or(0) > 0);
+        if scanned {
+            break;
+        }
+        let _ = gw
+            .http
+            .get(format!("{}/users/{}", gw.base, 10 + i))
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        inv = inventory().await;
+    }
     let eps = inv["endpoints"].as_array().unwrap();
     let users = eps
         .iter()

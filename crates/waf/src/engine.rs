@@ -123,6 +123,24 @@ fn graded(
     }
 }
 
+/// The match for a code detector's score on a target, if it grades.
+fn graded_match(
+    score: u8,
+    category: &'static str,
+    ids: [&'static str; 3],
+    target: &str,
+    evidence: &str,
+) -> Option<Match> {
+    graded(score, category, ids).map(|(id, cat, sev, pl)| Match {
+        rule: id.into(),
+        category: cat.into(),
+        severity: sev,
+        paranoia: pl,
+        target: target.to_string(),
+        evidence: crate::evidence(evidence),
+    })
+}
+
 impl Waf {
     /// Build an engine: loads and validates built-in and extra rules, compiles globs.
     pub fn new(cfg: Config) -> Result<Waf, Error> {
@@ -309,95 +327,57 @@ impl Waf {
                 if code_detectors {
                     if !skip("sqli") {
                         if let Some(h) = sqli::detect(v) {
-                            if let Some((id, cat, sev, pl)) = graded(
+                            if let Some(m) = graded_match(
                                 h.score,
                                 "sqli",
                                 ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"],
+                                &t.name,
+                                &format!("{}: {}", h.reason, v),
                             ) {
-                                add(
-                                    &mut found,
-                                    Match {
-                                        rule: id.into(),
-                                        category: cat.into(),
-                                        severity: sev,
-                                        paranoia: pl,
-                                        target: t.name.clone(),
-                                        evidence: crate::evidence(&format!("{}: {}", h.reason, v)),
-                                    },
-                                );
+                                add(&mut found, m);
                             }
                         }
                     }
                     if !skip("xss") {
                         if let Some(h) = xss::detect(v) {
-                            if let Some((id, cat, sev, pl)) = graded(
+                            let ev = v
+                                .get(h.at.min(v.len())..)
+                                .or(Some(v.as_str()))
+                                .unwrap_or("");
+                            if let Some(m) = graded_match(
                                 h.score,
                                 "xss",
                                 ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"],
+                                &t.name,
+                                &format!("{}: {}", h.reason, ev),
                             ) {
-                                let ev = v
-                                    .get(h.at.min(v.len())..)
-                                    .or(Some(v.as_str()))
-                                    .unwrap_or("");
-                                add(
-                                    &mut found,
-                                    Match {
-                                        rule: id.into(),
-                                        category: cat.into(),
-                                        severity: sev,
-                                        paranoia: pl,
-                                        target: t.name.clone(),
-                                        evidence: crate::evidence(&format!("{}: {}", h.reason, ev)),
-                                    },
-                                );
+                                add(&mut found, m);
                             }
                         }
                     }
                     if !skip("rce") && t.kind != TargetKind::Referer {
                         if let Some(h) = cmd::detect(v) {
-                            if let Some((id, cat, sev, pl)) = graded(
+                            if let Some(m) = graded_match(
                                 h.score,
                                 "rce",
                                 ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"],
+                                &t.name,
+                                &format!("{} ({}): {}", h.reason, h.command, v),
                             ) {
-                                add(
-                                    &mut found,
-                                    Match {
-                                        rule: id.into(),
-                                        category: cat.into(),
-                                        severity: sev,
-                                        paranoia: pl,
-                                        target: t.name.clone(),
-                                        evidence: crate::evidence(&format!(
-                                            "{} ({}): {}",
-                                            h.reason, h.command, v
-                                        )),
-                                    },
-                                );
+                                add(&mut found, m);
                             }
                         }
                     }
                     if !skip("ssrf") && !matches!(t.kind, TargetKind::Referer | TargetKind::Path) {
                         if let Some(h) = ssrf::detect(v) {
-                            if let Some((id, cat, sev, pl)) = graded(
+                            if let Some(m) = graded_match(
                                 h.score,
                                 "ssrf",
                                 ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"],
+                                &t.name,
+                                &format!("{}: {}", h.reason, h.host),
                             ) {
-                                add(
-                                    &mut found,
-                                    Match {
-                                        rule: id.into(),
-                                        category: cat.into(),
-                                        severity: sev,
-                                        paranoia: pl,
-                                        target: t.name.clone(),
-                                        evidence: crate::evidence(&format!(
-                                            "{}: {}",
-                                            h.reason, h.host
-                                        )),
-                                    },
-                                );
+                                add(&mut found, m);
                             }
                         }
                     }

@@ -271,24 +271,13 @@ fn analyze_local_headers(
     let mut members = Vec::new();
     while members.len() < limits.max_zip_members {
         let mut r = Reader::at(bytes, pos);
-        if r.take(4) != Some(b"PK\x03\x04".as_slice()) {
-            break;
-        }
-        let parsed = (|| {
-            let _version = r.u16()?;
-            let flags = r.u16()?;
-            let method = r.u16()?;
-            let _time = r.u32()?;
-            let _crc = r.u32()?;
-            let csize = r.u32()?;
-            let _usize = r.u32()?;
-            let nlen = r.u16()?;
-            let xlen = r.u16()?;
-            let name = String::from_utf8_lossy(r.take(usize::from(nlen))?).to_string();
-            r.skip(u64::from(xlen))?;
-            Some((flags, method, csize, name))
-        })();
-        let Some((flags, method, csize, name)) = parsed else {
+        let Some(crate::util::LocalHeader {
+            flags,
+            method,
+            csize,
+            name,
+        }) = crate::util::local_header(&mut r)
+        else {
             break;
         };
         if flags & 0x08 != 0 {

@@ -146,24 +146,10 @@ pub(crate) fn local_header_names(prefix: &[u8], max: usize) -> Vec<String> {
     let mut pos = 0usize;
     while names.len() < max {
         let mut r = Reader::at(prefix, pos);
-        if r.take(4) != Some(b"PK\x03\x04".as_slice()) {
-            break;
-        }
-        let header = (|| {
-            let _version = r.u16()?;
-            let flags = r.u16()?;
-            let _method = r.u16()?;
-            let _time = r.u32()?;
-            let _crc = r.u32()?;
-            let csize = r.u32()?;
-            let _usize = r.u32()?;
-            let nlen = r.u16()?;
-            let xlen = r.u16()?;
-            let name = r.take(usize::from(nlen))?;
-            r.skip(u64::from(xlen))?;
-            Some((flags, csize, String::from_utf8_lossy(name).to_string()))
-        })();
-        let Some((flags, csize, name)) = header else {
+        let Some(crate::util::LocalHeader {
+            flags, csize, name, ..
+        }) = crate::util::local_header(&mut r)
+        else {
             break;
         };
         names.push(name);

@@ -121,6 +121,43 @@ pub(crate) fn is_dotted_identifier(s: &str) -> bool {
         })
 }
 
+/// A zip local file header, read from the `PK\x03\x04` signature on.
+pub(crate) struct LocalHeader {
+    /// General-purpose flags (bit 0 encrypted, bit 3 data descriptor).
+    pub flags: u16,
+    /// Compression method.
+    pub method: u16,
+    /// Compressed size as the header states it.
+    pub csize: u32,
+    /// Member name (lossy UTF-8).
+    pub name: String,
+}
+
+/// Reads the local header at the reader's position, leaving it at the
+/// member's data; `None` when there is no header there or it is cut short.
+pub(crate) fn local_header(r: &mut Reader<'_>) -> Option<LocalHeader> {
+    if r.take(4)? != b"PK\x03\x04".as_slice() {
+        return None;
+    }
+    let _version = r.u16()?;
+    let flags = r.u16()?;
+    let method = r.u16()?;
+    let _time = r.u32()?;
+    let _crc = r.u32()?;
+    let csize = r.u32()?;
+    let _usize = r.u32()?;
+    let nlen = r.u16()?;
+    let xlen = r.u16()?;
+    let name = String::from_utf8_lossy(r.take(usize::from(nlen))?).to_string();
+    r.skip(u64::from(xlen))?;
+    Some(LocalHeader {
+        flags,
+        method,
+        csize,
+        name,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,10 @@
 
 use serde_json::Value;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+mod common;
+use common::shared;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_palisade"))
@@ -245,18 +247,6 @@ fn unreachable_judge_follows_the_fail_policy() {
                 .any(|x| x.as_str().is_some_and(|s| s.contains("judge")))),
             "{policy}: {v}"
         );
-    }
-}
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found", p.display());
-        None
     }
 }
 

@@ -6,23 +6,14 @@
 //! pickles, malformed manifests).
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_palisade");
+mod common;
+use common::shared;
 
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found", p.display());
-        None
-    }
-}
+const BIN: &str = env!("CARGO_BIN_EXE_palisade");
 
 /// Runs the binary, failing the test if it takes longer than `limit`
 /// (hostile input must not hang the scanner). Output is drained by threads

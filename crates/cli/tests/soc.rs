@@ -10,19 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_palisade");
+mod common;
+use common::shared;
 
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found", p.display());
-        None
-    }
-}
+const BIN: &str = env!("CARGO_BIN_EXE_palisade");
 
 /// The first sigma-regression case: its label, its EVTX file and the
 /// SigmaHQ rules folder (`None` when the corpora are absent).

@@ -153,6 +153,7 @@ impl Waf {
         if cfg.inbound_threshold == 0 {
             return Err(Error::Config("inbound_threshold must be > 0".into()));
         }
+        crate::detect::cmd::commands().map_err(Error::Config)?;
         let mut extra = Vec::new();
         for f in &cfg.extra_rule_files {
             let text = std::fs::read_to_string(f).map_err(|source| Error::Io {

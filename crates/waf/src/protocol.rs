@@ -187,7 +187,8 @@ pub const PROTOCOL_RULES: &[ProtocolRule] = &[
     ProtocolRule {
         code: "null_byte",
         id: "WAF-PROTO-035",
-        severity: Error,
+        // No text field carries a NUL; C back ends truncate at it.
+        severity: Critical,
         paranoia: 1,
         category: "protocol",
     },

@@ -230,15 +230,21 @@ fn corpus_figures() {
             let p = cat_peer.get(c).copied().unwrap_or_default();
             println!("{:<24} {:>36} | {:>36}", c, short(t), short(&p));
         }
+        // `WAF_CORPUS_ALL=1` lists every miss and false positive, not six.
+        let shown = if std::env::var_os("WAF_CORPUS_ALL").is_some() {
+            usize::MAX
+        } else {
+            6
+        };
         for (c, v) in &misses {
             println!("MISSES {c}: {}", v.len());
-            for x in v.iter().take(6) {
+            for x in v.iter().take(shown) {
                 println!("   {x}");
             }
         }
         for (c, v) in &fps {
             println!("FALSE POSITIVES {c}: {}", v.len());
-            for x in v.iter().take(6) {
+            for x in v.iter().take(shown) {
                 println!("   {x}");
             }
         }
@@ -257,12 +263,11 @@ fn corpus_figures() {
                 pl1.tnr()
             );
         } else {
-            // NOT YET AT THE ACCEPTANCE TARGET: the peer blocks 0.680 of CRS attacks at PL1;
-            // palisade reaches 0.555 (see docs/waf.md "What's left"). The assertion pins what
-            // is reached so regressions are caught; raise it as detectors improve.
+            // Acceptance: at PL1, at least the peer's (ModSecurity + CRS v4) block rate on
+            // the requests both were judged on, and at least its benign pass rate.
             assert!(
-                mine.tpr() >= 0.55,
-                "CRS attack block rate {:.3} regressed below 0.55 (peer {:.3})",
+                mine.tpr() >= peer.tpr(),
+                "CRS attack block rate {:.3} below peer {:.3}",
                 mine.tpr(),
                 peer.tpr()
             );

@@ -8,6 +8,9 @@
 //! arguments* (flags, paths, URLs, redirections, variables). "bash away in the gym"
 //! has a command word but no shell-shaped arguments and no command separator.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// A detection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CmdHit {
@@ -19,216 +22,79 @@ pub struct CmdHit {
     pub command: String,
 }
 
-const UNIX: &[&str] = &[
-    "cat",
-    "tac",
-    "nl",
-    "head",
-    "tail",
-    "more",
-    "less",
-    "id",
-    "whoami",
-    "uname",
-    "ls",
-    "dir",
-    "pwd",
-    "wget",
-    "curl",
-    "nc",
-    "ncat",
-    "netcat",
-    "socat",
-    "telnet",
-    "ssh",
-    "scp",
-    "ftp",
-    "tftp",
-    "bash",
-    "sh",
-    "zsh",
-    "ksh",
-    "csh",
-    "tcsh",
-    "dash",
-    "fish",
-    "busybox",
-    "python",
-    "python2",
-    "python3",
-    "perl",
-    "ruby",
-    "php",
-    "node",
-    "lua",
-    "awk",
-    "gawk",
-    "sed",
-    "grep",
-    "egrep",
-    "find",
-    "xargs",
-    "env",
-    "printenv",
-    "export",
-    "echo",
-    "printf",
-    "sleep",
-    "ping",
-    "nslookup",
-    "dig",
-    "host",
-    "traceroute",
-    "ifconfig",
-    "ip",
-    "netstat",
-    "ps",
-    "kill",
-    "killall",
-    "chmod",
-    "chown",
-    "rm",
-    "mv",
-    "cp",
-    "touch",
-    "mkdir",
-    "ln",
-    "base64",
-    "xxd",
-    "od",
-    "hexdump",
-    "openssl",
-    "mkfifo",
-    "crontab",
-    "useradd",
-    "passwd",
-    "su",
-    "sudo",
-    "nohup",
-    "timeout",
-    "time",
-    "exec",
-    "eval",
-    "who",
-    "w",
-    "hostname",
-    "systemctl",
-    "shutdown",
-    "reboot",
-    "tar",
-    "gcc",
-    "rev",
-    "jrunscript",
-    "jjs",
-    "nmap",
-    "dd",
-    "strings",
-    "sort",
-    "uniq",
-    "wc",
-    "tee",
-    "readlink",
-    "lsof",
-    "getent",
-];
-const WINDOWS: &[&str] = &[
-    "cmd",
-    "powershell",
-    "pwsh",
-    "certutil",
-    "bitsadmin",
-    "mshta",
-    "rundll32",
-    "regsvr32",
-    "wmic",
-    "net",
-    "net1",
-    "systeminfo",
-    "ipconfig",
-    "tasklist",
-    "taskkill",
-    "type",
-    "copy",
-    "del",
-    "start",
-    "reg",
-    "schtasks",
-    "cscript",
-    "wscript",
-    "iex",
-    "invoke-expression",
-    "invoke-webrequest",
-    "iwr",
-    "set",
-    "ver",
-    "vol",
-    "findstr",
-    "icacls",
-    "attrib",
-    "query",
-    "sc",
-];
-/// Commands that take a network target or file name and are used for exfiltration / OOB checks.
-const TARGETED: &[&str] = &[
-    "wget",
-    "curl",
-    "nc",
-    "ncat",
-    "netcat",
-    "nslookup",
-    "dig",
-    "ping",
-    "host",
-    "telnet",
-    "cat",
-    "type",
-    "more",
-    "head",
-    "tail",
-    "tftp",
-    "ftp",
-    "socat",
-    "certutil",
-    "bitsadmin",
-    "powershell",
-    "iwr",
-    "sleep",
-    "timeout",
-];
-/// Commands that are attack-shaped even with no argument at all.
-const BARE_OK: &[&str] = &[
-    "id",
-    "whoami",
-    "uname",
-    "ls",
-    "pwd",
-    "ifconfig",
-    "ipconfig",
-    "systeminfo",
-    "netstat",
-    "ps",
-    "env",
-    "printenv",
-    "hostname",
-    "tasklist",
-    "who",
-    "w",
-    "dir",
-    "ver",
-    "set",
-    "bash",
-    "sh",
-    "zsh",
-    "ksh",
-    "powershell",
-    "cmd",
-    "getent",
-    "rev",
-    "lsof",
-];
+/// The command lists, from `data/commands.yaml` (see the comments there).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandFile {
+    unix: Vec<String>,
+    windows: Vec<String>,
+    english: Vec<String>,
+    wrappers: Vec<String>,
+    targeted: Vec<String>,
+    bare_ok: Vec<String>,
+}
 
-fn is_cmd(w: &str) -> bool {
-    UNIX.contains(&w) || WINDOWS.contains(&w)
+/// Lower-cased lookup sets built from [`CommandFile`].
+#[derive(Debug)]
+pub struct Commands {
+    all: HashSet<String>,
+    english: HashSet<String>,
+    wrappers: HashSet<String>,
+    targeted: HashSet<String>,
+    bare_ok: HashSet<String>,
+}
+
+impl Commands {
+    fn is_cmd(&self, w: &str) -> bool {
+        self.all.contains(w)
+    }
+    /// Not an everyday word: any argument, or none, makes it a command.
+    fn distinctive(&self, w: &str) -> bool {
+        self.all.contains(w) && !self.english.contains(w)
+    }
+}
+
+const COMMANDS_YAML: &str = include_str!("../../data/commands.yaml");
+
+/// Parses and checks the built-in command lists once; the WAF calls this at
+/// start-up so a broken data file is a start-up error, not a silent gap.
+pub fn commands() -> Result<&'static Commands, String> {
+    static CELL: OnceLock<Result<Commands, String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let f: CommandFile =
+            serde_yaml::from_str(COMMANDS_YAML).map_err(|e| format!("data/commands.yaml: {e}"))?;
+        let set = |v: &[String]| -> HashSet<String> {
+            v.iter().map(|w| w.trim().to_lowercase()).collect()
+        };
+        let all: HashSet<String> = set(&f.unix).union(&set(&f.windows)).cloned().collect();
+        for (list, words) in [
+            ("english", &f.english),
+            ("wrappers", &f.wrappers),
+            ("targeted", &f.targeted),
+            ("bare_ok", &f.bare_ok),
+        ] {
+            if let Some(w) = words.iter().find(|w| !all.contains(&w.to_lowercase())) {
+                return Err(format!(
+                    "data/commands.yaml: `{w}` in `{list}` is in neither `unix` nor `windows`"
+                ));
+            }
+        }
+        if let Some(w) = all
+            .iter()
+            .find(|w| w.is_empty() || w.contains(char::is_whitespace))
+        {
+            return Err(format!("data/commands.yaml: bad command word {w:?}"));
+        }
+        Ok(Commands {
+            all,
+            english: set(&f.english),
+            wrappers: set(&f.wrappers),
+            targeted: set(&f.targeted),
+            bare_ok: set(&f.bare_ok),
+        })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// Undo shell-level obfuscation.
@@ -362,52 +228,123 @@ fn classify_arg(rest: &str) -> Arg {
     }
 }
 
-/// Read the command word at `s` (skipping `sudo`, env assignments, path prefixes).
-fn command_at(s: &str) -> Option<(String, &str)> {
-    let mut r = s.trim_start_matches([' ', '\t', '(', '{', '!']);
-    for _ in 0..3 {
-        let word: String = r
-            .chars()
-            .take_while(|c| {
-                c.is_ascii_alphanumeric()
+/// A command word found at a command position.
+struct Found<'a> {
+    /// Base name, lower-case (`<glob>` for a glob-obfuscated path).
+    cmd: String,
+    /// What follows the command word.
+    rest: &'a str,
+    /// It came after a wrapper (`nohup`, `time`, `cpulimit -l 1 -f`).
+    wrapped: bool,
+    /// Spelled with a path or an escape (`/usr/bin/id`, `\ls`).
+    spelled: bool,
+}
+
+fn word_at(r: &str) -> &str {
+    let end = r
+        .char_indices()
+        .find(|&(i, c)| {
+            i >= 64
+                || !(c.is_ascii_alphanumeric()
                     || matches!(
                         c,
-                        '/' | '.' | '_' | '-' | '?' | '*' | '[' | ']' | ':' | '\\'
-                    )
-            })
-            .take(64)
-            .collect();
+                        '/' | '.' | '_' | '-' | '+' | '?' | '*' | '[' | ']' | ':' | '\\'
+                    ))
+        })
+        .map_or(r.len(), |(i, _)| i);
+    r.get(..end).unwrap_or("")
+}
+
+/// Read the command word at `s`, looking through wrappers and their options
+/// (`sudo`, `nohup`, `timeout 5`, `cpulimit -l 100 -f`, `env A=b`).
+fn command_at<'a>(c: &Commands, s: &'a str) -> Option<Found<'a>> {
+    let mut r = s.trim_start_matches([' ', '\t', '(', '{', '!', '\'', '"']);
+    let mut wrapped = false;
+    for _ in 0..4 {
+        let word = word_at(r);
         if word.is_empty() {
             return None;
         }
         let rest = r.get(word.len()..).unwrap_or("");
-        let base = word.rsplit(['/', '\\']).next().unwrap_or(&word);
+        let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
         let base = base.strip_suffix(".exe").unwrap_or(base);
-        if base == "sudo" || base == "nohup" || base == "busybox" {
-            r = rest.trim_start();
-            continue;
-        }
         // Glob-obfuscated binaries: /???/c?t, /bin/ca*.
         if word.starts_with('/')
             && (word.contains('?') || word.contains('*'))
             && word.matches('/').count() >= 2
         {
-            return Some(("<glob>".to_string(), rest));
+            return Some(Found {
+                cmd: "<glob>".to_string(),
+                rest,
+                wrapped,
+                spelled: true,
+            });
         }
-        return if is_cmd(base) {
-            Some((base.to_string(), rest))
-        } else {
-            None
-        };
+        if c.wrappers.contains(base) {
+            // Skip the wrapper's own options: flags, numbers, assignments.
+            let mut t = rest.trim_start();
+            for _ in 0..6 {
+                let w = word_at(t);
+                let opt = w.starts_with('-')
+                    || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+                    || (t.get(w.len()..).is_some_and(|x| x.starts_with('=')) && !w.is_empty());
+                if !opt {
+                    break;
+                }
+                let mut next = t.get(w.len()..).unwrap_or("");
+                if let Some(v) = next.strip_prefix('=') {
+                    next = v.get(word_at(v).len()..).unwrap_or("");
+                }
+                t = next.trim_start();
+            }
+            if word_at(t).is_empty() {
+                // A wrapper alone is itself the command (`; nohup`).
+                return c.is_cmd(base).then(|| Found {
+                    cmd: base.to_string(),
+                    rest,
+                    wrapped,
+                    spelled: word.len() != base.len(),
+                });
+            }
+            wrapped = true;
+            r = t;
+            continue;
+        }
+        if !c.is_cmd(base) && !word.starts_with('/') {
+            // A Windows switch glued to the command (`bcdboot/r`, `dir/s`).
+            if let Some(head) = word.split('/').next().filter(|h| h.len() < word.len()) {
+                if c.is_cmd(head) {
+                    return Some(Found {
+                        cmd: head.to_string(),
+                        rest: r.get(head.len()..).unwrap_or(""),
+                        wrapped,
+                        spelled: false,
+                    });
+                }
+            }
+        }
+        return c.is_cmd(base).then(|| Found {
+            cmd: base.to_string(),
+            rest,
+            wrapped,
+            spelled: word.len() != base.len(),
+        });
     }
     None
 }
+
+/// Everyday words that start sentences: at the start of a value they count
+/// as a command only with a wrapper (`time sh -c id`).
+const START_PROSE: &[&str] = &[
+    "set", "start", "time", "who", "w", "host", "type", "find", "sort", "more",
+];
 
 /// Analyse a value.
 pub fn detect(input: &str) -> Option<CmdHit> {
     if input.len() < 2 {
         return None;
     }
+    let c = commands().ok()?;
     let s = deobfuscate(input);
     let mut best: Option<CmdHit> = None;
     let mut bump = |score: u8, reason: &'static str, command: &str| {
@@ -462,57 +399,54 @@ pub fn detect(input: &str) -> Option<CmdHit> {
     }
     for (pos, sep) in positions {
         let Some(tail) = s.get(pos..) else { continue };
-        let Some((cmd, rest)) = command_at(tail) else {
+        let Some(f) = command_at(c, tail) else {
             continue;
         };
-        let arg = classify_arg(rest);
+        let cmd = f.cmd.as_str();
+        let arg = classify_arg(f.rest);
         let glob = cmd == "<glob>";
         if sep == b'(' || sep == b'`' {
             // Inside $(...) or backticks: any known command is execution.
-            bump(9, "command-substitution", &cmd);
+            bump(9, "command-substitution", cmd);
             continue;
         }
         let shell_arg = matches!(arg, Arg::Flag | Arg::Path | Arg::Url | Arg::Redirect);
+        let distinct = c.distinctive(cmd);
         if sep == b'^' {
+            // The whole value starts with a command: typical of fields passed
+            // to a shell as they are (`ping` boxes, `cmd=` parameters).
             if glob {
-                bump(7, "glob-obfuscated-binary", &cmd);
-            } else if shell_arg
-                && !matches!(
-                    cmd.as_str(),
-                    "set"
-                        | "start"
-                        | "time"
-                        | "who"
-                        | "w"
-                        | "host"
-                        | "type"
-                        | "find"
-                        | "sort"
-                        | "more"
-                )
-            {
-                bump(6, "command-with-shell-arguments", &cmd);
-            } else if shell_arg {
-                bump(4, "command-with-shell-arguments", &cmd);
+                bump(7, "glob-obfuscated-binary", cmd);
+            } else if f.wrapped && (distinct || shell_arg || arg == Arg::Bare) {
+                bump(6, "wrapped-command", cmd);
+            } else if shell_arg && (distinct || !START_PROSE.contains(&cmd)) {
+                bump(6, "command-with-shell-arguments", cmd);
+            } else if distinct && (f.spelled || s.ends_with('\n')) {
+                // A path or escape, or a line end that submits the line.
+                bump(6, "command-spelled-as-path", cmd);
+            } else if shell_arg || (distinct && matches!(arg, Arg::Bare | Arg::Word)) {
+                bump(4, "command-with-shell-arguments", cmd);
             }
             continue;
         }
         // After a separator.
-        let targeted = TARGETED.contains(&cmd.as_str());
+        let targeted = c.targeted.contains(cmd);
         let strong = glob
             || shell_arg
-            || (arg == Arg::Bare && BARE_OK.contains(&cmd.as_str()))
+            || f.wrapped
+            || (distinct && !matches!(arg, Arg::Number))
+            || (arg == Arg::Bare && c.bare_ok.contains(cmd))
             || (matches!(arg, Arg::Host) && targeted)
-            || (arg == Arg::Number && matches!(cmd.as_str(), "sleep" | "timeout" | "ping"));
+            || (arg == Arg::Number && matches!(cmd, "sleep" | "timeout" | "ping"));
         let s_ = if strong {
             8
-        } else if arg == Arg::Word && (targeted || BARE_OK.contains(&cmd.as_str())) {
+        } else if arg == Arg::Word && (targeted || c.bare_ok.contains(cmd)) {
             4
         } else {
             0
         };
         if s_ > 0 {
-            bump(s_, "command-after-separator", &cmd);
+            bump(s_, "command-after-separator", cmd);
         }
     }
     if s.contains("$(") && s.contains(')') {
@@ -527,6 +461,12 @@ mod tests {
 
     fn score(s: &str) -> u8 {
         detect(s).map_or(0, |h| h.score)
+    }
+
+    #[test]
+    fn command_lists_load() {
+        let c = commands().expect("data/commands.yaml loads");
+        assert!(c.distinctive("whoami") && !c.distinctive("time") && c.is_cmd("time"));
     }
 
     #[test]

@@ -171,9 +171,19 @@ pub(crate) fn inspect_headers(req: &Request, sink: &mut Sink<'_>) {
                 name.clone(),
             ));
         }
+        // Upload endpoints (XHR uploaders, WebDAV-ish APIs) take the file
+        // name from a header; it gets the same checks as a multipart one.
+        let kind = if matches!(
+            lname.as_str(),
+            "x-filename" | "x_filename" | "x.filename" | "x-file-name" | "x-upload-filename"
+        ) {
+            TargetKind::FileName
+        } else {
+            TargetKind::Header
+        };
         sink.targets.push(crate::request::Target::new(
             format!("REQUEST_HEADERS:{}", truncate_name(name)),
-            TargetKind::Header,
+            kind,
             value.clone(),
         ));
     }

@@ -1,23 +1,42 @@
 //! Detection without reading the text once per pattern. Each pattern
-//! has a trigger, found in one pass for all patterns together:
-//! - a literal every match contains (`sk-`, `AKIA`, `@`, `-----BEGIN`),
-//!   extracted from the regex; context words stand in for the literal of
-//!   types that need context anyway;
-//! - a dense run of digits, for number formats without a literal (ids,
-//!   phones, cards): five or more ASCII digits within 24 bytes;
-//! - none: the pattern runs over the whole text (few do).
+//! has a trigger, something every match contains, chosen at load as the
+//! cheapest by a rough estimate of how often it occurs in prose and code
+//! (`shape`):
+//! - a literal (`sk-`, `AKIA`, `@`, `password`), from any element of the
+//!   pattern or every branch of an alternation, found in one
+//!   Aho-Corasick pass for all patterns;
+//! - a separator of hex groups (`:` of IPv6, `.` and `-` of a CPF),
+//!   found with `memchr` and counted only next to a run of hex digits,
+//!   which most `.`, `:` and `-` of code and prose are not;
+//! - context words, for types that need them anyway;
+//! - a dense run of digits, for number formats: five or more ASCII
+//!   digits within 24 bytes, which the pattern itself guarantees or, for
+//!   patterns without a better trigger, all its examples have;
+//! - a class right before a digit (`[A-Z]\d`), seen on the same pass;
+//! - none: the few left run as one regex over the text.
 //!
-//! A pattern then runs only over small windows around its triggers,
-//! widened to token boundaries so its own edge guards still work.
-//! Validators and context words confirm and score the candidates, and
-//! overlaps resolve to the strongest.
+//! A pattern then runs only over small windows around its triggers, as
+//! far as its longest match reaches from there (a literal's place in the
+//! pattern bounds each side), widened to token boundaries so its own
+//! edge guards still work. Patterns that share a trigger (the number
+//! formats of the digit hotspots, those of one separator or keyword
+//! list) share their windows, and a set over them says which to run in
+//! each. Validators and context words confirm and score the candidates,
+//! and overlaps resolve to the strongest.
+//!
+//! Where the time goes (16 MiB of mixed text, one thread): the trigger
+//! automaton, about 1,400 words, is a quarter of it and the floor of
+//! this design; the windowed regexes a quarter; digit hotspots and their
+//! sets, separators and the rest share the remainder.
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number
 //! patterns in one lazy DFA thrash its cache (measured: 23 MB/s with 42
-//! types; the triggers are what make hundreds of MB/s possible).
+//! types); a fully built DFA of the number patterns does not fit in
+//! 256 MiB.
 
 use crate::catalog::{Catalog, CatalogError, DataType, Grade};
+use crate::shape;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
@@ -57,6 +76,9 @@ enum Trigger {
     Literal,
     Context,
     Digits,
+    /// A byte of a class right before a digit (`[A-Z]\d` of an Indian
+    /// PAN), found while looking for the digit hotspots.
+    Pair,
     Always,
 }
 
@@ -69,11 +91,77 @@ struct Pattern {
     trigger: Trigger,
     /// How far from a trigger a match may reach, in bytes.
     reach: usize,
+    /// The same before a trigger's start and after its end (a literal's
+    /// place in the pattern bounds them apart).
+    before: usize,
+    after: usize,
+    /// A literal hit counts only next to a run of hex digits
+    /// (`shape::hex_separated`).
+    hex_gate: bool,
 }
 
 /// Digits that make a number-format trigger, within `DIGIT_SPAN` bytes.
 const DIGIT_RUN: usize = 5;
 const DIGIT_SPAN: usize = 24;
+/// What a number pattern adds to the shared digit pass, in the units of
+/// `shape::literal_cost`, plus half its reach: the hotspots are common,
+/// but one set scans them for all such patterns at once.
+const DIGITS_COST: u32 = 25;
+/// The same for a class-and-digit pair, found on the same pass; rarer
+/// than a short word, commoner than a long one.
+const PAIR_COST: u32 = 100;
+/// A trigger costlier than this fires about every other token: better
+/// the digit hotspots, when the type's examples allow, or one pass of
+/// the untriggered patterns over the text.
+const WEAK_TRIGGER: u32 = 600;
+/// How much rarer a separator is next to a run of hex digits.
+const HEX_GATE_GAIN: u32 = 20;
+/// Bytes added to a pattern's reach beyond its longest match.
+const REACH_SLACK: usize = 8;
+
+/// First bytes of the separator triggers found without the automaton.
+const SEPARATORS: [u8; 3] = [b'.', b':', b'-'];
+
+/// Patterns with the same literal trigger, searched together.
+struct LiteralGroup {
+    patterns: Vec<usize>,
+    set: regex::bytes::RegexSet,
+    /// The widest reach among them, each side.
+    before: usize,
+    after: usize,
+    hex_gate: bool,
+}
+
+/// Patterns sharing literals are grouped from this many on.
+const GROUP_MIN: usize = 3;
+
+/// Number patterns searched together over the digit hotspots.
+struct DigitGroup {
+    patterns: Vec<usize>,
+    set: regex::bytes::RegexSet,
+    /// The widest reach among them.
+    reach: usize,
+}
+
+/// Number patterns whose reach falls between the same two of these share
+/// one set.
+const DIGIT_REACH_BUCKETS: [usize; 4] = [0, 64, 128, usize::MAX];
+
+/// The patterns without a trigger as one regex: a single leftmost pass
+/// (the lazy DFA's fast loop) finds their matches; a match of one may
+/// hide an overlapping match of another, so every such pattern then runs
+/// around every match. `None` when they do not compile together (then
+/// they run over the whole text).
+fn untriggered_regex(srcs: &[&str]) -> Option<regex_automata::meta::Regex> {
+    if srcs.is_empty() {
+        return None;
+    }
+    regex_automata::meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .configure(regex_automata::meta::Regex::config().utf8_empty(false))
+        .build_many(srcs)
+        .ok()
+}
 
 /// A compiled catalogue.
 pub struct Engine {
@@ -82,21 +170,31 @@ pub struct Engine {
     /// Literals (and context words of context-only types) → patterns.
     triggers: Option<AhoCorasick>,
     trigger_patterns: Vec<Vec<usize>>,
-    digit_patterns: Vec<usize>,
-    /// The number patterns together: which of them occur in a window.
-    digit_set: Option<regex::bytes::RegexSet>,
-    digit_reach: usize,
-    /// The patterns without a trigger together: which occur at all.
-    always_set: Option<regex::bytes::RegexSet>,
+    /// Separators of hex groups (`.`, `:`, `::`, `-`) → the patterns
+    /// they trigger, next to a hex run only (`Pattern::hex_gate`).
+    separator_words: Vec<String>,
+    separator_patterns: Vec<Vec<usize>>,
+    /// Literal-triggered patterns that share their literals; trigger
+    /// lists name group `g` as `patterns.len() + g`.
+    groups: Vec<LiteralGroup>,
+    /// Patterns triggered by a byte of a class right before a digit.
+    pair_patterns: Vec<(usize, [bool; 256])>,
+    /// The number patterns, in sets that say which occur in a window.
+    digit_groups: Vec<DigitGroup>,
     /// Per trigger word: it must stand alone (an ASCII word is not
     /// triggered inside a longer word: `pan` in `Japan`).
     trigger_whole: Vec<bool>,
     /// Per context word: the same.
     context_whole: Vec<bool>,
+    /// The patterns without a trigger.
     always: Vec<usize>,
+    /// They together: where any of them matches.
+    always_regex: Option<regex_automata::meta::Regex>,
     context: Option<AhoCorasick>,
     /// Per context word: the types it supports.
     context_types: Vec<Vec<usize>>,
+    /// Per type: its validator, looked up once.
+    checks: Vec<Option<crate::validate::Check>>,
     /// Below this score nothing is reported.
     pub min_score: f32,
 }
@@ -158,6 +256,12 @@ impl Engine {
         let mut patterns = Vec::new();
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
+        let mut pair_patterns: Vec<(usize, [bool; 256])> = Vec::new();
+        let mut separator_words: Vec<String> = Vec::new();
+        // Literal-triggered patterns: (pattern, its literals, found as
+        // separators), registered once grouped.
+        let mut literal_routes: Vec<(usize, Vec<String>, bool)> = Vec::new();
+        let mut separator_patterns: Vec<Vec<usize>> = Vec::new();
         // Trigger words that came from context (matched as whole words).
         let mut context_triggers = std::collections::HashSet::new();
         let mut words: Vec<String> = Vec::new();
@@ -186,44 +290,129 @@ impl Engine {
                     .filter_map(|ex| crate::catalog::split_example(ex).1)
                     .collect();
                 let longest = values.iter().map(|v| v.len()).max().unwrap_or(64);
-                let min_digits = values
+                let example_digits = values
                     .iter()
                     .map(|v| v.bytes().filter(u8::is_ascii_digit).count())
                     .min()
                     .unwrap_or(0);
-                // Short or all-digit literals (`19` of a birth year) occur
-                // everywhere numbers do: such patterns trigger on digits.
+                let compiled = shape::parse(&src);
+                let max_len = compiled.as_ref().and_then(shape::max_len);
+                // Unbounded patterns get room for twice their longest
+                // example.
+                let fallback = 2 * longest + 2 * CONTEXT_WINDOW + 64;
+                let plain_reach = max_len.map_or(fallback, |l| l + REACH_SLACK);
                 // Case-insensitive patterns yield no finite literal set
                 // (every letter doubles it); the trigger automaton folds
                 // ASCII case itself, so their literals are taken from the
                 // pattern without the flag.
-                let lits = palisade_rules::prefilter::literals(strip_case_flag(p))
-                    .map(|(l, _)| l)
-                    .filter(|l| {
-                        l.iter().all(|w| {
-                            (w.len() >= 3 && !w.bytes().all(|b| b.is_ascii_digit()))
-                                || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_punctuation()))
-                        })
-                    });
-                let pi_now = patterns.len();
-                let trigger = if let Some(lits) = lits {
-                    for l in lits {
-                        trigger_of(&mut trigger_words, &mut trigger_patterns, l, pi_now);
-                    }
-                    Trigger::Literal
-                } else if t.context_required && !t.context.is_empty() {
-                    for w in &t.context {
-                        let w = w.to_lowercase();
-                        if whole_word(&w) {
-                            context_triggers.insert(w.clone());
+                let lits = shape::parse(strip_case_flag(p)).and_then(|h| shape::best_literals(&h));
+                let context_cost = (t.context_required && !t.context.is_empty()).then(|| {
+                    t.context
+                        .iter()
+                        .map(|w| shape::literal_cost(&w.to_lowercase()))
+                        .fold(0u32, u32::saturating_add)
+                });
+                // Digit hotspots certainly cover a match that holds
+                // `DIGIT_RUN` digits within `DIGIT_SPAN` bytes.
+                let digits_certain = compiled
+                    .as_ref()
+                    .is_some_and(|h| shape::dense_digits(h, DIGIT_RUN, DIGIT_SPAN));
+                // Separators of hex groups count only next to hex runs.
+                let hex_gate = lits.as_ref().is_some_and(|l| {
+                    l.words
+                        .iter()
+                        .all(|w| w.bytes().all(|b| b.is_ascii_punctuation()))
+                }) && compiled
+                    .as_ref()
+                    .zip(lits.as_ref())
+                    .is_some_and(|(h, l)| shape::hex_separated(h, &l.words));
+                let mut choice: Option<(Trigger, u32)> = None;
+                let mut consider = |t: Trigger, cost: Option<u32>| {
+                    if let Some(c) = cost {
+                        let better = match choice {
+                            Some((_, best)) => c < best,
+                            None => true,
+                        };
+                        if better {
+                            choice = Some((t, c));
                         }
-                        trigger_of(&mut trigger_words, &mut trigger_patterns, w, pi_now);
                     }
-                    Trigger::Context
-                } else if min_digits >= DIGIT_RUN {
-                    Trigger::Digits
-                } else {
-                    Trigger::Always
+                };
+                let literal_cost = lits.as_ref().map(|l| {
+                    if hex_gate {
+                        l.cost / HEX_GATE_GAIN
+                    } else {
+                        l.cost
+                    }
+                });
+                consider(Trigger::Literal, literal_cost);
+                consider(Trigger::Context, context_cost);
+                consider(
+                    Trigger::Digits,
+                    digits_certain.then_some(
+                        DIGITS_COST + u32::try_from(plain_reach / 2).unwrap_or(u32::MAX),
+                    ),
+                );
+                let pair = compiled.as_ref().and_then(shape::class_before_digit);
+                consider(Trigger::Pair, pair.is_some().then_some(PAIR_COST));
+                let trigger = match choice {
+                    Some((t, c)) if c <= WEAK_TRIGGER => t,
+                    // Number formats without a good literal trigger on
+                    // digits when their examples all have enough of them.
+                    _ if example_digits >= DIGIT_RUN => Trigger::Digits,
+                    _ => Trigger::Always,
+                };
+                let pi_now = patterns.len();
+                match trigger {
+                    Trigger::Literal => {
+                        let mut lits = lits.as_ref().map(|l| l.words.clone()).unwrap_or_default();
+                        // Gated separators are found with `memchr`: in
+                        // the automaton they would be most of its hits.
+                        let separators = hex_gate
+                            && lits.iter().all(|l| {
+                                l.len() <= 2
+                                    && l.bytes().all(|b| b.is_ascii_punctuation())
+                                    && l.bytes().next().is_some_and(|b| SEPARATORS.contains(&b))
+                            });
+                        lits.sort();
+                        literal_routes.push((pi_now, lits, separators));
+                    }
+                    Trigger::Context => {
+                        for w in &t.context {
+                            let w = w.to_lowercase();
+                            if whole_word(&w) {
+                                context_triggers.insert(w.clone());
+                            }
+                            trigger_of(&mut trigger_words, &mut trigger_patterns, w, pi_now);
+                        }
+                    }
+                    Trigger::Pair => {
+                        if let Some(class) = pair {
+                            pair_patterns.push((pi_now, class));
+                        }
+                    }
+                    Trigger::Digits | Trigger::Always => {}
+                }
+                // A match contains its literal, digit hotspot or pair, so
+                // it lies within its longest length of it; a context word
+                // is up to `CONTEXT_WINDOW` further.
+                let reach = match (trigger, max_len) {
+                    (Trigger::Context, Some(l)) => CONTEXT_WINDOW + l + REACH_SLACK,
+                    _ => plain_reach,
+                };
+                // A literal's place in the pattern bounds each side on
+                // its own (`AKIA…` reaches only forward). The bounds come
+                // from the pattern without its case flag, which in
+                // Unicode mode could match longer (`K` → Kelvin sign).
+                let sided =
+                    trigger == Trigger::Literal && (src.starts_with("(?-u)") || !p.contains("(?i"));
+                let side = |b: Option<usize>| match (b, sided) {
+                    (Some(b), true) => (b + REACH_SLACK).min(reach),
+                    _ => reach,
+                };
+                let (before, after) = match &lits {
+                    Some(l) => (side(l.before), side(l.after)),
+                    None => (reach, reach),
                 };
                 patterns.push(Pattern {
                     ty: ti,
@@ -231,8 +420,10 @@ impl Engine {
                     src,
                     group: t.value_group,
                     trigger,
-                    // Context-only triggers sit up to a window away.
-                    reach: 2 * longest + 2 * CONTEXT_WINDOW + 64,
+                    reach,
+                    before,
+                    after,
+                    hex_gate: hex_gate && trigger == Trigger::Literal,
                 });
             }
             for w in &t.context {
@@ -253,6 +444,79 @@ impl Engine {
                 }
             }
         }
+        // Patterns with the same literals share their windows and a set
+        // that says which of them occur there: one scan of a window
+        // instead of one per pattern.
+        let mut groups: Vec<LiteralGroup> = Vec::new();
+        let mut grouped = vec![false; literal_routes.len()];
+        for i in 0..literal_routes.len() {
+            if grouped[i] {
+                continue;
+            }
+            let Some((_, lits, sep)) = literal_routes.get(i) else {
+                continue;
+            };
+            let members: Vec<usize> = (i..literal_routes.len())
+                .filter(|&j| {
+                    literal_routes
+                        .get(j)
+                        .is_some_and(|(_, l, s)| l == lits && s == sep)
+                })
+                .collect();
+            if members.len() < GROUP_MIN {
+                continue;
+            }
+            let pis: Vec<usize> = members
+                .iter()
+                .filter_map(|&j| literal_routes.get(j).map(|r| r.0))
+                .collect();
+            let srcs: Vec<&str> = pis
+                .iter()
+                .filter_map(|&pi| patterns.get(pi).map(|p| p.src.as_str()))
+                .collect();
+            let Ok(set) = regex::bytes::RegexSetBuilder::new(srcs)
+                .size_limit(1 << 26)
+                .dfa_size_limit(1 << 26)
+                .build()
+            else {
+                continue;
+            };
+            let side = |f: fn(&Pattern) -> usize| {
+                pis.iter()
+                    .filter_map(|&pi| patterns.get(pi).map(f))
+                    .max()
+                    .unwrap_or(0)
+            };
+            groups.push(LiteralGroup {
+                patterns: pis.clone(),
+                set,
+                before: side(|p| p.before),
+                after: side(|p| p.after),
+                hex_gate: pis
+                    .iter()
+                    .all(|&pi| patterns.get(pi).is_some_and(|p| p.hex_gate)),
+            });
+            for &j in &members {
+                grouped[j] = true;
+            }
+        }
+        let group_of = |pi: usize| groups.iter().position(|g| g.patterns.contains(&pi));
+        for (pi, lits, sep) in &literal_routes {
+            // A group is a target past the patterns.
+            let target = group_of(*pi).map_or(*pi, |g| patterns.len() + g);
+            for l in lits {
+                if *sep {
+                    trigger_of(
+                        &mut separator_words,
+                        &mut separator_patterns,
+                        l.clone(),
+                        target,
+                    );
+                } else {
+                    trigger_of(&mut trigger_words, &mut trigger_patterns, l.clone(), target);
+                }
+            }
+        }
         let triggers = if trigger_words.is_empty() {
             None
         } else {
@@ -269,42 +533,54 @@ impl Engine {
                     })?,
             )
         };
-        let digit_patterns: Vec<usize> = (0..patterns.len())
-            .filter(|&i| patterns[i].trigger == Trigger::Digits)
-            .collect();
-        let digit_set = if digit_patterns.is_empty() {
-            None
-        } else {
-            let srcs: Vec<&str> = digit_patterns
+        // Number patterns of similar reach share a set: one reaching far
+        // (an MRZ) would widen every window of the others.
+        let mut digit_groups = Vec::new();
+        for bucket in DIGIT_REACH_BUCKETS.windows(2) {
+            let (lo, hi) = (bucket[0], bucket[1]);
+            let members: Vec<usize> = (0..patterns.len())
+                .filter(|&i| {
+                    patterns.get(i).is_some_and(|p| {
+                        p.trigger == Trigger::Digits && p.reach > lo && p.reach <= hi
+                    })
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let srcs: Vec<&str> = members
                 .iter()
                 .filter_map(|&i| patterns.get(i).map(|p| p.src.as_str()))
                 .collect();
-            Some(
-                regex::bytes::RegexSetBuilder::new(srcs)
-                    .size_limit(1 << 26)
-                    .dfa_size_limit(1 << 26)
-                    .build()
-                    .map_err(|e| CatalogError::Invalid {
-                        file: "catalogue".into(),
-                        id: "*".into(),
-                        message: format!("number patterns do not compile together: {e}"),
-                    })?,
-            )
-        };
-        let always_srcs: Vec<&str> = patterns
-            .iter()
-            .filter(|p| p.trigger == Trigger::Always)
-            .map(|p| p.src.as_str())
-            .collect();
-        let always_set = if always_srcs.is_empty() {
-            None
-        } else {
-            regex::bytes::RegexSetBuilder::new(always_srcs)
+            let set = regex::bytes::RegexSetBuilder::new(srcs)
                 .size_limit(1 << 26)
                 .dfa_size_limit(1 << 26)
                 .build()
-                .ok()
-        };
+                .map_err(|e| CatalogError::Invalid {
+                    file: "catalogue".into(),
+                    id: "*".into(),
+                    message: format!("number patterns do not compile together: {e}"),
+                })?;
+            let reach = members
+                .iter()
+                .filter_map(|&i| patterns.get(i).map(|p| p.reach))
+                .max()
+                .unwrap_or(0);
+            digit_groups.push(DigitGroup {
+                patterns: members,
+                set,
+                reach,
+            });
+        }
+        let always: Vec<usize> = (0..patterns.len())
+            .filter(|&i| patterns[i].trigger == Trigger::Always)
+            .collect();
+        let always_regex = untriggered_regex(
+            &always
+                .iter()
+                .filter_map(|&i| patterns.get(i).map(|p| p.src.as_str()))
+                .collect::<Vec<_>>(),
+        );
         // A word that is both a pattern literal and a context word is
         // matched anywhere: the literal needs that.
         let literal_words: std::collections::HashSet<&String> = trigger_words
@@ -313,9 +589,10 @@ impl Engine {
             .filter(|(i, _)| {
                 trigger_patterns.get(*i).is_some_and(|ps| {
                     ps.iter().any(|&p| {
-                        patterns
-                            .get(p)
-                            .is_some_and(|q| q.trigger == Trigger::Literal)
+                        p >= patterns.len()
+                            || patterns
+                                .get(p)
+                                .is_some_and(|q| q.trigger == Trigger::Literal)
                     })
                 })
             })
@@ -326,14 +603,6 @@ impl Engine {
             .map(|w| context_triggers.contains(w) && !literal_words.contains(w))
             .collect();
         let context_whole = words.iter().map(|w| whole_word(w)).collect();
-        let digit_reach = digit_patterns
-            .iter()
-            .filter_map(|&i| patterns.get(i).map(|p| p.reach))
-            .max()
-            .unwrap_or(0);
-        let always = (0..patterns.len())
-            .filter(|&i| patterns[i].trigger == Trigger::Always)
-            .collect();
         let context = if words.is_empty() {
             None
         } else {
@@ -345,19 +614,26 @@ impl Engine {
                 .ok()
         };
         Ok(Self {
-            catalog,
             patterns,
             triggers,
             trigger_patterns,
-            digit_patterns,
-            digit_set,
-            digit_reach,
-            always_set,
+            digit_groups,
+            separator_words,
+            separator_patterns,
+            pair_patterns,
+            groups,
             trigger_whole,
             context_whole,
             always,
+            always_regex,
             context,
             context_types,
+            checks: catalog
+                .types()
+                .iter()
+                .map(|t| t.validator.as_deref().and_then(crate::validate::check_of))
+                .collect(),
+            catalog,
             min_score: 0.5,
         })
     }
@@ -370,74 +646,10 @@ impl Engine {
     /// Finds sensitive data in a text.
     pub fn scan(&self, text: &str) -> Vec<Entity> {
         let hay = text.as_bytes();
-        // Per pattern: windows to search, as (start, end) byte ranges.
-        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.patterns.len()];
-        if let Some(ac) = &self.triggers {
-            for m in ac.find_overlapping_iter(hay) {
-                let w = m.pattern().as_usize();
-                if self.trigger_whole.get(w).copied().unwrap_or(false)
-                    && !stands_alone(hay, m.start(), m.end())
-                {
-                    continue;
-                }
-                for &pi in self.trigger_patterns.get(w).into_iter().flatten() {
-                    if let Some(p) = self.patterns.get(pi) {
-                        push_window(&mut windows[pi], hay, m.start(), m.end(), p.reach);
-                    }
-                }
-            }
-        }
-        if !self.digit_patterns.is_empty() {
-            // One window list for all number patterns, with the widest
-            // reach among them.
-            let mut dw = Vec::new();
-            for (s, e) in digit_hotspots(hay) {
-                push_window(&mut dw, hay, s, e, self.digit_reach);
-            }
-            if let Some(set) = &self.digit_set {
-                for &(ws, we) in &dw {
-                    let Some(w) = hay.get(ws..we) else { continue };
-                    for k in set.matches(w).iter() {
-                        if let Some(&pi) = self.digit_patterns.get(k) {
-                            windows[pi].push((ws, we));
-                        }
-                    }
-                }
-            }
-        }
-        match &self.always_set {
-            Some(set) => {
-                for k in set.matches(hay).iter() {
-                    if let Some(&pi) = self.always.get(k) {
-                        windows[pi] = vec![(0, hay.len())];
-                    }
-                }
-            }
-            None => {
-                for &pi in &self.always {
-                    windows[pi] = vec![(0, hay.len())];
-                }
-            }
-        }
+        let windows = self.windows(hay);
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // (type, start, end)
-        for (pi, ws) in windows.iter().enumerate() {
-            let Some(p) = self.patterns.get(pi) else {
-                continue;
-            };
-            for &(ws, we) in ws {
-                let Some(w) = hay.get(ws..we) else { continue };
-                if p.group == 0 {
-                    for m in p.re.find_iter(w) {
-                        cands.push((p.ty, ws + m.start(), ws + m.end()));
-                    }
-                } else {
-                    for c in p.re.captures_iter(w) {
-                        if let Some(m) = c.get(p.group) {
-                            cands.push((p.ty, ws + m.start(), ws + m.end()));
-                        }
-                    }
-                }
-            }
+        for (pi, ws) in &windows.lists {
+            self.run_pattern(hay, *pi, ws, &mut cands);
         }
         if cands.is_empty() {
             return Vec::new();
@@ -458,6 +670,172 @@ impl Engine {
             }
         }
         resolve_overlaps(found)
+    }
+
+    /// Where each pattern is worth running.
+    fn windows(&self, hay: &[u8]) -> Windows {
+        let mut windows = Windows::new(self.patterns.len() + self.groups.len());
+        self.literal_windows(hay, &mut windows);
+        self.separator_windows(hay, &mut windows);
+        self.group_windows(hay, &mut windows);
+        self.digit_windows(hay, &mut windows);
+        if !self.always.is_empty() && !self.untriggered_windows(hay, &mut windows) {
+            for &pi in &self.always {
+                *windows.of(pi) = vec![(0, hay.len())];
+            }
+        }
+        windows
+    }
+
+    /// Windows around literal and context-word triggers.
+    fn literal_windows(&self, hay: &[u8], windows: &mut Windows) {
+        if let Some(ac) = &self.triggers {
+            for m in ac.find_overlapping_iter(hay) {
+                let w = m.pattern().as_usize();
+                if self.trigger_whole.get(w).copied().unwrap_or(false)
+                    && !stands_alone(hay, m.start(), m.end())
+                {
+                    continue;
+                }
+                for &t in self.trigger_patterns.get(w).into_iter().flatten() {
+                    if let Some((before, after, gate)) = self.target(t) {
+                        if gate && !next_to_hex_run(hay, m.start(), m.end()) {
+                            continue;
+                        }
+                        push_window(windows.of(t), hay, m.start(), m.end(), before, after);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A trigger target's reach before and after, and whether it is
+    /// gated: a pattern, or past them a group.
+    fn target(&self, t: usize) -> Option<(usize, usize, bool)> {
+        match self.patterns.get(t) {
+            Some(p) => Some((p.before, p.after, p.hex_gate)),
+            None => self
+                .groups
+                .get(t - self.patterns.len())
+                .map(|g| (g.before, g.after, g.hex_gate)),
+        }
+    }
+
+    /// The windows of each group, handed to those of its patterns that
+    /// occur in them.
+    fn group_windows(&self, hay: &[u8], windows: &mut Windows) {
+        for (gi, g) in self.groups.iter().enumerate() {
+            let list = std::mem::take(windows.of(self.patterns.len() + gi));
+            for (ws, we) in list {
+                let Some(w) = hay.get(ws..we) else { continue };
+                for k in g.set.matches(w).iter() {
+                    if let Some(&pi) = g.patterns.get(k) {
+                        windows.of(pi).push((ws, we));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Windows around separators next to hex runs.
+    fn separator_windows(&self, hay: &[u8], windows: &mut Windows) {
+        if self.separator_words.is_empty() {
+            return;
+        }
+        let [a, b, c] = SEPARATORS;
+        for i in memchr::memchr3_iter(a, b, c, hay) {
+            let rest = hay.get(i..).unwrap_or(&[]);
+            for (w, pats) in self.separator_words.iter().zip(&self.separator_patterns) {
+                let e = i + w.len();
+                if !rest.starts_with(w.as_bytes()) || !next_to_hex_run(hay, i, e) {
+                    continue;
+                }
+                for &t in pats {
+                    if let Some((before, after, _)) = self.target(t) {
+                        push_window(windows.of(t), hay, i, e, before, after);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Windows of the number patterns found in the digit hotspots.
+    fn digit_windows(&self, hay: &[u8], windows: &mut Windows) {
+        if self.digit_groups.is_empty() && self.pair_patterns.is_empty() {
+            return;
+        }
+        let hot = digit_hotspots(hay, |i| {
+            let Some(&b) = i.checked_sub(1).and_then(|j| hay.get(j)) else {
+                return;
+            };
+            for (pi, class) in &self.pair_patterns {
+                if class[usize::from(b)] {
+                    if let Some(p) = self.patterns.get(*pi) {
+                        push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
+                    }
+                }
+            }
+        });
+        let mut dw = Vec::new();
+        for g in &self.digit_groups {
+            dw.clear();
+            for &(s, e) in &hot {
+                push_window(&mut dw, hay, s, e, g.reach, g.reach);
+            }
+            for &(ws, we) in &dw {
+                let Some(w) = hay.get(ws..we) else { continue };
+                for k in g.set.matches(w).iter() {
+                    if let Some(&pi) = g.patterns.get(k) {
+                        windows.of(pi).push((ws, we));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Windows around the matches of the patterns without a trigger;
+    /// false when their regex is missing (then they must run over the
+    /// whole text).
+    fn untriggered_windows(&self, hay: &[u8], windows: &mut Windows) -> bool {
+        let Some(re) = &self.always_regex else {
+            return false;
+        };
+        for m in re.find_iter(hay) {
+            for &pi in &self.always {
+                if let Some(p) = self.patterns.get(pi) {
+                    push_window(windows.of(pi), hay, m.start(), m.end(), p.reach, p.reach);
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs pattern `pi` over its windows: `(type, start, end)` of each
+    /// value.
+    fn run_pattern(
+        &self,
+        hay: &[u8],
+        pi: usize,
+        windows: &[(usize, usize)],
+        cands: &mut Vec<(usize, usize, usize)>,
+    ) {
+        let Some(p) = self.patterns.get(pi) else {
+            return;
+        };
+        for &(ws, we) in windows {
+            let Some(w) = hay.get(ws..we) else { continue };
+            if p.group == 0 {
+                for m in p.re.find_iter(w) {
+                    cands.push((p.ty, ws + m.start(), ws + m.end()));
+                }
+            } else {
+                for c in p.re.captures_iter(w) {
+                    if let Some(m) = c.get(p.group) {
+                        cands.push((p.ty, ws + m.start(), ws + m.end()));
+                    }
+                }
+            }
+        }
     }
 
     /// Positions of context words: `(start, end, word)`, sorted.
@@ -537,8 +915,10 @@ impl Engine {
             return None;
         }
         let validated = match &t.validator {
-            Some(v) => {
-                if crate::validate::validate(v, value) != Some(true) {
+            Some(_) => {
+                // An unknown name (rejected at load) validates nothing.
+                let check = self.checks.get(ti).copied().flatten()?;
+                if !check(value) {
                     return None;
                 }
                 true
@@ -583,14 +963,20 @@ fn resolve_overlaps(mut found: Vec<Entity>) -> Vec<Entity> {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Entity> = Vec::with_capacity(found.len());
+    // Kept spans are disjoint, so ordered by start they are ordered by
+    // end too: of those starting before `f` ends, only the last can
+    // overlap it. (A list checked whole was quadratic in a large text.)
+    let mut kept: std::collections::BTreeMap<usize, Entity> = std::collections::BTreeMap::new();
     for f in found {
-        if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
-            kept.push(f);
+        let clear = match kept.range(..f.end).next_back() {
+            Some((_, k)) => k.end <= f.start,
+            None => true,
+        };
+        if clear {
+            kept.insert(f.start, f);
         }
     }
-    kept.sort_by_key(|k| (k.start, k.end));
-    kept
+    kept.into_values().collect()
 }
 
 /// Registers `word` as a trigger of pattern `pi`. Pattern literals match
@@ -636,22 +1022,62 @@ fn is_boundary(b: u8) -> bool {
         )
 }
 
-/// Adds `[s - reach, e + reach)` widened to token boundaries (at most
+/// Per pattern, the windows to search: only the patterns that have any
+/// get a list, since a 4 KiB text triggers a few dozen of 500.
+struct Windows {
+    /// Per pattern: its index in `lists`, or `u32::MAX`.
+    slot: Vec<u32>,
+    lists: Vec<(usize, Vec<(usize, usize)>)>,
+}
+
+impl Windows {
+    fn new(patterns: usize) -> Self {
+        Self {
+            slot: vec![u32::MAX; patterns],
+            lists: Vec::new(),
+        }
+    }
+
+    fn of(&mut self, pi: usize) -> &mut Vec<(usize, usize)> {
+        let at = match self.slot.get(pi).copied() {
+            Some(i) if i != u32::MAX => i as usize,
+            _ => {
+                let i = self.lists.len();
+                if let Some(s) = self.slot.get_mut(pi) {
+                    *s = u32::try_from(i).unwrap_or(u32::MAX);
+                }
+                self.lists.push((pi, Vec::new()));
+                i
+            }
+        };
+        // `at` is in range: either an earlier push or the one just made.
+        &mut self.lists[at].1
+    }
+}
+
+/// Adds `[s - before, e + after)` widened to token boundaries (at most
 /// 256 bytes further), merged with the previous window when they touch.
-fn push_window(ws: &mut Vec<(usize, usize)>, hay: &[u8], s: usize, e: usize, reach: usize) {
+fn push_window(
+    ws: &mut Vec<(usize, usize)>,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    before: usize,
+    after: usize,
+) {
     // Triggers come in text order and often cluster: one already covered
     // costs nothing.
     if let Some(last) = ws.last() {
-        if s.saturating_sub(reach) >= last.0 && e + reach <= last.1 {
+        if s.saturating_sub(before) >= last.0 && e + after <= last.1 {
             return;
         }
     }
-    let mut lo = s.saturating_sub(reach);
+    let mut lo = s.saturating_sub(before);
     let stop = lo.saturating_sub(256);
     while lo > stop && hay.get(lo - 1).is_some_and(|&b| !is_boundary(b)) {
         lo -= 1;
     }
-    let mut hi = (e + reach).min(hay.len());
+    let mut hi = (e + after).min(hay.len());
     let stop = (hi + 256).min(hay.len());
     while hi < stop && hay.get(hi).is_some_and(|&b| !is_boundary(b)) {
         hi += 1;
@@ -667,26 +1093,76 @@ fn push_window(ws: &mut Vec<(usize, usize)>, hay: &[u8], s: usize, e: usize, rea
 }
 
 /// Stretches of text where at least `DIGIT_RUN` ASCII digits fall within
-/// `DIGIT_SPAN` bytes: where number formats can be.
-fn digit_hotspots(hay: &[u8]) -> Vec<(usize, usize)> {
+/// `DIGIT_SPAN` bytes: where number formats can be; `each_digit` sees
+/// every digit's offset on the way. For each run of
+/// `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 < DIGIT_SPAN`, the
+/// stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged.
+fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    let mut count = 0usize;
-    for (i, &b) in hay.iter().enumerate() {
-        if b.is_ascii_digit() {
-            count += 1;
+    // The last `DIGIT_RUN` digit positions, oldest first (a ring).
+    let mut last = [0usize; DIGIT_RUN];
+    let mut seen = 0usize;
+    // Most of a text has no digit: whole blocks are skipped (the check
+    // compiles to a few vector instructions).
+    const BLOCK: usize = 32;
+    for (bi, block) in hay.chunks(BLOCK).enumerate() {
+        if !block.iter().fold(false, |any, b| any | b.is_ascii_digit()) {
+            continue;
         }
-        if i >= DIGIT_SPAN && hay.get(i - DIGIT_SPAN).is_some_and(u8::is_ascii_digit) {
-            count -= 1;
-        }
-        if count >= DIGIT_RUN {
-            let s = i.saturating_sub(DIGIT_SPAN);
-            match out.last_mut() {
-                Some(last) if s <= last.1 => last.1 = i + 1,
-                _ => out.push((s, i + 1)),
+        for (j, b) in block.iter().enumerate() {
+            if !b.is_ascii_digit() {
+                continue;
+            }
+            let i = bi * BLOCK + j;
+            each_digit(i);
+            last[seen % DIGIT_RUN] = i;
+            seen += 1;
+            // After the write, the next slot holds the oldest of the last
+            // `DIGIT_RUN` digits.
+            let oldest = last[seen % DIGIT_RUN];
+            if seen >= DIGIT_RUN && i - oldest < DIGIT_SPAN {
+                let s = i.saturating_sub(DIGIT_SPAN);
+                let e = (oldest + DIGIT_SPAN).min(hay.len());
+                match out.last_mut() {
+                    Some(prev) if s <= prev.1 => prev.1 = prev.1.max(e),
+                    _ => out.push((s, e)),
+                }
             }
         }
     }
     out
+}
+
+/// Whether the word characters right before `s` or right from `e` are a
+/// non-empty run of hex digits.
+fn next_to_hex_run(hay: &[u8], s: usize, e: usize) -> bool {
+    let hex_at = |i: Option<usize>| {
+        i.and_then(|i| hay.get(i))
+            .is_some_and(u8::is_ascii_hexdigit)
+    };
+    // Most separators (`self.x`, `a::b`) fail on the next byte already.
+    if !hex_at(s.checked_sub(1)) && !hex_at(Some(e)) {
+        return false;
+    }
+    let before = hay.get(..s).unwrap_or(&[]);
+    let after = hay.get(e..).unwrap_or(&[]);
+    hex_run(before.iter().rev()) || hex_run(after.iter())
+}
+
+/// Whether the word characters an iterator starts with are a non-empty
+/// run of hex digits.
+fn hex_run<'a>(bytes: impl Iterator<Item = &'a u8>) -> bool {
+    let mut n = 0usize;
+    for &b in bytes {
+        if !(b.is_ascii_alphanumeric() || b == b'_') {
+            break;
+        }
+        if !b.is_ascii_hexdigit() {
+            return false;
+        }
+        n += 1;
+    }
+    n > 0
 }
 
 /// Whether a word begins and ends with an ASCII letter or digit (then it
@@ -712,4 +1188,46 @@ fn stands_alone(hay: &[u8], s: usize, e: usize) -> bool {
 fn strip_case_flag(p: &str) -> &str {
     let rest = p.strip_prefix("(?-u)").unwrap_or(p);
     rest.strip_prefix("(?i)").unwrap_or(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hotspots_need_five_digits_within_the_span() {
+        let none = digit_hotspots(b"ab 1234 cd", |_| {});
+        assert!(none.is_empty());
+        // Exactly five, spread over 13 bytes: from 24 before the last to
+        // 24 after the first (clipped to the text).
+        let text = b"Medicare number 1EG4-TE5-MK73";
+        let mut digits = 0;
+        let hot = digit_hotspots(text, |_| digits += 1);
+        assert_eq!(digits, 5);
+        assert_eq!(hot, vec![(28 - DIGIT_SPAN, text.len())]);
+        // Five digits too far apart.
+        let far = format!("1 2 3 4{}5", " ".repeat(DIGIT_SPAN));
+        assert!(digit_hotspots(far.as_bytes(), |_| {}).is_empty());
+    }
+
+    #[test]
+    fn separators_count_next_to_hex_runs_only() {
+        let t = b"std::fmt fe80::1 self.x 10.0.0.1 a_b:c";
+        let at = |needle: &str| {
+            let n = needle.as_bytes();
+            t.windows(n.len()).position(|w| w == n).expect("in text")
+        };
+        let i = at("::fmt");
+        assert!(!next_to_hex_run(t, i, i + 2));
+        let i = at("::1");
+        assert!(next_to_hex_run(t, i, i + 2));
+        let i = at(".x");
+        assert!(!next_to_hex_run(t, i, i + 1));
+        let i = at(".0.0");
+        assert!(next_to_hex_run(t, i, i + 1));
+        // Left of it `a_b` (an underscore joins words: not hex), right
+        // of it `c`, which is.
+        let i = at(":c");
+        assert!(next_to_hex_run(t, i, i + 1));
+    }
 }

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod eval;
+mod shape;
 pub mod structured;
 pub mod validate;
 

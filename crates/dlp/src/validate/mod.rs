@@ -19,7 +19,7 @@ mod network;
 mod secrets;
 
 /// A validator: the matched text in, whether it is genuine out.
-type Check = fn(&str) -> bool;
+pub(crate) type Check = fn(&str) -> bool;
 
 /// The single source of truth pairing catalogue names with functions, so the
 /// published name list and the dispatcher can never drift apart.
@@ -98,10 +98,15 @@ pub const VALIDATORS: &[&str] = &NAMES;
 /// Each validator strips the separators its own format allows, so callers
 /// pass the match untouched.
 pub fn validate(name: &str, value: &str) -> Option<bool> {
+    check_of(name).map(|check| check(value))
+}
+
+/// The validator called `name`, for callers that look it up once.
+pub(crate) fn check_of(name: &str) -> Option<Check> {
     TABLE
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, check)| check(value))
+        .map(|(_, check)| *check)
 }
 
 // ---------------------------------------------------------------------------

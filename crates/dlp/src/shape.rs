@@ -1,0 +1,518 @@
+//! What the engine learns from a pattern's syntax tree to pick its
+//! trigger: literal sets every match contains, with a rough cost (how
+//! often they occur in ordinary text and code), the least number of
+//! ASCII digits a match holds, and the longest match.
+//!
+//! The cost matters more than the length: the literal set that
+//! `palisade_rules::prefilter` finds best for a rule is often a single
+//! `.` or `-` here (`\d{3}-\d{2}-\d{4}`), which occurs every few dozen
+//! bytes and turns the trigger pass into a scan of everything.
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::ParserBuilder;
+
+/// The parsed pattern, or `None` when it does not parse (it then fails
+/// to compile anyway). Byte patterns (`(?-u)[^:]`) may match invalid
+/// UTF-8, as `regex::bytes` allows.
+pub(crate) fn parse(pattern: &str) -> Option<Hir> {
+    ParserBuilder::new().utf8(false).build().parse(pattern).ok()
+}
+
+/// Longest match in bytes, `None` when unbounded.
+pub(crate) fn max_len(hir: &Hir) -> Option<usize> {
+    hir.properties().maximum_len()
+}
+
+/// Literals of which at least one occurs in every match (lower-cased,
+/// for an ASCII-case-insensitive search), the cheapest such set.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Literals {
+    pub words: Vec<String>,
+    pub cost: u32,
+    /// How far a match can start before a literal's start, in bytes
+    /// (`None`: unbounded).
+    pub before: Option<usize>,
+    /// How far a match can end after a literal's end.
+    pub after: Option<usize>,
+}
+
+/// Every match starts with one of the pattern's prefixes and ends with
+/// one of its suffixes; besides those, a match of a concatenation holds
+/// a match of each element and one of an alternation a match of some
+/// branch, so the search goes down the tree for the cheapest set.
+pub(crate) fn best_literals(hir: &Hir) -> Option<Literals> {
+    let mut best: Option<Literals> = None;
+    let mut offer = |words: Vec<String>, before: Option<usize>, after: Option<usize>| {
+        let cost = words
+            .iter()
+            .map(|l| literal_cost(l))
+            .fold(0u32, u32::saturating_add);
+        let better = match &best {
+            Some(b) => cost < b.cost,
+            None => true,
+        };
+        if better {
+            best = Some(Literals {
+                words,
+                cost,
+                before,
+                after,
+            });
+        }
+    };
+    let len = max_len(hir);
+    for classes in [4, 10, 64] {
+        if let Some(set) = literal_set(hir, ExtractKind::Prefix, classes) {
+            offer(set, Some(0), len);
+        }
+        if let Some(set) = literal_set(hir, ExtractKind::Suffix, classes) {
+            offer(set, len, Some(0));
+        }
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(l) = best_literals(&c.sub) {
+                offer(l.words, l.before, l.after);
+            }
+        }
+        HirKind::Repetition(r) if r.min >= 1 => {
+            // In some repeat: anywhere in the whole.
+            if let Some(l) = best_literals(&r.sub) {
+                offer(l.words, len, len);
+            }
+        }
+        // A match of a concatenation contains a match of each element.
+        HirKind::Concat(items) => {
+            for (i, h) in items.iter().enumerate() {
+                if let Some(l) = best_literals(h) {
+                    let sum = |hs: &[Hir]| {
+                        hs.iter()
+                            .try_fold(0usize, |acc, h| max_len(h).map(|l| acc + l))
+                    };
+                    let before = sum(items.get(..i).unwrap_or(&[]))
+                        .zip(l.before)
+                        .map(|(a, b)| a + b);
+                    let after = sum(items.get(i + 1..).unwrap_or(&[]))
+                        .zip(l.after)
+                        .map(|(a, b)| a + b);
+                    offer(l.words, before, after);
+                }
+            }
+        }
+        // A match of an alternation is a match of one branch.
+        HirKind::Alternation(items) => {
+            let mut all: Vec<String> = Vec::new();
+            let (mut before, mut after) = (Some(0usize), Some(0usize));
+            let mut complete = true;
+            for h in items {
+                match best_literals(h) {
+                    Some(l) => {
+                        before = before.zip(l.before).map(|(a, b)| a.max(b));
+                        after = after.zip(l.after).map(|(a, b)| a.max(b));
+                        for w in l.words {
+                            if !all.contains(&w) {
+                                all.push(w);
+                            }
+                        }
+                    }
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete && !all.is_empty() && all.len() <= 1024 {
+                offer(all, before, after);
+            }
+        }
+        _ => {}
+    }
+    best
+}
+
+fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+    let suffix = matches!(kind, ExtractKind::Suffix);
+    let mut seq = Extractor::new()
+        .kind(kind)
+        .limit_class(classes)
+        .limit_total(2048)
+        .extract(hir);
+    if suffix {
+        seq.optimize_for_suffix_by_preference();
+    } else {
+        seq.optimize_for_prefix_by_preference();
+    }
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 512 {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(lits.len());
+    for l in lits {
+        let s = std::str::from_utf8(l.as_bytes()).ok()?.to_lowercase();
+        // A lone letter or digit, or digits alone (`19` of a year), occur
+        // wherever text or numbers do.
+        let weak = s.is_empty()
+            || s.bytes().all(|b| b.is_ascii_digit())
+            || (s.len() == 1 && !s.bytes().all(|b| b.is_ascii_punctuation()))
+            || s.bytes().all(|b| b.is_ascii_whitespace());
+        if weak {
+            return None;
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Some(out)
+}
+
+/// Roughly how often a literal occurs in mixed prose and source code,
+/// relative to a long word (1). Punctuation that code and prose use all
+/// the time (`.`, `-`, `:`, `::`) costs the most, and does not make a
+/// literal rarer (` st` is as common as `st`).
+pub(crate) fn literal_cost(l: &str) -> u32 {
+    if !l.is_ascii() {
+        return if l.chars().count() >= 2 { 1 } else { 10 };
+    }
+    let common = |c: char| c.is_ascii_whitespace() || COMMON_PUNCT.contains(c);
+    let core = l.trim_matches(common);
+    if core.is_empty() {
+        return match l.len() {
+            0 => u32::MAX,
+            1 => 1000,
+            2 => 300,
+            _ => 100,
+        };
+    }
+    let rare = core.bytes().filter(|b| b.is_ascii_punctuation()).count();
+    if core.len() == 1 && rare == 1 {
+        return 50;
+    }
+    let letters = core.bytes().all(|b| b.is_ascii_alphabetic());
+    match core.len() + 2 * rare {
+        1 => 300,
+        2 => 100,
+        3 if letters => 20,
+        3 => 5,
+        4 if letters => 5,
+        4 => 2,
+        _ => 1,
+    }
+}
+
+/// Punctuation found every few dozen bytes of prose or code.
+const COMMON_PUNCT: &str = ".,:;-_'\"()[]{}<>=/*&#!`";
+
+/// Whether every match holds `run` ASCII digits within `span` bytes (a
+/// stretch of it, a contiguous part of a concatenation, that is at most
+/// `span` long and has at least `run` digits).
+pub(crate) fn dense_digits(hir: &Hir, run: usize, span: usize) -> bool {
+    let whole = max_len(hir).is_some_and(|l| l <= span) && min_digits(hir) >= run;
+    whole
+        || match hir.kind() {
+            HirKind::Capture(c) => dense_digits(&c.sub, run, span),
+            HirKind::Repetition(r) if r.min >= 1 => dense_digits(&r.sub, run, span),
+            HirKind::Alternation(items) => items.iter().all(|h| dense_digits(h, run, span)),
+            HirKind::Concat(items) => {
+                items.iter().any(|h| dense_digits(h, run, span))
+                    || (0..items.len()).any(|i| {
+                        let (mut len, mut digits) = (0usize, 0usize);
+                        for h in items.get(i..).unwrap_or(&[]) {
+                            match max_len(h) {
+                                Some(l) if len + l <= span => len += l,
+                                _ => return false,
+                            }
+                            digits += min_digits(h);
+                            if digits >= run {
+                                return true;
+                            }
+                        }
+                        false
+                    })
+            }
+            _ => false,
+        }
+}
+
+/// Whether the pattern is hex groups joined by separators (IPv6, MAC):
+/// every word character it can match is a hex digit, and at each end it
+/// either asserts a word boundary or matches a non-word byte. Then the
+/// word characters next to a separator it matches are a run of hex digits
+/// that ends inside the match or at a boundary, which lets the engine
+/// drop the many `:` and `.` of code and prose that touch other words.
+pub(crate) fn hex_separated(hir: &Hir, literals: &[String]) -> bool {
+    let whole = hex_words_only(hir)
+        && hex_digits_min(hir) >= 1
+        && bounded(hir, true)
+        && bounded(hir, false);
+    whole || hex_chain(hir).is_some_and(|sep| literals.iter().any(|l| l.as_bytes() == [sep]))
+}
+
+/// The separator of a chain every match holds: at least two repeats of
+/// a hex group and a separator (`(?:\d{1,3}\.){3}` of IPv4). The second
+/// group has a separator on both sides, so a hit on either of them is
+/// next to a hex run whatever surrounds the match.
+fn hex_chain(hir: &Hir) -> Option<u8> {
+    match hir.kind() {
+        HirKind::Capture(c) => hex_chain(&c.sub),
+        HirKind::Concat(items) => items.iter().find_map(hex_chain),
+        HirKind::Repetition(r) if r.min >= 2 => {
+            let HirKind::Concat(items) = r.sub.kind() else {
+                return None;
+            };
+            let (last, group) = items.split_last()?;
+            let HirKind::Literal(sep) = last.kind() else {
+                return None;
+            };
+            let &[sep] = &*sep.0 else { return None };
+            let group_ok = !group.is_empty()
+                && group.iter().all(hex_words_only)
+                && group.iter().map(hex_digits_min).sum::<usize>() >= 1;
+            (!is_word(sep) && group_ok).then_some(sep)
+        }
+        _ => None,
+    }
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn hex_words_only(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => l.0.iter().all(|&b| !is_word(b) || b.is_ascii_hexdigit()),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .all(|r| (r.start()..=r.end()).all(|b| !is_word(b) || b.is_ascii_hexdigit())),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| {
+            (r.start()..=r.end())
+                .filter(char::is_ascii)
+                .all(|ch| !is_word(ch as u8) || ch.is_ascii_hexdigit())
+        }),
+        HirKind::Repetition(r) => hex_words_only(&r.sub),
+        HirKind::Capture(c) => hex_words_only(&c.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().all(hex_words_only),
+    }
+}
+
+/// The least number of hex digits in any match.
+fn hex_digits_min(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(l) => l.0.iter().filter(|b| b.is_ascii_hexdigit()).count(),
+        HirKind::Class(c) => usize::from(match c {
+            Class::Bytes(c) => c
+                .ranges()
+                .iter()
+                .all(|r| (r.start()..=r.end()).all(|b| b.is_ascii_hexdigit())),
+            Class::Unicode(c) => c
+                .ranges()
+                .iter()
+                .all(|r| (r.start()..=r.end()).all(|ch| ch.is_ascii_hexdigit())),
+        }),
+        HirKind::Repetition(r) => {
+            hex_digits_min(&r.sub).saturating_mul(usize::try_from(r.min).unwrap_or(usize::MAX))
+        }
+        HirKind::Capture(c) => hex_digits_min(&c.sub),
+        HirKind::Concat(items) => items.iter().map(hex_digits_min).sum(),
+        HirKind::Alternation(items) => items.iter().map(hex_digits_min).min().unwrap_or(0),
+    }
+}
+
+/// Whether the pattern's first (or last) element is a word-boundary
+/// assertion or a literal that does not begin (end) with a word byte.
+fn bounded(hir: &Hir, start: bool) -> bool {
+    match hir.kind() {
+        HirKind::Look(l) => matches!(
+            l,
+            regex_syntax::hir::Look::WordAscii | regex_syntax::hir::Look::WordUnicode
+        ),
+        HirKind::Literal(l) => {
+            let b = if start { l.0.first() } else { l.0.last() };
+            b.is_some_and(|&b| !is_word(b))
+        }
+        HirKind::Capture(c) => bounded(&c.sub, start),
+        HirKind::Concat(items) => {
+            let edge = if start { items.first() } else { items.last() };
+            edge.is_some_and(|h| bounded(h, start))
+        }
+        HirKind::Alternation(items) => items.iter().all(|h| bounded(h, start)),
+        _ => false,
+    }
+}
+
+/// A class of bytes (no digits) that in every match stands right before
+/// an ASCII digit, from two neighbours in the pattern's concatenation:
+/// `[A-Z]\d` of `[A-Z]{5}\d{4}[A-Z]`.
+pub(crate) fn class_before_digit(hir: &Hir) -> Option<[bool; 256]> {
+    let mut top = hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let HirKind::Concat(items) = top.kind() else {
+        return None;
+    };
+    items.windows(2).find_map(|pair| {
+        let left = edge_class(&pair[0], false)?;
+        let right = edge_class(&pair[1], true)?;
+        let digits_only = right
+            .iter()
+            .enumerate()
+            .all(|(b, &in_class)| !in_class || u8::try_from(b).is_ok_and(|b| b.is_ascii_digit()));
+        let no_digits = (b'0'..=b'9').all(|b| !left[usize::from(b)]);
+        // A class of most bytes would fire before every digit.
+        let narrow = left.iter().filter(|&&x| x).count() <= 64;
+        (digits_only && no_digits && narrow).then_some(left)
+    })
+}
+
+/// The bytes that can open (or close) every match of `hir`, when that is
+/// one ASCII byte of a class or literal.
+fn edge_class(hir: &Hir, first: bool) -> Option<[bool; 256]> {
+    let mut set = [false; 256];
+    match hir.kind() {
+        HirKind::Literal(l) => {
+            let b = if first { l.0.first() } else { l.0.last() };
+            set[usize::from(*b?)] = true;
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                if !r.end().is_ascii() {
+                    return None;
+                }
+                for ch in r.start()..=r.end() {
+                    set[usize::from(ch as u8)] = true;
+                }
+            }
+        }
+        HirKind::Repetition(r) if r.min >= 1 => return edge_class(&r.sub, first),
+        HirKind::Capture(c) => return edge_class(&c.sub, first),
+        _ => return None,
+    }
+    Some(set)
+}
+
+/// The least number of ASCII digits in any match.
+pub(crate) fn min_digits(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(l) => l.0.iter().filter(|b| b.is_ascii_digit()).count(),
+        HirKind::Class(c) => usize::from(class_is_digits(c)),
+        HirKind::Repetition(r) => {
+            let n = usize::try_from(r.min).unwrap_or(usize::MAX);
+            min_digits(&r.sub).saturating_mul(n)
+        }
+        HirKind::Capture(c) => min_digits(&c.sub),
+        HirKind::Concat(items) => items.iter().map(min_digits).sum(),
+        HirKind::Alternation(items) => items.iter().map(min_digits).min().unwrap_or(0),
+    }
+}
+
+fn class_is_digits(c: &Class) -> bool {
+    match c {
+        Class::Unicode(u) => {
+            !u.ranges().is_empty()
+                && u.ranges()
+                    .iter()
+                    .all(|r| r.start() >= '0' && r.end() <= '9')
+        }
+        Class::Bytes(b) => {
+            !b.ranges().is_empty()
+                && b.ranges()
+                    .iter()
+                    .all(|r| r.start() >= b'0' && r.end() <= b'9')
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(p: &str) -> Vec<String> {
+        parse(p)
+            .and_then(|h| best_literals(&h))
+            .map(|l| l.words)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn rare_literal_beats_common_punctuation() {
+        assert_eq!(lits(r"[a-z.]+@[a-z]+\.[a-z]{2,}"), vec!["@"]);
+        assert_eq!(lits(r"AKIA[0-9A-Z]{16}"), vec!["akia"]);
+        assert!(lits(r"[ACGT]{30,}").len() > 16);
+        // Down the tree: a branch set beats the `=`/`:` of the assignment.
+        assert_eq!(
+            lits(r"(?:password|(?:api|secret)_key)\s*[=:]\s*(\w+)"),
+            vec!["password", "api_key", "secret_key"]
+        );
+    }
+
+    #[test]
+    fn a_class_right_before_a_digit() {
+        // As the engine compiles them: ASCII classes.
+        let pan = parse(r"(?-u)\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b").expect("parses");
+        let class = class_before_digit(&pan).expect("a pair");
+        assert!(class[usize::from(b'Q')] && !class[usize::from(b'q')] && !class[usize::from(b'1')]);
+        // Optional or digit neighbours do not count.
+        assert!(class_before_digit(&parse(r"(?-u)[A-Z]?\d{4}").expect("parses")).is_none());
+        assert!(class_before_digit(&parse(r"(?-u)\d\d{4}").expect("parses")).is_none());
+    }
+
+    #[test]
+    fn how_far_a_match_reaches_from_its_literal() {
+        let l = parse(r"x{0,3}AKIA[0-9A-Z]{16}").and_then(|h| best_literals(&h));
+        let l = l.expect("literals");
+        assert_eq!((l.before, l.after), (Some(3), Some(20)));
+        let l = parse(r"(?:key|token)\s*=\s*(\w+)").and_then(|h| best_literals(&h));
+        let l = l.expect("literals");
+        assert_eq!((l.before, l.after), (Some(0), None));
+    }
+
+    #[test]
+    fn separators_of_hex_groups() {
+        let colon = [":".to_string()];
+        let hs = |p: &str| parse(p).is_some_and(|h| hex_separated(&h, &colon));
+        assert!(hs(
+            r"(?-u:\b)(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?-u:\b)"
+        ));
+        assert!(hs(r"::[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?-u:\b)"));
+        assert!(hs(r"(?-u:\b)(?:[0-9A-Fa-f]{1,4}:){1,7}:"));
+        // A non-hex letter, or an open end.
+        assert!(!hs(r"(?-u:\b)[0-9A-Za-z]{2}(?::[0-9A-Fa-f]{2}){5}(?-u:\b)"));
+        assert!(!hs(r"(?-u:\b)[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"));
+        // An open end, but a chain of two groups inside.
+        assert!(hs(r"(?-u)(?:^|[^0-9:])((?:\d{1,3}:){3}\d{1,3})"));
+        assert!(!hs(r"(?-u)(?:^|[^0-9:])((?:\d{1,3}:)\d{1,3})"));
+    }
+
+    #[test]
+    fn digits_and_length() {
+        // Unicode `\d` has other digits, of other lengths: the engine
+        // compiles in ASCII mode where it can.
+        let h = parse(r"\d{3}").expect("parses");
+        assert_eq!(min_digits(&h), 0);
+        let h = parse(r"(?-u)\b\d{3}-\d{2}-\d{4}\b").expect("parses");
+        assert_eq!(min_digits(&h), 9);
+        assert_eq!(max_len(&h), Some(11));
+        let h = parse(r"(?-u)(?:\+1 )?\d{3}|[A-Z]\d").expect("parses");
+        assert_eq!(min_digits(&h), 1);
+        // Five digits within 24 bytes, though the whole may be longer.
+        let gps = r"(?-u)(?:[1-8]?\d|90)\.\d{4,8},\s?-?(?:1[0-7]\d|[1-9]?\d|180)\.\d{4,8}";
+        assert!(dense_digits(&parse(gps).expect("parses"), 5, 24));
+        assert!(!dense_digits(
+            &parse(r"(?-u)\d{4}[A-Z]{30}\d").expect("parses"),
+            5,
+            24
+        ));
+    }
+}

@@ -161,15 +161,21 @@ impl Gateway {
                 let mut tick = tokio::time::interval(Duration::from_secs(1));
                 loop {
                     tick.tick().await;
-                    if let Err(e) = st.discovery.flush(&st.store) {
-                        tracing::warn!("saving the API inventory: {e}");
-                    }
-                    if let Err(e) = st.blocks.reload(&st.store) {
-                        tracing::warn!("reloading client blocks: {e}");
-                    }
-                    if let Err(e) = st.keys.refresh() {
-                        tracing::warn!("reloading gateway keys: {e}");
-                    }
+                    // SQLite work: off the async workers, so no request
+                    // waits behind it.
+                    let st = st.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        if let Err(e) = st.discovery.flush(&st.store) {
+                            tracing::warn!("saving the API inventory: {e}");
+                        }
+                        if let Err(e) = st.blocks.reload(&st.store) {
+                            tracing::warn!("reloading client blocks: {e}");
+                        }
+                        if let Err(e) = st.keys.refresh() {
+                            tracing::warn!("reloading gateway keys: {e}");
+                        }
+                    })
+                    .await;
                 }
             })
         };

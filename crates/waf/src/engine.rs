@@ -162,7 +162,15 @@ impl Waf {
             })?;
             extra.push((f.clone(), text));
         }
-        let rules = RuleSet::load(&extra)?;
+        let scope = crate::rules::Scope {
+            max_paranoia: cfg.paranoia_level,
+            natural_skip: if cfg.llm.enabled {
+                cfg.llm.skip_categories.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        let rules = RuleSet::load_scoped(&extra, &scope)?;
         let mut exclusions = Vec::new();
         for e in &cfg.exclusions {
             exclusions.push(CompiledExclusion {
@@ -384,7 +392,11 @@ impl Waf {
                     }
                 }
                 scratch.clear();
-                self.rules.scan(t.kind, v, &mut scratch);
+                if nl && t.kind == TargetKind::ArgValue {
+                    self.rules.scan_natural(v, &mut scratch);
+                } else {
+                    self.rules.scan(t.kind, v, &mut scratch);
+                }
                 for &ri in &scratch {
                     let Some(rule) = self.rules.get(ri) else {
                         continue;

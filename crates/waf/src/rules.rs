@@ -206,6 +206,20 @@ fn kinds_for(group: &str) -> Option<Vec<TargetKind>> {
 pub struct RuleSet {
     rules: Vec<Rule>,
     by_kind: Vec<KindIndex>,
+    /// For argument values the WAF leaves to the guard (natural language in
+    /// LLM requests): only the rules of categories still checked there, so
+    /// a long prompt is not run through the regexes of skipped categories.
+    natural: Option<KindIndex>,
+}
+
+/// Which rules an engine compiles into its match indexes.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Rules above this paranoia level are left out (their matches would
+    /// be discarded anyway); 0 means all.
+    pub max_paranoia: u8,
+    /// Categories not checked on natural-language values.
+    pub natural_skip: Vec<String>,
 }
 
 /// Per target kind: regex set over pattern rules with the rule index of each set entry,
@@ -219,8 +233,15 @@ type KindIndex = (
 );
 
 impl RuleSet {
-    /// Load the built-in rule files plus `extra` (name, YAML text) pairs.
+    /// Load the built-in rule files plus `extra` (name, YAML text) pairs,
+    /// every rule indexed.
     pub fn load(extra: &[(String, String)]) -> Result<RuleSet, Error> {
+        Self::load_scoped(extra, &Scope::default())
+    }
+
+    /// Like [`RuleSet::load`], indexing only what `scope` needs; every rule
+    /// is still parsed and its examples checked.
+    pub fn load_scoped(extra: &[(String, String)], scope: &Scope) -> Result<RuleSet, Error> {
         let mut specs: Vec<(String, RuleSpec)> = Vec::new();
         let mut sources: Vec<(String, String)> = BUILTIN
             .iter()
@@ -312,49 +333,23 @@ impl RuleSet {
                 )));
             }
         }
+        let in_scope = |r: &Rule| scope.max_paranoia == 0 || r.spec.paranoia <= scope.max_paranoia;
         let mut by_kind = Vec::new();
         for &kind in ALL_KINDS {
-            let mut pats = Vec::new();
-            let mut pat_idx = Vec::new();
-            let mut kws: Vec<String> = Vec::new();
-            let mut kw_idx = Vec::new();
-            for (i, r) in rules.iter().enumerate() {
-                if !r.applies_to(kind) {
-                    continue;
-                }
-                if let Some(p) = &r.spec.pattern {
-                    pats.push(p.clone());
-                    pat_idx.push(i);
-                }
-                for k in &r.spec.keywords {
-                    kws.push(k.clone());
-                    kw_idx.push(i);
-                }
-            }
-            let set = if pats.is_empty() {
-                None
-            } else {
-                Some(
-                    RegexSetBuilder::new(&pats)
-                        .size_limit(64 << 20)
-                        .dfa_size_limit(16 << 20)
-                        .build()
-                        .map_err(|e| Error::Config(format!("rule set for {kind:?}: {e}")))?,
-                )
-            };
-            let ac = if kws.is_empty() {
-                None
-            } else {
-                Some(
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(true)
-                        .build(&kws)
-                        .map_err(|e| Error::Config(format!("keywords for {kind:?}: {e}")))?,
-                )
-            };
-            by_kind.push((kind, set, pat_idx, ac, kw_idx));
+            by_kind.push(index(&rules, kind, |r| in_scope(r))?);
         }
-        Ok(RuleSet { rules, by_kind })
+        let natural = if scope.natural_skip.is_empty() {
+            None
+        } else {
+            Some(index(&rules, TargetKind::ArgValue, |r| {
+                in_scope(r) && !scope.natural_skip.contains(&r.spec.category)
+            })?)
+        };
+        Ok(RuleSet {
+            rules,
+            by_kind,
+            natural,
+        })
     }
 
     /// All rules.
@@ -364,27 +359,16 @@ impl RuleSet {
 
     /// Indexes of rules matching `text` for a target of `kind`.
     pub fn scan(&self, kind: TargetKind, text: &str, out: &mut Vec<usize>) {
-        let Some((_, set, pat_idx, ac, kw_idx)) = self.by_kind.iter().find(|(k, ..)| *k == kind)
-        else {
-            return;
-        };
-        if let Some(set) = set {
-            for m in set.matches(text).iter() {
-                if let Some(&ri) = pat_idx.get(m) {
-                    if !out.contains(&ri) {
-                        out.push(ri);
-                    }
-                }
-            }
+        if let Some(ix) = self.by_kind.iter().find(|(k, ..)| *k == kind) {
+            scan_index(ix, text, out);
         }
-        if let Some(ac) = ac {
-            for m in ac.find_overlapping_iter(text) {
-                if let Some(&ri) = kw_idx.get(m.pattern().as_usize()) {
-                    if !out.contains(&ri) {
-                        out.push(ri);
-                    }
-                }
-            }
+    }
+
+    /// Like [`RuleSet::scan`] for an argument value left to the guard.
+    pub fn scan_natural(&self, text: &str, out: &mut Vec<usize>) {
+        match &self.natural {
+            Some(ix) => scan_index(ix, text, out),
+            None => self.scan(TargetKind::ArgValue, text, out),
         }
     }
 
@@ -392,6 +376,76 @@ impl RuleSet {
     pub fn get(&self, i: usize) -> Option<&Rule> {
         self.rules.get(i)
     }
+}
+
+/// Rule indexes of `ix` that match `text`, each once.
+fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
+    let (_, set, pat_idx, ac, kw_idx) = ix;
+    if let Some(set) = set {
+        for m in set.matches(text).iter() {
+            if let Some(&ri) = pat_idx.get(m) {
+                if !out.contains(&ri) {
+                    out.push(ri);
+                }
+            }
+        }
+    }
+    if let Some(ac) = ac {
+        for m in ac.find_overlapping_iter(text) {
+            if let Some(&ri) = kw_idx.get(m.pattern().as_usize()) {
+                if !out.contains(&ri) {
+                    out.push(ri);
+                }
+            }
+        }
+    }
+}
+
+/// The match index of one target kind over the rules `keep` accepts.
+fn index(
+    rules: &[Rule],
+    kind: TargetKind,
+    keep: impl Fn(&Rule) -> bool,
+) -> Result<KindIndex, Error> {
+    let mut pats = Vec::new();
+    let mut pat_idx = Vec::new();
+    let mut kws: Vec<String> = Vec::new();
+    let mut kw_idx = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if !r.applies_to(kind) || !keep(r) {
+            continue;
+        }
+        if let Some(p) = &r.spec.pattern {
+            pats.push(p.clone());
+            pat_idx.push(i);
+        }
+        for k in &r.spec.keywords {
+            kws.push(k.clone());
+            kw_idx.push(i);
+        }
+    }
+    let set = if pats.is_empty() {
+        None
+    } else {
+        Some(
+            RegexSetBuilder::new(&pats)
+                .size_limit(64 << 20)
+                .dfa_size_limit(16 << 20)
+                .build()
+                .map_err(|e| Error::Config(format!("rule set for {kind:?}: {e}")))?,
+        )
+    };
+    let ac = if kws.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&kws)
+                .map_err(|e| Error::Config(format!("keywords for {kind:?}: {e}")))?,
+        )
+    };
+    Ok((kind, set, pat_idx, ac, kw_idx))
 }
 
 fn check_examples(rule: &Rule) -> Result<(), Error> {

@@ -498,7 +498,18 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/event-stream"));
     if status.is_success() && is_sse {
-        let mut r = crate::stream::respond(st.clone(), cx.clone(), pol, resp, context);
+        // The stream settles the budget when it ends, with the usage its
+        // last events report (OpenAI `include_usage`, Anthropic
+        // `message_delta`), not when the headers go out.
+        let settle = std::mem::replace(
+            &mut settle,
+            Settle {
+                st: st.clone(),
+                r: None,
+                used: None,
+            },
+        );
+        let mut r = crate::stream::respond(st.clone(), cx.clone(), pol, resp, context, settle);
         *r.status_mut() = status;
         r.headers_mut().extend(headers);
         return cx.finish(r);
@@ -560,10 +571,11 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
 }
 
 /// Settles a budget reservation when the request ends, however it ends.
-struct Settle {
+pub(crate) struct Settle {
     st: Arc<AppState>,
     r: Option<crate::limits::Reservation>,
-    used: Option<(u64, u64)>,
+    /// Tokens (prompt, completion) to charge; `None` keeps the estimate.
+    pub(crate) used: Option<(u64, u64)>,
 }
 
 impl Drop for Settle {

@@ -47,6 +47,8 @@ struct Flow {
     guard_us: u64,
     error: Option<(&'static str, String)>,
     recorded: bool,
+    /// The request's budget reservation, settled when the flow ends.
+    settle: crate::proxy::Settle,
 }
 
 /// Starts forwarding an upstream event stream through the output guard.
@@ -56,6 +58,7 @@ pub fn respond(
     pol: Arc<PolicyRt>,
     resp: reqwest::Response,
     context: Option<String>,
+    settle: crate::proxy::Settle,
 ) -> Response {
     let api = cx.api.unwrap_or(Api::Chat);
     let flow = Flow {
@@ -76,6 +79,7 @@ pub fn respond(
         guard_us: 0,
         error: None,
         recorded: false,
+        settle,
     };
     let body = futures_util::stream::unfold(flow, |mut f| async move {
         loop {
@@ -237,6 +241,11 @@ impl Flow {
         self.cx.latency.guard_output_us = self.guard_us;
         let mut e = self.cx.event(Direction::Output, Some(&self.decision), 200);
         e.tokens = self.meta.tokens;
+        // Charge what the upstream reported; without a report the
+        // estimate reserved before the call stands.
+        if let (Some(p), Some(c)) = (self.meta.tokens.prompt, self.meta.tokens.completion) {
+            self.settle.used = Some((p, c));
+        }
         if let Some((code, msg)) = &self.error {
             e.error = Some((*code).into());
             e.message = Some(msg.clone());

@@ -891,6 +891,40 @@ async fn concurrent_requests_cannot_overshoot_a_token_budget() {
 }
 
 #[tokio::test]
+async fn a_streamed_answer_settles_its_budget_with_the_reported_usage() {
+    let gw = start(
+        |cfg, _| {
+            cfg.rate_limits.tokens_per_minute = 1000;
+        },
+        MockConfig::default(),
+    )
+    .await;
+    // Each request reserves about 300 tokens (prompt estimate plus
+    // max_tokens); the answer reports a few dozen. Settled with the
+    // report at the end of each stream, five in a row fit in 1000.
+    let mut body = user("Plan a day in Rome.");
+    body["max_tokens"] = json!(250);
+    body["stream"] = json!(true);
+    body["stream_options"] = json!({"include_usage": true});
+    for i in 0..5 {
+        let r = gw.chat(body.clone()).await;
+        assert_eq!(r.status(), 200, "streamed request {i}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("\"usage\""), "{text}");
+    }
+    // Without a usage report the reservation stands: three fit, then the
+    // budget (about 1500 of 1000 by now) refuses.
+    body["stream_options"] = json!({"include_usage": false});
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = gw.chat(body.clone()).await;
+        statuses.push(r.status().as_u16());
+        let _ = r.text().await;
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn app_routes_are_proxied_firewalled_and_inventoried() {
     use axum::routing::get;
     let app = axum::Router::new().route(

@@ -1,6 +1,7 @@
 //! The inspection engine: runs detectors over parsed targets and scores the result.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,30 @@ pub struct Waf {
     exclusions: Vec<CompiledExclusion>,
     llm_inspect_routes: Vec<GlobMatcher>,
     llm_paths: Vec<Vec<PathSeg>>,
+    value_cache: quick_cache::sync::Cache<(TargetKind, bool, String), Arc<ValueFindings>>,
+}
+
+/// Values longer than this are inspected every time (bodies, prompts:
+/// rarely repeated, and they would crowd the cache).
+const CACHED_VALUE_MAX: usize = 512;
+
+/// Values remembered by [`Waf::inspect_value`].
+const VALUE_CACHE_ENTRIES: usize = 8192;
+
+/// Findings of one value; matches carry an empty target name.
+#[derive(Debug, Default)]
+struct ValueFindings {
+    flags: NormFlags,
+    matches: Vec<Match>,
+}
+
+impl ValueFindings {
+    /// Keeps the first match of each rule.
+    fn add(&mut self, m: Match) {
+        if !self.matches.iter().any(|x| x.rule == m.rule) {
+            self.matches.push(m);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +231,7 @@ impl Waf {
             exclusions,
             llm_inspect_routes,
             llm_paths,
+            value_cache: quick_cache::sync::Cache::new(VALUE_CACHE_ENTRIES),
         })
     }
 
@@ -246,6 +272,156 @@ impl Waf {
         self.llm_paths.iter().any(|p| path_covered(p, &segs))
     }
 
+    /// What one value yields, whatever its target's name: the same value
+    /// of the same kind always gives the same findings, so short values
+    /// (headers, ids, model names: most of what a request carries, and
+    /// mostly repeated from request to request) are answered from a cache.
+    fn inspect_value(&self, kind: TargetKind, nl: bool, value: &str) -> Arc<ValueFindings> {
+        if value.len() > CACHED_VALUE_MAX {
+            return Arc::new(self.inspect_value_uncached(kind, nl, value));
+        }
+        let key = (kind, nl, value.to_string());
+        if let Some(v) = self.value_cache.get(&key) {
+            return v;
+        }
+        let v = Arc::new(self.inspect_value_uncached(kind, nl, value));
+        self.value_cache.insert(key, v.clone());
+        v
+    }
+
+    fn inspect_value_uncached(&self, kind: TargetKind, nl: bool, value: &str) -> ValueFindings {
+        let limits = &self.cfg.limits;
+        let mut out = ValueFindings::default();
+        let mut scratch = Vec::new();
+        let skip = |cat: &str| nl && self.cfg.llm.skip_categories.iter().any(|c| c == cat);
+        // Build the variants to analyse.
+        let mut variants: Vec<String> = Vec::with_capacity(3);
+        let n = normalize(value, limits.decode_rounds);
+        if kind != TargetKind::FileContent {
+            out.flags.overlong_utf8 = n.flags.overlong_utf8;
+            out.flags.null_byte = n.flags.null_byte;
+            out.flags.multi_encoded = n.flags.multi_encoded;
+        }
+        if kind == TargetKind::PathSegment {
+            // Segments are inspected only for encoded payloads; the whole path covers the rest.
+            if let Some(b) = base64_candidate(&n.text) {
+                variants.push(normalize(&b, limits.decode_rounds).text);
+            }
+        } else {
+            let js = js_unescape(&n.text).into_owned();
+            if kind == TargetKind::Path {
+                variants.push(canonical_path(&n.text));
+            } else {
+                if !matches!(
+                    kind,
+                    TargetKind::FileContent | TargetKind::UserAgent | TargetKind::Referer
+                ) {
+                    if let Some(b) = base64_candidate(&n.text) {
+                        variants.push(normalize(&b, limits.decode_rounds).text);
+                    }
+                }
+                variants.push(n.text);
+            }
+            if js != variants.last().map(String::as_str).unwrap_or("") && kind != TargetKind::Path {
+                variants.push(js);
+            }
+        }
+        for v in &variants {
+            if v.is_empty() {
+                continue;
+            }
+            let code_detectors = !matches!(
+                kind,
+                TargetKind::FileContent
+                    | TargetKind::Method
+                    | TargetKind::HeaderName
+                    | TargetKind::FileName
+            );
+            if code_detectors {
+                if !skip("sqli") {
+                    if let Some(h) = sqli::detect(v) {
+                        if let Some(m) = graded_match(
+                            h.score,
+                            "sqli",
+                            ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"],
+                            "",
+                            &format!("{}: {}", h.reason, v),
+                        ) {
+                            out.add(m);
+                        }
+                    }
+                }
+                if !skip("xss") {
+                    if let Some(h) = xss::detect(v) {
+                        let ev = v
+                            .get(h.at.min(v.len())..)
+                            .or(Some(v.as_str()))
+                            .unwrap_or("");
+                        if let Some(m) = graded_match(
+                            h.score,
+                            "xss",
+                            ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"],
+                            "",
+                            &format!("{}: {}", h.reason, ev),
+                        ) {
+                            out.add(m);
+                        }
+                    }
+                }
+                if !skip("rce") && kind != TargetKind::Referer {
+                    if let Some(h) = cmd::detect(v) {
+                        if let Some(m) = graded_match(
+                            h.score,
+                            "rce",
+                            ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"],
+                            "",
+                            &format!("{} ({}): {}", h.reason, h.command, v),
+                        ) {
+                            out.add(m);
+                        }
+                    }
+                }
+                if !skip("ssrf") && !matches!(kind, TargetKind::Referer | TargetKind::Path) {
+                    if let Some(h) = ssrf::detect(v) {
+                        if let Some(m) = graded_match(
+                            h.score,
+                            "ssrf",
+                            ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"],
+                            "",
+                            &format!("{}: {}", h.reason, h.host),
+                        ) {
+                            out.add(m);
+                        }
+                    }
+                }
+            }
+            scratch.clear();
+            if nl && kind == TargetKind::ArgValue {
+                self.rules.scan_natural(v, &mut scratch);
+            } else {
+                self.rules.scan(kind, v, &mut scratch);
+            }
+            for &ri in &scratch {
+                let Some(rule) = self.rules.get(ri) else {
+                    continue;
+                };
+                if skip(&rule.spec.category) {
+                    continue;
+                }
+                let ev = rule.find(v).and_then(|(s, e)| v.get(s..e)).unwrap_or("");
+                out.add(Match {
+                    rule: rule.spec.id.clone(),
+                    category: rule.spec.category.clone(),
+                    severity: rule.spec.severity,
+                    paranoia: rule.spec.paranoia,
+                    target: String::new(),
+                    evidence: crate::evidence(ev),
+                });
+            }
+        }
+        out
+    }
+
     /// Inspect a request. Never fails and never panics on hostile input.
     pub fn inspect(&self, req: &Request) -> Verdict {
         let limits = &self.cfg.limits;
@@ -278,7 +454,6 @@ impl Waf {
         let add = |found: &mut HashMap<String, Match>, m: Match| {
             found.entry(m.rule.clone()).or_insert(m);
         };
-        let mut scratch = Vec::new();
         let mut norm_flags = NormFlags::default();
 
         for t in &parsed.targets {
@@ -287,136 +462,18 @@ impl Waf {
             if nl {
                 handed.push(t.name.clone());
             }
-            let skip = |cat: &str| nl && self.cfg.llm.skip_categories.iter().any(|c| c == cat);
-            // Build the variants to analyse.
-            let mut variants: Vec<String> = Vec::with_capacity(3);
-            let n = normalize(&t.value, limits.decode_rounds);
-            if t.kind != TargetKind::FileContent {
-                norm_flags.overlong_utf8 |= n.flags.overlong_utf8;
-                norm_flags.null_byte |= n.flags.null_byte && t.kind != TargetKind::FileContent;
-                norm_flags.multi_encoded |= n.flags.multi_encoded;
-            }
-            if t.kind == TargetKind::PathSegment {
-                // Segments are inspected only for encoded payloads; the whole path covers the rest.
-                if let Some(b) = base64_candidate(&n.text) {
-                    variants.push(normalize(&b, limits.decode_rounds).text);
-                }
-            } else {
-                let js = js_unescape(&n.text).into_owned();
-                if t.kind == TargetKind::Path {
-                    variants.push(canonical_path(&n.text));
-                } else {
-                    if !matches!(
-                        t.kind,
-                        TargetKind::FileContent | TargetKind::UserAgent | TargetKind::Referer
-                    ) {
-                        if let Some(b) = base64_candidate(&n.text) {
-                            variants.push(normalize(&b, limits.decode_rounds).text);
-                        }
-                    }
-                    variants.push(n.text);
-                }
-                if js != variants.last().map(String::as_str).unwrap_or("")
-                    && t.kind != TargetKind::Path
-                {
-                    variants.push(js);
-                }
-            }
-            for v in &variants {
-                if v.is_empty() {
-                    continue;
-                }
-                let code_detectors = !matches!(
-                    t.kind,
-                    TargetKind::FileContent
-                        | TargetKind::Method
-                        | TargetKind::HeaderName
-                        | TargetKind::FileName
+            let vf = self.inspect_value(t.kind, nl, &t.value);
+            norm_flags.overlong_utf8 |= vf.flags.overlong_utf8;
+            norm_flags.null_byte |= vf.flags.null_byte;
+            norm_flags.multi_encoded |= vf.flags.multi_encoded;
+            for m in &vf.matches {
+                add(
+                    &mut found,
+                    Match {
+                        target: t.name.clone(),
+                        ..m.clone()
+                    },
                 );
-                if code_detectors {
-                    if !skip("sqli") {
-                        if let Some(h) = sqli::detect(v) {
-                            if let Some(m) = graded_match(
-                                h.score,
-                                "sqli",
-                                ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"],
-                                &t.name,
-                                &format!("{}: {}", h.reason, v),
-                            ) {
-                                add(&mut found, m);
-                            }
-                        }
-                    }
-                    if !skip("xss") {
-                        if let Some(h) = xss::detect(v) {
-                            let ev = v
-                                .get(h.at.min(v.len())..)
-                                .or(Some(v.as_str()))
-                                .unwrap_or("");
-                            if let Some(m) = graded_match(
-                                h.score,
-                                "xss",
-                                ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"],
-                                &t.name,
-                                &format!("{}: {}", h.reason, ev),
-                            ) {
-                                add(&mut found, m);
-                            }
-                        }
-                    }
-                    if !skip("rce") && t.kind != TargetKind::Referer {
-                        if let Some(h) = cmd::detect(v) {
-                            if let Some(m) = graded_match(
-                                h.score,
-                                "rce",
-                                ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"],
-                                &t.name,
-                                &format!("{} ({}): {}", h.reason, h.command, v),
-                            ) {
-                                add(&mut found, m);
-                            }
-                        }
-                    }
-                    if !skip("ssrf") && !matches!(t.kind, TargetKind::Referer | TargetKind::Path) {
-                        if let Some(h) = ssrf::detect(v) {
-                            if let Some(m) = graded_match(
-                                h.score,
-                                "ssrf",
-                                ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"],
-                                &t.name,
-                                &format!("{}: {}", h.reason, h.host),
-                            ) {
-                                add(&mut found, m);
-                            }
-                        }
-                    }
-                }
-                scratch.clear();
-                if nl && t.kind == TargetKind::ArgValue {
-                    self.rules.scan_natural(v, &mut scratch);
-                } else {
-                    self.rules.scan(t.kind, v, &mut scratch);
-                }
-                for &ri in &scratch {
-                    let Some(rule) = self.rules.get(ri) else {
-                        continue;
-                    };
-                    if skip(&rule.spec.category) {
-                        continue;
-                    }
-                    let ev = rule.find(v).and_then(|(s, e)| v.get(s..e)).unwrap_or("");
-                    add(
-                        &mut found,
-                        Match {
-                            rule: rule.spec.id.clone(),
-                            category: rule.spec.category.clone(),
-                            severity: rule.spec.severity,
-                            paranoia: rule.spec.paranoia,
-                            target: t.name.clone(),
-                            evidence: crate::evidence(ev),
-                        },
-                    );
-                }
             }
         }
         if norm_flags.overlong_utf8 {

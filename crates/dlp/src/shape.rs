@@ -8,7 +8,7 @@
 //! `.` or `-` here (`\d{3}-\d{2}-\d{4}`), which occurs every few dozen
 //! bytes and turns the trigger pass into a scan of everything.
 
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::literal::ExtractKind;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
 
@@ -132,24 +132,10 @@ pub(crate) fn best_literals(hir: &Hir) -> Option<Literals> {
 }
 
 fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
-    let suffix = matches!(kind, ExtractKind::Suffix);
-    let mut seq = Extractor::new()
-        .kind(kind)
-        .limit_class(classes)
-        .limit_total(2048)
-        .extract(hir);
-    if suffix {
-        seq.optimize_for_suffix_by_preference();
-    } else {
-        seq.optimize_for_prefix_by_preference();
-    }
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.len() > 512 {
-        return None;
-    }
+    let lits = palisade_rules::prefilter::extract_literals(hir, kind, classes)?;
     let mut out: Vec<String> = Vec::with_capacity(lits.len());
-    for l in lits {
-        let s = std::str::from_utf8(l.as_bytes()).ok()?.to_lowercase();
+    for s in lits {
+        let s = s.to_lowercase();
         // A lone letter or digit, or digits alone (`19` of a year), occur
         // wherever text or numbers do.
         let weak = s.is_empty()

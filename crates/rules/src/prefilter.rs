@@ -78,7 +78,10 @@ pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
         })
 }
 
-fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+/// The literal strings regex-syntax finds every match of `hir` to begin
+/// (or end) with, decoded as UTF-8: `None` when there is no finite set of
+/// at most 512, or one is not UTF-8. Callers judge which are selective.
+pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
     let suffix = matches!(kind, ExtractKind::Suffix);
     let mut seq = Extractor::new()
         .kind(kind)
@@ -94,9 +97,15 @@ fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<Strin
     if lits.is_empty() || lits.len() > 512 {
         return None;
     }
+    lits.iter()
+        .map(|l| std::str::from_utf8(l.as_bytes()).ok().map(str::to_string))
+        .collect()
+}
+
+fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+    let lits = extract_literals(hir, kind, classes)?;
     let mut out = Vec::with_capacity(lits.len());
-    for l in lits {
-        let s = std::str::from_utf8(l.as_bytes()).ok()?;
+    for s in lits {
         // A single letter or space is not selective; a single punctuation
         // mark such as `<` or `[` is rare enough in prose to be worth it.
         let selective = s.len() >= 2 || s.bytes().all(|b| b.is_ascii_punctuation());

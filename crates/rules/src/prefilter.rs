@@ -5,7 +5,9 @@
 //! ~3 ms for a 400-byte prompt with the shipped packs). Instead, each
 //! pattern's required prefix literals are extracted with regex-syntax and
 //! all of them go into one ASCII-case-insensitive automaton; a pattern's
-//! own regex runs only when one of its literals occurs. Patterns without a
+//! own regex runs only when one of its literals occurs — and, where a second
+//! element of the pattern has a selective set too, one of those as well
+//! (halves the rule time on ordinary 1 KB prompts). Patterns without a
 //! usable literal set (a leading class, a cased non-ASCII letter that ASCII
 //! folding would miss) always run.
 
@@ -18,7 +20,11 @@ use regex_syntax::ParserBuilder;
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     ac: Option<AhoCorasick>,
-    literal_pattern: Vec<usize>,
+    /// Per automaton literal: its pattern, and whether it belongs to the
+    /// pattern's second set.
+    literal_pattern: Vec<(usize, bool)>,
+    /// Per pattern: it has a second set that must occur too.
+    needs_second: Vec<bool>,
     always: Vec<usize>,
     /// Per pattern: its literals are prefixes of every match.
     from_start: Vec<bool>,
@@ -37,7 +43,30 @@ pub struct Prefilter {
 /// match *starts* with one of them and the search can begin at the first
 /// occurrence instead of the start of the text (the flag returned).
 pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
-    let hir = ParserBuilder::new().build().parse(pattern).ok()?;
+    ranked(pattern)
+        .into_iter()
+        .next()
+        .map(|(_, set, starts)| (set, starts))
+}
+
+/// A second literal set every match also contains, from another element of
+/// the top-level concatenation than [`literals`] chose: a pattern runs only
+/// when both sets occur, which keeps patterns keyed on common words
+/// (`your`, `include`) from running on every ordinary prompt.
+pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
+    let mut sets = ranked(pattern).into_iter();
+    let (first_part, first, _) = sets.next()?;
+    sets.find(|(part, set, _)| *part != first_part && *set != first)
+        .map(|(_, set, _)| set)
+}
+
+/// Every selective literal set of the pattern and of each element of its
+/// top-level concatenation, most selective first: `(element, set, starts)`,
+/// element 0 being the whole pattern.
+fn ranked(pattern: &str) -> Vec<(usize, Vec<String>, bool)> {
+    let Ok(hir) = ParserBuilder::new().build().parse(pattern) else {
+        return Vec::new();
+    };
     // A pattern wrapped whole in a group is its contents.
     let mut top = &hir;
     while let HirKind::Capture(c) = top.kind() {
@@ -47,7 +76,7 @@ pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
     if let HirKind::Concat(items) = top.kind() {
         parts.extend(items.iter());
     }
-    parts
+    let mut all: Vec<(usize, Vec<String>, bool)> = parts
         .into_iter()
         .enumerate()
         .flat_map(|(part, h)| {
@@ -59,23 +88,29 @@ pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
                     .into_iter()
                     .filter_map(move |kind| {
                         let starts = part == 0 && matches!(kind, ExtractKind::Prefix);
-                        literal_set(h, kind, classes).map(|set| (set, starts))
+                        literal_set(h, kind, classes).map(|set| (part, set, starts))
                     })
             })
         })
-        .max_by_key(|(set, starts)| {
-            let shortest = set
-                .iter()
-                .map(|l| l.chars().count().min(8))
-                .min()
-                .unwrap_or(0);
-            (
-                shortest.min(4),
-                *starts,
-                shortest,
-                std::cmp::Reverse(set.len()),
-            )
-        })
+        .collect();
+    let key = |set: &[String], starts: bool| {
+        let shortest = set
+            .iter()
+            .map(|l| l.chars().count().min(8))
+            .min()
+            .unwrap_or(0);
+        (
+            shortest.min(4),
+            starts,
+            shortest,
+            std::cmp::Reverse(set.len()),
+        )
+    };
+    // Stable, so equally good sets keep the order `max_by_key` picked from
+    // before (the last of equals).
+    all.reverse();
+    all.sort_by_key(|(_, set, starts)| std::cmp::Reverse(key(set, *starts)));
+    all
 }
 
 /// The literal strings regex-syntax finds every match of `hir` to begin
@@ -128,13 +163,21 @@ impl Prefilter {
         let mut literal_pattern = Vec::new();
         let mut always = Vec::new();
         let mut from_start = vec![false; patterns.len()];
+        let mut needs_second = vec![false; patterns.len()];
         for (i, p) in patterns.iter().enumerate() {
             match literals(p) {
                 Some((ls, starts)) => {
                     from_start[i] = starts;
                     for l in ls {
                         lits.push(l);
-                        literal_pattern.push(i);
+                        literal_pattern.push((i, false));
+                    }
+                    if let Some(second) = second_literals(p) {
+                        needs_second[i] = true;
+                        for l in second {
+                            lits.push(l);
+                            literal_pattern.push((i, true));
+                        }
                     }
                 }
                 None => always.push(i),
@@ -157,10 +200,12 @@ impl Prefilter {
             always = (0..patterns.len()).collect();
             literal_pattern.clear();
             from_start = vec![false; patterns.len()];
+            needs_second = vec![false; patterns.len()];
         }
         Self {
             ac,
             literal_pattern,
+            needs_second,
             always,
             from_start,
             patterns: patterns.len(),
@@ -177,10 +222,20 @@ impl Prefilter {
             cand[i] = Some(0);
         }
         if let Some(ac) = &self.ac {
+            let mut second = vec![false; self.patterns];
             for m in ac.find_overlapping_iter(text) {
-                let i = self.literal_pattern[m.pattern().as_usize()];
+                let (i, is_second) = self.literal_pattern[m.pattern().as_usize()];
+                if is_second {
+                    second[i] = true;
+                    continue;
+                }
                 let at = if self.from_start[i] { m.start() } else { 0 };
                 cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
+            }
+            for (i, c) in cand.iter_mut().enumerate() {
+                if self.needs_second[i] && !second[i] {
+                    *c = None;
+                }
             }
         }
     }
@@ -194,6 +249,23 @@ impl Prefilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_required_element_gates_common_first_words() {
+        let p = r"\b(?:include|add)\s+(?:the\s+)?(?:password|api\s+key)\s+in\s+your\s+reply";
+        let second = second_literals(p).expect("a second set");
+        let (first, _) = literals(p).expect("a first set");
+        assert_ne!(first, second);
+        let pf = Prefilter::new(&[p.to_string()]);
+        let mut cand = Vec::new();
+        // Only the first element's literal: the pattern cannot match.
+        pf.candidates(&format!("x {} y", first[0]), &mut cand);
+        assert_eq!(cand, vec![None], "first {first:?} second {second:?}");
+        pf.candidates(&format!("x {} y {} z", first[0], second[0]), &mut cand);
+        assert!(cand[0].is_some());
+        // A pattern that is one literal has no second set.
+        assert!(second_literals("ignore previous").is_none());
+    }
 
     #[test]
     fn alternations_give_literals_and_classes_do_not() {

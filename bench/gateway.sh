@@ -17,36 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palisade-target}"
 secs="${1:-8}"
-need() { # command package
-  command -v "$1" >/dev/null && return
-  echo "installing $2 (Debian package)…" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$2" >/dev/null; else sudo apt-get install -y -qq "$2" >/dev/null; fi
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 need wrk wrk
 need nginx nginx-light
-cargo build --release --locked -q -p palisade-cli -p palisade-mock-upstream
-bin="$CARGO_TARGET_DIR/release"
-work="$(mktemp -d)"
-# Servers are started inside $(…) subshells, so their pids go to a file
-# (a shell array would not survive the subshell).
-cleanup() {
-  while read -r p; do kill "$p" 2>/dev/null || true; done < "$work/pids" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-start() { # name cmd... → prints the address from the first stdout line
-  local name="$1"; shift
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  echo "$!" >> "$work/pids"
-  for _ in $(seq 100); do
-    if grep -q '^listening on ' "$work/$name.out" 2>/dev/null; then
-      sed -n 's/^listening on //p' "$work/$name.out" | head -1; return
-    fi
-    sleep 0.1
-  done
-  echo "$name did not start: $(cat "$work/$name.err")" >&2; exit 1
-}
 
 key="$("$bin/palisade" keys create --name bench --storage "$work/gw.db")"
 printf '[policies.default]\ninspect_input = false\ninspect_output = false\n' > "$work/noinspect.toml"

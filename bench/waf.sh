@@ -15,34 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palisade-target}"
 secs="${1:-8}"
-install() {
-  echo "installing $* (Debian packages)…" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$@" >/dev/null; else sudo apt-get install -y -qq "$@" >/dev/null; fi
-}
-command -v wrk >/dev/null || install wrk
-command -v nginx >/dev/null || install nginx-light
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need wrk wrk
+need nginx nginx-light
 [ -f /usr/lib/nginx/modules/ngx_http_modsecurity_module.so ] || install libnginx-mod-http-modsecurity
 [ -f /usr/share/modsecurity-crs/owasp-crs.load ] || install modsecurity-crs
-cargo build --release --locked -q -p palisade-cli -p palisade-mock-upstream
-bin="$CARGO_TARGET_DIR/release"
-work="$(mktemp -d)"
-cleanup() {
-  while read -r p; do kill "$p" 2>/dev/null || true; done < "$work/pids" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start() { # name cmd... → prints the address from the first stdout line
-  local name="$1"; shift
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  echo "$!" >> "$work/pids"
-  for _ in $(seq 100); do
-    if grep -q '^listening on ' "$work/$name.out" 2>/dev/null; then
-      sed -n 's/^listening on //p' "$work/$name.out" | head -1; return
-    fi
-    sleep 0.1
-  done
-  echo "$name did not start: $(cat "$work/$name.err")" >&2; exit 1
-}
 crs_version="$(dpkg-query -W -f='${Version}' modsecurity-crs 2>/dev/null || echo unknown)"
 cat > "$work/modsec.conf" <<CONF
 Include /etc/nginx/modsecurity.conf

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{chat_sse, rid, start};
+use common::{chat_sse, rid, start, Gw};
 use palisade_core::{Action, Category, Direction};
 use palisade_mock_upstream::{canned, MockConfig};
 use serde_json::{json, Value};
@@ -848,20 +848,32 @@ async fn waf_blocks_web_attacks_but_leaves_prompts_to_the_guard() {
     assert!(metrics.contains("outcome=\"block\""));
 }
 
-#[tokio::test]
-async fn concurrent_requests_cannot_overshoot_a_token_budget() {
-    let gw = start(
-        |cfg, _| {
-            cfg.rate_limits.tokens_per_minute = 1000;
+/// A gateway whose keys may spend `per_minute` tokens a minute.
+async fn with_token_budget(per_minute: u64) -> Gw {
+    start(
+        move |cfg, _| {
+            cfg.rate_limits.tokens_per_minute = per_minute;
         },
         MockConfig::default(),
     )
-    .await;
+    .await
+}
+
+/// A chat request that reserves about 300 tokens (its prompt estimate
+/// plus `max_tokens`).
+fn reserving_300(text: &str) -> Value {
+    let mut body = user(text);
+    body["max_tokens"] = json!(250);
+    body
+}
+
+#[tokio::test]
+async fn concurrent_requests_cannot_overshoot_a_token_budget() {
+    let gw = with_token_budget(1000).await;
     // Each request reserves its prompt estimate plus max_tokens (about
     // 300 tokens), so exactly three fit in the budget; the upstream is
     // slow, so all eight arrive before any answer could settle.
-    let mut body = user("[[mock:sleep=400]] Plan a day in Rome.");
-    body["max_tokens"] = json!(250);
+    let body = reserving_300("[[mock:sleep=400]] Plan a day in Rome.");
     let sends: Vec<_> = (0..8).map(|_| gw.chat(body.clone())).collect();
     let answers = futures_util::future::join_all(sends).await;
     let ok = answers.iter().filter(|r| r.status() == 200).count();
@@ -892,18 +904,11 @@ async fn concurrent_requests_cannot_overshoot_a_token_budget() {
 
 #[tokio::test]
 async fn a_streamed_answer_settles_its_budget_with_the_reported_usage() {
-    let gw = start(
-        |cfg, _| {
-            cfg.rate_limits.tokens_per_minute = 1000;
-        },
-        MockConfig::default(),
-    )
-    .await;
+    let gw = with_token_budget(1000).await;
     // Each request reserves about 300 tokens (prompt estimate plus
     // max_tokens); the answer reports a few dozen. Settled with the
     // report at the end of each stream, five in a row fit in 1000.
-    let mut body = user("Plan a day in Rome.");
-    body["max_tokens"] = json!(250);
+    let mut body = reserving_300("Plan a day in Rome.");
     body["stream"] = json!(true);
     body["stream_options"] = json!({"include_usage": true});
     for i in 0..5 {

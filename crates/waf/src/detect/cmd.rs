@@ -339,6 +339,21 @@ const START_PROSE: &[&str] = &[
     "set", "start", "time", "who", "w", "host", "type", "find", "sort", "more",
 ];
 
+/// Function words of English sentences: a value that starts with a
+/// command name but carries one of these is prose ("bash away in the gym",
+/// "zsh is the best"), not a command line ("ls foo bar").
+const PROSE_WORDS: &[&str] = &[
+    "is", "are", "was", "were", "the", "a", "an", "in", "on", "of", "to", "and", "for", "with",
+    "my", "your", "our", "away", "it", "this", "that", "be",
+];
+
+fn reads_as_prose(s: &str) -> bool {
+    s.split_whitespace()
+        .skip(1)
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .any(|w| PROSE_WORDS.contains(&w))
+}
+
 /// Analyse a value.
 pub fn detect(input: &str) -> Option<CmdHit> {
     if input.len() < 2 {
@@ -424,7 +439,9 @@ pub fn detect(input: &str) -> Option<CmdHit> {
             } else if distinct && (f.spelled || s.ends_with('\n')) {
                 // A path or escape, or a line end that submits the line.
                 bump(6, "command-spelled-as-path", cmd);
-            } else if shell_arg || (distinct && matches!(arg, Arg::Bare | Arg::Word)) {
+            } else if shell_arg
+                || (distinct && (arg == Arg::Bare || (arg == Arg::Word && !reads_as_prose(&s))))
+            {
                 bump(4, "command-with-shell-arguments", cmd);
             }
             continue;
@@ -506,5 +523,11 @@ mod tests {
         ] {
             assert!(score(b) < 6, "false positive {b:?}: {:?}", detect(b));
         }
+        // Not even at paranoia level 2 (score 4): prose that opens with a
+        // shell's name.
+        for b in ["bash away in the gym", "zsh is the best!"] {
+            assert!(score(b) < 4, "PL2 false positive {b:?}: {:?}", detect(b));
+        }
+        assert!(score("ls foo bar") >= 4);
     }
 }

@@ -9,22 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_palisade");
-
-fn create_key(db: &std::path::Path) -> String {
-    let out = Command::new(BIN)
-        .args(["keys", "create", "--name", "load", "--json", "--storage"])
-        .arg(db)
-        .output()
-        .expect("run keys create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["key"].as_str().expect("key").to_string()
-}
+mod common;
+use common::{create_key, BIN};
 
 /// Starts the gateway; returns the child and its address.
 fn serve(db: &std::path::Path, upstream: &str, extra: &[&str]) -> (std::process::Child, String) {
@@ -67,7 +53,7 @@ async fn sigterm_under_load_loses_no_acknowledged_event() {
     .expect("mock");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("gw.db");
-    let key = create_key(&db);
+    let key = create_key(&db, "load");
     let (mut child, addr) = serve(&db, &format!("http://{mock}"), &[]);
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let client = reqwest::Client::new();
@@ -159,7 +145,7 @@ async fn keys_revoked_by_the_cli_stop_working_in_a_running_gateway() {
         .expect("mock");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("gw.db");
-    let key = create_key(&db);
+    let key = create_key(&db, "load");
     let (mut child, addr) = serve(&db, &format!("http://{mock}"), &[]);
     let client = reqwest::Client::new();
     let call = || {

@@ -11,9 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::shared;
-
-const BIN: &str = env!("CARGO_BIN_EXE_palisade");
+use common::{create_key, run_ok, shared, BIN};
 
 /// The first sigma-regression case: its label, its EVTX file and the
 /// SigmaHQ rules folder (`None` when the corpora are absent).
@@ -41,24 +39,19 @@ fn attack_evtx_alerts_group_into_one_incident_per_attack() {
     ) else {
         return;
     };
-    let out = Command::new(BIN)
-        .args([
-            "soc",
-            "hunt",
-            "--no-store",
-            "--quiet",
-            "--format",
-            "jsonl",
-            "--rules",
-        ])
-        .arg(&rules)
-        .arg(&evtx)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(BIN)
+            .args([
+                "soc",
+                "hunt",
+                "--no-store",
+                "--quiet",
+                "--format",
+                "jsonl",
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg(&evtx),
     );
     let alerts = jsonl(&out.stdout);
     assert!(alerts.len() > 100, "{} alerts", alerts.len());
@@ -164,21 +157,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn create_key(db: &Path) -> String {
-    let out = Command::new(BIN)
-        .args(["keys", "create", "--name", "agent", "--json", "--storage"])
-        .arg(db)
-        .output()
-        .expect("run keys create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["key"].as_str().expect("key").to_string()
-}
-
 /// Kills the gateway on every exit from a test, a failed assertion included.
 struct Reap(std::process::Child);
 
@@ -197,7 +175,7 @@ async fn gateway() -> (Reap, String, String, PathBuf, tempfile::TempDir) {
         .expect("mock");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("gw.db");
-    let key = create_key(&db);
+    let key = create_key(&db, "agent");
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -256,24 +234,16 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
     // The event writer commits in small batches; give it a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let db_s = db.to_str().expect("path");
-    let hunt = Command::new(BIN)
-        .args([
-            "soc",
-            "hunt",
-            "--events",
-            "--quiet",
-            "--format",
-            "jsonl",
-            "--storage",
-            db_s,
-        ])
-        .output()
-        .expect("hunt");
-    assert!(
-        hunt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hunt.stderr)
-    );
+    let hunt = run_ok(Command::new(BIN).args([
+        "soc",
+        "hunt",
+        "--events",
+        "--quiet",
+        "--format",
+        "jsonl",
+        "--storage",
+        db_s,
+    ]));
     let alerts = jsonl(&hunt.stdout);
     let flood = alerts
         .iter()
@@ -282,25 +252,20 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
     let incident = flood["incident"].as_str().expect("incident").to_string();
     assert_eq!(flood["verdict"], "true_positive");
     // A dry run acts on nothing.
-    let dry = Command::new(BIN)
-        .args([
-            "soc",
-            "playbook",
-            "run",
-            "--incident",
-            &incident,
-            "--json",
-            "--storage",
-            db_s,
-        ])
-        .args(["--gateway", &format!("http://{addr}")])
-        .env("PALISADE_ADMIN_TOKEN", "soc-admin")
-        .output()
-        .expect("dry run");
-    assert!(
-        dry.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dry.stderr)
+    let dry = run_ok(
+        Command::new(BIN)
+            .args([
+                "soc",
+                "playbook",
+                "run",
+                "--incident",
+                &incident,
+                "--json",
+                "--storage",
+                db_s,
+            ])
+            .args(["--gateway", &format!("http://{addr}")])
+            .env("PALISADE_ADMIN_TOKEN", "soc-admin"),
     );
     assert!(jsonl(&dry.stdout)
         .iter()
@@ -444,24 +409,19 @@ fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
         "title: Odd\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|frobnicate: x\n  condition: sel\nlevel: low\n",
     )
     .expect("write");
-    let out = Command::new(BIN)
-        .args([
-            "soc",
-            "hunt",
-            "--no-store",
-            "--quiet",
-            "--format",
-            "jsonl",
-            "--rules",
-        ])
-        .arg(&rules)
-        .arg(&logs)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(BIN)
+            .args([
+                "soc",
+                "hunt",
+                "--no-store",
+                "--quiet",
+                "--format",
+                "jsonl",
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg(&logs),
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.yml"), "YAML error not reported: {err}");
@@ -498,16 +458,11 @@ fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
     let log = dir.path().join("auth.log");
     std::fs::write(&log, "<38>Nov 30 02:00:01 web1 sshd[812]: Failed password for root from 203.0.113.9 port 4242 ssh2\nnot a syslog line at all\n").expect("write");
     let db_s = db.to_str().expect("path");
-    let ing = Command::new(BIN)
-        .args(["soc", "ingest", "--storage", db_s])
-        .arg(&evtx)
-        .arg(&log)
-        .output()
-        .expect("ingest");
-    assert!(
-        ing.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ing.stderr)
+    let ing = run_ok(
+        Command::new(BIN)
+            .args(["soc", "ingest", "--storage", db_s])
+            .arg(&evtx)
+            .arg(&log),
     );
     let msg = String::from_utf8_lossy(&ing.stdout);
     assert!(
@@ -532,26 +487,21 @@ fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
         first["device"]["hostname"].is_string() && first["raw"].is_object(),
         "{first}"
     );
-    let hunt = Command::new(BIN)
-        .args([
-            "soc",
-            "hunt",
-            "--ingested",
-            "--no-store",
-            "--quiet",
-            "--format",
-            "jsonl",
-            "--storage",
-            db_s,
-            "--rules",
-        ])
-        .arg(&rules)
-        .output()
-        .expect("hunt");
-    assert!(
-        hunt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&hunt.stderr)
+    let hunt = run_ok(
+        Command::new(BIN)
+            .args([
+                "soc",
+                "hunt",
+                "--ingested",
+                "--no-store",
+                "--quiet",
+                "--format",
+                "jsonl",
+                "--storage",
+                db_s,
+                "--rules",
+            ])
+            .arg(&rules),
     );
     let alerts = jsonl(&hunt.stdout);
     assert!(
@@ -569,25 +519,20 @@ fn analyst_feedback_becomes_a_learned_allowlist() {
     let db = dir.path().join("soc.db");
     let db_s = db.to_str().expect("path");
     let hunt = || {
-        let out = Command::new(BIN)
-            .args([
-                "soc",
-                "hunt",
-                "--quiet",
-                "--format",
-                "jsonl",
-                "--storage",
-                db_s,
-                "--rules",
-            ])
-            .arg(&rules)
-            .arg(&evtx)
-            .output()
-            .expect("hunt");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_ok(
+            Command::new(BIN)
+                .args([
+                    "soc",
+                    "hunt",
+                    "--quiet",
+                    "--format",
+                    "jsonl",
+                    "--storage",
+                    db_s,
+                    "--rules",
+                ])
+                .arg(&rules)
+                .arg(&evtx),
         );
         jsonl(&out.stdout)
     };
@@ -599,23 +544,18 @@ fn analyst_feedback_becomes_a_learned_allowlist() {
     assert_ne!(alert["verdict"], "false_positive");
     let incident = alert["incident"].as_str().expect("an incident").to_string();
     for _ in 0..2 {
-        let fb = Command::new(BIN)
-            .args([
-                "soc",
-                "feedback",
-                &incident,
-                "--verdict",
-                "false_positive",
-                "--storage",
-                db_s,
-            ])
-            .args(["--rule", case["rule_id"].as_str().expect("id")])
-            .output()
-            .expect("feedback");
-        assert!(
-            fb.status.success(),
-            "{}",
-            String::from_utf8_lossy(&fb.stderr)
+        run_ok(
+            Command::new(BIN)
+                .args([
+                    "soc",
+                    "feedback",
+                    &incident,
+                    "--verdict",
+                    "false_positive",
+                    "--storage",
+                    db_s,
+                ])
+                .args(["--rule", case["rule_id"].as_str().expect("id")]),
         );
     }
     let again = hunt();

@@ -71,6 +71,17 @@ const CACHED_VALUE_MAX: usize = 512;
 /// Values remembered by [`Waf::inspect_value`].
 const VALUE_CACHE_ENTRIES: usize = 8192;
 
+/// A borrowed cache key: hashes like the owned `(kind, nl, String)`
+/// tuple (fields in the same order, `str` hashing as `String` does).
+#[derive(Hash)]
+struct ValueKey<'a>(TargetKind, bool, &'a str);
+
+impl quick_cache::Equivalent<(TargetKind, bool, String)> for ValueKey<'_> {
+    fn equivalent(&self, key: &(TargetKind, bool, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
 /// Findings of one value; matches carry an empty target name.
 #[derive(Debug, Default)]
 struct ValueFindings {
@@ -280,12 +291,13 @@ impl Waf {
         if value.len() > CACHED_VALUE_MAX {
             return Arc::new(self.inspect_value_uncached(kind, nl, value));
         }
-        let key = (kind, nl, value.to_string());
-        if let Some(v) = self.value_cache.get(&key) {
+        // Looked up by reference: a hit allocates nothing.
+        if let Some(v) = self.value_cache.get(&ValueKey(kind, nl, value)) {
             return v;
         }
         let v = Arc::new(self.inspect_value_uncached(kind, nl, value));
-        self.value_cache.insert(key, v.clone());
+        self.value_cache
+            .insert((kind, nl, value.to_string()), v.clone());
         v
     }
 
@@ -552,5 +564,19 @@ mod tests {
             &parse_json_path("messages[3].content[0].text")
         ));
         assert!(!path_covered(&p, &parse_json_path("messages[3].role")));
+    }
+
+    #[test]
+    fn short_values_are_found_again_by_borrowed_key_with_the_same_findings() {
+        let waf = Waf::new(Config::default()).expect("waf");
+        let req = Request::new("GET", "/search?q=1%27%20OR%201%3D1--").header("User-Agent", "t/1");
+        let first = waf.inspect(&req);
+        assert!(first.blocked);
+        let cached = waf
+            .value_cache
+            .get(&ValueKey(TargetKind::ArgValue, false, "1' OR 1=1--"))
+            .expect("the argument's findings are cached under a borrowed key");
+        assert!(cached.matches.iter().any(|m| m.category == "sqli"));
+        assert_eq!(waf.inspect(&req), first);
     }
 }

@@ -32,6 +32,8 @@ struct CommandFile {
     wrappers: Vec<String>,
     targeted: Vec<String>,
     bare_ok: Vec<String>,
+    sentence_starts: Vec<String>,
+    prose_words: Vec<String>,
 }
 
 /// Lower-cased lookup sets built from [`CommandFile`].
@@ -42,6 +44,8 @@ pub struct Commands {
     wrappers: HashSet<String>,
     targeted: HashSet<String>,
     bare_ok: HashSet<String>,
+    sentence_starts: HashSet<String>,
+    prose_words: HashSet<String>,
 }
 
 impl Commands {
@@ -72,6 +76,7 @@ pub fn commands() -> Result<&'static Commands, String> {
             ("wrappers", &f.wrappers),
             ("targeted", &f.targeted),
             ("bare_ok", &f.bare_ok),
+            ("sentence_starts", &f.sentence_starts),
         ] {
             if let Some(w) = words.iter().find(|w| !all.contains(&w.to_lowercase())) {
                 return Err(format!(
@@ -91,6 +96,8 @@ pub fn commands() -> Result<&'static Commands, String> {
             wrappers: set(&f.wrappers),
             targeted: set(&f.targeted),
             bare_ok: set(&f.bare_ok),
+            sentence_starts: set(&f.sentence_starts),
+            prose_words: set(&f.prose_words),
         })
     })
     .as_ref()
@@ -333,25 +340,13 @@ fn command_at<'a>(c: &Commands, s: &'a str) -> Option<Found<'a>> {
     None
 }
 
-/// Everyday words that start sentences: at the start of a value they count
-/// as a command only with a wrapper (`time sh -c id`).
-const START_PROSE: &[&str] = &[
-    "set", "start", "time", "who", "w", "host", "type", "find", "sort", "more",
-];
-
-/// Function words of English sentences: a value that starts with a
-/// command name but carries one of these is prose ("bash away in the gym",
-/// "zsh is the best"), not a command line ("ls foo bar").
-const PROSE_WORDS: &[&str] = &[
-    "is", "are", "was", "were", "the", "a", "an", "in", "on", "of", "to", "and", "for", "with",
-    "my", "your", "our", "away", "it", "this", "that", "be",
-];
-
-fn reads_as_prose(s: &str) -> bool {
+/// A value that starts with a command name but carries a function word of
+/// English ("bash away in the gym") is prose, not a command line.
+fn reads_as_prose(c: &Commands, s: &str) -> bool {
     s.split_whitespace()
         .skip(1)
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
-        .any(|w| PROSE_WORDS.contains(&w))
+        .map(|w| w.trim_matches(|ch: char| !ch.is_alphanumeric()))
+        .any(|w| c.prose_words.contains(w))
 }
 
 /// Analyse a value.
@@ -434,13 +429,13 @@ pub fn detect(input: &str) -> Option<CmdHit> {
                 bump(7, "glob-obfuscated-binary", cmd);
             } else if f.wrapped && (distinct || shell_arg || arg == Arg::Bare) {
                 bump(6, "wrapped-command", cmd);
-            } else if shell_arg && (distinct || !START_PROSE.contains(&cmd)) {
+            } else if shell_arg && (distinct || !c.sentence_starts.contains(cmd)) {
                 bump(6, "command-with-shell-arguments", cmd);
             } else if distinct && (f.spelled || s.ends_with('\n')) {
                 // A path or escape, or a line end that submits the line.
                 bump(6, "command-spelled-as-path", cmd);
             } else if shell_arg
-                || (distinct && (arg == Arg::Bare || (arg == Arg::Word && !reads_as_prose(&s))))
+                || (distinct && (arg == Arg::Bare || (arg == Arg::Word && !reads_as_prose(c, &s))))
             {
                 bump(4, "command-with-shell-arguments", cmd);
             }

@@ -560,15 +560,7 @@ async fn detection_api_events_api_and_key_admin() {
     assert_eq!(r.status(), 200);
     assert_eq!(call("mock-gpt").await.unwrap().status(), 401);
 
-    let m = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = gw.metrics().await;
     assert!(
         m.contains("palisade_requests_total{route=\"/v1/chat/completions\",status=\"403\"} 1"),
         "{m}"
@@ -835,15 +827,7 @@ async fn waf_blocks_web_attacks_but_leaves_prompts_to_the_guard() {
         (ev[0].source.as_str(), ev[0].error.as_deref(), ev[0].status),
         ("waf", Some("waf_blocked"), 403)
     );
-    let metrics = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = gw.metrics().await;
     assert!(metrics.contains("palisade_waf_matches_total{"), "{metrics}");
     assert!(metrics.contains("outcome=\"block\""));
 }
@@ -1067,15 +1051,7 @@ async fn ai_bots_get_their_category_policy_and_a_generated_robots_txt() {
         text.contains("User-agent: GPTBot") && text.contains("Disallow: /"),
         "{text}"
     );
-    let metrics = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     assert!(
         metrics.contains("palisade_bot_requests_total{"),
         "{metrics}"

@@ -143,7 +143,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             },
             group: r.group(),
         };
-        attack.push(sample(r.label.is_attack()));
+        // A plain harmful request is not an attack: as a negative of the
+        // attack head it would teach that the harmful payload inside a
+        // jailbreak is harmless.
+        if r.label != Label::Unsafe {
+            attack.push(sample(r.label.is_attack()));
+        }
         match r.label {
             Label::Unsafe => unsafe_.push(sample(true)),
             Label::Benign => unsafe_.push(sample(false)),

@@ -31,6 +31,16 @@ fn jsonl(out: &[u8]) -> Vec<Value> {
         .collect()
 }
 
+/// Runs `palisade soc hunt --quiet --format jsonl` with `args` (rules,
+/// logs, storage flags) and checks that it succeeded.
+fn hunt(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    run_ok(
+        Command::new(BIN)
+            .args(["soc", "hunt", "--quiet", "--format", "jsonl"])
+            .args(args),
+    )
+}
+
 #[test]
 fn attack_evtx_alerts_group_into_one_incident_per_attack() {
     let (Some(evtx), Some(rules)) = (
@@ -39,20 +49,12 @@ fn attack_evtx_alerts_group_into_one_incident_per_attack() {
     ) else {
         return;
     };
-    let out = run_ok(
-        Command::new(BIN)
-            .args([
-                "soc",
-                "hunt",
-                "--no-store",
-                "--quiet",
-                "--format",
-                "jsonl",
-                "--rules",
-            ])
-            .arg(&rules)
-            .arg(&evtx),
-    );
+    let out = hunt(&[
+        "--no-store".as_ref(),
+        "--rules".as_ref(),
+        rules.as_ref(),
+        evtx.as_ref(),
+    ]);
     let alerts = jsonl(&out.stdout);
     assert!(alerts.len() > 100, "{} alerts", alerts.len());
     for a in &alerts {
@@ -234,17 +236,8 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
     // The event writer commits in small batches; give it a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let db_s = db.to_str().expect("path");
-    let hunt = run_ok(Command::new(BIN).args([
-        "soc",
-        "hunt",
-        "--events",
-        "--quiet",
-        "--format",
-        "jsonl",
-        "--storage",
-        db_s,
-    ]));
-    let alerts = jsonl(&hunt.stdout);
+    let out = hunt(&["--events".as_ref(), "--storage".as_ref(), db_s.as_ref()]);
+    let alerts = jsonl(&out.stdout);
     let flood = alerts
         .iter()
         .find(|a| a["rule_title"] == "Many Prompt Injections From One Gateway Key")
@@ -409,20 +402,12 @@ fn bad_logs_and_bad_rules_are_reported_per_item_and_hunting_goes_on() {
         "title: Odd\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|frobnicate: x\n  condition: sel\nlevel: low\n",
     )
     .expect("write");
-    let out = run_ok(
-        Command::new(BIN)
-            .args([
-                "soc",
-                "hunt",
-                "--no-store",
-                "--quiet",
-                "--format",
-                "jsonl",
-                "--rules",
-            ])
-            .arg(&rules)
-            .arg(&logs),
-    );
+    let out = hunt(&[
+        "--no-store".as_ref(),
+        "--rules".as_ref(),
+        rules.as_ref(),
+        logs.as_ref(),
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.yml"), "YAML error not reported: {err}");
     assert!(
@@ -487,23 +472,15 @@ fn ingested_logs_are_mapped_to_the_event_model_and_hunted() {
         first["device"]["hostname"].is_string() && first["raw"].is_object(),
         "{first}"
     );
-    let hunt = run_ok(
-        Command::new(BIN)
-            .args([
-                "soc",
-                "hunt",
-                "--ingested",
-                "--no-store",
-                "--quiet",
-                "--format",
-                "jsonl",
-                "--storage",
-                db_s,
-                "--rules",
-            ])
-            .arg(&rules),
-    );
-    let alerts = jsonl(&hunt.stdout);
+    let out = hunt(&[
+        "--ingested".as_ref(),
+        "--no-store".as_ref(),
+        "--storage".as_ref(),
+        db_s.as_ref(),
+        "--rules".as_ref(),
+        rules.as_ref(),
+    ]);
+    let alerts = jsonl(&out.stdout);
     assert!(
         alerts.iter().any(|a| a["rule_id"] == case["rule_id"]),
         "{alerts:?}"
@@ -518,25 +495,17 @@ fn analyst_feedback_becomes_a_learned_allowlist() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("soc.db");
     let db_s = db.to_str().expect("path");
-    let hunt = || {
-        let out = run_ok(
-            Command::new(BIN)
-                .args([
-                    "soc",
-                    "hunt",
-                    "--quiet",
-                    "--format",
-                    "jsonl",
-                    "--storage",
-                    db_s,
-                    "--rules",
-                ])
-                .arg(&rules)
-                .arg(&evtx),
-        );
+    let hunt_alerts = || {
+        let out = hunt(&[
+            "--storage".as_ref(),
+            db_s.as_ref(),
+            "--rules".as_ref(),
+            rules.as_ref(),
+            evtx.as_ref(),
+        ]);
         jsonl(&out.stdout)
     };
-    let first = hunt();
+    let first = hunt_alerts();
     let alert = first
         .iter()
         .find(|a| a["rule_id"] == case["rule_id"])
@@ -558,7 +527,7 @@ fn analyst_feedback_becomes_a_learned_allowlist() {
                 .args(["--rule", case["rule_id"].as_str().expect("id")]),
         );
     }
-    let again = hunt();
+    let again = hunt_alerts();
     let alert = again
         .iter()
         .find(|a| a["rule_id"] == case["rule_id"])

@@ -350,60 +350,37 @@ impl Waf {
                     | TargetKind::FileName
             );
             if code_detectors {
-                if !skip("sqli") {
-                    if let Some(h) = sqli::detect(v) {
-                        if let Some(m) = graded_match(
-                            h.score,
-                            "sqli",
-                            ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"],
-                            "",
-                            &format!("{}: {}", h.reason, v),
-                        ) {
-                            out.add(m);
-                        }
-                    }
-                }
-                if !skip("xss") {
-                    if let Some(h) = xss::detect(v) {
-                        let ev = v
-                            .get(h.at.min(v.len())..)
-                            .or(Some(v.as_str()))
-                            .unwrap_or("");
-                        if let Some(m) = graded_match(
-                            h.score,
-                            "xss",
-                            ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"],
-                            "",
-                            &format!("{}: {}", h.reason, ev),
-                        ) {
-                            out.add(m);
-                        }
-                    }
-                }
-                if !skip("rce") && kind != TargetKind::Referer {
-                    if let Some(h) = cmd::detect(v) {
-                        if let Some(m) = graded_match(
-                            h.score,
-                            "rce",
-                            ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"],
-                            "",
-                            &format!("{} ({}): {}", h.reason, h.command, v),
-                        ) {
-                            out.add(m);
-                        }
-                    }
-                }
-                if !skip("ssrf") && !matches!(kind, TargetKind::Referer | TargetKind::Path) {
-                    if let Some(h) = ssrf::detect(v) {
-                        if let Some(m) = graded_match(
-                            h.score,
-                            "ssrf",
-                            ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"],
-                            "",
-                            &format!("{}: {}", h.reason, h.host),
-                        ) {
-                            out.add(m);
-                        }
+                // Each code detector grades its own hit; the evidence string
+                // is built only when one fires.
+                let hits = [
+                    (!skip("sqli")).then(|| sqli::detect(v)).flatten().map(|h| {
+                        let ids = ["WAF-SQLI-100", "WAF-SQLI-101", "WAF-SQLI-102"];
+                        (h.score, "sqli", ids, format!("{}: {}", h.reason, v))
+                    }),
+                    (!skip("xss")).then(|| xss::detect(v)).flatten().map(|h| {
+                        let ev = v.get(h.at.min(v.len())..).unwrap_or(v.as_str());
+                        let ids = ["WAF-XSS-100", "WAF-XSS-101", "WAF-XSS-102"];
+                        (h.score, "xss", ids, format!("{}: {}", h.reason, ev))
+                    }),
+                    (!skip("rce") && kind != TargetKind::Referer)
+                        .then(|| cmd::detect(v))
+                        .flatten()
+                        .map(|h| {
+                            let ids = ["WAF-RCE-100", "WAF-RCE-101", "WAF-RCE-102"];
+                            let ev = format!("{} ({}): {}", h.reason, h.command, v);
+                            (h.score, "rce", ids, ev)
+                        }),
+                    (!skip("ssrf") && !matches!(kind, TargetKind::Referer | TargetKind::Path))
+                        .then(|| ssrf::detect(v))
+                        .flatten()
+                        .map(|h| {
+                            let ids = ["WAF-SSRF-100", "WAF-SSRF-101", "WAF-SSRF-102"];
+                            (h.score, "ssrf", ids, format!("{}: {}", h.reason, h.host))
+                        }),
+                ];
+                for (score, category, ids, evidence) in hits.into_iter().flatten() {
+                    if let Some(m) = graded_match(score, category, ids, "", &evidence) {
+                        out.add(m);
                     }
                 }
             }

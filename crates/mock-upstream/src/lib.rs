@@ -142,7 +142,7 @@ impl Shared {
     pub(crate) async fn prelude(&self, provider: Provider, plan: &Plan) -> Option<Response> {
         let wait = self.cfg.delay + plan.sleep;
         if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+            precise_sleep(wait).await;
         }
         if let Some(status) = plan.status {
             let message = format!("mock upstream: status {} requested", status.as_u16());
@@ -375,6 +375,36 @@ pub async fn spawn(cfg: MockConfig) -> std::io::Result<SocketAddr> {
     tokio::spawn(serve(listener, cfg));
     Ok(addr)
 }
+
+/// Waits `wait` to within the OS timer's slack (tens of microseconds).
+/// Tokio's timer wheel rounds every deadline up to its next millisecond
+/// tick, so a 20 ms model would answer after 20 to 21 ms depending on when
+/// the request came in: noise as large as the sub-millisecond differences
+/// the gateway benchmark measures between two paths to this mock. The
+/// coarse timer covers all but the last [`FINE_SLEEP`]; a blocking-pool
+/// thread sleeps that in the kernel, so a dropped request or a shutdown
+/// never waits on more than that.
+async fn precise_sleep(wait: std::time::Duration) {
+    let deadline = std::time::Instant::now() + wait;
+    if let Some(coarse) = wait.checked_sub(FINE_SLEEP) {
+        tokio::time::sleep(coarse).await;
+    }
+    let rest = deadline.saturating_duration_since(std::time::Instant::now());
+    if rest.is_zero() {
+        return;
+    }
+    if tokio::task::spawn_blocking(move || std::thread::sleep(rest))
+        .await
+        .is_err()
+    {
+        // The pool is shutting down: the coarse timer will do.
+        tokio::time::sleep(rest).await;
+    }
+}
+
+/// How much of a delay [`precise_sleep`] sleeps outside the timer wheel:
+/// more than the wheel's one-millisecond rounding.
+const FINE_SLEEP: std::time::Duration = std::time::Duration::from_millis(2);
 
 #[cfg(test)]
 mod tests {

@@ -195,6 +195,22 @@ impl Row {
     }
 }
 
+/// The kind of text a row is when its corpus says so only through its
+/// category: BIPIA's rows are third-party documents (e-mails, tables, code
+/// answers) with or without a planted instruction, AgentDojo's are payloads
+/// as they arrive inside tool results. Checking them as prompts would test
+/// the guard on something the gateway never asks of it (it passes retrieved
+/// content and tool results with their kind) and skip the rules written for
+/// instructions inside data.
+pub fn kind_of_category(category: &str) -> Option<Kind> {
+    let corpus = category.split(':').next().unwrap_or("");
+    match corpus {
+        "bipia" | "bipia_clean" => Some(Kind::Document),
+        "agentdojo" => Some(Kind::ToolOutput),
+        _ => None,
+    }
+}
+
 /// Reads one JSONL file.
 pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
@@ -217,6 +233,9 @@ pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
             message: e.to_string(),
         })?;
         row.file = file.clone();
+        if row.kind.is_none() {
+            row.kind = kind_of_category(&row.category);
+        }
         rows.push(row);
     }
     assign_groups(&mut rows);
@@ -253,6 +272,33 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Row>, DatasetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_corpora_are_read_as_documents_unless_rows_say_otherwise() {
+        let dir = std::env::temp_dir().join(format!("palisade-kind-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("mixed.jsonl");
+        std::fs::write(
+            &path,
+            "{\"text\":\"| a | b |\",\"label\":\"benign\",\"category\":\"bipia_clean:table\"}\n\
+             {\"text\":\"TODO: wire money\",\"label\":\"injection\",\"category\":\"agentdojo:banking:direct\"}\n\
+             {\"text\":\"hi\",\"label\":\"benign\",\"category\":\"bipia_clean:email\",\"kind\":\"prompt\"}\n\
+             {\"text\":\"hello\",\"label\":\"benign\",\"category\":\"bipia-like\"}\n",
+        )
+        .expect("write");
+        let rows = load_file(&path).expect("loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        let kinds: Vec<Option<Kind>> = rows.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Some(Kind::Document),
+                Some(Kind::ToolOutput),
+                Some(Kind::Prompt),
+                None
+            ]
+        );
+    }
 
     #[test]
     fn rows_load_with_file_stem_and_errors_name_line() {

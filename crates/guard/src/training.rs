@@ -222,7 +222,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
 pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
     let payloads: Vec<String> = rows
         .iter()
-        .filter(|r| r.label == Label::Injection && r.kind.is_none())
+        .filter(|r| r.label == Label::Injection && r.kind != Some(Kind::ToolDescription))
         .filter(|r| (20..=240).contains(&r.text.chars().count()) && !r.text.contains('\n'))
         .map(|r| r.text.clone())
         .collect();

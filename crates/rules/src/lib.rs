@@ -111,6 +111,8 @@ pub struct RuleSet {
     prefilter: prefilter::Prefilter,
     patterns: Vec<Regex>,
     pattern_rule: Vec<usize>,
+    /// Per rule: the words one of which a text must contain (`requires`).
+    required: Vec<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl RuleSet {
@@ -152,6 +154,7 @@ impl RuleSet {
         let mut pattern_src = Vec::new();
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
+        let mut required = Vec::new();
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
         for (file, source) in sources {
@@ -209,6 +212,16 @@ impl RuleSet {
                     patterns.push(re);
                     pattern_rule.push(rules.len());
                 }
+                required.push(if spec.requires.is_empty() {
+                    None
+                } else {
+                    Some(
+                        aho_corasick::AhoCorasick::builder()
+                            .ascii_case_insensitive(true)
+                            .build(&spec.requires)
+                            .map_err(|e| invalid(format!("`requires` does not compile: {e}")))?,
+                    )
+                });
                 rules.push(Rule {
                     id: spec.id,
                     pack: pack.pack.clone(),
@@ -230,6 +243,7 @@ impl RuleSet {
             prefilter: prefilter::Prefilter::new(&pattern_src),
             patterns,
             pattern_rule,
+            required,
         })
     }
 
@@ -247,10 +261,14 @@ impl RuleSet {
         }
         let mut cand = Vec::new();
         self.prefilter.candidates(text, &mut cand);
+        let mut present = Present::default();
         for (pi, from) in cand.iter().enumerate() {
             let Some(from) = *from else { continue };
             let ri = self.pattern_rule[pi];
-            if !self.rules[ri].applies_to(kind) || out.iter().any(|m| m.rule == ri) {
+            if !self.rules[ri].applies_to(kind)
+                || out.iter().any(|m| m.rule == ri)
+                || !present.holds(self, ri, text)
+            {
                 continue;
             }
             // `find_at` keeps the text before `from` as context, so `\b`
@@ -284,8 +302,12 @@ impl RuleSet {
         let mut cand = Vec::new();
         for t in texts {
             self.prefilter.candidates(t, &mut cand);
+            let mut present = Present::default();
             for (pi, from) in cand.iter().enumerate() {
                 let Some(from) = *from else { continue };
+                if !present.holds(self, self.pattern_rule[pi], t) {
+                    continue;
+                }
                 let start = std::time::Instant::now();
                 let _ = self.patterns[pi].find_at(t.as_bytes(), from);
                 spent[pi] += start.elapsed().as_nanos();
@@ -334,6 +356,25 @@ fn char_bounds(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
 
 /// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
 /// backslash-escaped backslash is kept as it is.
+/// Which rules' `requires` words one text contains, looked up once per
+/// rule and text, and only for rules whose patterns got past the prefilter.
+#[derive(Default)]
+struct Present(Vec<(usize, bool)>);
+
+impl Present {
+    fn holds(&mut self, set: &RuleSet, rule: usize, text: &str) -> bool {
+        let Some(Some(ac)) = set.required.get(rule) else {
+            return true;
+        };
+        if let Some(&(_, seen)) = self.0.iter().find(|(r, _)| *r == rule) {
+            return seen;
+        }
+        let seen = ac.is_match(text);
+        self.0.push((rule, seen));
+        seen
+    }
+}
+
 fn ascii_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();

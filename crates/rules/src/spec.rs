@@ -41,6 +41,12 @@ pub struct RuleSpec {
     /// Match case-sensitively (default: insensitive).
     #[serde(default)]
     pub case_sensitive: bool,
+    /// Words of which the text must contain at least one (ASCII case
+    /// folded) before any pattern of the rule runs: an AND that keeps a
+    /// costly pattern off the texts that cannot match it, since the
+    /// literal prefilter only knows a pattern's first elements.
+    #[serde(default)]
+    pub requires: Vec<String>,
     /// Examples that the test-suite runs.
     #[serde(default)]
     pub examples: Examples,
@@ -99,6 +105,11 @@ impl RuleSpec {
         }
         if self.description.trim().is_empty() {
             return Err(at("rule has no description".into()));
+        }
+        if self.requires.iter().any(|w| w.trim().is_empty()) {
+            return Err(at(
+                "`requires` has an empty word (every text would contain it)".into(),
+            ));
         }
         Ok(category)
     }

@@ -275,9 +275,8 @@ mod tests {
 
     #[test]
     fn document_corpora_are_read_as_documents_unless_rows_say_otherwise() {
-        let dir = std::env::temp_dir().join(format!("palisade-kind-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("mixed.jsonl");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mixed.jsonl");
         std::fs::write(
             &path,
             "{\"text\":\"| a | b |\",\"label\":\"benign\",\"category\":\"bipia_clean:table\"}\n\
@@ -287,7 +286,6 @@ mod tests {
         )
         .expect("write");
         let rows = load_file(&path).expect("loads");
-        let _ = std::fs::remove_dir_all(&dir);
         let kinds: Vec<Option<Kind>> = rows.iter().map(|r| r.kind).collect();
         assert_eq!(
             kinds,

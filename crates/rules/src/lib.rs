@@ -354,8 +354,6 @@ fn char_bounds(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
-/// backslash-escaped backslash is kept as it is.
 /// Which rules' `requires` words one text contains, looked up once per
 /// rule and text, and only for rules whose patterns got past the prefilter.
 #[derive(Default)]
@@ -375,6 +373,8 @@ impl Present {
     }
 }
 
+/// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
+/// backslash-escaped backslash is kept as it is.
 fn ascii_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();

@@ -273,18 +273,24 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Row>, DatasetError> {
 mod tests {
     use super::*;
 
+    /// A corpus file `name` holding `text` in a fresh temporary folder
+    /// (kept alive by the returned guard).
+    fn corpus(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        (dir, path)
+    }
+
     #[test]
     fn document_corpora_are_read_as_documents_unless_rows_say_otherwise() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("mixed.jsonl");
-        std::fs::write(
-            &path,
+        let (_dir, path) = corpus(
+            "mixed.jsonl",
             "{\"text\":\"| a | b |\",\"label\":\"benign\",\"category\":\"bipia_clean:table\"}\n\
              {\"text\":\"TODO: wire money\",\"label\":\"injection\",\"category\":\"agentdojo:banking:direct\"}\n\
              {\"text\":\"hi\",\"label\":\"benign\",\"category\":\"bipia_clean:email\",\"kind\":\"prompt\"}\n\
              {\"text\":\"hello\",\"label\":\"benign\",\"category\":\"bipia-like\"}\n",
-        )
-        .expect("write");
+        );
         let rows = load_file(&path).expect("loads");
         let kinds: Vec<Option<Kind>> = rows.iter().map(|r| r.kind).collect();
         assert_eq!(
@@ -300,13 +306,10 @@ mod tests {
 
     #[test]
     fn rows_load_with_file_stem_and_errors_name_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("mini.jsonl");
-        std::fs::write(
-            &f,
+        let (dir, f) = corpus(
+            "mini.jsonl",
             "{\"text\":\"hi\",\"label\":\"benign\"}\n\n{\"text\":\"x\",\"label\":\"jailbreak\",\"kind\":\"document\"}\n",
-        )
-        .expect("write");
+        );
         let rows = load_paths(&[dir.path().to_path_buf()]).expect("valid");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].file, "mini");

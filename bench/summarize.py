@@ -19,7 +19,7 @@ for key in sorted(rows):
     d = rows[key].get("direct")
     if not d:
         continue
-    for target in ("gateway", "proxy", "nginx"):
+    for target in ("gateway", "parallel", "proxy", "nginx"):
         if target in rows[key]:
             rps, p50, p99 = rows[key][target]
             print(f"| {key[0]} ms | {key[1]} | {key[2]} | {target} | {(p50 - d[1]) / 1000:+.2f} ms | "

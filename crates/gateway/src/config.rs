@@ -86,6 +86,23 @@ pub enum Mode {
     Monitor,
 }
 
+/// When the request's inspection runs relative to the upstream call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InputCheck {
+    /// Check first, forward only what passed: a blocked prompt never
+    /// reaches the provider (which may itself flag an organisation that
+    /// sends it jailbreaks).
+    #[default]
+    Before,
+    /// Forward at once and check while the upstream works; a block cancels
+    /// the upstream call and answers the client as before, so the check
+    /// costs no latency. A prompt with anything the policy masks is still
+    /// checked first (masking must happen before sending). The cost: a
+    /// blocked prompt did reach the provider, and may be billed.
+    Parallel,
+}
+
 /// A named gateway policy: a guard policy plus what to do with it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +120,9 @@ pub struct PolicyConfig {
     /// Inspect answers.
     #[serde(default = "yes")]
     pub inspect_output: bool,
+    /// `before` (default) or `parallel` with the upstream call.
+    #[serde(default)]
+    pub input_check: InputCheck,
     /// Put masked spans back into the answer (the model only ever saw the
     /// placeholders or tokens): works with `placeholder` and `tokenize`.
     #[serde(default)]
@@ -161,6 +181,7 @@ impl Default for PolicyConfig {
             mode: Mode::Enforce,
             inspect_input: true,
             inspect_output: true,
+            input_check: InputCheck::Before,
             restore_masked: false,
             mask: MaskSpec::default(),
         }

@@ -5,7 +5,7 @@
 
 use crate::answer::{answer_pieces, filter_answer, usage};
 use crate::auth::presented_key;
-use crate::config::{Mode, Protocol};
+use crate::config::{InputCheck, Mode, Protocol};
 use crate::ctx::{micros, Ctx};
 use crate::error::ApiError;
 use crate::extract::{input_pieces, is_stream, last_user_text, model_of, Api};
@@ -21,8 +21,10 @@ use futures_util::StreamExt;
 use palisade_core::{Action, Direction};
 use palisade_store::KeyRecord;
 use serde_json::Value;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 /// Reads a body up to `limit` bytes; `Err(true)` when over the limit,
@@ -401,52 +403,29 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         used: Some((0, 0)),
     };
     let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
-    // Phase: inspect the request.
+    // Phase: inspect the request (or start its check, when the policy
+    // checks in parallel with the upstream and nothing needs masking).
     let mut forward = raw;
     let mut out_headers = HeaderMap::new();
     let mut restore_pairs = Vec::new();
     let mut context = None;
+    let mut pending = None;
     if pol.cfg.inspect_input {
         let pieces = input_pieces(api, &body);
         context = last_user_text(&pieces).map(String::from);
-        let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
-        cx.latency.guard_input_us = d.micros;
-        let enforce = AppState::enforces(&pol);
-        if enforce && d.action == Action::Block {
-            let e = ApiError::policy(
-                format!("request blocked by the Palisade guard ({})", d.summary()),
-                d.findings.clone(),
-            );
-            let mut ev = cx.event(Direction::Input, Some(&d), 400);
-            ev.error = Some("content_filter".into());
-            let _ = st.record(ev).await;
-            st.metrics.request(cx.route, 400);
-            st.metrics.stage("total", cx.started.elapsed());
-            let mut r = axum::response::IntoResponse::into_response(e.flavor(cx.flavor));
-            annotate(r.headers_mut(), "input", &d);
-            return cx.finish(r);
-        }
-        if enforce && d.action == Action::Mask && !d.masks.is_empty() {
-            let mut b = body.clone();
-            apply_masks(&mut b, &d.masks);
-            forward = Bytes::from(b.to_string());
-            if pol.cfg.restore_masked {
-                restore_pairs = d.restore.clone();
+        if pol.cfg.input_check == InputCheck::Parallel && !may_mask(&pol, &pieces) {
+            pending = Some(pieces);
+        } else {
+            let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
+            let mut input = InputOutcome {
+                forward: &mut forward,
+                restore_pairs: &mut restore_pairs,
+                headers: &mut out_headers,
+                forwarded: false,
+            };
+            if let Some(r) = input_decided(&st, &mut cx, &pol, &body, d, &mut input).await {
+                return r;
             }
-        }
-        if pol.cfg.mode != Mode::Monitor {
-            annotate(&mut out_headers, "input", &d);
-        }
-        let mut ev = cx.event(Direction::Input, Some(&d), 0);
-        if !enforce && d.action != Action::Allow {
-            ev.message = Some(format!(
-                "mode {:?}: forwarded without enforcing {}",
-                pol.cfg.mode,
-                d.action.as_str()
-            ));
-        }
-        if !st.record(ev).await {
-            return cx.fail(&st, event_log_full()).await;
         }
     }
     // From here the upstream may spend tokens: keep the estimate unless
@@ -464,9 +443,45 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         .client
         .request(parts.method.clone(), url)
         .headers(up.request_headers(&parts.headers))
-        .body(forward)
+        .body(forward.clone())
         .send();
-    let resp = match tokio::time::timeout(st.cfg.limits.read_timeout(), send).await {
+    let send = tokio::time::timeout(st.cfg.limits.read_timeout(), send);
+    let sent = match pending {
+        None => send.await,
+        Some(pieces) => {
+            // The request goes out first: one poll hands it to the pooled
+            // connection, one task yield lets that connection's task write
+            // it. Then the check runs here, on this worker, while the
+            // upstream works: on another thread it would cost two
+            // cross-thread wake-ups (measured: no gain at all). The thread
+            // yield lets an upstream on this host (a local model server, the
+            // bench's mock) take its request first: a socket write wakes
+            // the reader onto the writer's CPU, where it would otherwise wait
+            // out the whole check. Returning before the answer drops `send`,
+            // which cancels the upstream call.
+            tokio::pin!(send);
+            let first = std::future::poll_fn(|c| Poll::Ready(send.as_mut().poll(c))).await;
+            if first.is_pending() {
+                tokio::task::yield_now().await;
+            }
+            std::thread::yield_now();
+            let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
+            let mut input = InputOutcome {
+                forward: &mut forward,
+                restore_pairs: &mut restore_pairs,
+                headers: &mut out_headers,
+                forwarded: true,
+            };
+            if let Some(r) = input_decided(&st, &mut cx, &pol, &body, d, &mut input).await {
+                return r;
+            }
+            match first {
+                Poll::Ready(r) => r,
+                Poll::Pending => send.await,
+            }
+        }
+    };
+    let resp = match sent {
         Err(_) => {
             st.metrics.upstream_error(&up.name, "timeout");
             return cx
@@ -568,6 +583,94 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             cx.fail(&st, e).await
         }
     }
+}
+
+/// What the request's verdict may change before forwarding.
+struct InputOutcome<'a> {
+    forward: &'a mut Bytes,
+    restore_pairs: &'a mut Vec<(String, String)>,
+    headers: &'a mut HeaderMap,
+    /// The body went to the upstream already (parallel check).
+    forwarded: bool,
+}
+
+/// Acts on the request's verdict: `Some(response)` when the request ends
+/// here (blocked, or its event could not be recorded); otherwise the masks,
+/// headers and event are applied and the request goes on.
+async fn input_decided(
+    st: &Arc<AppState>,
+    cx: &mut Ctx,
+    pol: &PolicyRt,
+    body: &Value,
+    d: Decision,
+    out: &mut InputOutcome<'_>,
+) -> Option<Response> {
+    cx.latency.guard_input_us = d.micros;
+    let enforce = AppState::enforces(pol);
+    if enforce && d.action == Action::Block {
+        let e = ApiError::policy(
+            format!("request blocked by the Palisade guard ({})", d.summary()),
+            d.findings.clone(),
+        );
+        let mut ev = cx.event(Direction::Input, Some(&d), 400);
+        ev.error = Some("content_filter".into());
+        if out.forwarded {
+            ev.message =
+                Some("checked in parallel with the upstream call, which was cancelled".into());
+        }
+        let _ = st.record(ev).await;
+        st.metrics.request(cx.route, 400);
+        st.metrics.stage("total", cx.started.elapsed());
+        let mut r = axum::response::IntoResponse::into_response(e.flavor(cx.flavor));
+        annotate(r.headers_mut(), "input", &d);
+        return Some(cx.finish(r));
+    }
+    let mut late_mask = false;
+    if enforce && d.action == Action::Mask && !d.masks.is_empty() {
+        if out.forwarded {
+            // `may_mask` said there was nothing to mask, so only a judge's
+            // finding can get here; the upstream already has the text.
+            late_mask = true;
+        } else {
+            let mut b = body.clone();
+            apply_masks(&mut b, &d.masks);
+            *out.forward = Bytes::from(b.to_string());
+            if pol.cfg.restore_masked {
+                *out.restore_pairs = d.restore.clone();
+            }
+        }
+    }
+    if pol.cfg.mode != Mode::Monitor {
+        annotate(out.headers, "input", &d);
+    }
+    let mut ev = cx.event(Direction::Input, Some(&d), 0);
+    if !enforce && d.action != Action::Allow {
+        ev.message = Some(format!(
+            "mode {:?}: forwarded without enforcing {}",
+            pol.cfg.mode,
+            d.action.as_str()
+        ));
+    } else if late_mask {
+        ev.message =
+            Some("mask decided after the parallel check had forwarded the original text".into());
+    }
+    if !st.record(ev).await {
+        return Some(cx.fail(st, event_log_full()).await);
+    }
+    None
+}
+
+/// Whether the request's check could mask something, which must then
+/// happen before forwarding.
+fn may_mask(pol: &PolicyRt, pieces: &[crate::extract::Piece]) -> bool {
+    pieces.iter().any(|p| {
+        pol.guard.may_mask(&palisade_guard::Request {
+            text: &p.text,
+            direction: Direction::Input,
+            kind: p.kind,
+            context: None,
+        })
+    })
 }
 
 /// Settles a budget reservation when the request ends, however it ends.

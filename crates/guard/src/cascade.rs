@@ -85,6 +85,9 @@ pub struct Guard {
     /// The data catalogue (sensitive data and secrets), unless the policy
     /// disables `dlp.`.
     dlp: Option<std::sync::Arc<palisade_dlp::Engine>>,
+    /// Per direction (input, output): the rules whose findings the policy
+    /// masks, for [`Guard::may_mask`].
+    mask_rules: [Option<RuleSet>; 2],
     degraded: Vec<String>,
 }
 
@@ -149,8 +152,16 @@ impl Guard {
                 }
             }
         };
+        let mask_rules = [Direction::Input, Direction::Output].map(|d| {
+            let a = policy.actions(d);
+            rules.subset(|r| {
+                a.get(r.category) == Action::Mask
+                    || (r.category.is_attack() && a.get(Category::ToolPoisoning) == Action::Mask)
+            })
+        });
         let guard = Self {
             dlp,
+            mask_rules,
             rule_signals,
             normalizer: Normalizer::default(),
             rules,
@@ -183,6 +194,48 @@ impl Guard {
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Whether checking `req` could end in masking: a rule of a category
+    /// the policy masks, or a data-catalogue entry of one, finds something
+    /// in the text. When it says no, the check's verdict has nothing to
+    /// rewrite, so a caller may send the text on while the check runs.
+    /// Conservative: it ignores thresholds and allowlists, so it may say
+    /// yes when the check will not mask, never the reverse. Costs the
+    /// normaliser, the masked categories' rules and the data catalogue:
+    /// a fraction of a check.
+    pub fn may_mask(&self, req: &Request<'_>) -> bool {
+        let actions = self.policy.actions(req.direction);
+        let (text, _) = truncate_at_char_boundary(req.text, MAX_INPUT_BYTES);
+        let flattened = match req.kind {
+            Kind::ToolDescription => crate::tool::flatten_tool_json(text).map(|t| t.full),
+            _ => None,
+        };
+        let text = flattened.as_deref().unwrap_or(text);
+        if let Some(dlp) = &self.dlp {
+            let mut found = Vec::new();
+            dlp_findings(dlp, text, &mut found);
+            if found
+                .iter()
+                .any(|f| actions.get(f.category) == Action::Mask)
+            {
+                return true;
+            }
+        }
+        let slot = match req.direction {
+            Direction::Input => 0,
+            Direction::Output => 1,
+        };
+        let Some(rules) = &self.mask_rules[slot] else {
+            return false;
+        };
+        let norm = self.normalizer.normalize(text);
+        let mut ms = Vec::new();
+        rules.scan(&norm.folded, req.kind, &mut ms);
+        for d in &norm.decoded {
+            rules.scan(&d.text, req.kind, &mut ms);
+        }
+        !ms.is_empty()
     }
 
     /// Tiers 1–2 only: never waits on the network.

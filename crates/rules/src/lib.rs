@@ -109,6 +109,8 @@ pub struct Match {
 pub struct RuleSet {
     rules: Vec<Rule>,
     prefilter: prefilter::Prefilter,
+    /// The patterns as compiled (kept to build subsets' prefilters).
+    pattern_src: Vec<String>,
     patterns: Vec<Regex>,
     pattern_rule: Vec<usize>,
     /// Per rule: the words one of which a text must contain (`requires`).
@@ -241,9 +243,45 @@ impl RuleSet {
         Ok(Self {
             rules,
             prefilter: prefilter::Prefilter::new(&pattern_src),
+            pattern_src,
             patterns,
             pattern_rule,
             required,
+        })
+    }
+
+    /// The rules `keep` accepts, as a set of their own (compiled patterns
+    /// are shared, not rebuilt); `None` when it accepts none. For asking a
+    /// narrow question cheaply, e.g. whether any rule of a masked category
+    /// could match, without running every rule.
+    pub fn subset(&self, keep: impl Fn(&Rule) -> bool) -> Option<RuleSet> {
+        let kept: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| keep(&self.rules[i]))
+            .collect();
+        if kept.is_empty() {
+            return None;
+        }
+        let mut new_index = vec![usize::MAX; self.rules.len()];
+        for (n, &i) in kept.iter().enumerate() {
+            new_index[i] = n;
+        }
+        let mut pattern_src = Vec::new();
+        let mut patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        for (pi, &ri) in self.pattern_rule.iter().enumerate() {
+            if new_index[ri] != usize::MAX {
+                pattern_src.push(self.pattern_src[pi].clone());
+                patterns.push(self.patterns[pi].clone());
+                pattern_rule.push(new_index[ri]);
+            }
+        }
+        Some(RuleSet {
+            rules: kept.iter().map(|&i| self.rules[i].clone()).collect(),
+            prefilter: prefilter::Prefilter::new(&pattern_src),
+            pattern_src,
+            patterns,
+            pattern_rule,
+            required: kept.iter().map(|&i| self.required[i].clone()).collect(),
         })
     }
 

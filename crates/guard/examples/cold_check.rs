@@ -1,0 +1,115 @@
+//! Times one guard check on a 1 KB prompt three ways: back to back (warm
+//! caches), after a 20 ms pause (what a gateway in front of a slow model
+//! sees), and after sweeping 64 MiB through the caches (fully cold). The
+//! gap between the first and the others is the cost of the code and data
+//! a check touches, which no warm benchmark shows:
+//! `cargo run --release -p palisade-guard --example cold_check [ROUNDS]`.
+
+use palisade_core::{Direction, Kind};
+use palisade_guard::{Guard, Policy, Request};
+use std::time::{Duration, Instant};
+
+const SENTENCES: [&str; 6] = [
+    "I am planning a two-week trip through northern Italy in late spring.",
+    "Could you suggest a realistic daily budget for food and transport?",
+    "My manager asked me to summarise last quarter's sales figures for the board.",
+    "Please explain the difference between a Roth IRA and a traditional IRA.",
+    "We are migrating our billing service from a monolith to several smaller services.",
+    "How should I structure unit tests for a function that talks to a database?",
+];
+
+fn prompt(i: usize) -> String {
+    let mut s = format!("Request {i}: ");
+    let mut k = i;
+    while s.len() < 1024 {
+        k = k.wrapping_mul(2_654_435_761).wrapping_add(1) % 1_000_003;
+        s.push_str(SENTENCES[k % SENTENCES.len()]);
+        s.push(' ');
+    }
+    s.truncate(1024);
+    s
+}
+
+fn percentile(mut v: Vec<u128>, p: f64) -> f64 {
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(i).copied().unwrap_or(0) as f64 / 1e3
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(200);
+    let guard = Guard::new(
+        palisade_rules::RuleSet::builtin()?,
+        Some(palisade_model::GuardModel::builtin()?),
+        Policy::default(),
+    )?;
+    let texts: Vec<String> = (0..rounds * 3 + 200).map(prompt).collect();
+    let check = |t: &str, dir: Direction| {
+        let req = Request {
+            text: t,
+            direction: dir,
+            kind: Kind::Prompt,
+            context: None,
+        };
+        let start = Instant::now();
+        std::hint::black_box(guard.may_mask(&req));
+        let mm = start.elapsed().as_nanos();
+        let start = Instant::now();
+        let v = guard.check(&req);
+        let total = start.elapsed().as_nanos();
+        let tier = |name: &str| {
+            v.timings
+                .iter()
+                .filter(|t| format!("{:?}", t.tier).eq_ignore_ascii_case(name))
+                .map(|t| u128::from(t.micros) * 1000)
+                .sum::<u128>()
+        };
+        [total, tier("normalize"), tier("rules"), tier("model"), mm]
+    };
+    for t in &texts[..200] {
+        check(t, Direction::Input);
+    }
+    let mut sweep = vec![0u8; 64 << 20];
+    let mut next = texts[200..].iter();
+    let mut warm = Vec::new();
+    let mut paused = Vec::new();
+    let mut swept = Vec::new();
+    for r in 0..rounds {
+        if let Some(t) = next.next() {
+            warm.push(check(t, Direction::Input));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        if let Some(t) = next.next() {
+            paused.push(check(t, Direction::Input));
+        }
+        for b in sweep.iter_mut().step_by(64) {
+            *b = b.wrapping_add(r as u8);
+        }
+        std::hint::black_box(&sweep);
+        if let Some(t) = next.next() {
+            swept.push(check(t, Direction::Input));
+        }
+    }
+    println!("p50 in µs: check (p90) / normalize / rules+data / model; may_mask before it");
+    for (name, v) in [
+        ("warm", warm),
+        ("after 20 ms", paused),
+        ("after 64 MiB sweep", swept),
+    ] {
+        let col = |k: usize| v.iter().map(|x: &[u128; 5]| x[k]).collect::<Vec<_>>();
+        println!(
+            "{name:>20}: {:7.1} ({:7.1}) / {:6.1} / {:6.1} / {:6.1}; {:6.1}",
+            percentile(col(0), 0.5),
+            percentile(col(0), 0.9),
+            percentile(col(1), 0.5),
+            percentile(col(2), 0.5),
+            percentile(col(3), 0.5),
+            percentile(col(4), 0.5),
+        );
+    }
+    Ok(())
+}

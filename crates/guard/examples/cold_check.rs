@@ -78,7 +78,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut warm = Vec::new();
     let mut paused = Vec::new();
     let mut swept = Vec::new();
+    // PAUSED_ONLY=1: only the checks after a pause, for a profiler.
+    let paused_only = std::env::var_os("PAUSED_ONLY").is_some();
     for r in 0..rounds {
+        if paused_only {
+            std::thread::sleep(Duration::from_millis(20));
+            if let Some(t) = next.next() {
+                paused.push(check(t, Direction::Input));
+            }
+            continue;
+        }
         if let Some(t) = next.next() {
             warm.push(check(t, Direction::Input));
         }
@@ -100,6 +109,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("after 20 ms", paused),
         ("after 64 MiB sweep", swept),
     ] {
+        if v.is_empty() {
+            continue;
+        }
         let col = |k: usize| v.iter().map(|x: &[u128; 5]| x[k]).collect::<Vec<_>>();
         println!(
             "{name:>20}: {:7.1} ({:7.1}) / {:6.1} / {:6.1} / {:6.1}; {:6.1}",

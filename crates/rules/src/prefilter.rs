@@ -186,12 +186,16 @@ impl Prefilter {
         let ac = if lits.is_empty() {
             None
         } else {
-            // A full DFA: this pass runs on every text, and a few
-            // hundred literals make a small one.
+            // A contiguous NFA, not a full DFA: the packs' ~6,200 literals
+            // make a 27.8 MB DFA against 0.77 MB, and a gateway check comes
+            // after the upstream's idle wait with cold caches, where each
+            // byte of text cost a cache and TLB miss in the DFA's table.
+            // Measured with the `cold_check` example: warm 144 → 114 µs,
+            // after a 20 ms pause 423 → 364 µs per 1 KB check.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .build(&lits)
                 .ok()
         };

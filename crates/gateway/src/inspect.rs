@@ -33,6 +33,11 @@ impl VerdictCache {
         }
     }
 
+    /// The cached verdict on a text, if any.
+    pub fn get(&self, req: &Request<'_>) -> Option<Arc<Verdict>> {
+        self.map.get(&self.key(req))
+    }
+
     fn key(&self, req: &Request<'_>) -> u64 {
         use std::hash::{BuildHasher, Hash, Hasher};
         let mut h = self.hasher.build_hasher();

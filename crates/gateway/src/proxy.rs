@@ -661,15 +661,20 @@ async fn input_decided(
 }
 
 /// Whether the request's check could mask something, which must then
-/// happen before forwarding.
+/// happen before forwarding. A text with a cached verdict (a system prompt,
+/// the earlier turns of a conversation) answers from it exactly.
 fn may_mask(pol: &PolicyRt, pieces: &[crate::extract::Piece]) -> bool {
     pieces.iter().any(|p| {
-        pol.guard.may_mask(&palisade_guard::Request {
+        let req = palisade_guard::Request {
             text: &p.text,
             direction: Direction::Input,
             kind: p.kind,
             context: None,
-        })
+        };
+        match pol.cache.get(&req) {
+            Some(v) => v.action == Action::Mask,
+            None => pol.guard.may_mask(&req),
+        }
     })
 }
 

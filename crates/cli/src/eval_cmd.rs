@@ -48,6 +48,13 @@ pub struct Args {
     /// With --leave-one-out: L2 penalty.
     #[arg(long, default_value_t = 1e-6)]
     train_l2: f32,
+    /// With --leave-one-out: weight of hard-negative corpora when the
+    /// attack head's threshold is set (see `palisade train`).
+    #[arg(long)]
+    train_attack_threshold_hard_weight: Option<f32>,
+    /// With --leave-one-out: the same for the unsafe head.
+    #[arg(long)]
+    train_unsafe_threshold_hard_weight: Option<f32>,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -115,6 +122,12 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let mut cfg = TrainConfig::default();
         cfg.options.epochs = a.train_epochs;
         cfg.options.l2 = a.train_l2;
+        if let Some(w) = a.train_attack_threshold_hard_weight {
+            cfg.attack_threshold_hard_weight = w;
+        }
+        if let Some(w) = a.train_unsafe_threshold_hard_weight {
+            cfg.unsafe_threshold_hard_weight = w;
+        }
         let (model, _) = train(&base, &rows, &cfg);
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;
         let held: Vec<_> = eval_rows.iter().filter(|r| &r.file == f).cloned().collect();

@@ -44,6 +44,13 @@ pub struct Args {
     /// benign, clean BIPIA documents, CValues).
     #[arg(long, default_value_t = 1.0)]
     hard_negative_weight: f32,
+    /// How much more each hard-negative corpus counts than other benign
+    /// corpora when the attack head's threshold is set.
+    #[arg(long, default_value_t = 4.0)]
+    attack_threshold_hard_weight: f32,
+    /// The same for the unsafe head.
+    #[arg(long, default_value_t = 1.0)]
+    unsafe_threshold_hard_weight: f32,
     /// L2 penalty on touched weights.
     #[arg(long, default_value_t = 1e-6)]
     l2: f32,
@@ -97,6 +104,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         unsafe_fpr: a.unsafe_fpr,
         benign_weight: a.benign_weight,
         hard_negative_weight: a.hard_negative_weight,
+        attack_threshold_hard_weight: a.attack_threshold_hard_weight,
+        unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
             l2: a.l2,
@@ -110,7 +119,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
         "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "attack_fpr": a.attack_fpr,
-                   "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight},
+                   "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
+                   "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
+                   "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight},
         "rules": guard.rules().rules().len(),
         "report": report,
     });

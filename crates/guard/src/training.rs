@@ -32,6 +32,15 @@ pub struct TrainConfig {
     pub benign_weight: f32,
     /// Further weight of hard negatives (harmless text that looks risky).
     pub hard_negative_weight: f32,
+    /// How much more a hard-negative corpus counts than any other benign
+    /// corpus when the attack head's threshold is set (each benign corpus
+    /// counts once, whatever its size, times this when it is hard). At 1
+    /// the false-positive budget is a mean over corpora that a score of
+    /// easy ones (chit-chat, reviews, code) keeps near zero while the hard
+    /// ones sit at 20 %.
+    pub attack_threshold_hard_weight: f32,
+    /// The same for the unsafe head.
+    pub unsafe_threshold_hard_weight: f32,
 }
 
 impl Default for TrainConfig {
@@ -43,6 +52,12 @@ impl Default for TrainConfig {
             unsafe_fpr: 0.01,
             benign_weight: 2.0,
             hard_negative_weight: 1.0,
+            // Measured (docs/guard-loso.md): at 4 the left-out-source FPR
+            // went 0.188 → 0.175 with attack recall unchanged (0.806); on
+            // the unsafe head the same weight cost 0.04 of recall on both
+            // evaluations, so it stays at 1.
+            attack_threshold_hard_weight: 4.0,
+            unsafe_threshold_hard_weight: 1.0,
         }
     }
 }
@@ -132,26 +147,31 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let mut unsafe_ = Vec::new();
     let mut kind = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        let sample = |y: bool| Sample {
+        let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
+        let sample_with = |y: bool, hard_w: f32| Sample {
             i,
             y,
             w: weight(r),
             tw: if r.label == Label::Benign {
-                1.0 / benign_in(&r.file)
+                (if hard { hard_w } else { 1.0 }) / benign_in(&r.file)
             } else {
                 1.0
             },
             group: r.group(),
         };
+        let sample = |y: bool| sample_with(y, 1.0);
         // A plain harmful request is not an attack: as a negative of the
         // attack head it would teach that the harmful payload inside a
         // jailbreak is harmless.
         if r.label != Label::Unsafe {
-            attack.push(sample(r.label.is_attack()));
+            attack.push(sample_with(
+                r.label.is_attack(),
+                cfg.attack_threshold_hard_weight,
+            ));
         }
         match r.label {
             Label::Unsafe => unsafe_.push(sample(true)),
-            Label::Benign => unsafe_.push(sample(false)),
+            Label::Benign => unsafe_.push(sample_with(false, cfg.unsafe_threshold_hard_weight)),
             Label::Jailbreak if is_tense(r) => unsafe_.push(sample(true)),
             _ => {}
         }
@@ -258,8 +278,14 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
 /// Corpora of hard negatives: harmless prompts and documents built to look
 /// risky (trigger words, sensitive topics, instructions inside data). Their
 /// mistakes are the false positives users see, so they weigh more.
-const HARD_NEGATIVE_FILES: &[&str] =
-    &["xstest", "wildguard_benign", "bipia_indirect", "cvalues_zh"];
+const HARD_NEGATIVE_FILES: &[&str] = &[
+    "xstest",
+    "wildguard_benign",
+    "bipia_indirect",
+    "cvalues_zh",
+    "mtbench_vicuna_benign",
+    "alpaca_seed_benign",
+];
 
 /// Corpora whose rows are requests to an assistant (prompts of any label).
 const REQUEST_FILES: &[&str] = &[

@@ -32,6 +32,7 @@ pub struct Metrics {
     waf_matches: Family<Labels, Counter>,
     waf_requests: Family<Labels, Counter>,
     bots: Family<Labels, Counter>,
+    input_checks: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -106,6 +107,12 @@ impl Default for Metrics {
             "Streamed answers ended early by the output guard",
             streams_cut.clone(),
         );
+        let input_checks = Family::<Labels, Counter>::default();
+        registry.register(
+            "input_checks",
+            "Request checks by when they ran (before forwarding, or parallel with the upstream) and outcome (passed, blocked: with parallel, the upstream call was cancelled)",
+            input_checks.clone(),
+        );
         Self {
             registry,
             requests,
@@ -120,6 +127,7 @@ impl Default for Metrics {
             waf_matches,
             waf_requests,
             bots,
+            input_checks,
         }
     }
 }
@@ -186,6 +194,17 @@ impl Metrics {
                 ("bot", bot.to_string()),
                 ("category", category.to_string()),
                 ("action", action.to_string()),
+            ])
+            .inc();
+    }
+
+    /// One request check: `when` is `before` or `parallel`, `outcome`
+    /// `passed` or `blocked`.
+    pub fn input_check(&self, when: &'static str, outcome: &'static str) {
+        self.input_checks
+            .get_or_create(&vec![
+                ("when", when.to_string()),
+                ("outcome", outcome.to_string()),
             ])
             .inc();
     }

@@ -607,7 +607,12 @@ async fn input_decided(
 ) -> Option<Response> {
     cx.latency.guard_input_us = d.micros;
     let enforce = AppState::enforces(pol);
-    if enforce && d.action == Action::Block {
+    let blocks = enforce && d.action == Action::Block;
+    st.metrics.input_check(
+        if out.forwarded { "parallel" } else { "before" },
+        if blocks { "blocked" } else { "passed" },
+    );
+    if blocks {
         let e = ApiError::policy(
             format!("request blocked by the Palisade guard ({})", d.summary()),
             d.findings.clone(),

@@ -532,6 +532,19 @@ async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
     let input = ev.iter().find(|e| e.direction == Direction::Input).unwrap();
     assert_eq!(input.action, Action::Allow);
     assert!(input.latency.guard_input_us > 0);
+    let m = gw.metrics().await;
+    assert!(
+        m.contains(r#"palisade_input_checks_total{when="parallel",outcome="blocked"} 1"#),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"palisade_input_checks_total{when="before",outcome="passed"} 1"#),
+        "the masked request is checked first: {m}"
+    );
+    assert!(
+        m.contains(r#"palisade_input_checks_total{when="parallel",outcome="passed"} 1"#),
+        "{m}"
+    );
 }
 
 #[tokio::test]

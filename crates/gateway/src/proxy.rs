@@ -405,9 +405,11 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
     // Phase: inspect the request (or start its check, when the policy
     // checks in parallel with the upstream and nothing needs masking).
-    let mut forward = raw;
-    let mut out_headers = HeaderMap::new();
-    let mut restore_pairs = Vec::new();
+    let mut out = Outgoing {
+        body: raw,
+        restore_pairs: Vec::new(),
+        headers: HeaderMap::new(),
+    };
     let mut context = None;
     let mut pending = None;
     if pol.cfg.inspect_input {
@@ -416,14 +418,9 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         if pol.cfg.input_check == InputCheck::Parallel && !may_mask(&pol, &pieces) {
             pending = Some(pieces);
         } else {
-            let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
-            let mut input = InputOutcome {
-                forward: &mut forward,
-                restore_pairs: &mut restore_pairs,
-                headers: &mut out_headers,
-                forwarded: false,
-            };
-            if let Some(r) = input_decided(&st, &mut cx, &pol, &body, d, &mut input).await {
+            if let Some(r) =
+                check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, false).await
+            {
                 return r;
             }
         }
@@ -443,7 +440,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         .client
         .request(parts.method.clone(), url)
         .headers(up.request_headers(&parts.headers))
-        .body(forward.clone())
+        .body(out.body.clone())
         .send();
     let send = tokio::time::timeout(st.cfg.limits.read_timeout(), send);
     let sent = match pending {
@@ -465,14 +462,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
                 tokio::task::yield_now().await;
             }
             std::thread::yield_now();
-            let d = inspect_counted(&st, &pol, &pieces, Direction::Input, None).await;
-            let mut input = InputOutcome {
-                forward: &mut forward,
-                restore_pairs: &mut restore_pairs,
-                headers: &mut out_headers,
-                forwarded: true,
-            };
-            if let Some(r) = input_decided(&st, &mut cx, &pol, &body, d, &mut input).await {
+            if let Some(r) = check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, true).await
+            {
                 return r;
             }
             match first {
@@ -507,7 +498,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     let status = resp.status();
     let mut headers = resp.headers().clone();
     strip_hop_by_hop(&mut headers);
-    headers.extend(out_headers);
+    headers.extend(std::mem::take(&mut out.headers));
     let is_sse = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -571,7 +562,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         &pol,
         api,
         bytes,
-        &restore_pairs,
+        &out.restore_pairs,
         context.as_deref(),
         &mut headers,
     )
@@ -585,31 +576,35 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     }
 }
 
-/// What the request's verdict may change before forwarding.
-struct InputOutcome<'a> {
-    forward: &'a mut Bytes,
-    restore_pairs: &'a mut Vec<(String, String)>,
-    headers: &'a mut HeaderMap,
-    /// The body went to the upstream already (parallel check).
-    forwarded: bool,
+/// What goes upstream, and what the request's verdict adds to the answer.
+struct Outgoing {
+    /// The body to forward (masked when the verdict says so).
+    body: Bytes,
+    /// Placeholder → original, to put back in the answer.
+    restore_pairs: Vec<(String, String)>,
+    /// `x-palisade-input-*` headers for the answer.
+    headers: HeaderMap,
 }
 
-/// Acts on the request's verdict: `Some(response)` when the request ends
-/// here (blocked, or its event could not be recorded); otherwise the masks,
-/// headers and event are applied and the request goes on.
-async fn input_decided(
+/// Checks the request and acts on the verdict: `Some(response)` when the
+/// request ends here (blocked, or its event could not be recorded);
+/// otherwise masks, headers and the event are applied and it goes on.
+/// `forwarded`: the body went upstream already (parallel check).
+async fn check_request(
     st: &Arc<AppState>,
     cx: &mut Ctx,
     pol: &PolicyRt,
     body: &Value,
-    d: Decision,
-    out: &mut InputOutcome<'_>,
+    pieces: &[crate::extract::Piece],
+    out: &mut Outgoing,
+    forwarded: bool,
 ) -> Option<Response> {
+    let d = inspect_counted(st, pol, pieces, Direction::Input, None).await;
     cx.latency.guard_input_us = d.micros;
     let enforce = AppState::enforces(pol);
     let blocks = enforce && d.action == Action::Block;
     st.metrics.input_check(
-        if out.forwarded { "parallel" } else { "before" },
+        if forwarded { "parallel" } else { "before" },
         if blocks { "blocked" } else { "passed" },
     );
     if blocks {
@@ -619,7 +614,7 @@ async fn input_decided(
         );
         let mut ev = cx.event(Direction::Input, Some(&d), 400);
         ev.error = Some("content_filter".into());
-        if out.forwarded {
+        if forwarded {
             ev.message =
                 Some("checked in parallel with the upstream call, which was cancelled".into());
         }
@@ -632,21 +627,21 @@ async fn input_decided(
     }
     let mut late_mask = false;
     if enforce && d.action == Action::Mask && !d.masks.is_empty() {
-        if out.forwarded {
+        if forwarded {
             // `may_mask` said there was nothing to mask, so only a judge's
             // finding can get here; the upstream already has the text.
             late_mask = true;
         } else {
             let mut b = body.clone();
             apply_masks(&mut b, &d.masks);
-            *out.forward = Bytes::from(b.to_string());
+            out.body = Bytes::from(b.to_string());
             if pol.cfg.restore_masked {
-                *out.restore_pairs = d.restore.clone();
+                out.restore_pairs = d.restore.clone();
             }
         }
     }
     if pol.cfg.mode != Mode::Monitor {
-        annotate(out.headers, "input", &d);
+        annotate(&mut out.headers, "input", &d);
     }
     let mut ev = cx.event(Direction::Input, Some(&d), 0);
     if !enforce && d.action != Action::Allow {

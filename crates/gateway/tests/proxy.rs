@@ -468,9 +468,9 @@ async fn monitor_mode_forwards_and_records_and_mask_rewrites_before_forwarding()
         .contains("without enforcing"));
 }
 
-#[tokio::test]
-async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
-    let gw = start(
+/// A gateway whose default policy checks requests in parallel.
+async fn start_parallel(mock: MockConfig) -> Gw {
+    start(
         |c, _| {
             c.policies.insert(
                 "default".into(),
@@ -480,11 +480,17 @@ async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
                 },
             );
         },
-        MockConfig {
-            delay: Duration::from_secs(3),
-            ..MockConfig::default()
-        },
+        mock,
     )
+    .await
+}
+
+#[tokio::test]
+async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
+    let gw = start_parallel(MockConfig {
+        delay: Duration::from_secs(3),
+        ..MockConfig::default()
+    })
     .await;
     // A blocked prompt is answered as soon as the check decides, not after
     // the upstream's three seconds: its call was cancelled.
@@ -549,19 +555,7 @@ async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
 
 #[tokio::test]
 async fn parallel_checks_leave_streams_as_they_were() {
-    let gw = start(
-        |c, _| {
-            c.policies.insert(
-                "default".into(),
-                palisade_gateway::config::PolicyConfig {
-                    input_check: palisade_gateway::config::InputCheck::Parallel,
-                    ..Default::default()
-                },
-            );
-        },
-        MockConfig::default(),
-    )
-    .await;
+    let gw = start_parallel(MockConfig::default()).await;
     let mut body = user("Tell me about Paris.");
     body["stream"] = json!(true);
     let r = gw.chat(body).await;

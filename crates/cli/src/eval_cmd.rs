@@ -43,10 +43,10 @@ pub struct Args {
     #[arg(long)]
     leave_one_out: bool,
     /// With --leave-one-out: passes over the data.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().options.epochs)]
     train_epochs: usize,
     /// With --leave-one-out: L2 penalty.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().options.l2)]
     train_l2: f32,
     /// With --leave-one-out: weight of hard-negative corpora when the
     /// attack head's threshold is set (see `palisade train`).

@@ -26,36 +26,36 @@ pub struct Args {
     #[arg(long, default_value = "models/guard/training-report.json")]
     report: PathBuf,
     /// log2 of the hashed feature table.
-    #[arg(long, default_value_t = 17)]
+    #[arg(long, default_value_t = TrainConfig::default().bits)]
     bits: u32,
     /// Passes over the data.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = TrainConfig::default().options.epochs)]
     epochs: usize,
     /// Out-of-fold false-positive budget of the attack head.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = TrainConfig::default().attack_fpr)]
     attack_fpr: f32,
     /// Out-of-fold false-positive budget of the unsafe head.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = TrainConfig::default().unsafe_fpr)]
     unsafe_fpr: f32,
     /// Extra weight of benign rows.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = TrainConfig::default().benign_weight)]
     benign_weight: f32,
     /// Further weight of hard-negative corpora (XSTest safe, WildGuard
-    /// benign, clean BIPIA documents, CValues).
-    #[arg(long, default_value_t = 1.0)]
+    /// benign, clean BIPIA documents, CValues, MT-Bench, Alpaca seeds).
+    #[arg(long, default_value_t = TrainConfig::default().hard_negative_weight)]
     hard_negative_weight: f32,
     /// How much more each hard-negative corpus counts than other benign
     /// corpora when the attack head's threshold is set.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = TrainConfig::default().attack_threshold_hard_weight)]
     attack_threshold_hard_weight: f32,
     /// The same for the unsafe head.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = TrainConfig::default().unsafe_threshold_hard_weight)]
     unsafe_threshold_hard_weight: f32,
     /// L2 penalty on touched weights.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = TrainConfig::default().options.l2)]
     l2: f32,
     /// AdaGrad base learning rate.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = TrainConfig::default().options.lr)]
     lr: f32,
     #[command(flatten)]
     opts: GuardOpts,

@@ -277,7 +277,9 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
 
 /// Corpora of hard negatives: harmless prompts and documents built to look
 /// risky (trigger words, sensitive topics, instructions inside data). Their
-/// mistakes are the false positives users see, so they weigh more.
+/// mistakes are the false positives users see, so they can weigh more in
+/// training (`hard_negative_weight`) and count more where the alarm
+/// thresholds are set (`*_threshold_hard_weight`).
 const HARD_NEGATIVE_FILES: &[&str] = &[
     "xstest",
     "wildguard_benign",

@@ -52,6 +52,7 @@ local function random_start()
   if not f then return os.time() * 1000 end
   local b = f:read(6)
   f:close()
+  if not b then return os.time() * 1000 end
   local n = 0
   for k = 1, #b do n = n * 256 + b:byte(k) end
   return n

@@ -47,7 +47,8 @@ fn main() {
         hits += out.len();
     }
     let tr_folded = t.elapsed();
-    let texts: Vec<&str> = normed.iter().map(|n| n.text.as_str()).collect();
+    // The guard scans the folded text.
+    let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
     let prof = rules.profile(&texts);
     let total_runs: usize = prof.iter().map(|p| p.3).sum();
     println!(

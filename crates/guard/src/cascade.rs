@@ -154,9 +154,11 @@ impl Guard {
         };
         let mask_rules = [Direction::Input, Direction::Output].map(|d| {
             let a = policy.actions(d);
+            // Whatever kind of text it finds something in.
             rules.subset(|r| {
-                a.get(r.category) == Action::Mask
-                    || (r.category.is_attack() && a.get(Category::ToolPoisoning) == Action::Mask)
+                [Kind::Prompt, Kind::ToolDescription]
+                    .iter()
+                    .any(|&k| a.get(rule_category(r.category, k)) == Action::Mask)
             })
         });
         let guard = Self {
@@ -213,11 +215,10 @@ impl Guard {
         };
         let text = flattened.as_deref().unwrap_or(text);
         if let Some(dlp) = &self.dlp {
-            let mut found = Vec::new();
-            dlp_findings(dlp, text, &mut found);
-            if found
+            if dlp
+                .scan(text)
                 .iter()
-                .any(|f| actions.get(f.category) == Action::Mask)
+                .any(|e| actions.get(dlp_category(e)) == Action::Mask)
             {
                 return true;
             }
@@ -517,11 +518,7 @@ impl Guard {
         self.scan_rules(&norm, req.kind, &mut matches);
         for (m, span) in &matches {
             let r = &self.rules.rules()[m.rule];
-            let category = if req.kind == Kind::ToolDescription && r.category.is_attack() {
-                Category::ToolPoisoning
-            } else {
-                r.category
-            };
+            let category = rule_category(r.category, req.kind);
             findings.push(Finding {
                 detector: r.id.clone(),
                 category,
@@ -715,15 +712,35 @@ impl Guard {
     }
 }
 
+/// The category a rule's finding is reported under: in a tool description
+/// an attack is tool poisoning.
+fn rule_category(category: Category, kind: Kind) -> Category {
+    if kind == Kind::ToolDescription && category.is_attack() {
+        Category::ToolPoisoning
+    } else {
+        category
+    }
+}
+
+/// The category of a data-catalogue entity: credentials are secrets,
+/// everything else sensitive data.
+fn dlp_category(e: &palisade_dlp::Entity) -> Category {
+    if e.category == "credential" {
+        Category::Secret
+    } else {
+        Category::SensitiveData
+    }
+}
+
 /// Sensitive data and secrets as findings (tier 1: patterns, validators
 /// and context words), with their spans so the policy can mask them.
 fn dlp_findings(dlp: &palisade_dlp::Engine, text: &str, out: &mut Vec<Finding>) {
     for e in dlp.scan(text) {
-        let (category, name) = match dlp.catalog().get(&e.type_id) {
-            Some(t) if t.category == "credential" => (Category::Secret, t.name.as_str()),
-            Some(t) => (Category::SensitiveData, t.name.as_str()),
-            None => (Category::SensitiveData, e.type_id.as_str()),
-        };
+        let category = dlp_category(&e);
+        let name = dlp
+            .catalog()
+            .get(&e.type_id)
+            .map_or(e.type_id.as_str(), |t| t.name.as_str());
         out.push(Finding {
             detector: format!("dlp.{}", e.type_id),
             category,

@@ -49,7 +49,7 @@ fn main() {
     let tr_folded = t.elapsed();
     // The guard scans the folded text.
     let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
-    let prof = rules.profile(&texts);
+    let prof = rules.profile(&texts, Kind::Prompt);
     let total_runs: usize = prof.iter().map(|p| p.3).sum();
     println!(
         "  {:.1} candidate patterns per row",

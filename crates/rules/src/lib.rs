@@ -19,7 +19,9 @@ mod spec;
 pub use spec::{Examples, PackSpec, RuleSpec};
 
 use palisade_core::{Category, Kind, Severity};
-use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -192,17 +194,7 @@ impl RuleSet {
                 }
                 for (i, p) in spec.patterns.iter().enumerate() {
                     let compiled = ascii_boundaries(p);
-                    // ASCII-only patterns are compiled in ASCII mode: their
-                    // DFAs are a fraction of the Unicode ones (`[^\n]{0,60}`
-                    // is one byte class, not a UTF-8 automaton), several
-                    // times faster on long texts. Non-ASCII patterns keep
-                    // Unicode semantics.
-                    let re = RegexBuilder::new(&compiled)
-                        .unicode(!compiled.is_ascii())
-                        .case_insensitive(!spec.case_sensitive)
-                        .size_limit(8 << 20)
-                        .dfa_size_limit(8 << 20)
-                        .build()
+                    let re = compile_pattern(&compiled, spec.case_sensitive)
                         .map_err(|e| invalid(format!("pattern {} does not compile: {e}", i + 1)))?;
                     if re.is_match(b"") {
                         return Err(invalid(format!(
@@ -297,8 +289,8 @@ impl RuleSet {
         if text.is_empty() {
             return;
         }
-        let mut cand = Vec::new();
-        self.prefilter.candidates(text, &mut cand);
+        let (mut cand, mut starts) = (Vec::new(), Vec::new());
+        self.prefilter.candidates(text, &mut cand, &mut starts);
         let mut present = Present::default();
         for (pi, from) in cand.iter().enumerate() {
             let Some(from) = *from else { continue };
@@ -309,9 +301,7 @@ impl RuleSet {
             {
                 continue;
             }
-            // `find_at` keeps the text before `from` as context, so `\b`
-            // and `^` still see what precedes the start.
-            if let Some(m) = self.patterns[pi].find_at(text.as_bytes(), from) {
+            if let Some(m) = self.find_pattern(pi, text, from, &starts) {
                 let (start, end) = char_bounds(text, m.start(), m.end());
                 out.push(Match {
                     rule: ri,
@@ -320,6 +310,41 @@ impl RuleSet {
                 });
             }
         }
+    }
+
+    /// The first match of pattern `pi` in `text`, searching from `from`,
+    /// or only at the listed `starts` (sorted by pattern, then position)
+    /// when its matches can begin nowhere else.
+    ///
+    /// An unanchored search that finds nothing reads the text to its end,
+    /// once per candidate pattern: a 2 KB jailbreak makes ~80 patterns
+    /// candidates, and those scans were most of its rule time. Anchored at
+    /// a literal, a search that fails usually stops within a few bytes.
+    /// Past [`MAX_ANCHORED_STARTS`] positions one scan is cheaper.
+    fn find_pattern(
+        &self,
+        pi: usize,
+        text: &str,
+        from: usize,
+        starts: &[(usize, usize)],
+    ) -> Option<regex_automata::Match> {
+        let re = self.patterns.get(pi)?;
+        // The input keeps the whole text, so `\b` and `^` still see what
+        // precedes the start of the search.
+        let input = Input::new(text.as_bytes());
+        if self.prefilter.starts_at_literals(pi) {
+            let lo = starts.partition_point(|&(p, _)| p < pi);
+            let hi = starts.partition_point(|&(p, _)| p <= pi);
+            let at = starts.get(lo..hi).unwrap_or(&[]);
+            if !at.is_empty() && at.len() <= MAX_ANCHORED_STARTS {
+                // Leftmost-first: the first position with a match holds
+                // the match an unanchored search would have found.
+                return at.iter().find_map(|&(_, pos)| {
+                    re.search(&input.clone().range(pos..).anchored(Anchored::Yes))
+                });
+            }
+        }
+        re.search(&input.range(from..))
     }
 
     /// Patterns that run on every text because they have no literal
@@ -334,20 +359,21 @@ impl RuleSet {
     /// eats a latency budget.
     ///
     /// [`scan`]: RuleSet::scan
-    pub fn profile(&self, texts: &[&str]) -> Vec<(String, usize, u128, usize)> {
+    pub fn profile(&self, texts: &[&str], kind: Kind) -> Vec<(String, usize, u128, usize)> {
         let mut spent = vec![0u128; self.patterns.len()];
         let mut runs = vec![0usize; self.patterns.len()];
-        let mut cand = Vec::new();
+        let (mut cand, mut starts) = (Vec::new(), Vec::new());
         for t in texts {
-            self.prefilter.candidates(t, &mut cand);
+            self.prefilter.candidates(t, &mut cand, &mut starts);
             let mut present = Present::default();
             for (pi, from) in cand.iter().enumerate() {
                 let Some(from) = *from else { continue };
-                if !present.holds(self, self.pattern_rule[pi], t) {
+                let ri = self.pattern_rule[pi];
+                if !self.rules[ri].applies_to(kind) || !present.holds(self, ri, t) {
                     continue;
                 }
                 let start = std::time::Instant::now();
-                let _ = self.patterns[pi].find_at(t.as_bytes(), from);
+                let _ = self.find_pattern(pi, t, from, &starts);
                 spent[pi] += start.elapsed().as_nanos();
                 runs[pi] += 1;
             }
@@ -376,6 +402,33 @@ impl RuleSet {
             .find_map(|(_, re)| re.find(text.as_bytes()))
             .map(|m| char_bounds(text, m.start(), m.end()))
     }
+}
+
+/// Most literal positions a pattern is searched at one by one (see
+/// `RuleSet::find_pattern`).
+const MAX_ANCHORED_STARTS: usize = 64;
+
+/// Compiles one pattern the way the packs mean it: ASCII-only patterns in
+/// ASCII mode (their DFAs are a fraction of the Unicode ones:
+/// `[^\n]{0,60}` is one byte class, not a UTF-8 automaton, several times
+/// faster on long texts), others with Unicode semantics; over bytes, so a
+/// match may split a character (callers widen it, [`char_bounds`]).
+fn compile_pattern(src: &str, case_sensitive: bool) -> Result<Regex, String> {
+    Regex::builder()
+        .syntax(
+            syntax::Config::new()
+                .unicode(!src.is_ascii())
+                .utf8(false)
+                .case_insensitive(!case_sensitive),
+        )
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(8 << 20))
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build(src)
+        .map_err(|e| e.to_string())
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may

@@ -218,10 +218,18 @@ impl Prefilter {
 
     /// Sets `cand[i]` (one slot per pattern) to the byte offset where a
     /// search for pattern `i` in `text` should begin, or `None` when the
-    /// pattern cannot match.
-    pub fn candidates(&self, text: &str, cand: &mut Vec<Option<usize>>) {
+    /// pattern cannot match. `starts` receives, for each pattern whose
+    /// matches all begin with one of its literals, every position where
+    /// one occurs: `(pattern, position)`, sorted and without duplicates.
+    pub fn candidates(
+        &self,
+        text: &str,
+        cand: &mut Vec<Option<usize>>,
+        starts: &mut Vec<(usize, usize)>,
+    ) {
         cand.clear();
         cand.resize(self.patterns, None);
+        starts.clear();
         for &i in &self.always {
             cand[i] = Some(0);
         }
@@ -233,7 +241,12 @@ impl Prefilter {
                     second[i] = true;
                     continue;
                 }
-                let at = if self.from_start[i] { m.start() } else { 0 };
+                let at = if self.from_start[i] {
+                    starts.push((i, m.start()));
+                    m.start()
+                } else {
+                    0
+                };
                 cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
             }
             for (i, c) in cand.iter_mut().enumerate() {
@@ -241,7 +254,18 @@ impl Prefilter {
                     *c = None;
                 }
             }
+            starts.sort_unstable();
+            starts.dedup();
         }
+    }
+
+    /// Whether every match of pattern `i` begins where one of its
+    /// literals occurs (then the positions [`candidates`] lists are the
+    /// only places a match can start).
+    ///
+    /// [`candidates`]: Prefilter::candidates
+    pub fn starts_at_literals(&self, i: usize) -> bool {
+        self.from_start.get(i).copied().unwrap_or(false)
     }
 
     /// How many patterns always run (for diagnostics).
@@ -261,11 +285,15 @@ mod tests {
         let (first, _) = literals(p).expect("a first set");
         assert_ne!(first, second);
         let pf = Prefilter::new(&[p.to_string()]);
-        let mut cand = Vec::new();
+        let (mut cand, mut starts) = (Vec::new(), Vec::new());
         // Only the first element's literal: the pattern cannot match.
-        pf.candidates(&format!("x {} y", first[0]), &mut cand);
+        pf.candidates(&format!("x {} y", first[0]), &mut cand, &mut starts);
         assert_eq!(cand, vec![None], "first {first:?} second {second:?}");
-        pf.candidates(&format!("x {} y {} z", first[0], second[0]), &mut cand);
+        pf.candidates(
+            &format!("x {} y {} z", first[0], second[0]),
+            &mut cand,
+            &mut starts,
+        );
         assert!(cand[0].is_some());
         // A pattern that is one literal has no second set.
         assert!(second_literals("ignore previous").is_none());
@@ -306,12 +334,16 @@ mod tests {
     fn candidates_are_a_superset_of_matches() {
         let pats = vec!["ignore\\s+previous".to_string(), "[0-9]+".to_string()];
         let pf = Prefilter::new(&pats);
-        let mut c = Vec::new();
-        pf.candidates("please IGNORE previous", &mut c);
-        // The search for the first pattern starts at its literal.
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        pf.candidates("please IGNORE previous, ignore previous", &mut c, &mut s);
+        // The search for the first pattern starts at its literal, and
+        // every place a match can start is listed.
         assert_eq!(c, vec![Some(7), Some(0)]);
-        pf.candidates("nothing here", &mut c);
+        assert!(pf.starts_at_literals(0) && !pf.starts_at_literals(1));
+        assert_eq!(s, vec![(0, 7), (0, 24)]);
+        pf.candidates("nothing here", &mut c, &mut s);
         assert_eq!(c, vec![None, Some(0)]);
+        assert!(s.is_empty());
         assert_eq!(pf.always_run(), 1);
     }
 }

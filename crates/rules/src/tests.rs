@@ -233,3 +233,90 @@ fn a_subset_matches_only_its_rules_with_their_own_numbering() {
     assert_eq!(out.len(), 2);
     assert!(s.subset(|r| r.id == "no such rule").is_none());
 }
+
+/// What `scan` must return, without the prefilter or anchored searches:
+/// every pattern of every applicable rule, in order, searched over the
+/// whole text.
+fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
+    let mut out: Vec<Match> = Vec::new();
+    for (pi, re) in set.patterns.iter().enumerate() {
+        let ri = set.pattern_rule[pi];
+        if !set.rules[ri].applies_to(kind) || out.iter().any(|m| m.rule == ri) {
+            continue;
+        }
+        if let Some(Some(ac)) = set.required.get(ri) {
+            if !ac.is_match(text) {
+                continue;
+            }
+        }
+        if let Some(m) = re.find(text.as_bytes()) {
+            let (start, end) = char_bounds(text, m.start(), m.end());
+            out.push(Match {
+                rule: ri,
+                start,
+                end,
+            });
+        }
+    }
+    out.sort_by_key(|m| m.rule);
+    out
+}
+
+fn scan_sorted(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
+    let mut out = Vec::new();
+    set.scan(text, kind, &mut out);
+    out.sort_by_key(|m| m.rule);
+    out
+}
+
+#[test]
+fn shortcuts_find_what_a_full_search_finds_on_every_example() {
+    // Examples glued together put several rules' literals in one text,
+    // some many times, which exercises the searches anchored at literal
+    // positions and their fallback to one scan.
+    let set = RuleSet::builtin().expect("builtin packs");
+    let examples: Vec<&str> = set
+        .rules()
+        .iter()
+        .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative))
+        .map(String::as_str)
+        .collect();
+    for (i, chunk) in examples.chunks(7).enumerate() {
+        let text = chunk.join(if i % 2 == 0 { " " } else { "\n" });
+        let repeated = text.repeat(1 + i % 12);
+        for t in [text.as_str(), repeated.as_str()] {
+            for kind in [Kind::Prompt, Kind::Document] {
+                assert_eq!(
+                    scan_sorted(&set, t, kind),
+                    scan_without_shortcuts(&set, t, kind),
+                    "{t:?}"
+                );
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn shortcuts_find_what_a_full_search_finds(words in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "ignore", "all", "previous", "instructions", "never", "refuse", "do anything now",
+            "DAN", "you are", "your response", "I'm sorry", "\"", "\n", "|", "you", "will",
+            "not", "say", "sorry", "忽略", "之前的指令", "system prompt", "reveal", "the",
+            "<important>", "read", "~/.ssh/id_rsa", "ignore previous",
+        ]),
+        0..80,
+    )) {
+        let set = shared_builtin();
+        let text = words.join(" ");
+        proptest::prop_assert_eq!(
+            scan_sorted(set, &text, Kind::Prompt),
+            scan_without_shortcuts(set, &text, Kind::Prompt)
+        );
+    }
+}
+
+fn shared_builtin() -> &'static RuleSet {
+    static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| RuleSet::builtin().expect("builtin packs"))
+}

@@ -1,0 +1,85 @@
+//! Where the guard's latency tail comes from: times one check of each of
+//! 3,200 prompts of 2 KB (corpus rows repeated, as `palisade bench` builds
+//! them) three times over. The first pass pays for the rules' lazy DFAs
+//! meeting new text shapes; the later ones show the steady tail, and the
+//! slowest prompts with each tier's time:
+//! `cargo run --release -p palisade-guard --example tail_latency [DIR]`.
+//! `ONLY=N` checks prompt N 3,000 times instead (for `perf record`).
+
+use palisade_guard::dataset::load_paths;
+use palisade_guard::{Guard, Policy, Request};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/datasets/guard".into());
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    paths.sort();
+    let rows = load_paths(&paths)?;
+    let guard = Guard::new(
+        palisade_rules::RuleSet::builtin()?,
+        Some(palisade_model::GuardModel::builtin()?),
+        Policy::default(),
+    )?;
+    let mut texts = Vec::new();
+    for row in rows
+        .iter()
+        .filter(|r| !r.text.trim().is_empty())
+        .cycle()
+        .take(3200)
+    {
+        let mut t = String::new();
+        while t.len() < 2048 {
+            t.push_str(&row.text);
+            t.push('\n');
+        }
+        let (cut, _) = palisade_core::truncate_at_char_boundary(&t, 2048);
+        texts.push(cut.to_string());
+    }
+    if let Ok(only) = std::env::var("ONLY") {
+        let t = texts
+            .get(only.parse::<usize>()?)
+            .ok_or("ONLY is past the last prompt")?;
+        for _ in 0..3000 {
+            std::hint::black_box(guard.check(&Request::prompt(t)));
+        }
+        return Ok(());
+    }
+    for pass in 0..3 {
+        let mut lat: Vec<(u128, usize, String)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let s = Instant::now();
+                let v = guard.check(&Request::prompt(t));
+                let us = s.elapsed().as_micros();
+                let tiers: Vec<String> = v
+                    .timings
+                    .iter()
+                    .map(|x| format!("{:?}={}", x.tier, x.micros))
+                    .collect();
+                (us, i, tiers.join(","))
+            })
+            .collect();
+        lat.sort();
+        let at = |q: usize| lat[(lat.len() - 1) * q / 100].0;
+        println!(
+            "pass {pass}: p50 {} p90 {} p99 {} max {} µs",
+            at(50),
+            at(90),
+            at(99),
+            at(100)
+        );
+        if pass == 2 {
+            for (us, i, tiers) in lat.iter().rev().take(8) {
+                let head: String = texts[*i].chars().take(60).collect();
+                println!("  {us} µs  #{i}  {tiers}  {head:?}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -53,11 +53,14 @@ impl Default for TrainConfig {
             benign_weight: 2.0,
             hard_negative_weight: 1.0,
             // Measured (docs/guard-loso.md): at 4 the left-out-source FPR
-            // went 0.188 → 0.175 with attack recall unchanged (0.806); on
-            // the unsafe head the same weight cost 0.04 of recall on both
-            // evaluations, so it stays at 1.
+            // went 0.188 → 0.175 with attack recall unchanged (0.806). On
+            // the unsafe head, once the rules caught more harmful requests
+            // by themselves, weight 1 let its threshold fall (0.70 → 0.65)
+            // and false positives rise; at 2 the split's FPR is 0.029
+            // (0.045 at 1) and left-out XSTest's 0.077 (0.148), for 0.017
+            // of left-out unsafe recall.
             attack_threshold_hard_weight: 4.0,
-            unsafe_threshold_hard_weight: 1.0,
+            unsafe_threshold_hard_weight: 2.0,
         }
     }
 }

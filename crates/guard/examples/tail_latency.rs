@@ -4,7 +4,8 @@
 //! meeting new text shapes; the later ones show the steady tail, and the
 //! slowest prompts with each tier's time:
 //! `cargo run --release -p palisade-guard --example tail_latency [DIR]`.
-//! `ONLY=N` checks prompt N 3,000 times instead (for `perf record`).
+//! `ONLY=N` checks prompt N 3,000 times instead (for `perf record`);
+//! `ROWS=1` times the corpus rows as they are, whatever their length.
 
 use palisade_guard::dataset::load_paths;
 use palisade_guard::{Guard, Policy, Request};
@@ -26,11 +27,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Policy::default(),
     )?;
     let mut texts = Vec::new();
+    if std::env::var("ROWS").is_ok() {
+        texts.extend(rows.iter().map(|r| r.text.clone()));
+    }
     for row in rows
         .iter()
         .filter(|r| !r.text.trim().is_empty())
         .cycle()
-        .take(3200)
+        .take(if texts.is_empty() { 3200 } else { 0 })
     {
         let mut t = String::new();
         while t.len() < 2048 {
@@ -77,7 +81,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if pass == 2 {
             for (us, i, tiers) in lat.iter().rev().take(8) {
                 let head: String = texts[*i].chars().take(60).collect();
-                println!("  {us} µs  #{i}  {tiers}  {head:?}");
+                let len = texts[*i].len();
+                println!("  {us} µs  #{i}  {len} B  {tiers}  {head:?}");
             }
         }
     }

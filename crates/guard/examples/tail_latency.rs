@@ -44,6 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (cut, _) = palisade_core::truncate_at_char_boundary(&t, 2048);
         texts.push(cut.to_string());
     }
+    if texts.is_empty() {
+        return Err(format!("no rows in {dir}").into());
+    }
     if let Ok(only) = std::env::var("ONLY") {
         let t = texts
             .get(only.parse::<usize>()?)

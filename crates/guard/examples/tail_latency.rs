@@ -8,6 +8,7 @@
 //! `ROWS=1` times the corpus rows as they are, whatever their length.
 
 use palisade_guard::dataset::load_paths;
+use palisade_guard::eval::sized_texts;
 use palisade_guard::{Guard, Policy, Request};
 use std::time::Instant;
 
@@ -26,24 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
-    let mut texts = Vec::new();
-    if std::env::var("ROWS").is_ok() {
-        texts.extend(rows.iter().map(|r| r.text.clone()));
-    }
-    for row in rows
-        .iter()
-        .filter(|r| !r.text.trim().is_empty())
-        .cycle()
-        .take(if texts.is_empty() { 3200 } else { 0 })
-    {
-        let mut t = String::new();
-        while t.len() < 2048 {
-            t.push_str(&row.text);
-            t.push('\n');
-        }
-        let (cut, _) = palisade_core::truncate_at_char_boundary(&t, 2048);
-        texts.push(cut.to_string());
-    }
+    // The rows as they are, or 2 KB texts as `palisade bench` builds them.
+    let texts = if std::env::var("ROWS").is_ok() {
+        rows.iter().map(|r| r.text.clone()).collect()
+    } else {
+        sized_texts(&rows, 2048, 3200)
+    };
     if texts.is_empty() {
         return Err(format!("no rows in {dir}").into());
     }

@@ -267,23 +267,28 @@ pub struct SizedLatency {
     pub per_sec: f64,
 }
 
-/// Times [`Guard::check`] on `n` texts of about `size` bytes.
-pub fn sized_latency(guard: &Guard, rows: &[Row], size: usize, n: usize) -> SizedLatency {
-    let mut texts = Vec::with_capacity(n);
-    for row in rows
-        .iter()
+/// `n` texts of about `size` bytes made from the corpus rows, in order and
+/// cycling: each row repeated, then cut at a character boundary.
+pub fn sized_texts(rows: &[Row], size: usize, n: usize) -> Vec<String> {
+    rows.iter()
         .filter(|r| !r.text.trim().is_empty())
         .cycle()
         .take(n)
-    {
-        let mut t = String::with_capacity(size + 64);
-        while t.len() < size {
-            t.push_str(&row.text);
-            t.push('\n');
-        }
-        let (cut, _) = palisade_core::truncate_at_char_boundary(&t, size);
-        texts.push(cut.to_string());
-    }
+        .map(|row| {
+            let mut t = String::with_capacity(size + 64);
+            while t.len() < size {
+                t.push_str(&row.text);
+                t.push('\n');
+            }
+            let (cut, _) = palisade_core::truncate_at_char_boundary(&t, size);
+            cut.to_string()
+        })
+        .collect()
+}
+
+/// Times [`Guard::check`] on `n` texts of about `size` bytes.
+pub fn sized_latency(guard: &Guard, rows: &[Row], size: usize, n: usize) -> SizedLatency {
+    let texts = sized_texts(rows, size, n);
     let mut lat = Vec::with_capacity(texts.len());
     let start = std::time::Instant::now();
     for t in &texts {

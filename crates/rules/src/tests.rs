@@ -274,7 +274,7 @@ fn shortcuts_find_what_a_full_search_finds_on_every_example() {
     // Examples glued together put several rules' literals in one text,
     // some many times, which exercises the searches anchored at literal
     // positions and their fallback to one scan.
-    let set = RuleSet::builtin().expect("builtin packs");
+    let set = shared_builtin();
     let examples: Vec<&str> = set
         .rules()
         .iter()
@@ -287,8 +287,8 @@ fn shortcuts_find_what_a_full_search_finds_on_every_example() {
         for t in [text.as_str(), repeated.as_str()] {
             for kind in [Kind::Prompt, Kind::Document] {
                 assert_eq!(
-                    scan_sorted(&set, t, kind),
-                    scan_without_shortcuts(&set, t, kind),
+                    scan_sorted(set, t, kind),
+                    scan_without_shortcuts(set, t, kind),
                     "{t:?}"
                 );
             }

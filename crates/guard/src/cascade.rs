@@ -75,7 +75,9 @@ pub struct Guard {
     normalizer: Normalizer,
     rules: RuleSet,
     model: Option<GuardModel>,
-    /// The attack, unsafe and injection-vs-jailbreak heads, interleaved.
+    /// The attack, unsafe and injection-vs-jailbreak heads, interleaved,
+    /// then the instruction head when the model has one (its per-segment
+    /// lookups then share cache lines with the whole text's).
     packed: Option<PackedHeads>,
     /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`).
     rule_signals: Vec<(String, String)>,
@@ -124,7 +126,10 @@ impl Guard {
                 .iter()
                 .map(|n| m.head(n))
                 .collect();
-            heads.map(|h| PackedHeads::new(&h))
+            heads.map(|mut h| {
+                h.extend(m.head(HEAD_INSTRUCTION));
+                PackedHeads::new(&h)
+            })
         });
         let rule_signals = rules
             .rules()
@@ -196,6 +201,15 @@ impl Guard {
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The instruction head: the packed column when it was packed (the
+    /// fourth, after attack, unsafe and injection-vs-jailbreak).
+    fn segment_head<'a>(&'a self, model: &'a GuardModel) -> Option<SegmentHead<'a>> {
+        match &self.packed {
+            Some(p) if p.len() == 4 => Some(SegmentHead::Packed(p, 3)),
+            _ => model.head(HEAD_INSTRUCTION).map(SegmentHead::Plain),
+        }
     }
 
     /// Whether checking `req` could end in masking: a rule of a category
@@ -311,7 +325,14 @@ impl Guard {
         let norm = self.normalizer.normalize(text);
         let mut matches = Vec::new();
         self.scan_rules(&norm, kind, &mut matches);
-        self.model_features(&norm, kind, direction, &matches, bits, instruction)
+        self.model_features(
+            &norm,
+            kind,
+            direction,
+            &matches,
+            bits,
+            instruction.map(SegmentHead::Plain),
+        )
     }
 
     /// Features of one segment for the instruction head: its words alone.
@@ -327,7 +348,7 @@ impl Guard {
         direction: Direction,
         matches: &[(palisade_rules::Match, Option<Span>)],
         bits: u32,
-        instruction: Option<&Head>,
+        instruction: Option<SegmentHead<'_>>,
     ) -> SparseVec {
         let mut signals = self.signals(norm, kind, direction, matches);
         // A tool description is guidance to the model from end to end;
@@ -549,7 +570,7 @@ impl Guard {
                 req.direction,
                 &matches,
                 model.bits,
-                model.head(HEAD_INSTRUCTION),
+                self.segment_head(model),
             );
             let (attack, unsafe_, injection) = match &self.packed {
                 Some(pk) => {
@@ -761,6 +782,23 @@ fn dlp_findings(dlp: &palisade_dlp::Engine, text: &str, out: &mut Vec<Finding>) 
                 if e.validated { ", validated" } else { "" }
             )),
         });
+    }
+}
+
+/// The instruction head as the cascade reads it: packed with the others
+/// at inference, a plain head while training one.
+#[derive(Clone, Copy)]
+enum SegmentHead<'a> {
+    Plain(&'a Head),
+    Packed(&'a PackedHeads, usize),
+}
+
+impl SegmentHead<'_> {
+    fn prob(&self, x: &SparseVec) -> f32 {
+        match self {
+            Self::Plain(h) => h.prob(x),
+            Self::Packed(p, h) => p.prob(*h, x).unwrap_or(0.0),
+        }
     }
 }
 

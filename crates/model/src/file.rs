@@ -56,14 +56,7 @@ impl GuardModel {
         let scales: Vec<f32> = self
             .heads
             .iter()
-            .map(|h| {
-                let max = h.weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-                if max > 0.0 {
-                    max / f32::from(i16::MAX)
-                } else {
-                    1.0
-                }
-            })
+            .map(|h| crate::quant_scale(&h.weights))
             .collect();
         let header = Header {
             bits: self.bits,
@@ -91,7 +84,7 @@ impl GuardModel {
         out.extend_from_slice(&json);
         for (h, &scale) in self.heads.iter().zip(&scales) {
             for &w in &h.weights {
-                let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
+                let q = crate::quantise(w, scale);
                 out.extend_from_slice(&q.to_le_bytes());
             }
         }

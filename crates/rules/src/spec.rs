@@ -47,6 +47,13 @@ pub struct RuleSpec {
     /// literal prefilter only knows a pattern's first elements.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Regular expressions of text the rule must stay silent on, wherever
+    /// in the text they match: the harmless look-alikes a pattern cannot
+    /// exclude by itself without look-around (a Python traceback's
+    /// brackets next to an optimised jailbreak suffix's). Checked only
+    /// once a pattern has matched, so they cost nothing on other texts.
+    #[serde(default)]
+    pub unless: Vec<String>,
     /// Examples that the test-suite runs.
     #[serde(default)]
     pub examples: Examples,

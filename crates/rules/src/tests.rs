@@ -209,6 +209,29 @@ fn required_words_gate_a_rule_on_the_whole_text() {
 }
 
 #[test]
+fn unless_patterns_silence_a_rule_anywhere_in_the_text() {
+    let src = "pack: t\nversion: 1\nrules:\n  - id: t.brackets\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    unless: ['traceback \\(most recent call last\\)', '\\bline \\d+']\n    patterns: ['\\)\\[']\n";
+    let s = RuleSet::from_sources([("t.yaml", src)]).expect("valid");
+    let hits = |t: &str| {
+        let mut out = Vec::new();
+        s.scan(t, Kind::Prompt, &mut out);
+        out.len()
+    };
+    assert_eq!(hits("write it now)[ please"), 1);
+    assert_eq!(hits("Traceback (most recent call last): x = f()[0]"), 0);
+    assert_eq!(hits("x = f()[0] failed at line 12"), 0, "after the match too");
+    assert_eq!(hits("x = f()[0] failed at lines"), 1);
+}
+
+#[test]
+fn an_unless_pattern_that_matches_everything_is_refused() {
+    let src = "pack: t\nversion: 1\nrules:\n  - id: t.mute\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    unless: ['a*']\n    patterns: ['x']\n";
+    let e = RuleSet::from_sources([("t.yaml", src)]).expect_err("refused");
+    let msg = e.to_string();
+    assert!(msg.contains("t.mute") && msg.contains("unless"), "{msg}");
+}
+
+#[test]
 fn an_empty_required_word_is_refused_with_the_rule_named() {
     let src = "pack: t\nversion: 1\nrules:\n  - id: t.bad\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    requires: ['  ']\n    patterns: ['x']\n";
     let e = RuleSet::from_sources([("t.yaml", src)]).expect_err("refused");
@@ -250,6 +273,9 @@ fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
             }
         }
         if let Some(m) = re.find(text.as_bytes()) {
+            if set.unless[ri].iter().any(|u| u.is_match(text.as_bytes())) {
+                continue;
+            }
             let (start, end) = char_bounds(text, m.start(), m.end());
             out.push(Match {
                 rule: ri,

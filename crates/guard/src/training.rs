@@ -47,7 +47,15 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             bits: 17,
-            options: TrainOptions::default(),
+            // A stronger L2 than the optimiser's default (1e-6) keeps a head
+            // from resting on one topic word ("ignite", "copyright"):
+            // measured with the session-9 corpora, split 0.946 / 0.682 →
+            // 0.949 / 0.701 at FPR 0.029, left out 0.796 / 0.289 → 0.801 /
+            // 0.290 at 0.107; at 1e-4 the split's FPR rises to 0.042.
+            options: TrainOptions {
+                l2: 5e-5,
+                ..TrainOptions::default()
+            },
             attack_fpr: 0.01,
             unsafe_fpr: 0.01,
             benign_weight: 2.0,

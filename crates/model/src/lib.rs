@@ -134,12 +134,7 @@ impl PackedHeads {
             .iter()
             .map(|h| (h.bias, h.platt_a, h.platt_b))
             .collect();
-        Self {
-            n,
-            w,
-            scale,
-            calib,
-        }
+        Self { n, w, scale, calib }
     }
 
     /// Number of packed heads.

@@ -221,8 +221,9 @@ impl RuleSet {
                 });
                 let mut vetoes = Vec::with_capacity(spec.unless.len());
                 for (i, p) in spec.unless.iter().enumerate() {
-                    let re = compile_pattern(&ascii_boundaries(p), spec.case_sensitive)
-                        .map_err(|e| invalid(format!("`unless` {} does not compile: {e}", i + 1)))?;
+                    let re = compile_pattern(&ascii_boundaries(p), spec.case_sensitive).map_err(
+                        |e| invalid(format!("`unless` {} does not compile: {e}", i + 1)),
+                    )?;
                     if re.is_match(b"") {
                         return Err(invalid(format!(
                             "`unless` {} matches the empty string (the rule could never fire)",

@@ -219,7 +219,11 @@ fn unless_patterns_silence_a_rule_anywhere_in_the_text() {
     };
     assert_eq!(hits("write it now)[ please"), 1);
     assert_eq!(hits("Traceback (most recent call last): x = f()[0]"), 0);
-    assert_eq!(hits("x = f()[0] failed at line 12"), 0, "after the match too");
+    assert_eq!(
+        hits("x = f()[0] failed at line 12"),
+        0,
+        "after the match too"
+    );
     assert_eq!(hits("x = f()[0] failed at lines"), 1);
 }
 

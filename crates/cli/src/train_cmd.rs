@@ -51,6 +51,10 @@ pub struct Args {
     /// The same for the unsafe head.
     #[arg(long, default_value_t = TrainConfig::default().unsafe_threshold_hard_weight)]
     unsafe_threshold_hard_weight: f32,
+    /// Largest out-of-fold false-positive rate the attack and unsafe heads
+    /// may have on any one benign corpus (1 = no cap).
+    #[arg(long, default_value_t = TrainConfig::default().max_source_fpr)]
+    max_source_fpr: f32,
     /// L2 penalty on touched weights.
     #[arg(long, default_value_t = TrainConfig::default().options.l2)]
     l2: f32,
@@ -106,6 +110,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         hard_negative_weight: a.hard_negative_weight,
         attack_threshold_hard_weight: a.attack_threshold_hard_weight,
         unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
+        max_source_fpr: a.max_source_fpr,
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
             l2: a.l2,
@@ -121,7 +126,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
-                   "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight},
+                   "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,
+                   "max_source_fpr": a.max_source_fpr},
         "rules": guard.rules().rules().len(),
         "report": report,
     });

@@ -41,6 +41,10 @@ pub struct TrainConfig {
     pub attack_threshold_hard_weight: f32,
     /// The same for the unsafe head.
     pub unsafe_threshold_hard_weight: f32,
+    /// Largest out-of-fold false-positive rate the attack and unsafe heads
+    /// may have on any one benign corpus (see
+    /// [`TrainOptions::max_source_fpr`]).
+    pub max_source_fpr: f32,
 }
 
 impl Default for TrainConfig {
@@ -69,6 +73,12 @@ impl Default for TrainConfig {
             // of left-out unsafe recall.
             attack_threshold_hard_weight: 4.0,
             unsafe_threshold_hard_weight: 2.0,
+            // The held-out false-positive target (5 %) as a cap per benign
+            // corpus. Measured with the role-play corpora added (which had
+            // let both thresholds fall): left out 0.795 / 0.298 / 0.095
+            // without a cap, 0.794 / 0.294 / 0.089 at 0.05, 0.785 / 0.287 /
+            // 0.075 at 0.04; split FPR 0.045 → 0.036.
+            max_source_fpr: 0.05,
         }
     }
 }
@@ -169,6 +179,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 1.0
             },
             group: r.group(),
+            source: source_id(&r.file),
         };
         let sample = |y: bool| sample_with(y, 1.0);
         // A plain harmful request is not an attack: as a negative of the
@@ -195,10 +206,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let bits = cfg.bits;
     let opts_attack = TrainOptions {
         target_fpr: cfg.attack_fpr,
+        max_source_fpr: cfg.max_source_fpr,
         ..cfg.options.clone()
     };
     let opts_unsafe = TrainOptions {
         target_fpr: cfg.unsafe_fpr,
+        max_source_fpr: cfg.max_source_fpr,
         ..cfg.options.clone()
     };
     let opts_kind = TrainOptions {
@@ -284,6 +297,16 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
             });
         }
     }
+}
+
+/// A stable id of a corpus file, for per-source caps.
+fn source_id(file: &str) -> u32 {
+    // FNV-1a: stable across runs, unlike the standard hasher.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in file.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 /// Corpora of hard negatives: harmless prompts and documents built to look
@@ -397,6 +420,7 @@ fn train_instruction_head(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (He
             },
             tw: 1.0,
             group: *g,
+            source: 0,
         })
         .collect();
     let opts = TrainOptions {

@@ -26,6 +26,8 @@ pub struct Sample {
     /// Group for fold assignment (e.g. hash of the source and text), so
     /// near-duplicates stay in one fold.
     pub group: u64,
+    /// The corpus it comes from, for [`TrainOptions::max_source_fpr`].
+    pub source: u32,
 }
 
 /// Knobs of [`train_head`].
@@ -44,7 +46,17 @@ pub struct TrainOptions {
     /// Largest weighted false-positive rate allowed when picking the
     /// threshold on out-of-fold scores.
     pub target_fpr: f32,
+    /// Largest out-of-fold false-positive rate allowed on any one source's
+    /// negatives (sources of at least [`MIN_CAPPED_NEGATIVES`]); 1 turns
+    /// the cap off. A mean over sources lets easy sources buy slack for
+    /// hard ones, so adding an easy corpus would lower the threshold and
+    /// raise false positives on the hard ones; the cap stops that.
+    pub max_source_fpr: f32,
 }
+
+/// Fewest negatives a source needs for its false-positive rate to be capped
+/// (below this one row moves the rate by several points).
+pub const MIN_CAPPED_NEGATIVES: usize = 50;
 
 impl Default for TrainOptions {
     fn default() -> Self {
@@ -55,6 +67,7 @@ impl Default for TrainOptions {
             seed: 7,
             folds: 4,
             target_fpr: 0.01,
+            max_source_fpr: 1.0,
         }
     }
 }
@@ -235,6 +248,26 @@ pub fn pick_threshold(scores: &[(f32, bool, f32)], target: f32) -> f32 {
     0.05
 }
 
+/// The lowest threshold that keeps every source's false-positive rate
+/// (each negative counting once) within `cap`; 0 when none needs one.
+fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> f32 {
+    if cap >= 1.0 {
+        return 0.0;
+    }
+    let mut by_source: std::collections::HashMap<u32, Vec<(f32, bool, f32)>> =
+        std::collections::HashMap::new();
+    for (p, s) in probs.iter().zip(samples) {
+        if !p.1 {
+            by_source.entry(s.source).or_default().push((p.0, false, 1.0));
+        }
+    }
+    by_source
+        .values()
+        .filter(|v| v.len() >= MIN_CAPPED_NEGATIVES)
+        .map(|v| pick_threshold(v, cap))
+        .fold(0.0, f32::max)
+}
+
 /// Trains a head: out-of-fold scores for calibration and the threshold,
 /// then a final fit on everything.
 pub fn train_head(
@@ -269,7 +302,8 @@ pub fn train_head(
         .zip(samples)
         .map(|(&(z, y, _), s)| (sigmoid(pa * z + pb), y, s.tw))
         .collect();
-    let threshold = pick_threshold(&probs, o.target_fpr);
+    let threshold = pick_threshold(&probs, o.target_fpr)
+        .max(source_capped_threshold(&probs, samples, o.max_source_fpr));
     let all: Vec<&Sample> = samples.iter().collect();
     let (weights, bias) = fit(xs, &all, bits, o);
     let positives = samples.iter().filter(|s| s.y).count();
@@ -315,6 +349,36 @@ mod tests {
     }
 
     #[test]
+    fn a_source_cap_raises_the_threshold_over_a_hard_source() {
+        // Negatives of source 1 score high, source 2's low: the mean over
+        // both allows a threshold that flags a fifth of source 1.
+        let mut probs = Vec::new();
+        let mut samples = Vec::new();
+        for k in 0..100u32 {
+            let (p, source) = if k < 50 {
+                (0.5 + 0.01 * k as f32, 1)
+            } else {
+                (0.001 * k as f32, 2)
+            };
+            probs.push((p, false, 1.0));
+            samples.push(Sample {
+                i: 0,
+                y: false,
+                w: 1.0,
+                tw: 1.0,
+                group: u64::from(k),
+                source,
+            });
+        }
+        let mean = pick_threshold(&probs, 0.1);
+        let capped = source_capped_threshold(&probs, &samples, 0.02);
+        assert!(capped > mean, "{capped} vs {mean}");
+        let flagged = probs.iter().take(50).filter(|p| p.0 >= capped).count();
+        assert!(flagged <= 1, "{flagged} of source 1 flagged at {capped}");
+        assert_eq!(source_capped_threshold(&probs, &samples, 1.0), 0.0);
+    }
+
+    #[test]
     fn learns_a_separable_problem_and_calibrates() {
         let (mut xs, mut s) = (Vec::new(), Vec::new());
         for g in 0..200u64 {
@@ -325,6 +389,7 @@ mod tests {
                     w: 1.0,
                     tw: 1.0,
                     group,
+                    source: 0,
                 });
                 xs.push(row(feature, group));
             }

@@ -258,7 +258,10 @@ fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: 
         std::collections::HashMap::new();
     for (p, s) in probs.iter().zip(samples) {
         if !p.1 {
-            by_source.entry(s.source).or_default().push((p.0, false, 1.0));
+            by_source
+                .entry(s.source)
+                .or_default()
+                .push((p.0, false, 1.0));
         }
     }
     by_source
@@ -302,8 +305,11 @@ pub fn train_head(
         .zip(samples)
         .map(|(&(z, y, _), s)| (sigmoid(pa * z + pb), y, s.tw))
         .collect();
-    let threshold = pick_threshold(&probs, o.target_fpr)
-        .max(source_capped_threshold(&probs, samples, o.max_source_fpr));
+    let threshold = pick_threshold(&probs, o.target_fpr).max(source_capped_threshold(
+        &probs,
+        samples,
+        o.max_source_fpr,
+    ));
     let all: Vec<&Sample> = samples.iter().collect();
     let (weights, bias) = fit(xs, &all, bits, o);
     let positives = samples.iter().filter(|s| s.y).count();

@@ -1,5 +1,6 @@
 //! Times each stage of tiers 1–2 over a corpus file, to find where the
-//! microseconds go: `cargo run --release --example stage_timing -- FILE.jsonl`.
+//! microseconds go: `cargo run --release --example stage_timing -- FILE.jsonl`
+//! (`RULES=DIR` for packs other than the built-in ones).
 
 use palisade_core::Kind;
 use palisade_guard::dataset::load_file;
@@ -20,7 +21,12 @@ fn main() {
         }
     };
     let norm = Normalizer::default();
-    let rules = match RuleSet::builtin() {
+    // RULES=DIR times another set of packs (e.g. an older revision's).
+    let loaded = match std::env::var_os("RULES") {
+        Some(dir) => RuleSet::load_dir(std::path::Path::new(&dir)),
+        None => RuleSet::builtin(),
+    };
+    let rules = match loaded {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");

@@ -55,6 +55,10 @@ pub struct Args {
     /// may have on any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().max_source_fpr)]
     max_source_fpr: f32,
+    /// Extra training weight of one corpus, `FILE=WEIGHT` (file stem, e.g.
+    /// `flames_zh=0.25`); repeatable.
+    #[arg(long, value_parser = parse_source_weight)]
+    source_weight: Vec<(String, f32)>,
     /// L2 penalty on touched weights.
     #[arg(long, default_value_t = TrainConfig::default().options.l2)]
     l2: f32,
@@ -111,6 +115,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         attack_threshold_hard_weight: a.attack_threshold_hard_weight,
         unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
         max_source_fpr: a.max_source_fpr,
+        source_weights: if a.source_weight.is_empty() {
+            TrainConfig::default().source_weights
+        } else {
+            a.source_weight.clone()
+        },
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
             l2: a.l2,
@@ -127,7 +136,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,
-                   "max_source_fpr": a.max_source_fpr},
+                   "max_source_fpr": a.max_source_fpr,
+                   "source_weights": a.source_weight},
         "rules": guard.rules().rules().len(),
         "report": report,
     });
@@ -154,4 +164,36 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         a.report.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `FILE=WEIGHT` for `--source-weight`.
+pub(crate) fn parse_source_weight(s: &str) -> Result<(String, f32), String> {
+    let (file, w) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected FILE=WEIGHT, e.g. flames_zh=0.25"))?;
+    let w: f32 = w
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{s}`: weight is not a number: {e}"))?;
+    if !w.is_finite() || w < 0.0 {
+        return Err(format!("`{s}`: weight must be a finite number >= 0"));
+    }
+    Ok((file.trim().to_string(), w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_source_weight;
+
+    #[test]
+    fn source_weights_parse_and_bad_ones_say_why() {
+        assert_eq!(
+            parse_source_weight("flames_zh=0.25"),
+            Ok(("flames_zh".to_string(), 0.25))
+        );
+        for bad in ["flames_zh", "flames_zh=x", "flames_zh=-1", "flames_zh=inf"] {
+            let e = parse_source_weight(bad).expect_err(bad);
+            assert!(e.contains(bad), "{e}");
+        }
+    }
 }

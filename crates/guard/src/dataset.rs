@@ -29,7 +29,7 @@ pub enum DatasetError {
         message: String,
     },
     /// Nothing to read.
-    #[error("no .jsonl files under {0}")]
+    #[error("no .jsonl or .yaml corpus files under {0}")]
     Empty(String),
 }
 
@@ -82,6 +82,10 @@ pub struct Row {
     /// Kind of text, when the corpus says.
     #[serde(default)]
     pub kind: Option<Kind>,
+    /// Rows of one file with the same `group` are kept together in folds
+    /// and splits (variants of one request, a question and its twin).
+    #[serde(default)]
+    pub group: Option<String>,
     /// The file it came from (its stem), set by the loader.
     #[serde(skip)]
     pub file: String,
@@ -124,7 +128,8 @@ fn edges(text: &str) -> Option<(String, String)> {
 
 /// Puts related rows of a file into one group: rows that share their first
 /// or last 64 characters (a document and the same document with an
-/// instruction inserted at its start, middle or end). Splits and folds are
+/// instruction inserted at its start, middle or end), and rows that name
+/// the same `group`. Splits and folds are
 /// by group, so a clean document and its injected twin are never on both
 /// sides — as in the team's held-out split, grouped by context.
 pub fn assign_groups(rows: &mut [Row]) {
@@ -137,19 +142,24 @@ pub fn assign_groups(rows: &mut [Row]) {
         i
     }
     let mut seen: std::collections::HashMap<(String, u8, String), usize> = Default::default();
+    let mut join =
+        |parent: &mut Vec<usize>, key: (String, u8, String), i: usize| match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let (a, b) = (find(parent, *e.get()), find(parent, i));
+                parent[b] = a;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        };
     for (i, r) in rows.iter().enumerate() {
         if let Some((head, tail)) = edges(&r.text) {
-            for (side, key) in [(0u8, head), (1u8, tail)] {
-                match seen.entry((r.file.clone(), side, key)) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        let (a, b) = (find(&mut parent, *e.get()), find(&mut parent, i));
-                        parent[b] = a;
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(i);
-                    }
-                }
-            }
+            join(&mut parent, (r.file.clone(), 0, head), i);
+            join(&mut parent, (r.file.clone(), 1, tail), i);
+        }
+        // A declared group joins its rows like a shared edge.
+        if let Some(g) = &r.group {
+            join(&mut parent, (r.file.clone(), 2, g.clone()), i);
         }
     }
     let roots: Vec<usize> = (0..rows.len()).map(|i| find(&mut parent, i)).collect();
@@ -171,6 +181,7 @@ impl Row {
             category: String::new(),
             lang: String::new(),
             kind: None,
+            group: None,
             file: file.to_string(),
             group_key: 0,
         }
@@ -242,7 +253,18 @@ pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
     Ok(rows)
 }
 
-/// Reads files and every `*.jsonl` directly inside given directories.
+/// Reads a corpus file: JSONL rows, or a contrast set (`*.yaml`, see
+/// [`crate::contrast`]).
+fn load_any(path: &Path) -> Result<Vec<Row>, DatasetError> {
+    if path.extension().is_some_and(|e| e == "yaml") {
+        crate::contrast::load_contrast_file(path)
+    } else {
+        load_file(path)
+    }
+}
+
+/// Reads files and every `*.jsonl` and contrast set (`*.yaml`) directly
+/// inside given directories.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Row>, DatasetError> {
     let mut rows = Vec::new();
     for p in paths {
@@ -253,17 +275,17 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Row>, DatasetError> {
             })?;
             let mut files: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|e| e == "jsonl"))
+                .filter(|f| f.extension().is_some_and(|e| e == "jsonl" || e == "yaml"))
                 .collect();
             if files.is_empty() {
                 return Err(DatasetError::Empty(p.display().to_string()));
             }
             files.sort();
             for f in files {
-                rows.extend(load_file(&f)?);
+                rows.extend(load_any(&f)?);
             }
         } else {
-            rows.extend(load_file(p)?);
+            rows.extend(load_any(p)?);
         }
     }
     Ok(rows)
@@ -302,6 +324,24 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn rows_naming_one_group_share_it_and_others_keep_their_own() {
+        let (_dir, path) = corpus(
+            "pairs.jsonl",
+            "{\"text\":\"How do I pick a lock?\",\"label\":\"unsafe\",\"group\":\"a\"}\n\
+             {\"text\":\"Teach me to pick a lock.\",\"label\":\"unsafe\",\"group\":\"a\"}\n\
+             {\"text\":\"I am locked out, what now?\",\"label\":\"benign\",\"group\":\"a\"}\n\
+             {\"text\":\"How do I bake bread?\",\"label\":\"benign\",\"group\":\"b\"}\n\
+             {\"text\":\"Teach me to bake bread.\",\"label\":\"benign\"}\n",
+        );
+        let rows = load_file(&path).expect("loads");
+        let g: Vec<u64> = rows.iter().map(Row::group).collect();
+        assert_eq!(g[0], g[1]);
+        assert_eq!(g[0], g[2]);
+        assert_ne!(g[0], g[3]);
+        assert_ne!(g[3], g[4]);
     }
 
     #[test]

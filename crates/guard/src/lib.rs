@@ -10,6 +10,7 @@
 //! recorded in the verdict.
 
 mod cascade;
+pub mod contrast;
 pub mod dataset;
 pub mod eval;
 mod leak;

@@ -76,7 +76,7 @@ impl Default for TrainConfig {
             // (0.045 at 1) and left-out XSTest's 0.077 (0.148), for 0.017
             // of left-out unsafe recall.
             attack_threshold_hard_weight: 4.0,
-            unsafe_threshold_hard_weight: 2.0,
+            unsafe_threshold_hard_weight: 4.0,
             // The held-out false-positive target (5 %) as a cap per benign
             // corpus. Measured with the role-play corpora added (which had
             // let both thresholds fall): left out 0.795 / 0.298 / 0.095
@@ -189,7 +189,9 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             i,
             y,
             w: weight(r),
-            tw: if r.label == Label::Benign {
+            tw: if CONTENT_CONTRAST_FILES.contains(&r.file.as_str()) {
+                0.0
+            } else if r.label == Label::Benign {
                 (if hard { hard_w } else { 1.0 }) / benign_in(&r.file)
             } else {
                 1.0
@@ -201,7 +203,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         // A plain harmful request is not an attack: as a negative of the
         // attack head it would teach that the harmful payload inside a
         // jailbreak is harmless.
-        if r.label != Label::Unsafe {
+        if r.label != Label::Unsafe && !CONTENT_CONTRAST_FILES.contains(&r.file.as_str()) {
             attack.push(sample_with(
                 r.label.is_attack(),
                 cfg.attack_threshold_hard_weight,
@@ -308,6 +310,7 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
                 category: "synthetic_tool_poisoning".into(),
                 lang: t.lang.clone(),
                 kind: Some(Kind::ToolDescription),
+                group: None,
                 file: "synthetic_tool_poisoning".into(),
                 group_key: t.group(),
             });
@@ -328,6 +331,15 @@ const HARD_NEGATIVE_FILES: &[&str] = &[
     "mtbench_vicuna_benign",
     "alpaca_seed_benign",
 ];
+
+/// Project-written contrast sets of harmful requests and their harmless
+/// twins: they train the unsafe head only (they say nothing about attacks;
+/// in the attack head they moved its threshold and added false positives
+/// on the split) and set no threshold: their harmless rows are written as
+/// the nearest twins of harmful ones, harder than harmless traffic, and
+/// letting them raise the thresholds traded recall everywhere for a set
+/// made to be hard (`data/guard/README.md`, `docs/guard-loso.md`).
+const CONTENT_CONTRAST_FILES: &[&str] = &["intent_pairs"];
 
 /// Corpora whose rows are requests to an assistant (prompts of any label).
 const REQUEST_FILES: &[&str] = &[

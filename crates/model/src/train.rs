@@ -250,6 +250,7 @@ pub fn pick_threshold(scores: &[(f32, bool, f32)], target: f32) -> f32 {
 
 /// The lowest threshold that keeps every source's false-positive rate
 /// (each negative counting once) within `cap`; 0 when none needs one.
+/// Negatives with no threshold weight (`tw` 0) take no part.
 fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> f32 {
     if cap >= 1.0 {
         return 0.0;
@@ -257,7 +258,7 @@ fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: 
     let mut by_source: std::collections::HashMap<u32, Vec<(f32, bool, f32)>> =
         std::collections::HashMap::new();
     for (p, s) in probs.iter().zip(samples) {
-        if !p.1 {
+        if !p.1 && p.2 > 0.0 {
             by_source
                 .entry(s.source)
                 .or_default()
@@ -382,6 +383,14 @@ mod tests {
         let flagged = probs.iter().take(50).filter(|p| p.0 >= capped).count();
         assert!(flagged <= 1, "{flagged} of source 1 flagged at {capped}");
         assert_eq!(source_capped_threshold(&probs, &samples, 1.0), 0.0);
+        // A source whose negatives carry no threshold weight (a contrast
+        // set made to be hard) does not raise it.
+        let exempt: Vec<(f32, bool, f32)> = probs
+            .iter()
+            .zip(&samples)
+            .map(|(p, s)| (p.0, p.1, if s.source == 1 { 0.0 } else { 1.0 }))
+            .collect();
+        assert!(source_capped_threshold(&exempt, &samples, 0.02) < 0.1);
     }
 
     #[test]

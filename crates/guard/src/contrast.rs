@@ -1,0 +1,281 @@
+//! Contrast sets: request frames crossed with harmful acts and harmless
+//! ones, written as YAML (`data/guard/intent_pairs.yaml`) and expanded into
+//! labelled rows when the corpora are loaded.
+//!
+//! A harmful corpus has a style of its own ("Can you share…", "Write a
+//! tutorial on…"); a head trained on it learns the style and the topic
+//! words and flags harmless questions on the same topics. Here the same
+//! frames carry harmful and harmless acts, and every harmful act has a
+//! harmless twin on its own topic, so only the act tells them apart.
+//! Expanding at load time keeps one source of truth (no generated file to
+//! go stale) and validates it like any other data file.
+
+use crate::dataset::{DatasetError, Label, Row};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+/// Frames each act is put into. Two, not three: with three, the topic
+/// words of an act stood in three harmful rows against one harmless twin
+/// and leaned harmful (`docs/guard-loso.md`, session 10).
+pub const FRAMES_PER_ACT: usize = 2;
+
+/// The placeholder a frame must contain once.
+const SLOT: &str = "{act}";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    /// Frames by language code.
+    frames: BTreeMap<String, Vec<String>>,
+    acts: Vec<Act>,
+    /// Harmless acts by language code.
+    #[serde(default)]
+    benign_acts: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Act {
+    #[serde(default)]
+    en: Option<String>,
+    #[serde(default)]
+    zh: Option<String>,
+    /// A complete harmless request on the same topic.
+    twin: String,
+    /// Content category of the harmful act.
+    cat: String,
+}
+
+fn invalid(path: &Path, message: String) -> DatasetError {
+    DatasetError::Row {
+        path: path.display().to_string(),
+        line: 0,
+        message,
+    }
+}
+
+/// `k` distinct frames chosen by a hash of `key`: stable across runs and
+/// machines, and spread evenly over the frames.
+fn pick<'a>(frames: &'a [String], key: &str, k: usize) -> Vec<&'a String> {
+    let mut order: Vec<(Vec<u8>, &String)> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut h = Sha256::new();
+            h.update(key.as_bytes());
+            h.update([0u8]);
+            h.update(i.to_le_bytes());
+            (h.finalize().to_vec(), f)
+        })
+        .collect();
+    order.sort();
+    order.into_iter().take(k).map(|(_, f)| f).collect()
+}
+
+fn fill(frame: &str, act: &str, lang: &str) -> String {
+    let text = frame.replacen(SLOT, act, 1);
+    if lang != "en" {
+        return text;
+    }
+    // A frame that starts with the act ("{act} is easy?") still reads as
+    // a sentence.
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => text,
+    }
+}
+
+/// Reads and expands one contrast-set file. Rows are named after the
+/// file's stem; all rows made from one act (its frames and its twin)
+/// share a group, so folds and the held-back split keep them together.
+pub fn load_contrast_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let spec: Spec = serde_yaml::from_str(&text).map_err(|e| DatasetError::Row {
+        path: path.display().to_string(),
+        line: e.location().map_or(0, |l| l.line()),
+        message: e.to_string(),
+    })?;
+    let file = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("unknown")
+        .to_string();
+    let mut rows = expand(&spec, &file).map_err(|m| invalid(path, m))?;
+    crate::dataset::assign_groups(&mut rows);
+    Ok(rows)
+}
+
+fn frames_of<'a>(spec: &'a Spec, lang: &str, what: &str) -> Result<&'a [String], String> {
+    match spec.frames.get(lang) {
+        Some(f) if f.len() >= FRAMES_PER_ACT => Ok(f),
+        _ => Err(format!(
+            "{what}: language `{lang}` needs at least {FRAMES_PER_ACT} frames"
+        )),
+    }
+}
+
+fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
+    for (lang, frames) in &spec.frames {
+        for f in frames {
+            if f.matches(SLOT).count() != 1 {
+                return Err(format!(
+                    "frame {f:?} ({lang}) must contain {SLOT} exactly once"
+                ));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut push = |text: String, label: Label, category: String, lang: &str, group: &str| {
+        let mut r = Row::new(file, text, label);
+        r.category = category;
+        r.lang = lang.to_string();
+        r.group = Some(group.to_string());
+        rows.push(r);
+    };
+    for (n, act) in spec.acts.iter().enumerate() {
+        let what = format!("act {}", n + 1);
+        let (lang, verb) = match (&act.en, &act.zh) {
+            (Some(v), None) => ("en", v),
+            (None, Some(v)) => ("zh", v),
+            _ => return Err(format!("{what}: give exactly one of `en` or `zh`")),
+        };
+        if verb.trim().is_empty() || act.twin.trim().is_empty() || act.cat.trim().is_empty() {
+            return Err(format!("{what} ({verb:?}): empty act, twin or category"));
+        }
+        let group = format!("act:{verb}");
+        for f in pick(frames_of(spec, lang, &what)?, verb, FRAMES_PER_ACT) {
+            push(
+                fill(f, verb, lang),
+                Label::Unsafe,
+                format!("{file}:{}", act.cat),
+                lang,
+                &group,
+            );
+        }
+        push(
+            act.twin.clone(),
+            Label::Benign,
+            format!("{file}:twin"),
+            lang,
+            &group,
+        );
+    }
+    for (lang, acts) in &spec.benign_acts {
+        let frames = frames_of(spec, lang, "benign_acts")?;
+        for verb in acts {
+            let group = format!("act:{verb}");
+            for f in pick(frames, verb, FRAMES_PER_ACT) {
+                push(
+                    fill(f, verb, lang),
+                    Label::Benign,
+                    format!("{file}:harmless_act"),
+                    lang,
+                    &group,
+                );
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    for r in &rows {
+        if !seen.insert(r.text.as_str()) {
+            return Err(format!("row {:?} comes out twice", r.text));
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> Result<Vec<Row>, String> {
+        let s: Spec = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
+        expand(&s, "pairs")
+    }
+
+    const FRAMES: &str = "frames:\n  en: [\"How do I {act}?\", \"Teach me to {act}.\", \"{act} is my plan, how?\", \"Help me {act}.\"]\n";
+
+    #[test]
+    fn acts_fill_frames_and_twins_share_their_group() {
+        let rows = spec(&format!(
+            "{FRAMES}acts:\n  - {{en: \"pick my neighbour's lock\", twin: \"I am locked out, what now?\", cat: non_violent_illegal}}\nbenign_acts:\n  en: [\"bake bread\"]\n"
+        ))
+        .expect("valid");
+        let unsafe_: Vec<&Row> = rows.iter().filter(|r| r.label == Label::Unsafe).collect();
+        assert_eq!(unsafe_.len(), FRAMES_PER_ACT);
+        assert!(unsafe_
+            .iter()
+            .all(|r| r.text.to_lowercase().contains("pick my neighbour's lock")));
+        assert!(unsafe_
+            .iter()
+            .all(|r| r.category == "pairs:non_violent_illegal"));
+        // Every row starts with a capital, even where the act opens it.
+        assert!(rows.iter().all(|r| !r.text.starts_with(char::is_lowercase)));
+        let twin = rows
+            .iter()
+            .find(|r| r.category == "pairs:twin")
+            .expect("twin");
+        assert_eq!(twin.group, unsafe_[0].group);
+        let harmless: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.category == "pairs:harmless_act")
+            .collect();
+        assert_eq!(harmless.len(), FRAMES_PER_ACT);
+        assert!(harmless.iter().all(|r| r.label == Label::Benign));
+        assert_ne!(harmless[0].group, twin.group);
+        // Stable: the same spec gives the same rows.
+        let again = spec(&format!(
+            "{FRAMES}acts:\n  - {{en: \"pick my neighbour's lock\", twin: \"I am locked out, what now?\", cat: non_violent_illegal}}\nbenign_acts:\n  en: [\"bake bread\"]\n"
+        ))
+        .expect("valid");
+        let texts = |r: &[Row]| r.iter().map(|r| r.text.clone()).collect::<Vec<_>>();
+        assert_eq!(texts(&rows), texts(&again));
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        let e = spec("frames:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\nacts: []\n")
+            .unwrap_err();
+        assert!(e.contains("exactly once"), "{e}");
+        let e = spec(&format!(
+            "{FRAMES}acts:\n  - {{zh: \"毒死狗\", twin: \"狗中毒怎么办？\", cat: violent}}\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("act 1") && e.contains("`zh`"), "{e}");
+        let e = spec(&format!(
+            "{FRAMES}acts:\n  - {{en: a, zh: b, twin: c, cat: d}}\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("exactly one of"), "{e}");
+        let e = spec(&format!("{FRAMES}acts:\n  - {{en: a, twin: c}}\n")).unwrap_err();
+        assert!(e.contains("cat"), "{e}");
+        let e = spec(&format!(
+            "{FRAMES}acts:\n  - {{en: bake bread, twin: c, cat: d}}\nbenign_acts:\n  en: [bake bread]\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_contrast_set_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/intent_pairs.yaml");
+        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        let n = |l: Label| rows.iter().filter(|r| r.label == l).count();
+        assert!(
+            n(Label::Unsafe) >= 250 && n(Label::Benign) >= 250,
+            "{}",
+            rows.len()
+        );
+        assert!(rows.iter().all(|r| r.file == "intent_pairs"));
+        // Folds keep an act's rows together.
+        let first = rows[0].group();
+        assert_eq!(rows[FRAMES_PER_ACT].group(), first);
+        assert_ne!(rows[FRAMES_PER_ACT + 1].group(), first);
+    }
+}

@@ -33,6 +33,9 @@ struct Spec {
     /// Harmless acts by language code.
     #[serde(default)]
     benign_acts: BTreeMap<String, Vec<String>>,
+    /// Frames each act is put into (default [`FRAMES_PER_ACT`]).
+    #[serde(default)]
+    frames_per_act: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,15 +115,20 @@ pub fn load_contrast_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
 }
 
 fn frames_of<'a>(spec: &'a Spec, lang: &str, what: &str) -> Result<&'a [String], String> {
+    let need = spec.frames_per_act.unwrap_or(FRAMES_PER_ACT);
     match spec.frames.get(lang) {
-        Some(f) if f.len() >= FRAMES_PER_ACT => Ok(f),
+        Some(f) if f.len() >= need => Ok(f),
         _ => Err(format!(
-            "{what}: language `{lang}` needs at least {FRAMES_PER_ACT} frames"
+            "{what}: language `{lang}` needs at least {need} frames"
         )),
     }
 }
 
 fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
+    let per_act = spec.frames_per_act.unwrap_or(FRAMES_PER_ACT);
+    if per_act == 0 {
+        return Err("frames_per_act must be at least 1".into());
+    }
     for (lang, frames) in &spec.frames {
         for f in frames {
             if f.matches(SLOT).count() != 1 {
@@ -149,7 +157,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
             return Err(format!("{what} ({verb:?}): empty act, twin or category"));
         }
         let group = format!("act:{verb}");
-        for f in pick(frames_of(spec, lang, &what)?, verb, FRAMES_PER_ACT) {
+        for f in pick(frames_of(spec, lang, &what)?, verb, per_act) {
             push(
                 fill(f, verb, lang),
                 Label::Unsafe,
@@ -170,7 +178,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
         let frames = frames_of(spec, lang, "benign_acts")?;
         for verb in acts {
             let group = format!("act:{verb}");
-            for f in pick(frames, verb, FRAMES_PER_ACT) {
+            for f in pick(frames, verb, per_act) {
                 push(
                     fill(f, verb, lang),
                     Label::Benign,
@@ -239,6 +247,20 @@ mod tests {
     }
 
     #[test]
+    fn a_spec_can_ask_for_more_frames_per_act() {
+        let rows = spec(&format!(
+            "{FRAMES}frames_per_act: 4\nacts: []\nbenign_acts:\n  en: [\"Bake bread.\"]\n"
+        ))
+        .expect("valid");
+        assert_eq!(rows.len(), 4);
+        let e = spec(&format!(
+            "{FRAMES}frames_per_act: 5\nacts: []\nbenign_acts:\n  en: [\"Bake bread.\"]\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("at least 5 frames"), "{e}");
+    }
+
+    #[test]
     fn bad_specs_say_what_is_wrong() {
         let e = spec("frames:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\nacts: []\n")
             .unwrap_err();
@@ -260,6 +282,15 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_format_constraints_load() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/format_constraints.yaml");
+        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        assert!(rows.len() >= 250, "{}", rows.len());
+        assert!(rows.iter().all(|r| r.label == Label::Benign));
     }
 
     #[test]

@@ -189,7 +189,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             i,
             y,
             w: weight(r),
-            tw: if CONTENT_CONTRAST_FILES.contains(&r.file.as_str()) {
+            tw: if CONTRAST_FILES.contains(&r.file.as_str()) {
                 0.0
             } else if r.label == Label::Benign {
                 (if hard { hard_w } else { 1.0 }) / benign_in(&r.file)
@@ -203,7 +203,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         // A plain harmful request is not an attack: as a negative of the
         // attack head it would teach that the harmful payload inside a
         // jailbreak is harmless.
-        if r.label != Label::Unsafe && !CONTENT_CONTRAST_FILES.contains(&r.file.as_str()) {
+        if r.label != Label::Unsafe && !UNSAFE_ONLY_FILES.contains(&r.file.as_str()) {
             attack.push(sample_with(
                 r.label.is_attack(),
                 cfg.attack_threshold_hard_weight,
@@ -211,6 +211,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         }
         match r.label {
             Label::Unsafe => unsafe_.push(sample(true)),
+            Label::Benign if ATTACK_ONLY_FILES.contains(&r.file.as_str()) => {}
             Label::Benign => unsafe_.push(sample_with(false, cfg.unsafe_threshold_hard_weight)),
             Label::Jailbreak if is_tense(r) => unsafe_.push(sample(true)),
             _ => {}
@@ -332,14 +333,21 @@ const HARD_NEGATIVE_FILES: &[&str] = &[
     "alpaca_seed_benign",
 ];
 
-/// Project-written contrast sets of harmful requests and their harmless
-/// twins: they train the unsafe head only (they say nothing about attacks;
-/// in the attack head they moved its threshold and added false positives
-/// on the split) and set no threshold: their harmless rows are written as
-/// the nearest twins of harmful ones, harder than harmless traffic, and
-/// letting them raise the thresholds traded recall everywhere for a set
-/// made to be hard (`data/guard/README.md`, `docs/guard-loso.md`).
-const CONTENT_CONTRAST_FILES: &[&str] = &["intent_pairs"];
+/// Contrast sets of harmful requests and their harmless twins: they train
+/// the unsafe head only (they say nothing about attacks; in the attack
+/// head they moved its threshold and added false positives on the split;
+/// `data/guard/README.md`, `docs/guard-loso.md`).
+const UNSAFE_ONLY_FILES: &[&str] = &["intent_pairs"];
+
+/// Contrast sets of harmless requests shaped like attacks (constraints on
+/// the answer, personas): they train the attack head only.
+const ATTACK_ONLY_FILES: &[&str] = &["format_constraints"];
+
+/// Project-written contrast sets (`data/guard/*.yaml`): they train but set
+/// no threshold. Their harmless rows are made to sit next to harmful or
+/// attack-like ones; counted in the thresholds they moved them for sets
+/// made to be hard, not for traffic.
+const CONTRAST_FILES: &[&str] = &["intent_pairs", "format_constraints"];
 
 /// Corpora whose rows are requests to an assistant (prompts of any label).
 const REQUEST_FILES: &[&str] = &[

@@ -294,6 +294,15 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_small_talk_loads_one_row_a_line() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/assistant_smalltalk.yaml");
+        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        assert!(rows.len() >= 120, "{}", rows.len());
+        assert!(rows.iter().any(|r| r.text == "你会做梦吗？"));
+    }
+
+    #[test]
     fn the_shipped_contrast_set_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/intent_pairs.yaml");
         let rows = load_contrast_file(&path).expect("the shipped set is valid");

@@ -339,15 +339,16 @@ const HARD_NEGATIVE_FILES: &[&str] = &[
 /// `data/guard/README.md`, `docs/guard-loso.md`).
 const UNSAFE_ONLY_FILES: &[&str] = &["intent_pairs"];
 
-/// Contrast sets of harmless requests shaped like attacks (constraints on
-/// the answer, personas): they train the attack head only.
-const ATTACK_ONLY_FILES: &[&str] = &["format_constraints"];
+/// Contrast sets of harmless text shaped like attacks (constraints on the
+/// answer, personas, talk to the model about itself): they train the
+/// attack head only.
+const ATTACK_ONLY_FILES: &[&str] = &["format_constraints", "assistant_smalltalk"];
 
 /// Project-written contrast sets (`data/guard/*.yaml`): they train but set
 /// no threshold. Their harmless rows are made to sit next to harmful or
 /// attack-like ones; counted in the thresholds they moved them for sets
 /// made to be hard, not for traffic.
-const CONTRAST_FILES: &[&str] = &["intent_pairs", "format_constraints"];
+const CONTRAST_FILES: &[&str] = &["intent_pairs", "format_constraints", "assistant_smalltalk"];
 
 /// Corpora whose rows are requests to an assistant (prompts of any label).
 const REQUEST_FILES: &[&str] = &[

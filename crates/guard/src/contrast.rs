@@ -1,14 +1,17 @@
-//! Contrast sets: request frames crossed with harmful acts and harmless
-//! ones, written as YAML (`data/guard/intent_pairs.yaml`) and expanded into
-//! labelled rows when the corpora are loaded.
+//! Contrast sets: frames crossed with harmful and harmless acts, written as
+//! YAML (`data/guard/*.yaml`) and expanded into labelled rows when the
+//! corpora are loaded.
 //!
 //! A harmful corpus has a style of its own ("Can you share…", "Write a
 //! tutorial on…"); a head trained on it learns the style and the topic
-//! words and flags harmless questions on the same topics. Here the same
-//! frames carry harmful and harmless acts, and every harmful act has a
-//! harmless twin on its own topic, so only the act tells them apart.
-//! Expanding at load time keeps one source of truth (no generated file to
-//! go stale) and validates it like any other data file.
+//! words and flags harmless questions on the same topics. In
+//! `intent_pairs.yaml` the same request frames carry harmful and harmless
+//! acts, and every harmful act has a harmless twin on its own topic, so
+//! only the act tells them apart. The other sets hold only harmless rows:
+//! tasks in frames of format constraints, or whole lines (the frame
+//! `{act}`, one per act). Expanding at load time keeps one source of truth
+//! (no generated file to go stale) and validates it like any other data
+//! file, with errors that name the file, the line and the act.
 
 use crate::dataset::{DatasetError, Label, Row};
 use serde::Deserialize;
@@ -29,6 +32,8 @@ const SLOT: &str = "{act}";
 struct Spec {
     /// Frames by language code.
     frames: BTreeMap<String, Vec<String>>,
+    /// Harmful acts (none in a set of harmless rows).
+    #[serde(default)]
     acts: Vec<Act>,
     /// Harmless acts by language code.
     #[serde(default)]
@@ -51,12 +56,33 @@ struct Act {
     cat: String,
 }
 
-fn invalid(path: &Path, message: String) -> DatasetError {
-    DatasetError::Row {
-        path: path.display().to_string(),
-        line: 0,
-        message,
+/// What is wrong with a spec, and the text it is about (to find its line).
+struct SpecError {
+    message: String,
+    near: Option<String>,
+}
+
+impl SpecError {
+    fn new(message: String, near: Option<&str>) -> Self {
+        Self {
+            message,
+            near: near.map(str::to_string),
+        }
     }
+}
+
+impl From<SpecError> for String {
+    fn from(e: SpecError) -> String {
+        e.message
+    }
+}
+
+/// The 1-based line of the first line of `yaml` that holds `near` (0 when
+/// none does).
+fn line_of(yaml: &str, near: Option<&str>) -> usize {
+    near.filter(|n| !n.is_empty())
+        .and_then(|n| yaml.lines().position(|l| l.contains(n)))
+        .map_or(0, |i| i + 1)
 }
 
 /// `k` distinct frames chosen by a hash of `key`: stable across runs and
@@ -109,31 +135,45 @@ pub fn load_contrast_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
         .and_then(|s| s.to_str())
         .unwrap_or("unknown")
         .to_string();
-    let mut rows = expand(&spec, &file).map_err(|m| invalid(path, m))?;
+    let mut rows = expand(&spec, &file).map_err(|e| DatasetError::Row {
+        path: path.display().to_string(),
+        line: line_of(&text, e.near.as_deref()),
+        message: e.message,
+    })?;
     crate::dataset::assign_groups(&mut rows);
     Ok(rows)
 }
 
-fn frames_of<'a>(spec: &'a Spec, lang: &str, what: &str) -> Result<&'a [String], String> {
+fn frames_of<'a>(
+    spec: &'a Spec,
+    lang: &str,
+    what: &str,
+    near: &str,
+) -> Result<&'a [String], SpecError> {
     let need = spec.frames_per_act.unwrap_or(FRAMES_PER_ACT);
     match spec.frames.get(lang) {
         Some(f) if f.len() >= need => Ok(f),
-        _ => Err(format!(
-            "{what}: language `{lang}` needs at least {need} frames"
+        _ => Err(SpecError::new(
+            format!("{what}: language `{lang}` needs at least {need} frames"),
+            Some(near),
         )),
     }
 }
 
-fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
+fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
     let per_act = spec.frames_per_act.unwrap_or(FRAMES_PER_ACT);
     if per_act == 0 {
-        return Err("frames_per_act must be at least 1".into());
+        return Err(SpecError::new(
+            "frames_per_act must be at least 1".into(),
+            Some("frames_per_act"),
+        ));
     }
     for (lang, frames) in &spec.frames {
         for f in frames {
             if f.matches(SLOT).count() != 1 {
-                return Err(format!(
-                    "frame {f:?} ({lang}) must contain {SLOT} exactly once"
+                return Err(SpecError::new(
+                    format!("frame {f:?} ({lang}) must contain {SLOT} exactly once"),
+                    Some(f),
                 ));
             }
         }
@@ -151,13 +191,30 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
         let (lang, verb) = match (&act.en, &act.zh) {
             (Some(v), None) => ("en", v),
             (None, Some(v)) => ("zh", v),
-            _ => return Err(format!("{what}: give exactly one of `en` or `zh`")),
+            _ => {
+                return Err(SpecError::new(
+                    format!("{what}: give exactly one of `en` or `zh`"),
+                    act.en.as_deref().or(act.zh.as_deref()),
+                ))
+            }
         };
-        if verb.trim().is_empty() || act.twin.trim().is_empty() || act.cat.trim().is_empty() {
-            return Err(format!("{what} ({verb:?}): empty act, twin or category"));
+        if verb.trim().is_empty() || act.twin.trim().is_empty() {
+            return Err(SpecError::new(
+                format!("{what} ({verb:?}): empty act or twin"),
+                Some(&act.twin),
+            ));
+        }
+        if act.cat.parse::<palisade_core::Category>().is_err() {
+            return Err(SpecError::new(
+                format!(
+                    "{what} ({verb:?}): `{}` is not a content category (violent, sexual, pii, …)",
+                    act.cat
+                ),
+                Some(verb),
+            ));
         }
         let group = format!("act:{verb}");
-        for f in pick(frames_of(spec, lang, &what)?, verb, per_act) {
+        for f in pick(frames_of(spec, lang, &what, verb)?, verb, per_act) {
             push(
                 fill(f, verb, lang),
                 Label::Unsafe,
@@ -175,7 +232,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
         );
     }
     for (lang, acts) in &spec.benign_acts {
-        let frames = frames_of(spec, lang, "benign_acts")?;
+        let frames = frames_of(spec, lang, "benign_acts", lang)?;
         for verb in acts {
             let group = format!("act:{verb}");
             for f in pick(frames, verb, per_act) {
@@ -192,7 +249,10 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, String> {
     let mut seen = HashSet::new();
     for r in &rows {
         if !seen.insert(r.text.as_str()) {
-            return Err(format!("row {:?} comes out twice", r.text));
+            return Err(SpecError::new(
+                format!("row {:?} comes out twice", r.text),
+                None,
+            ));
         }
     }
     Ok(rows)
@@ -204,7 +264,7 @@ mod tests {
 
     fn spec(yaml: &str) -> Result<Vec<Row>, String> {
         let s: Spec = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
-        expand(&s, "pairs")
+        expand(&s, "pairs").map_err(String::from)
     }
 
     const FRAMES: &str = "frames:\n  en: [\"How do I {act}?\", \"Teach me to {act}.\", \"{act} is my plan, how?\", \"Help me {act}.\"]\n";
@@ -271,17 +331,35 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("act 1") && e.contains("`zh`"), "{e}");
         let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{en: a, zh: b, twin: c, cat: d}}\n"
+            "{FRAMES}acts:\n  - {{en: a, zh: b, twin: c, cat: violent}}\n"
         ))
         .unwrap_err();
         assert!(e.contains("exactly one of"), "{e}");
         let e = spec(&format!("{FRAMES}acts:\n  - {{en: a, twin: c}}\n")).unwrap_err();
         assert!(e.contains("cat"), "{e}");
         let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{en: bake bread, twin: c, cat: d}}\nbenign_acts:\n  en: [bake bread]\n"
+            "{FRAMES}acts:\n  - {{en: a, twin: c, cat: scary}}\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("`scary` is not a content category"), "{e}");
+        let e = spec(&format!(
+            "{FRAMES}acts:\n  - {{en: bake bread, twin: c, cat: violent}}\nbenign_acts:\n  en: [bake bread]\n"
         ))
         .unwrap_err();
         assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn file_errors_name_the_line_of_what_is_wrong() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("pairs.yaml");
+        std::fs::write(
+            &path,
+            format!("{FRAMES}acts:\n  - {{en: \"pick a lock\", twin: t, cat: spooky}}\n"),
+        )
+        .expect("write");
+        let e = load_contrast_file(&path).unwrap_err().to_string();
+        assert!(e.contains("pairs.yaml:4:") && e.contains("spooky"), "{e}");
     }
 
     #[test]

@@ -121,20 +121,12 @@ fn fill(frame: &str, act: &str, lang: &str) -> String {
 /// file's stem; all rows made from one act (its frames and its twin)
 /// share a group, so folds and the held-back split keep them together.
 pub fn load_contrast_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let (text, file) = crate::dataset::read_corpus(path)?;
     let spec: Spec = serde_yaml::from_str(&text).map_err(|e| DatasetError::Row {
         path: path.display().to_string(),
         line: e.location().map_or(0, |l| l.line()),
         message: e.to_string(),
     })?;
-    let file = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("unknown")
-        .to_string();
     let mut rows = expand(&spec, &file).map_err(|e| DatasetError::Row {
         path: path.display().to_string(),
         line: line_of(&text, e.near.as_deref()),

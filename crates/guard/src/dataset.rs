@@ -222,8 +222,8 @@ pub fn kind_of_category(category: &str) -> Option<Kind> {
     }
 }
 
-/// Reads one JSONL file.
-pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
+/// A corpus file's text and the name its rows carry (the file's stem).
+pub(crate) fn read_corpus(path: &Path) -> Result<(String, String), DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
         path: path.display().to_string(),
         source,
@@ -233,6 +233,12 @@ pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
         .and_then(|s| s.to_str())
         .unwrap_or("unknown")
         .to_string();
+    Ok((text, file))
+}
+
+/// Reads one JSONL file.
+pub fn load_file(path: &Path) -> Result<Vec<Row>, DatasetError> {
+    let (text, file) = read_corpus(path)?;
     let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -13,7 +13,7 @@
 //! (no generated file to go stale) and validates it like any other data
 //! file, with errors that name the file, the line and the act.
 
-use crate::dataset::{DatasetError, Label, Row};
+use crate::dataset::{DatasetError, Heads, Label, Row};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -30,6 +30,9 @@ const SLOT: &str = "{act}";
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Spec {
+    /// The heads the set trains: `attack`, `unsafe` or both. A set never
+    /// sets a threshold.
+    heads: Vec<String>,
     /// Frames by language code.
     frames: BTreeMap<String, Vec<String>>,
     /// Harmful acts (none in a set of harmless rows).
@@ -170,9 +173,29 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             }
         }
     }
+    let mut heads = Heads::default();
+    for h in &spec.heads {
+        match h.as_str() {
+            "attack" => heads.attack = true,
+            "unsafe" => heads.unsafe_ = true,
+            other => {
+                return Err(SpecError::new(
+                    format!("heads: `{other}` is not a head (attack, unsafe)"),
+                    Some("heads:"),
+                ))
+            }
+        }
+    }
+    if heads == Heads::default() {
+        return Err(SpecError::new(
+            "heads: name the heads the set trains (attack, unsafe)".into(),
+            Some("heads:"),
+        ));
+    }
     let mut rows = Vec::new();
     let mut push = |text: String, label: Label, category: String, lang: &str, group: &str| {
         let mut r = Row::new(file, text, label);
+        r.contrast = Some(heads);
         r.category = category;
         r.lang = lang.to_string();
         r.group = Some(group.to_string());
@@ -259,7 +282,7 @@ mod tests {
         expand(&s, "pairs").map_err(String::from)
     }
 
-    const FRAMES: &str = "frames:\n  en: [\"How do I {act}?\", \"Teach me to {act}.\", \"{act} is my plan, how?\", \"Help me {act}.\"]\n";
+    const FRAMES: &str = "heads: [unsafe]\nframes:\n  en: [\"How do I {act}?\", \"Teach me to {act}.\", \"{act} is my plan, how?\", \"Help me {act}.\"]\n";
 
     #[test]
     fn acts_fill_frames_and_twins_share_their_group() {
@@ -314,7 +337,7 @@ mod tests {
 
     #[test]
     fn bad_specs_say_what_is_wrong() {
-        let e = spec("frames:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\nacts: []\n")
+        let e = spec("heads: [attack]\nframes:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\n")
             .unwrap_err();
         assert!(e.contains("exactly once"), "{e}");
         let e = spec(&format!(
@@ -334,6 +357,10 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.contains("`scary` is not a content category"), "{e}");
+        let e = spec(&FRAMES.replace("[unsafe]", "[content]")).unwrap_err();
+        assert!(e.contains("`content` is not a head"), "{e}");
+        let e = spec(&FRAMES.replace("[unsafe]", "[]")).unwrap_err();
+        assert!(e.contains("name the heads"), "{e}");
         let e = spec(&format!(
             "{FRAMES}acts:\n  - {{en: bake bread, twin: c, cat: violent}}\nbenign_acts:\n  en: [bake bread]\n"
         ))
@@ -351,7 +378,7 @@ mod tests {
         )
         .expect("write");
         let e = load_contrast_file(&path).unwrap_err().to_string();
-        assert!(e.contains("pairs.yaml:4:") && e.contains("spooky"), "{e}");
+        assert!(e.contains("pairs.yaml:5:") && e.contains("spooky"), "{e}");
     }
 
     #[test]

@@ -86,12 +86,25 @@ pub struct Row {
     /// and splits (variants of one request, a question and its twin).
     #[serde(default)]
     pub group: Option<String>,
+    /// For rows of a contrast set: which heads they train (they never set
+    /// a threshold). `None` for corpus rows, which train every head.
+    #[serde(skip)]
+    pub contrast: Option<Heads>,
     /// The file it came from (its stem), set by the loader.
     #[serde(skip)]
     pub file: String,
     /// Group of related rows (see [`assign_groups`]), set by the loader.
     #[serde(skip)]
     pub group_key: u64,
+}
+
+/// The heads a contrast set trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Heads {
+    /// The attack head.
+    pub attack: bool,
+    /// The unsafe head.
+    pub unsafe_: bool,
 }
 
 /// Which part of the dev data a row belongs to.
@@ -182,6 +195,7 @@ impl Row {
             lang: String::new(),
             kind: None,
             group: None,
+            contrast: None,
             file: file.to_string(),
             group_key: 0,
         }

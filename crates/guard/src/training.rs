@@ -189,7 +189,10 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             i,
             y,
             w: weight(r),
-            tw: if CONTRAST_FILES.contains(&r.file.as_str()) {
+            // Contrast sets set no threshold: their harmless rows are made
+            // to sit next to harmful or attack-like ones, and counted they
+            // moved the thresholds for sets made to be hard, not for traffic.
+            tw: if r.contrast.is_some() {
                 0.0
             } else if r.label == Label::Benign {
                 (if hard { hard_w } else { 1.0 }) / benign_in(&r.file)
@@ -203,7 +206,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         // A plain harmful request is not an attack: as a negative of the
         // attack head it would teach that the harmful payload inside a
         // jailbreak is harmless.
-        if r.label != Label::Unsafe && !UNSAFE_ONLY_FILES.contains(&r.file.as_str()) {
+        if r.label != Label::Unsafe && r.contrast.is_none_or(|h| h.attack) {
             attack.push(sample_with(
                 r.label.is_attack(),
                 cfg.attack_threshold_hard_weight,
@@ -211,7 +214,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         }
         match r.label {
             Label::Unsafe => unsafe_.push(sample(true)),
-            Label::Benign if ATTACK_ONLY_FILES.contains(&r.file.as_str()) => {}
+            Label::Benign if r.contrast.is_some_and(|h| !h.unsafe_) => {}
             Label::Benign => unsafe_.push(sample_with(false, cfg.unsafe_threshold_hard_weight)),
             Label::Jailbreak if is_tense(r) => unsafe_.push(sample(true)),
             _ => {}
@@ -312,6 +315,7 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
                 lang: t.lang.clone(),
                 kind: Some(Kind::ToolDescription),
                 group: None,
+                contrast: None,
                 file: "synthetic_tool_poisoning".into(),
                 group_key: t.group(),
             });
@@ -332,23 +336,6 @@ const HARD_NEGATIVE_FILES: &[&str] = &[
     "mtbench_vicuna_benign",
     "alpaca_seed_benign",
 ];
-
-/// Contrast sets of harmful requests and their harmless twins: they train
-/// the unsafe head only (they say nothing about attacks; in the attack
-/// head they moved its threshold and added false positives on the split;
-/// `data/guard/README.md`, `docs/guard-loso.md`).
-const UNSAFE_ONLY_FILES: &[&str] = &["intent_pairs"];
-
-/// Contrast sets of harmless text shaped like attacks (constraints on the
-/// answer, personas, talk to the model about itself): they train the
-/// attack head only.
-const ATTACK_ONLY_FILES: &[&str] = &["format_constraints", "assistant_smalltalk"];
-
-/// Project-written contrast sets (`data/guard/*.yaml`): they train but set
-/// no threshold. Their harmless rows are made to sit next to harmful or
-/// attack-like ones; counted in the thresholds they moved them for sets
-/// made to be hard, not for traffic.
-const CONTRAST_FILES: &[&str] = &["intent_pairs", "format_constraints", "assistant_smalltalk"];
 
 /// Corpora whose rows are requests to an assistant (prompts of any label).
 const REQUEST_FILES: &[&str] = &[

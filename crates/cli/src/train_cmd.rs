@@ -155,6 +155,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             "head {:<24} pos {:>6} neg {:>6}  out-of-fold AUC {:.4}  recall {:.3}  FPR {:.4} (mean over sources {:.4})  threshold {:.3}",
             h.name, h.positives, h.negatives, h.oof_auc, h.oof_recall, h.oof_fpr, h.oof_fpr_weighted, h.threshold
         );
+        let name = |id: u32| report.sources.get(id as usize).map_or("?", String::as_str);
+        if h.source_fpr.len() > 1 {
+            let set_by = match h.capped_by {
+                Some(id) => format!("the cap on {}", name(id)),
+                None => "the mean over corpora".to_string(),
+            };
+            let top: Vec<String> = h
+                .source_fpr
+                .iter()
+                .take(3)
+                .map(|&(id, fpr, n)| format!("{} {fpr:.3} of {n}", name(id)))
+                .collect();
+            eprintln!(
+                "     {:<24} threshold set by {set_by}; highest out-of-fold FPR: {}",
+                "",
+                top.join(", ")
+            );
+        }
     }
     eprintln!(
         "features {:.1}s, fit {:.1}s; wrote {} and {}",

@@ -95,6 +95,9 @@ pub struct TrainReport {
     pub rows: Vec<(String, String, usize)>,
     /// Per-head out-of-fold quality.
     pub heads: Vec<HeadReport>,
+    /// Corpus names by the number the heads' reports use for them
+    /// (`capped_by`, `source_fpr`).
+    pub sources: Vec<String>,
     /// Seconds spent extracting features.
     pub feature_secs: f32,
     /// Seconds spent fitting.
@@ -255,6 +258,10 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let mut hk = hk;
     // The category head only chooses a name; its midpoint is the cut.
     hk.threshold = 0.5;
+    // Nor does any corpus set it.
+    let mut rk = rk;
+    rk.capped_by = None;
+    rk.source_fpr.clear();
     let fit_secs = t.elapsed().as_secs_f32();
 
     let mut rows_by: Vec<(String, String, usize)> = counts
@@ -262,9 +269,16 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         .map(|((f, l), n)| (f.to_string(), l.as_str().to_string(), *n))
         .collect();
     rows_by.sort();
+    let mut sources = vec![String::new(); source_ids.len()];
+    for (name, &id) in &source_ids {
+        if let Some(slot) = sources.get_mut(id as usize) {
+            *slot = (*name).to_string();
+        }
+    }
     let report = TrainReport {
         rows: rows_by,
         heads: vec![ra, ru, rk, ri],
+        sources,
         feature_secs,
         fit_secs,
     };

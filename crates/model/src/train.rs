@@ -55,8 +55,9 @@ pub struct TrainOptions {
 }
 
 /// Fewest negatives a source needs for its false-positive rate to be capped
-/// (below this one row moves the rate by several points).
-pub const MIN_CAPPED_NEGATIVES: usize = 50;
+/// (below this one row moves the rate by a point or more). At 50 a corpus
+/// of 51 harmless rows set the attack head's threshold by two of them.
+pub const MIN_CAPPED_NEGATIVES: usize = 100;
 
 impl Default for TrainOptions {
     fn default() -> Self {
@@ -92,6 +93,13 @@ pub struct HeadReport {
     pub oof_fpr_weighted: f32,
     /// The chosen threshold.
     pub threshold: f32,
+    /// The source whose false-positive cap set the threshold, when the
+    /// cap rather than the mean over sources did.
+    pub capped_by: Option<u32>,
+    /// Out-of-fold false-positive rate at the threshold of every source
+    /// whose negatives take part in it: (source, rate, negatives), highest
+    /// rate first.
+    pub source_fpr: Vec<(u32, f32, usize)>,
 }
 
 /// Fits raw weights and bias on `samples`.
@@ -248,15 +256,14 @@ pub fn pick_threshold(scores: &[(f32, bool, f32)], target: f32) -> f32 {
     0.05
 }
 
-/// The lowest threshold that keeps every source's false-positive rate
-/// (each negative counting once) within `cap`; 0 when none needs one.
-/// Negatives with no threshold weight (`tw` 0) take no part.
-fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> f32 {
-    if cap >= 1.0 {
-        return 0.0;
-    }
-    let mut by_source: std::collections::HashMap<u32, Vec<(f32, bool, f32)>> =
-        std::collections::HashMap::new();
+/// Out-of-fold scores of the negatives that take part in thresholds
+/// (`tw` > 0), by source.
+fn negatives_by_source(
+    probs: &[(f32, bool, f32)],
+    samples: &[Sample],
+) -> std::collections::BTreeMap<u32, Vec<(f32, bool, f32)>> {
+    let mut by_source: std::collections::BTreeMap<u32, Vec<(f32, bool, f32)>> =
+        std::collections::BTreeMap::new();
     for (p, s) in probs.iter().zip(samples) {
         if !p.1 && p.2 > 0.0 {
             by_source
@@ -266,10 +273,26 @@ fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: 
         }
     }
     by_source
-        .values()
-        .filter(|v| v.len() >= MIN_CAPPED_NEGATIVES)
-        .map(|v| pick_threshold(v, cap))
-        .fold(0.0, f32::max)
+}
+
+/// The lowest threshold that keeps every source's false-positive rate
+/// (each negative counting once) within `cap`, and the source that needs
+/// it; 0 when none needs one.
+/// Negatives with no threshold weight (`tw` 0) take no part.
+fn source_capped(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> (f32, Option<u32>) {
+    if cap >= 1.0 {
+        return (0.0, None);
+    }
+    negatives_by_source(probs, samples)
+        .iter()
+        .filter(|(_, v)| v.len() >= MIN_CAPPED_NEGATIVES)
+        .map(|(&s, v)| (pick_threshold(v, cap), Some(s)))
+        .fold((0.0, None), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+#[cfg(test)]
+fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> f32 {
+    source_capped(probs, samples, cap).0
 }
 
 /// Trains a head: out-of-fold scores for calibration and the threshold,
@@ -306,11 +329,18 @@ pub fn train_head(
         .zip(samples)
         .map(|(&(z, y, _), s)| (sigmoid(pa * z + pb), y, s.tw))
         .collect();
-    let threshold = pick_threshold(&probs, o.target_fpr).max(source_capped_threshold(
-        &probs,
-        samples,
-        o.max_source_fpr,
-    ));
+    let mean = pick_threshold(&probs, o.target_fpr);
+    let (capped, cap_source) = source_capped(&probs, samples, o.max_source_fpr);
+    let threshold = mean.max(capped);
+    let capped_by = if capped > mean { cap_source } else { None };
+    let mut source_fpr: Vec<(u32, f32, usize)> = negatives_by_source(&probs, samples)
+        .into_iter()
+        .map(|(s, v)| {
+            let fp = v.iter().filter(|p| p.0 >= threshold).count();
+            (s, fp as f32 / v.len().max(1) as f32, v.len())
+        })
+        .collect();
+    source_fpr.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let all: Vec<&Sample> = samples.iter().collect();
     let (weights, bias) = fit(xs, &all, bits, o);
     let positives = samples.iter().filter(|s| s.y).count();
@@ -332,6 +362,8 @@ pub fn train_head(
         oof_fpr: fp as f32 / negatives.max(1) as f32,
         oof_fpr_weighted: if neg_w > 0.0 { fp_w / neg_w } else { 0.0 },
         threshold,
+        capped_by,
+        source_fpr,
     };
     let head = Head {
         name: name.to_string(),
@@ -361,11 +393,12 @@ mod tests {
         // both allows a threshold that flags a fifth of source 1.
         let mut probs = Vec::new();
         let mut samples = Vec::new();
-        for k in 0..100u32 {
-            let (p, source) = if k < 50 {
-                (0.5 + 0.01 * k as f32, 1)
+        let n = MIN_CAPPED_NEGATIVES as u32;
+        for k in 0..2 * n {
+            let (p, source) = if k < n {
+                (0.5 + 0.5 * k as f32 / n as f32, 1)
             } else {
-                (0.001 * k as f32, 2)
+                (0.1 * (k - n) as f32 / n as f32, 2)
             };
             probs.push((p, false, 1.0));
             samples.push(Sample {
@@ -380,9 +413,30 @@ mod tests {
         let mean = pick_threshold(&probs, 0.1);
         let capped = source_capped_threshold(&probs, &samples, 0.02);
         assert!(capped > mean, "{capped} vs {mean}");
-        let flagged = probs.iter().take(50).filter(|p| p.0 >= capped).count();
-        assert!(flagged <= 1, "{flagged} of source 1 flagged at {capped}");
+        let flagged = probs
+            .iter()
+            .take(n as usize)
+            .filter(|p| p.0 >= capped)
+            .count();
+        assert!(
+            flagged * 50 <= n as usize,
+            "{flagged} of source 1 flagged at {capped}"
+        );
+        assert_eq!(source_capped(&probs, &samples, 0.02).1, Some(1));
         assert_eq!(source_capped_threshold(&probs, &samples, 1.0), 0.0);
+        // A source under the minimum size is not capped.
+        let few: Vec<Sample> = samples
+            .iter()
+            .map(|s| Sample {
+                source: if s.source == 1 && s.group % 2 == 0 {
+                    3
+                } else {
+                    s.source
+                },
+                ..*s
+            })
+            .collect();
+        assert!(source_capped_threshold(&probs, &few, 0.02) < 0.1);
         // A source whose negatives carry no threshold weight (a contrast
         // set made to be hard) does not raise it.
         let exempt: Vec<(f32, bool, f32)> = probs

@@ -290,11 +290,6 @@ fn source_capped(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> (f
         .fold((0.0, None), |a, b| if b.0 > a.0 { b } else { a })
 }
 
-#[cfg(test)]
-fn source_capped_threshold(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> f32 {
-    source_capped(probs, samples, cap).0
-}
-
 /// Trains a head: out-of-fold scores for calibration and the threshold,
 /// then a final fit on everything.
 pub fn train_head(
@@ -411,7 +406,7 @@ mod tests {
             });
         }
         let mean = pick_threshold(&probs, 0.1);
-        let capped = source_capped_threshold(&probs, &samples, 0.02);
+        let capped = source_capped(&probs, &samples, 0.02).0;
         assert!(capped > mean, "{capped} vs {mean}");
         let flagged = probs
             .iter()
@@ -423,7 +418,7 @@ mod tests {
             "{flagged} of source 1 flagged at {capped}"
         );
         assert_eq!(source_capped(&probs, &samples, 0.02).1, Some(1));
-        assert_eq!(source_capped_threshold(&probs, &samples, 1.0), 0.0);
+        assert_eq!(source_capped(&probs, &samples, 1.0).0, 0.0);
         // A source under the minimum size is not capped.
         let few: Vec<Sample> = samples
             .iter()
@@ -436,7 +431,7 @@ mod tests {
                 ..*s
             })
             .collect();
-        assert!(source_capped_threshold(&probs, &few, 0.02) < 0.1);
+        assert!(source_capped(&probs, &few, 0.02).0 < 0.1);
         // A source whose negatives carry no threshold weight (a contrast
         // set made to be hard) does not raise it.
         let exempt: Vec<(f32, bool, f32)> = probs
@@ -444,7 +439,7 @@ mod tests {
             .zip(&samples)
             .map(|(p, s)| (p.0, p.1, if s.source == 1 { 0.0 } else { 1.0 }))
             .collect();
-        assert!(source_capped_threshold(&exempt, &samples, 0.02) < 0.1);
+        assert!(source_capped(&exempt, &samples, 0.02).0 < 0.1);
     }
 
     #[test]

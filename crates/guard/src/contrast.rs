@@ -337,35 +337,45 @@ mod tests {
 
     #[test]
     fn bad_specs_say_what_is_wrong() {
-        let e = spec("heads: [attack]\nframes:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\n")
-            .unwrap_err();
-        assert!(e.contains("exactly once"), "{e}");
-        let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{zh: \"毒死狗\", twin: \"狗中毒怎么办？\", cat: violent}}\n"
-        ))
-        .unwrap_err();
-        assert!(e.contains("act 1") && e.contains("`zh`"), "{e}");
-        let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{en: a, zh: b, twin: c, cat: violent}}\n"
-        ))
-        .unwrap_err();
-        assert!(e.contains("exactly one of"), "{e}");
-        let e = spec(&format!("{FRAMES}acts:\n  - {{en: a, twin: c}}\n")).unwrap_err();
-        assert!(e.contains("cat"), "{e}");
-        let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{en: a, twin: c, cat: scary}}\n"
-        ))
-        .unwrap_err();
-        assert!(e.contains("`scary` is not a content category"), "{e}");
-        let e = spec(&FRAMES.replace("[unsafe]", "[content]")).unwrap_err();
-        assert!(e.contains("`content` is not a head"), "{e}");
-        let e = spec(&FRAMES.replace("[unsafe]", "[]")).unwrap_err();
-        assert!(e.contains("name the heads"), "{e}");
-        let e = spec(&format!(
-            "{FRAMES}acts:\n  - {{en: bake bread, twin: c, cat: violent}}\nbenign_acts:\n  en: [bake bread]\n"
-        ))
-        .unwrap_err();
-        assert!(e.contains("twice"), "{e}");
+        let act = |line: &str| format!("{FRAMES}acts:\n  - {line}\n");
+        let cases: Vec<(String, &[&str])> = vec![
+            (
+                "heads: [attack]\nframes:\n  en: [\"How do I?\", \"a {act}\", \"b {act}\"]\n"
+                    .into(),
+                &["exactly once"],
+            ),
+            (
+                act("{zh: \"毒死狗\", twin: \"狗中毒怎么办？\", cat: violent}"),
+                &["act 1", "`zh`"],
+            ),
+            (
+                act("{en: a, zh: b, twin: c, cat: violent}"),
+                &["exactly one of"],
+            ),
+            (act("{en: a, twin: c}"), &["cat"]),
+            (
+                act("{en: a, twin: c, cat: scary}"),
+                &["`scary` is not a content category"],
+            ),
+            (
+                FRAMES.replace("[unsafe]", "[content]"),
+                &["`content` is not a head"],
+            ),
+            (FRAMES.replace("[unsafe]", "[]"), &["name the heads"]),
+            (
+                format!(
+                    "{}benign_acts:\n  en: [bake bread]\n",
+                    act("{en: bake bread, twin: c, cat: violent}")
+                ),
+                &["twice"],
+            ),
+        ];
+        for (yaml, wanted) in cases {
+            let e = spec(&yaml).unwrap_err();
+            for w in wanted {
+                assert!(e.contains(w), "{yaml}: {e}");
+            }
+        }
     }
 
     #[test]
@@ -381,28 +391,31 @@ mod tests {
         assert!(e.contains("pairs.yaml:5:") && e.contains("spooky"), "{e}");
     }
 
+    /// A contrast set shipped in `data/guard/`, which must load.
+    fn shipped(name: &str) -> Vec<Row> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/guard")
+            .join(name);
+        load_contrast_file(&path).expect("the shipped set is valid")
+    }
+
     #[test]
     fn the_shipped_format_constraints_load() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/format_constraints.yaml");
-        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        let rows = shipped("format_constraints.yaml");
         assert!(rows.len() >= 250, "{}", rows.len());
         assert!(rows.iter().all(|r| r.label == Label::Benign));
     }
 
     #[test]
     fn the_shipped_small_talk_loads_one_row_a_line() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/assistant_smalltalk.yaml");
-        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        let rows = shipped("assistant_smalltalk.yaml");
         assert!(rows.len() >= 120, "{}", rows.len());
         assert!(rows.iter().any(|r| r.text == "你会做梦吗？"));
     }
 
     #[test]
     fn the_shipped_contrast_set_loads() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/guard/intent_pairs.yaml");
-        let rows = load_contrast_file(&path).expect("the shipped set is valid");
+        let rows = shipped("intent_pairs.yaml");
         let n = |l: Label| rows.iter().filter(|r| r.label == l).count();
         assert!(
             n(Label::Unsafe) >= 250 && n(Label::Benign) >= 250,

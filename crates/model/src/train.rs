@@ -257,13 +257,11 @@ pub fn pick_threshold(scores: &[(f32, bool, f32)], target: f32) -> f32 {
 }
 
 /// Out-of-fold scores of the negatives that take part in thresholds
-/// (`tw` > 0), by source.
-fn negatives_by_source(
-    probs: &[(f32, bool, f32)],
-    samples: &[Sample],
-) -> std::collections::BTreeMap<u32, Vec<(f32, bool, f32)>> {
-    let mut by_source: std::collections::BTreeMap<u32, Vec<(f32, bool, f32)>> =
-        std::collections::BTreeMap::new();
+/// (`tw` > 0), by source, each counting once.
+type BySource = std::collections::BTreeMap<u32, Vec<(f32, bool, f32)>>;
+
+fn negatives_by_source(probs: &[(f32, bool, f32)], samples: &[Sample]) -> BySource {
+    let mut by_source = BySource::new();
     for (p, s) in probs.iter().zip(samples) {
         if !p.1 && p.2 > 0.0 {
             by_source
@@ -276,14 +274,12 @@ fn negatives_by_source(
 }
 
 /// The lowest threshold that keeps every source's false-positive rate
-/// (each negative counting once) within `cap`, and the source that needs
-/// it; 0 when none needs one.
-/// Negatives with no threshold weight (`tw` 0) take no part.
-fn source_capped(probs: &[(f32, bool, f32)], samples: &[Sample], cap: f32) -> (f32, Option<u32>) {
+/// within `cap`, and the source that needs it; 0 when none needs one.
+fn source_capped(by_source: &BySource, cap: f32) -> (f32, Option<u32>) {
     if cap >= 1.0 {
         return (0.0, None);
     }
-    negatives_by_source(probs, samples)
+    by_source
         .iter()
         .filter(|(_, v)| v.len() >= MIN_CAPPED_NEGATIVES)
         .map(|(&s, v)| (pick_threshold(v, cap), Some(s)))
@@ -325,10 +321,11 @@ pub fn train_head(
         .map(|(&(z, y, _), s)| (sigmoid(pa * z + pb), y, s.tw))
         .collect();
     let mean = pick_threshold(&probs, o.target_fpr);
-    let (capped, cap_source) = source_capped(&probs, samples, o.max_source_fpr);
+    let by_source = negatives_by_source(&probs, samples);
+    let (capped, cap_source) = source_capped(&by_source, o.max_source_fpr);
     let threshold = mean.max(capped);
     let capped_by = if capped > mean { cap_source } else { None };
-    let mut source_fpr: Vec<(u32, f32, usize)> = negatives_by_source(&probs, samples)
+    let mut source_fpr: Vec<(u32, f32, usize)> = by_source
         .into_iter()
         .map(|(s, v)| {
             let fp = v.iter().filter(|p| p.0 >= threshold).count();
@@ -406,7 +403,7 @@ mod tests {
             });
         }
         let mean = pick_threshold(&probs, 0.1);
-        let capped = source_capped(&probs, &samples, 0.02).0;
+        let capped = source_capped(&negatives_by_source(&probs, &samples), 0.02).0;
         assert!(capped > mean, "{capped} vs {mean}");
         let flagged = probs
             .iter()
@@ -417,8 +414,14 @@ mod tests {
             flagged * 50 <= n as usize,
             "{flagged} of source 1 flagged at {capped}"
         );
-        assert_eq!(source_capped(&probs, &samples, 0.02).1, Some(1));
-        assert_eq!(source_capped(&probs, &samples, 1.0).0, 0.0);
+        assert_eq!(
+            source_capped(&negatives_by_source(&probs, &samples), 0.02).1,
+            Some(1)
+        );
+        assert_eq!(
+            source_capped(&negatives_by_source(&probs, &samples), 1.0).0,
+            0.0
+        );
         // A source under the minimum size is not capped.
         let few: Vec<Sample> = samples
             .iter()
@@ -431,7 +434,7 @@ mod tests {
                 ..*s
             })
             .collect();
-        assert!(source_capped(&probs, &few, 0.02).0 < 0.1);
+        assert!(source_capped(&negatives_by_source(&probs, &few), 0.02).0 < 0.1);
         // A source whose negatives carry no threshold weight (a contrast
         // set made to be hard) does not raise it.
         let exempt: Vec<(f32, bool, f32)> = probs
@@ -439,7 +442,7 @@ mod tests {
             .zip(&samples)
             .map(|(p, s)| (p.0, p.1, if s.source == 1 { 0.0 } else { 1.0 }))
             .collect();
-        assert!(source_capped(&exempt, &samples, 0.02).0 < 0.1);
+        assert!(source_capped(&negatives_by_source(&exempt, &samples), 0.02).0 < 0.1);
     }
 
     #[test]

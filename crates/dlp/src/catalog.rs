@@ -101,6 +101,12 @@ pub struct DataType {
     /// A checksum or format validator (see `validate::VALIDATORS`).
     #[serde(default)]
     pub validator: Option<String>,
+    /// `[min, max]` ASCII digits a match must hold, counted up to its
+    /// first letter (so a phone extension such as `x123` is not counted).
+    /// Patterns of digit groups with free separators cannot bound the total
+    /// themselves: `\d{1,5}(?:\.\d{2,5})+` is a phone number and `7.51`.
+    #[serde(default)]
+    pub digits: Option<[usize; 2]>,
     /// Base confidence of a match.
     pub score: f32,
     /// The label evaluation corpora use for this type.
@@ -231,6 +237,13 @@ impl Catalog {
                 if let Some(v) = &t.validator {
                     if crate::validate::validate(v, "").is_none() {
                         return Err(invalid(format!("unknown validator {v:?}")));
+                    }
+                }
+                if let Some([lo, hi]) = t.digits {
+                    if lo == 0 || lo > hi || hi > 64 {
+                        return Err(invalid(format!(
+                            "digits [{lo}, {hi}] must satisfy 1 <= min <= max <= 64"
+                        )));
                     }
                 }
                 if t.category == "credential" && t.provider.is_none() {

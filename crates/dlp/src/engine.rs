@@ -655,7 +655,7 @@ impl Engine {
             return Vec::new();
         }
         let ctx = self.context_hits(text, &cands);
-        let mut found: Vec<Entity> = Vec::new();
+        let mut found: Vec<(Entity, bool)> = Vec::new();
         cands.sort_unstable();
         cands.dedup();
         for (ti, s, e) in cands {
@@ -666,7 +666,7 @@ impl Engine {
                 continue;
             }
             if let Some(ent) = self.confirm(ti, t, value, s, e, &ctx) {
-                found.push(ent);
+                found.push((ent, !t.locales.iter().any(|l| l == "global")));
             }
         }
         resolve_overlaps(found)
@@ -914,6 +914,12 @@ impl Engine {
         if t.context_required && !context {
             return None;
         }
+        if let Some([lo, hi]) = t.digits {
+            let n = digits_before_letter(value);
+            if n < lo || n > hi {
+                return None;
+            }
+        }
         let validated = match &t.validator {
             Some(_) => {
                 // An unknown name (rejected at load) validates nothing.
@@ -953,21 +959,40 @@ impl Engine {
     }
 }
 
+/// ASCII digits of a match up to its first ASCII letter (an extension
+/// marker such as `x` or `ext`).
+fn digits_before_letter(value: &str) -> usize {
+    value
+        .bytes()
+        .take_while(|b| !b.is_ascii_alphabetic())
+        .filter(u8::is_ascii_digit)
+        .count()
+}
+
+/// A score in thousandths, so that sums which are equal on paper
+/// (0.8 − 0.1 and 0.6 + 0.1) compare equal in `f32` too.
+fn score_rank(score: f32) -> i32 {
+    (score * 1000.0).round() as i32
+}
+
 /// Keeps, of overlapping candidates, the validated, then the higher
-/// scored, then the longer; the result is in text order.
-fn resolve_overlaps(mut found: Vec<Entity>) -> Vec<Entity> {
-    found.sort_by(|a, b| {
+/// scored, then the longer, then the one of a country's format over a
+/// global one (`specific`, the second of each pair: a UK mobile number
+/// is also an international one); the result is in text order.
+fn resolve_overlaps(mut found: Vec<(Entity, bool)>) -> Vec<Entity> {
+    found.sort_by(|(a, a_specific), (b, b_specific)| {
         b.validated
             .cmp(&a.validated)
-            .then(b.score.total_cmp(&a.score))
+            .then(score_rank(b.score).cmp(&score_rank(a.score)))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(b_specific.cmp(a_specific))
             .then(a.start.cmp(&b.start))
     });
     // Kept spans are disjoint, so ordered by start they are ordered by
     // end too: of those starting before `f` ends, only the last can
     // overlap it. (A list checked whole was quadratic in a large text.)
     let mut kept: std::collections::BTreeMap<usize, Entity> = std::collections::BTreeMap::new();
-    for f in found {
+    for (f, _) in found {
         let clear = match kept.range(..f.end).next_back() {
             Some((_, k)) => k.end <= f.start,
             None => true,
@@ -1208,6 +1233,14 @@ mod tests {
         // Five digits too far apart.
         let far = format!("1 2 3 4{}5", " ".repeat(DIGIT_SPAN));
         assert!(digit_hotspots(far.as_bytes(), |_| {}).is_empty());
+    }
+
+    #[test]
+    fn digit_bounds_stop_at_the_first_letter() {
+        assert_eq!(digits_before_letter("+1-903-140-4508x769"), 11);
+        assert_eq!(digits_before_letter("(898)666-3621 ext. 0135"), 10);
+        assert_eq!(digits_before_letter("7.51"), 3);
+        assert_eq!(digits_before_letter(""), 0);
     }
 
     #[test]

@@ -1,0 +1,51 @@
+//! The DLP probe sets in `eval/dlp-probes/` (made by
+//! `scripts/dlp_probes.py`: the project's own templates and checksum-valid
+//! fake values) measured with the acceptance thresholds. The dev
+//! corpora in `../shared` were seen by the catalogue's authors; these
+//! sentence shapes were not, so they stand in for the held-out templates.
+
+use palisade_dlp::engine::Engine;
+use palisade_dlp::eval::{eval_pii, PATTERN_LABELS};
+use std::path::{Path, PathBuf};
+
+fn probe(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../eval/dlp-probes")
+        .join(name)
+}
+
+#[test]
+fn probe_sets_meet_the_acceptance_thresholds() {
+    let engine = Engine::builtin().expect("built-in catalogue loads");
+    let (en, zh) = (probe("en.jsonl"), probe("zh.jsonl"));
+    let report = eval_pii(&engine, &[en.as_path(), zh.as_path()]).expect("probe files read");
+    assert_eq!(
+        report.records, 544,
+        "regenerate with scripts/dlp_probes.py?"
+    );
+    let total = &report.pattern_total;
+    assert!(
+        total.precision() >= 0.95 && total.recall() >= 0.95,
+        "pattern types: precision {:.3}, recall {:.3}; errors: {:#?}",
+        total.precision(),
+        total.recall(),
+        report.errors
+    );
+    for (label, c) in &report.labels {
+        if !PATTERN_LABELS.contains(&label.as_str()) {
+            continue; // names and addresses need models, not patterns
+        }
+        assert!(
+            c.precision() >= 0.95 && c.recall() >= 0.90,
+            "{label}: precision {:.3}, recall {:.3}",
+            c.precision(),
+            c.recall()
+        );
+    }
+    let hits: usize = report.hard_negative_hits.values().map(|(hit, _)| hit).sum();
+    assert_eq!(
+        hits, 0,
+        "look-alikes reported: {:?}",
+        report.hard_negative_hits
+    );
+}

@@ -5,7 +5,7 @@
 //! sentence shapes were not, so they stand in for the held-out templates.
 
 use palisade_dlp::engine::Engine;
-use palisade_dlp::eval::{eval_pii, PATTERN_LABELS};
+use palisade_dlp::eval::{eval_pii, eval_secrets, PATTERN_LABELS};
 use std::path::{Path, PathBuf};
 
 fn probe(name: &str) -> PathBuf {
@@ -47,5 +47,23 @@ fn probe_sets_meet_the_acceptance_thresholds() {
         hits, 0,
         "look-alikes reported: {:?}",
         report.hard_negative_hits
+    );
+}
+
+#[test]
+fn secret_probes_meet_the_acceptance_thresholds() {
+    let engine = Engine::builtin().expect("built-in catalogue loads");
+    let report = eval_secrets(&engine, &probe("secrets.jsonl")).expect("probe file read");
+    assert_eq!(
+        (report.secrets, report.lookalikes),
+        (145, 65),
+        "regenerate with scripts/secret_probes.py?"
+    );
+    assert!(
+        report.recall() >= 0.95 && report.fpr() <= 0.05,
+        "recall {:.3}, look-alike FPR {:.3}; errors: {:#?}",
+        report.recall(),
+        report.fpr(),
+        report.errors
     );
 }

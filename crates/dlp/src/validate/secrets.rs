@@ -258,7 +258,25 @@ fn longest_run(s: &str) -> usize {
 /// The placeholder heuristics shared by [`entropy_secret`] and
 /// [`not_placeholder`]; `max_run` is the shortest run of one repeated
 /// character that counts as filler.
+/// Whether `s` is a whole variable reference of a shell rather than a
+/// value: `%NAME%` (Windows cmd), `$NAME`, `$env:NAME` (PowerShell),
+/// `${…}` and `$(…)`.
+fn variable_reference(s: &str) -> bool {
+    let name = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let cmd = s.len() > 2
+        && s.starts_with('%')
+        && s.ends_with('%')
+        && s.get(1..s.len() - 1).is_some_and(name);
+    let shell = s.strip_prefix('$').is_some_and(|rest| {
+        rest.starts_with(['{', '(']) || rest.strip_prefix("env:").map_or_else(|| name(rest), name)
+    });
+    cmd || shell
+}
+
 fn looks_like_placeholder(s: &str, max_run: usize) -> bool {
+    if variable_reference(s) {
+        return true;
+    }
     let lower = s.to_ascii_lowercase();
     let angle_template = lower
         .find('<')
@@ -364,6 +382,23 @@ pub(crate) fn aws_secret_key(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variable_references_are_not_values() {
+        for r in [
+            "%DEEPSEEK_KEY_FROM_VAULT%",
+            "$OPENAI_API_KEY",
+            "$env:GROQ_API_KEY",
+            "${KEY}",
+            "$(cat key)",
+        ] {
+            assert!(variable_reference(r), "{r}");
+            assert!(!entropy_secret(r) && !not_placeholder(r), "{r}");
+        }
+        for v in ["%", "%%", "%a b%", "$", "Zx9%Qp2$Lm4%", "sk-1f3a9c%20x"] {
+            assert!(!variable_reference(v), "{v}");
+        }
+    }
 
     #[test]
     fn crc32_matches_the_standard_check_value() {

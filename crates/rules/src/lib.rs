@@ -13,6 +13,7 @@
 //! boundaries; packs that need a boundary next to a non-ASCII letter write it
 //! out explicitly.
 
+mod ascii_mode;
 pub mod prefilter;
 mod spec;
 
@@ -433,24 +434,33 @@ const MAX_ANCHORED_STARTS: usize = 64;
 /// Compiles one pattern the way the packs mean it: ASCII-only patterns in
 /// ASCII mode (their DFAs are a fraction of the Unicode ones:
 /// `[^\n]{0,60}` is one byte class, not a UTF-8 automaton, several times
-/// faster on long texts), others with Unicode semantics; over bytes, so a
-/// match may split a character (callers widen it, [`char_bounds`]).
+/// faster on long texts), English ones whose only non-ASCII characters are
+/// typographic quotes likewise once rewritten ([`ascii_mode`]), others with
+/// Unicode semantics; over bytes, so a match may split a character
+/// (callers widen it, [`char_bounds`]).
 fn compile_pattern(src: &str, case_sensitive: bool) -> Result<Regex, String> {
-    Regex::builder()
-        .syntax(
-            syntax::Config::new()
-                .unicode(!src.is_ascii())
-                .utf8(false)
-                .case_insensitive(!case_sensitive),
-        )
-        .configure(
-            Regex::config()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(8 << 20))
-                .hybrid_cache_capacity(8 << 20),
-        )
-        .build(src)
-        .map_err(|e| e.to_string())
+    let build = |pattern: &str, unicode: bool| {
+        Regex::builder()
+            .syntax(
+                syntax::Config::new()
+                    .unicode(unicode)
+                    .utf8(false)
+                    .case_insensitive(!case_sensitive),
+            )
+            .configure(
+                Regex::config()
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(8 << 20))
+                    .hybrid_cache_capacity(8 << 20),
+            )
+            .build(pattern)
+    };
+    if let Some(ascii) = ascii_mode::ascii_variant(src) {
+        if let Ok(re) = build(&ascii, false) {
+            return Ok(re);
+        }
+    }
+    build(src, !src.is_ascii()).map_err(|e| e.to_string())
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may

@@ -121,6 +121,10 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let base = palisade_guard::Guard::new(a.opts.rules()?, None, a.opts.policy()?)?;
     println!("| left-out source | label | rows | flagged | rate |\n|---|---|---|---|---|");
     let (mut fprs, mut attack, mut unsafe_) = (Vec::new(), (0usize, 0usize), (0usize, 0usize));
+    // The judge band: per view, (rows in band, flagged if a judge on the
+    // band were always right); benign per source like the FPR.
+    let (mut band_attack, mut band_unsafe) = ((0usize, 0usize), (0usize, 0usize));
+    let (mut band_benign, mut oracle_fprs) = (Vec::new(), Vec::new());
     for f in &files {
         let rows: Vec<_> = train_rows
             .iter()
@@ -146,6 +150,18 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;
         let held: Vec<_> = eval_rows.iter().filter(|r| &r.file == f).cloned().collect();
         let rep = evaluate(&guard, &held, 0);
+        for (label, band) in &rep.judge_band {
+            match label.as_str() {
+                "benign" => band_benign.push(band.rate()),
+                "unsafe" => band_unsafe.0 += band.flagged,
+                _ => band_attack.0 += band.flagged,
+            }
+        }
+        band_attack.1 += rep.attack_oracle_judge.tp;
+        band_unsafe.1 += rep.unsafe_oracle_judge.tp;
+        if rep.judge_band.contains_key("benign") {
+            oracle_fprs.push(rep.attack_oracle_judge.fpr());
+        }
         for (label, rate) in &rep.by_label {
             println!(
                 "| {f} | {label} | {} | {} | {:.3} |",
@@ -180,6 +196,25 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         unsafe_.1,
         mean_fpr,
         fprs.len()
+    );
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let band = a.opts.policy()?.band;
+    println!(
+        "Judge band [{}, {}): a judge would be asked on {:.3} of attack rows, {:.3} of unsafe rows and {:.3} of benign rows (mean over sources); if its every answer were right (an upper bound, not a measurement of any judge): attack recall {:.3}, unsafe recall {:.3}, benign false-positive rate {:.3}",
+        band.low,
+        band.high,
+        ratio((band_attack.0, attack.1)),
+        ratio((band_unsafe.0, unsafe_.1)),
+        mean(&band_benign),
+        ratio((band_attack.1, attack.1)),
+        ratio((band_unsafe.1, unsafe_.1)),
+        mean(&oracle_fprs)
     );
     Ok(ExitCode::SUCCESS)
 }

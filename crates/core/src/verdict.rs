@@ -210,6 +210,12 @@ pub struct Verdict {
     /// Why the verdict is weaker than configured (judge unreachable, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub degraded: Vec<String>,
+    /// Tiers 1–2 were unsure: no rule decided and a model head's
+    /// probability lies in the policy's judge band. A configured judge was
+    /// asked (`tier` says whether it decided); without one the cheaper
+    /// tiers' answer stands, and this marks it as the one to review.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
     /// The text with flagged spans masked, when the action is `mask`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masked_text: Option<String>,

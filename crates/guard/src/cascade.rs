@@ -649,6 +649,7 @@ impl Guard {
         let mut k = keep.iter();
         p.active.retain(|_| *k.next().unwrap_or(&false));
         v.findings = findings;
+        v.uncertain = p.uncertain;
         p.verdict = v;
         p
     }

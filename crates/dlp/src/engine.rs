@@ -215,14 +215,13 @@ fn compile(src: &str) -> Result<(Regex, String), String> {
                     .nfa_size_limit(Some(1 << 24)),
             )
             .build(pattern)
+            .map_err(|e| e.to_string())
     };
     let ascii = format!("(?-u){src}");
     if let Ok(r) = build(&ascii) {
         return Ok((r, ascii));
     }
-    build(src)
-        .map(|r| (r, src.to_string()))
-        .map_err(|e| e.to_string())
+    build(src).map(|r| (r, src.to_string()))
 }
 
 impl Engine {

@@ -454,13 +454,14 @@ fn compile_pattern(src: &str, case_sensitive: bool) -> Result<Regex, String> {
                     .hybrid_cache_capacity(8 << 20),
             )
             .build(pattern)
+            .map_err(|e| e.to_string())
     };
     if let Some(ascii) = ascii_mode::ascii_variant(src) {
         if let Ok(re) = build(&ascii, false) {
             return Ok(re);
         }
     }
-    build(src, !src.is_ascii()).map_err(|e| e.to_string())
+    build(src, !src.is_ascii())
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may

@@ -69,6 +69,9 @@ pub struct Decision {
     pub micros: u64,
     /// Reasons the guard ran degraded (no model, judge failed).
     pub degraded: Vec<String>,
+    /// Tiers 1–2 were unsure about some piece (the policy's judge band,
+    /// no rule deciding): where a judge is or would be asked.
+    pub uncertain: bool,
 }
 
 impl Decision {
@@ -78,6 +81,7 @@ impl Decision {
     /// business (tagged with roles, deduplicated over stream windows…).
     pub fn absorb(&mut self, v: &Verdict, acts: impl Fn(Category) -> bool) {
         self.tier = self.tier.max(Some(v.tier));
+        self.uncertain |= v.uncertain;
         if !v.flagged {
             return;
         }

@@ -33,6 +33,7 @@ pub struct Metrics {
     waf_requests: Family<Labels, Counter>,
     bots: Family<Labels, Counter>,
     input_checks: Family<Labels, Counter>,
+    uncertain: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -113,6 +114,12 @@ impl Default for Metrics {
             "Request checks by when they ran (before forwarding, or parallel with the upstream) and outcome (passed, blocked: with parallel, the upstream call was cancelled)",
             input_checks.clone(),
         );
+        let uncertain = Family::<Labels, Counter>::default();
+        registry.register(
+            "uncertain",
+            "Guard decisions where tiers 1-2 were unsure (the policy's judge band, no rule deciding), by direction and the tier that decided: judge when one is configured, else how often one would be asked",
+            uncertain.clone(),
+        );
         Self {
             registry,
             requests,
@@ -128,6 +135,7 @@ impl Default for Metrics {
             waf_requests,
             bots,
             input_checks,
+            uncertain,
         }
     }
 }
@@ -205,6 +213,17 @@ impl Metrics {
             .get_or_create(&vec![
                 ("when", when.to_string()),
                 ("outcome", outcome.to_string()),
+            ])
+            .inc();
+    }
+
+    /// A decision tiers 1–2 were unsure about; `tier` is the one that
+    /// decided (`judge` when a judge answered).
+    pub fn uncertain(&self, direction: &str, tier: &str) {
+        self.uncertain
+            .get_or_create(&vec![
+                ("direction", direction.to_string()),
+                ("tier", tier.to_string()),
             ])
             .inc();
     }

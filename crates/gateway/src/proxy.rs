@@ -146,6 +146,13 @@ fn model_allowed(key: Option<&KeyRecord>, model: Option<&str>) -> bool {
 
 /// Headers that say what the guard found (annotate and enforce modes).
 fn annotate(h: &mut HeaderMap, prefix: &str, d: &Decision) {
+    if d.uncertain {
+        if let Ok(name) =
+            http::HeaderName::from_bytes(format!("x-palisade-{prefix}-uncertain").as_bytes())
+        {
+            h.insert(name, HeaderValue::from_static("true"));
+        }
+    }
     if !d.flagged {
         return;
     }
@@ -168,6 +175,9 @@ fn annotate(h: &mut HeaderMap, prefix: &str, d: &Decision) {
 /// Counts a decision in the verdict metrics.
 pub(crate) fn record_metrics(st: &AppState, direction: &str, d: &Decision) {
     let tier = d.tier.map(|t| t.as_str()).unwrap_or("none");
+    if d.uncertain {
+        st.metrics.uncertain(direction, tier);
+    }
     if d.categories.is_empty() {
         st.metrics
             .verdict(direction, d.action.as_str(), "none", tier);

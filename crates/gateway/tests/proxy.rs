@@ -423,6 +423,36 @@ async fn other_routes_pass_through() {
 }
 
 #[tokio::test]
+async fn unsure_checks_are_marked_and_counted() {
+    // A band over every probability and no judge: a request no rule
+    // decides is one a judge would be asked about.
+    let gw = start(
+        |c, dir| {
+            let policy = dir.join("wide.yaml");
+            std::fs::write(&policy, "band: { low: 0.0, high: 1.0 }\n").unwrap();
+            c.policies.insert(
+                "default".into(),
+                palisade_gateway::config::PolicyConfig {
+                    guard: Some(policy),
+                    ..Default::default()
+                },
+            );
+        },
+        MockConfig::default(),
+    )
+    .await;
+    let r = gw.chat(user("What is a good name for a cat?")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-palisade-input-uncertain"], "true");
+    assert!(r.headers().get("x-palisade-input-action").is_none());
+    let metrics = gw.metrics().await;
+    assert!(
+        metrics.contains("palisade_uncertain_total{direction=\"input\",tier=\"model\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
 async fn monitor_mode_forwards_and_records_and_mask_rewrites_before_forwarding() {
     let gw = start(
         |c, dir| {

@@ -31,19 +31,6 @@ def digits(n):
     return "".join(R.choice(string.digits) for _ in range(n))
 
 
-def luhn_complete(prefix, length):
-    body = prefix + digits(length - len(prefix) - 1)
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
-
-
 def luhn_ok(num):
     total = 0
     for i, ch in enumerate(reversed(num)):
@@ -54,6 +41,13 @@ def luhn_ok(num):
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+def luhn_complete(prefix, length):
+    """A random number of `length` digits after `prefix` whose last digit
+    is its Luhn check digit."""
+    body = prefix + digits(length - len(prefix) - 1)
+    return next(body + d for d in string.digits if luhn_ok(body + d))
 
 
 CARD_KINDS = [

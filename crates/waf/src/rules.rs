@@ -224,12 +224,14 @@ pub struct Scope {
 
 /// Per target kind: regex set over pattern rules with the rule index of each set entry,
 /// and one Aho-Corasick automaton over keywords with the rule index of each keyword.
+/// An entry is `None` when the set or automaton is shared with kinds that take more
+/// rules and the entry's rule does not apply to this one.
 type KindIndex = (
     TargetKind,
     Option<RegexSet>,
-    Vec<usize>,
+    Vec<Option<usize>>,
     Option<AhoCorasick>,
-    Vec<usize>,
+    Vec<Option<usize>>,
 );
 
 impl RuleSet {
@@ -336,8 +338,9 @@ impl RuleSet {
         let in_scope = |r: &Rule| scope.max_paranoia == 0 || r.spec.paranoia <= scope.max_paranoia;
         let mut by_kind = Vec::new();
         let mut compiled = Compiled::new();
+        let union = members(&rules, None, |r| in_scope(r));
         for &kind in ALL_KINDS {
-            by_kind.push(index(&rules, kind, |r| in_scope(r), &mut compiled)?);
+            by_kind.push(index(&rules, kind, |r| in_scope(r), &union, &mut compiled)?);
         }
         let natural = if scope.natural_skip.is_empty() {
             None
@@ -346,6 +349,7 @@ impl RuleSet {
                 &rules,
                 TargetKind::ArgValue,
                 |r| in_scope(r) && !scope.natural_skip.contains(&r.spec.category),
+                &union,
                 &mut compiled,
             )?)
         };
@@ -387,7 +391,7 @@ fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
     let (_, set, pat_idx, ac, kw_idx) = ix;
     if let Some(set) = set {
         for m in set.matches(text).iter() {
-            if let Some(&ri) = pat_idx.get(m) {
+            if let Some(&Some(ri)) = pat_idx.get(m) {
                 if !out.contains(&ri) {
                     out.push(ri);
                 }
@@ -396,7 +400,7 @@ fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
     }
     if let Some(ac) = ac {
         for m in ac.find_overlapping_iter(text) {
-            if let Some(&ri) = kw_idx.get(m.pattern().as_usize()) {
+            if let Some(&Some(ri)) = kw_idx.get(m.pattern().as_usize()) {
                 if !out.contains(&ri) {
                     out.push(ri);
                 }
@@ -406,41 +410,87 @@ fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
 }
 
 /// Automata already built, by the rule indexes they hold (patterns, then
-/// keywords). Target kinds often take the same rules (argument values,
-/// path segments, XML values and raw bodies all do): they share one
-/// regex set and one automaton, cheap clones of the same compiled program,
-/// instead of each compiling its own (about 30 MB per set of 84 Unicode
-/// patterns).
+/// keywords), so that kinds taking the same rules share them: cheap clones
+/// of one compiled program.
 type Compiled = HashMap<(Vec<usize>, Vec<usize>), (Option<RegexSet>, Option<AhoCorasick>)>;
 
+/// The rules with a pattern, and the rule of each keyword, of the rules
+/// that apply to `kind` (every kind when None) and that `keep` accepts.
+fn members(
+    rules: &[Rule],
+    kind: Option<TargetKind>,
+    keep: impl Fn(&Rule) -> bool,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut pat_rules = Vec::new();
+    let mut kw_rules = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if kind.is_some_and(|k| !r.applies_to(k)) || !keep(r) {
+            continue;
+        }
+        if r.spec.pattern.is_some() {
+            pat_rules.push(i);
+        }
+        kw_rules.extend(r.spec.keywords.iter().map(|_| i));
+    }
+    (pat_rules, kw_rules)
+}
+
 /// The match index of one target kind over the rules `keep` accepts.
+///
+/// A kind that takes at least half of all the rules (`union`) scans with
+/// the automata over all of them and drops the matches of rules that do not
+/// apply to it: a regex set reports each pattern on its own, so that is the
+/// same result as a set of the kind's own rules, and one compiled set
+/// (25–40 MB with Unicode classes) replaces several that differ by a few
+/// rules. Kinds with fewer rules (file names, file contents) keep small
+/// sets of their own, so their texts are not scanned for the others.
 fn index(
     rules: &[Rule],
     kind: TargetKind,
     keep: impl Fn(&Rule) -> bool,
+    union: &(Vec<usize>, Vec<usize>),
     compiled: &mut Compiled,
 ) -> Result<KindIndex, Error> {
-    let mut pats = Vec::new();
-    let mut pat_idx = Vec::new();
-    let mut kws: Vec<String> = Vec::new();
-    let mut kw_idx = Vec::new();
-    for (i, r) in rules.iter().enumerate() {
-        if !r.applies_to(kind) || !keep(r) {
-            continue;
-        }
-        if let Some(p) = &r.spec.pattern {
-            pats.push(p.clone());
-            pat_idx.push(i);
-        }
-        for k in &r.spec.keywords {
-            kws.push(k.clone());
-            kw_idx.push(i);
-        }
-    }
-    let key = (pat_idx, kw_idx);
+    let own = members(rules, Some(kind), keep);
+    let use_union = |mine: &[usize], all: &[usize]| !mine.is_empty() && mine.len() * 2 >= all.len();
+    let pat_base = if use_union(&own.0, &union.0) {
+        union.0.clone()
+    } else {
+        own.0.clone()
+    };
+    let kw_base = if use_union(&own.1, &union.1) {
+        union.1.clone()
+    } else {
+        own.1.clone()
+    };
+    // Entry → rule, for this kind's rules only.
+    let applies = |base: &[usize], mine: &[usize]| -> Vec<Option<usize>> {
+        let mine: HashSet<usize> = mine.iter().copied().collect();
+        base.iter()
+            .map(|i| mine.contains(i).then_some(*i))
+            .collect()
+    };
+    let pat_idx = applies(&pat_base, &own.0);
+    let kw_idx = applies(&kw_base, &own.1);
+    let key = (pat_base, kw_base);
     if let Some((set, ac)) = compiled.get(&key) {
-        let (pat_idx, kw_idx) = key;
         return Ok((kind, set.clone(), pat_idx, ac.clone(), kw_idx));
+    }
+    let pats: Vec<&str> = key
+        .0
+        .iter()
+        .filter_map(|&i| rules.get(i).and_then(|r| r.spec.pattern.as_deref()))
+        .collect();
+    let mut kws: Vec<&str> = Vec::new();
+    let mut last = None;
+    for &i in &key.1 {
+        // Each rule's keywords appear in `key.1` once per keyword, in order.
+        if last != Some(i) {
+            if let Some(r) = rules.get(i) {
+                kws.extend(r.spec.keywords.iter().map(String::as_str));
+            }
+            last = Some(i);
+        }
     }
     let set = if pats.is_empty() {
         None
@@ -463,8 +513,7 @@ fn index(
                 .map_err(|e| Error::Config(format!("keywords for {kind:?}: {e}")))?,
         )
     };
-    compiled.insert(key.clone(), (set.clone(), ac.clone()));
-    let (pat_idx, kw_idx) = key;
+    compiled.insert(key, (set.clone(), ac.clone()));
     Ok((kind, set, pat_idx, ac, kw_idx))
 }
 

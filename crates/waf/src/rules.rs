@@ -538,3 +538,65 @@ fn check_examples(rule: &Rule) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shared sets with per-kind filtering find, for every kind, exactly
+    /// the rules that apply to it and match on their own, over every
+    /// example text of every rule.
+    #[test]
+    fn shared_sets_match_what_each_rule_matches_alone() {
+        let scope = Scope {
+            max_paranoia: 4,
+            natural_skip: vec!["rce".into(), "xss".into()],
+        };
+        let set = RuleSet::load_scoped(&[], &scope).expect("built-in rules");
+        let texts: Vec<String> = set
+            .rules()
+            .iter()
+            .flat_map(|r| {
+                r.spec
+                    .examples
+                    .positive
+                    .iter()
+                    .chain(&r.spec.examples.no_match)
+            })
+            .map(|ex| normalize(ex, 3).text)
+            .collect();
+        assert!(texts.len() > 100);
+        for &kind in ALL_KINDS {
+            for text in &texts {
+                let mut got = Vec::new();
+                set.scan(kind, text, &mut got);
+                got.sort_unstable();
+                let want: Vec<usize> = set
+                    .rules()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.applies_to(kind) && r.find(text).is_some())
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(got, want, "{kind:?} on {text:?}");
+            }
+        }
+        for text in &texts {
+            let mut got = Vec::new();
+            set.scan_natural(text, &mut got);
+            got.sort_unstable();
+            let want: Vec<usize> = set
+                .rules()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.applies_to(TargetKind::ArgValue)
+                        && !["rce", "xss"].contains(&r.spec.category.as_str())
+                        && r.find(text).is_some()
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(got, want, "natural on {text:?}");
+        }
+    }
+}

@@ -195,6 +195,9 @@ pub struct Engine {
     context_types: Vec<Vec<usize>>,
     /// Per type: its validator, looked up once.
     checks: Vec<Option<crate::validate::Check>>,
+    /// Per type: a country's format rather than a global one (it wins an
+    /// exact tie in `resolve_overlaps`).
+    specific: Vec<bool>,
     /// Below this score nothing is reported.
     pub min_score: f32,
 }
@@ -647,6 +650,11 @@ impl Engine {
                 .iter()
                 .map(|t| t.validator.as_deref().and_then(crate::validate::check_of))
                 .collect(),
+            specific: catalog
+                .types()
+                .iter()
+                .map(|t| !t.locales.iter().any(|l| l == "global"))
+                .collect(),
             catalog,
             min_score: 0.5,
         })
@@ -680,7 +688,7 @@ impl Engine {
                 continue;
             }
             if let Some(ent) = self.confirm(ti, t, value, s, e, &ctx) {
-                found.push((ent, !t.locales.iter().any(|l| l == "global")));
+                found.push((ent, self.specific.get(ti).copied().unwrap_or(false)));
             }
         }
         resolve_overlaps(found)

@@ -121,9 +121,11 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let base = palisade_guard::Guard::new(a.opts.rules()?, None, a.opts.policy()?)?;
     println!("| left-out source | label | rows | flagged | rate |\n|---|---|---|---|---|");
     let (mut fprs, mut attack, mut unsafe_) = (Vec::new(), (0usize, 0usize), (0usize, 0usize));
-    // The judge band: per view, (rows in band, flagged if a judge on the
-    // band were always right); benign per source like the FPR.
-    let (mut band_attack, mut band_unsafe) = ((0usize, 0usize), (0usize, 0usize));
+    // The judge band: harmful rows in the band and harmful rows flagged if a
+    // judge on the band were always right, per view; benign rates per
+    // source, like the FPR.
+    let (mut in_band_attack, mut in_band_unsafe) = (0usize, 0usize);
+    let (mut oracle_attack, mut oracle_unsafe) = (0usize, 0usize);
     let (mut band_benign, mut oracle_fprs) = (Vec::new(), Vec::new());
     for f in &files {
         let rows: Vec<_> = train_rows
@@ -153,12 +155,12 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         for (label, band) in &rep.judge_band {
             match label.as_str() {
                 "benign" => band_benign.push(band.rate()),
-                "unsafe" => band_unsafe.0 += band.flagged,
-                _ => band_attack.0 += band.flagged,
+                "unsafe" => in_band_unsafe += band.flagged,
+                _ => in_band_attack += band.flagged,
             }
         }
-        band_attack.1 += rep.attack_oracle_judge.tp;
-        band_unsafe.1 += rep.unsafe_oracle_judge.tp;
+        oracle_attack += rep.attack_oracle_judge.tp;
+        oracle_unsafe += rep.unsafe_oracle_judge.tp;
         if rep.judge_band.contains_key("benign") {
             oracle_fprs.push(rep.attack_oracle_judge.fpr());
         }
@@ -183,11 +185,14 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     let ratio = |(x, n): (usize, usize)| if n == 0 { 0.0 } else { x as f64 / n as f64 };
-    let mean_fpr = if fprs.is_empty() {
-        0.0
-    } else {
-        fprs.iter().sum::<f64>() / fprs.len() as f64
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
     };
+    let mean_fpr = mean(&fprs);
     println!(
         "\nUnseen-source estimate: attack recall {:.3} ({} rows), unsafe recall {:.3} ({} rows), benign false-positive rate {:.3} (mean over {} sources)",
         ratio(attack),
@@ -197,23 +202,16 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         mean_fpr,
         fprs.len()
     );
-    let mean = |v: &[f64]| {
-        if v.is_empty() {
-            0.0
-        } else {
-            v.iter().sum::<f64>() / v.len() as f64
-        }
-    };
     let band = a.opts.policy()?.band;
     println!(
         "Judge band [{}, {}): a judge would be asked on {:.3} of attack rows, {:.3} of unsafe rows and {:.3} of benign rows (mean over sources); if its every answer were right (an upper bound, not a measurement of any judge): attack recall {:.3}, unsafe recall {:.3}, benign false-positive rate {:.3}",
         band.low,
         band.high,
-        ratio((band_attack.0, attack.1)),
-        ratio((band_unsafe.0, unsafe_.1)),
+        ratio((in_band_attack, attack.1)),
+        ratio((in_band_unsafe, unsafe_.1)),
         mean(&band_benign),
-        ratio((band_attack.1, attack.1)),
-        ratio((band_unsafe.1, unsafe_.1)),
+        ratio((oracle_attack, attack.1)),
+        ratio((oracle_unsafe, unsafe_.1)),
         mean(&oracle_fprs)
     );
     Ok(ExitCode::SUCCESS)

@@ -452,17 +452,14 @@ fn index(
     compiled: &mut Compiled,
 ) -> Result<KindIndex, Error> {
     let own = members(rules, Some(kind), keep);
-    let use_union = |mine: &[usize], all: &[usize]| !mine.is_empty() && mine.len() * 2 >= all.len();
-    let pat_base = if use_union(&own.0, &union.0) {
-        union.0.clone()
-    } else {
-        own.0.clone()
+    let base = |mine: &[usize], all: &[usize]| {
+        if !mine.is_empty() && mine.len() * 2 >= all.len() {
+            all.to_vec()
+        } else {
+            mine.to_vec()
+        }
     };
-    let kw_base = if use_union(&own.1, &union.1) {
-        union.1.clone()
-    } else {
-        own.1.clone()
-    };
+    let (pat_base, kw_base) = (base(&own.0, &union.0), base(&own.1, &union.1));
     // Entry → rule, for this kind's rules only.
     let applies = |base: &[usize], mine: &[usize]| -> Vec<Option<usize>> {
         let mine: HashSet<usize> = mine.iter().copied().collect();
@@ -481,17 +478,14 @@ fn index(
         .iter()
         .filter_map(|&i| rules.get(i).and_then(|r| r.spec.pattern.as_deref()))
         .collect();
-    let mut kws: Vec<&str> = Vec::new();
-    let mut last = None;
-    for &i in &key.1 {
-        // Each rule's keywords appear in `key.1` once per keyword, in order.
-        if last != Some(i) {
-            if let Some(r) = rules.get(i) {
-                kws.extend(r.spec.keywords.iter().map(String::as_str));
-            }
-            last = Some(i);
-        }
-    }
+    // `key.1` names a rule once per keyword, its keywords in a row.
+    let mut kw_rules = key.1.clone();
+    kw_rules.dedup();
+    let kws: Vec<&str> = kw_rules
+        .iter()
+        .filter_map(|&i| rules.get(i))
+        .flat_map(|r| r.spec.keywords.iter().map(String::as_str))
+        .collect();
     let set = if pats.is_empty() {
         None
     } else {

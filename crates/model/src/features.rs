@@ -149,12 +149,27 @@ fn byte_ngrams(text: &str, mask: u64, v: &mut SparseVec) {
         buf.push(b' ');
     }
     let start = v.len();
-    for i in 0..buf.len() {
+    v.idx.reserve(3 * buf.len());
+    // The three n-grams at a position share their first three bytes'
+    // hash; where all three fit, they go in with one `extend` (the
+    // per-index `push` and its bounds checks were a third of the time).
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+    let index = |h: u64, k: u64| (mix(h ^ k) & mask) as u32;
+    let whole = buf.len().saturating_sub(4);
+    for w in buf.windows(5) {
+        let h3 = step(step(step(FNV_OFFSET ^ SEED_NGRAM, w[0]), w[1]), w[2]);
+        let h4 = step(h3, w[3]);
+        let h5 = step(h4, w[4]);
+        v.idx
+            .extend_from_slice(&[index(h3, 2), index(h4, 3), index(h5, 4)]);
+    }
+    // The last four positions, where not every n-gram fits.
+    for i in whole..buf.len() {
         let mut h = FNV_OFFSET ^ SEED_NGRAM;
         for (k, &b) in buf[i..].iter().take(5).enumerate() {
-            h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            h = step(h, b);
             if k >= 2 {
-                v.idx.push((mix(h ^ k as u64) & mask) as u32);
+                v.idx.push(index(h, k as u64));
             }
         }
     }
@@ -180,17 +195,38 @@ fn words(text: &str, mask: u64, v: &mut SparseVec) {
         }
         *prev = Some(h);
     };
-    for (i, c) in text.char_indices() {
-        if is_cjk(c) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // ASCII is most text and needs no decoding; its word characters
+        // are letters, digits, `_` and `'`, as `char::is_alphanumeric`
+        // says for them.
+        let (c, len) = if b.is_ascii() {
+            (char::from(b), 1)
+        } else {
+            match text.get(i..).and_then(|r| r.chars().next()) {
+                Some(c) => (c, c.len_utf8()),
+                None => break,
+            }
+        };
+        if len == 1 {
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'\'' {
+                word_start.get_or_insert(i);
+            } else if let Some(s) = word_start.take() {
+                emit(&text[s..i], &mut prev, v);
+            }
+        } else if is_cjk(c) {
             if let Some(s) = word_start.take() {
                 emit(&text[s..i], &mut prev, v);
             }
-            emit(&text[i..i + c.len_utf8()], &mut prev, v);
-        } else if c.is_alphanumeric() || c == '_' || c == '\'' {
+            emit(&text[i..i + len], &mut prev, v);
+        } else if c.is_alphanumeric() {
             word_start.get_or_insert(i);
         } else if let Some(s) = word_start.take() {
             emit(&text[s..i], &mut prev, v);
         }
+        i += len;
     }
     if let Some(s) = word_start {
         emit(&text[s..], &mut prev, v);
@@ -251,5 +287,112 @@ mod tests {
         let s = "ab你好";
         assert_eq!(cap(s, 4), "ab");
         assert_eq!(cap(s, 100), s);
+    }
+
+    // The implementations before the faster loops (feature version 3):
+    // the model's weights were trained on exactly their output.
+    /// Byte 3-, 4- and 5-grams over the text with runs of white space collapsed
+    /// and a space at both ends (so word starts and ends are features).
+    fn byte_ngrams_reference(text: &str, mask: u64, v: &mut SparseVec) {
+        let mut buf: Vec<u8> = Vec::with_capacity(text.len() + 2);
+        buf.push(b' ');
+        let mut last_space = true;
+        for &b in text.as_bytes() {
+            let space = b.is_ascii_whitespace();
+            if space && last_space {
+                continue;
+            }
+            buf.push(if space { b' ' } else { b });
+            last_space = space;
+        }
+        if !last_space {
+            buf.push(b' ');
+        }
+        let start = v.len();
+        for i in 0..buf.len() {
+            let mut h = FNV_OFFSET ^ SEED_NGRAM;
+            for (k, &b) in buf[i..].iter().take(5).enumerate() {
+                h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                if k >= 2 {
+                    v.idx.push((mix(h ^ k as u64) & mask) as u32);
+                }
+            }
+        }
+        scale_from(v, start);
+    }
+
+    /// Word unigrams and bigrams. A CJK character is a word of its own, so
+    /// bigrams of CJK characters approximate Chinese words without a segmenter.
+    fn words_reference(text: &str, mask: u64, v: &mut SparseVec) {
+        let start = v.len();
+        let mut prev: Option<u64> = None;
+        let mut word_start: Option<usize> = None;
+        let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| {
+            let h = hash_bytes(SEED_WORD, w.as_bytes());
+            v.idx.push((h & mask) as u32);
+            if let Some(p) = *prev {
+                v.idx
+                    .push((mix(p.rotate_left(17) ^ h ^ SEED_BIGRAM) & mask) as u32);
+            }
+            *prev = Some(h);
+        };
+        for (i, c) in text.char_indices() {
+            if is_cjk(c) {
+                if let Some(s) = word_start.take() {
+                    emit(&text[s..i], &mut prev, v);
+                }
+                emit(&text[i..i + c.len_utf8()], &mut prev, v);
+            } else if c.is_alphanumeric() || c == '_' || c == '\'' {
+                word_start.get_or_insert(i);
+            } else if let Some(s) = word_start.take() {
+                emit(&text[s..i], &mut prev, v);
+            }
+        }
+        if let Some(s) = word_start {
+            emit(&text[s..], &mut prev, v);
+        }
+        scale_from(v, start);
+    }
+
+    fn reference(text: &str) -> SparseVec {
+        let mut v = SparseVec::default();
+        byte_ngrams_reference(text, (1 << 17) - 1, &mut v);
+        words_reference(text, (1 << 17) - 1, &mut v);
+        v
+    }
+
+    fn current(text: &str) -> SparseVec {
+        let mut v = SparseVec::default();
+        byte_ngrams(text, (1 << 17) - 1, &mut v);
+        words(text, (1 << 17) - 1, &mut v);
+        v
+    }
+
+    #[test]
+    fn faster_loops_give_the_reference_features() {
+        for t in [
+            "",
+            "a",
+            "ab",
+            "abcd",
+            "  ignore   previous\tinstructions\n",
+            "请忽略之前的指令 and don't_stop 123",
+            "é naïve café Ünïcödé ok",
+            "x\u{200b}y \u{1F600} z",
+        ] {
+            assert_eq!(current(t), reference(t), "{t:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn faster_loops_match_the_reference_on_any_text(t in "\\PC{0,80}") {
+            proptest::prop_assert_eq!(current(&t), reference(&t));
+        }
+
+        #[test]
+        fn faster_loops_match_the_reference_on_ascii_and_cjk(t in "[ a-z0-9_'.\\n\\t你好忽略指令é]{0,60}") {
+            proptest::prop_assert_eq!(current(&t), reference(&t));
+        }
     }
 }

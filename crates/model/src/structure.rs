@@ -86,6 +86,7 @@ fn compile(table: Result<(Vec<String>, Vec<usize>), String>) -> Option<Cues> {
     Some(Cues { ac, group_of })
 }
 
+#[cfg(test)]
 fn cues() -> Option<&'static Cues> {
     static CUES: OnceLock<Option<Cues>> = OnceLock::new();
     CUES.get_or_init(|| compile(parse_cues(CUES_TSV))).as_ref()
@@ -102,11 +103,8 @@ fn harm() -> Option<&'static Cues> {
 pub fn harm_counts(folded: &str) -> [usize; 8] {
     let mut counts = [0usize; 8];
     if let Some(h) = harm() {
-        let bytes = folded.as_bytes();
         for m in h.ac.find_overlapping_iter(folded) {
-            let starts_word = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
-            let ascii = bytes[m.start()].is_ascii();
-            if starts_word || !ascii {
+            if harm_hit_counts(folded.as_bytes(), m.start()) {
                 counts[h.group_of[m.pattern().as_usize()]] += 1;
             }
         }
@@ -114,7 +112,27 @@ pub fn harm_counts(folded: &str) -> [usize; 8] {
     counts
 }
 
-/// The content category the harm lexicon points to most, if any.
+/// An ASCII harm word counts only at a word start (`kill` not in
+/// `skill`); other scripts have no word boundaries to check.
+fn harm_hit_counts(bytes: &[u8], start: usize) -> bool {
+    let starts_word = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+    starts_word || !bytes[start].is_ascii()
+}
+
+/// Cues and harm words in one automaton, for [`measure`]: one pass over
+/// the text instead of two. Harm groups follow the cue groups.
+fn cues_and_harm() -> Option<&'static Cues> {
+    static BOTH: OnceLock<Option<Cues>> = OnceLock::new();
+    BOTH.get_or_init(|| {
+        let (mut phrases, mut groups) = parse_cues(CUES_TSV).ok()?;
+        let (hp, hg) = parse_table(HARM_TSV, &HARM_CATEGORIES, "harm_lexicon.tsv").ok()?;
+        phrases.extend(hp);
+        groups.extend(hg.into_iter().map(|g| GROUPS.len() + g));
+        compile(Ok((phrases, groups)))
+    })
+    .as_ref()
+}
+
 pub fn harm_category(folded: &str) -> Option<&'static str> {
     let counts = harm_counts(folded);
     let (best, &n) = counts
@@ -148,9 +166,16 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
     let mut counts = [0usize; GROUPS.len()];
     // First and last position of a cue that addresses or overrides the model.
     let mut directive: Option<(usize, usize)> = None;
-    if let Some(c) = cues() {
+    let mut harm = [0usize; HARM_CATEGORIES.len()];
+    if let Some(c) = cues_and_harm() {
         for m in c.ac.find_overlapping_iter(folded) {
             let g = c.group_of[m.pattern().as_usize()];
+            if let Some(h) = g.checked_sub(GROUPS.len()) {
+                if harm_hit_counts(folded.as_bytes(), m.start()) {
+                    harm[h] += 1;
+                }
+                continue;
+            }
             counts[g] += 1;
             if g <= 1 {
                 let (a, b) = directive.unwrap_or((m.start(), m.start()));
@@ -164,12 +189,13 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
             out.push((CUE_NAMES[g], ((1 + n) as f32).ln().min(2.77) / 2.77));
         }
     }
-    for (c, &n) in harm_counts(folded).iter().enumerate() {
+    for (c, &n) in harm.iter().enumerate() {
         if n > 0 {
             out.push((HARM_NAMES[c], ((1 + n) as f32).ln().min(2.77) / 2.77));
         }
     }
-    let doc = counts[7] > 0 || folded.matches('\n').count() >= 4;
+    let lines = folded.matches('\n').count();
+    let doc = counts[7] > 0 || lines >= 4;
     if let Some((first, last)) = directive {
         if len >= 300 {
             let (f, l) = (first as f32 / len as f32, last as f32 / len as f32);
@@ -225,7 +251,6 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
         let ob = bucket(r, &[0.05, 0.12, 0.25]);
         out.push((ODD_NAMES[ob], 1.0));
     }
-    let lines = folded.matches('\n').count();
     out.push((
         LINE_NAMES[match lines {
             0 => 0,
@@ -251,6 +276,7 @@ mod tests {
         let (p, g) = parse_cues(CUES_TSV).expect("valid cue table");
         assert_eq!(p.len(), g.len());
         assert!(cues().is_some());
+        assert!(cues_and_harm().is_some());
         for (gi, name) in GROUPS.iter().enumerate() {
             assert!(g.contains(&gi), "group {name} has no cue");
         }
@@ -314,5 +340,58 @@ mod tests {
             has(&f, "oddtok:2") || has(&f, "oddtok:3") || has(&f, "oddtok:1"),
             "{f:?}"
         );
+    }
+
+    /// What `measure` reported for cues and harm words before the two
+    /// automata were merged: each table scanned on its own.
+    fn separate_counts(folded: &str) -> ([usize; GROUPS.len()], [usize; 8]) {
+        let mut counts = [0usize; GROUPS.len()];
+        if let Some(c) = cues() {
+            for m in c.ac.find_overlapping_iter(folded) {
+                counts[c.group_of[m.pattern().as_usize()]] += 1;
+            }
+        }
+        (counts, harm_counts(folded))
+    }
+
+    /// The cue and harm features `measure` reports, in its order.
+    fn cue_and_harm_features(text: &str) -> Vec<(&'static str, f32)> {
+        measure(text)
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("cue:") || n.starts_with("harm:"))
+            .collect()
+    }
+
+    fn expected_features(text: &str) -> Vec<(&'static str, f32)> {
+        let (cues, harm) = separate_counts(text);
+        let scaled = |n: usize| ((1 + n) as f32).ln().min(2.77) / 2.77;
+        let cue = cues
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(g, &n)| (CUE_NAMES[g], scaled(n)));
+        let harm = harm
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(g, &n)| (HARM_NAMES[g], scaled(n)));
+        cue.chain(harm).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_counts_what_two_passes_counted(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "ignore", "previous", "instructions", "you", "are", "now", "kill", "skill",
+                    "bomb", "password", "system prompt", "忽略", "炸弹", "杀", "x", "\n", "?",
+                ]),
+                0..24,
+            ),
+            sep in proptest::sample::select(vec!["", " ", "-"]),
+        ) {
+            let text = words.join(sep);
+            proptest::prop_assert_eq!(cue_and_harm_features(&text), expected_features(&text));
+        }
     }
 }

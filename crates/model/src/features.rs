@@ -134,22 +134,8 @@ fn cap(text: &str, max: usize) -> &str {
 /// Byte 3-, 4- and 5-grams over the text with runs of white space collapsed
 /// and a space at both ends (so word starts and ends are features).
 fn byte_ngrams(text: &str, mask: u64, v: &mut SparseVec) {
-    let mut buf: Vec<u8> = Vec::with_capacity(text.len() + 2);
-    buf.push(b' ');
-    let mut last_space = true;
-    for &b in text.as_bytes() {
-        let space = b.is_ascii_whitespace();
-        if space && last_space {
-            continue;
-        }
-        buf.push(if space { b' ' } else { b });
-        last_space = space;
-    }
-    if !last_space {
-        buf.push(b' ');
-    }
+    let buf = ngram_buffer(text);
     let start = v.len();
-    v.idx.reserve(3 * buf.len());
     // The three n-grams at a position share their first three bytes'
     // hash; where all three fit, they go in with one `extend` (the
     // per-index `push` and its bounds checks were a third of the time).
@@ -176,8 +162,39 @@ fn byte_ngrams(text: &str, mask: u64, v: &mut SparseVec) {
     scale_from(v, start);
 }
 
+/// The text with runs of white space collapsed to one space and a space
+/// at both ends: what byte n-grams are taken over.
+fn ngram_buffer(text: &str) -> Vec<u8> {
+    let mut buf: Vec<u8> = Vec::with_capacity(text.len() + 2);
+    buf.push(b' ');
+    let mut last_space = true;
+    for &b in text.as_bytes() {
+        let space = b.is_ascii_whitespace();
+        if space && last_space {
+            continue;
+        }
+        buf.push(if space { b' ' } else { b });
+        last_space = space;
+    }
+    if !last_space {
+        buf.push(b' ');
+    }
+    buf
+}
+
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// One word's unigram, and its bigram with the word before it.
+fn word(w: &str, mask: u64, prev: &mut Option<u64>, v: &mut SparseVec) {
+    let h = hash_bytes(SEED_WORD, w.as_bytes());
+    v.idx.push((h & mask) as u32);
+    if let Some(p) = *prev {
+        v.idx
+            .push((mix(p.rotate_left(17) ^ h ^ SEED_BIGRAM) & mask) as u32);
+    }
+    *prev = Some(h);
 }
 
 /// Word unigrams and bigrams. A CJK character is a word of its own, so
@@ -186,15 +203,7 @@ fn words(text: &str, mask: u64, v: &mut SparseVec) {
     let start = v.len();
     let mut prev: Option<u64> = None;
     let mut word_start: Option<usize> = None;
-    let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| {
-        let h = hash_bytes(SEED_WORD, w.as_bytes());
-        v.idx.push((h & mask) as u32);
-        if let Some(p) = *prev {
-            v.idx
-                .push((mix(p.rotate_left(17) ^ h ^ SEED_BIGRAM) & mask) as u32);
-        }
-        *prev = Some(h);
-    };
+    let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| word(w, mask, prev, v);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -202,21 +211,20 @@ fn words(text: &str, mask: u64, v: &mut SparseVec) {
         // ASCII is most text and needs no decoding; its word characters
         // are letters, digits, `_` and `'`, as `char::is_alphanumeric`
         // says for them.
-        let (c, len) = if b.is_ascii() {
-            (char::from(b), 1)
-        } else {
-            match text.get(i..).and_then(|r| r.chars().next()) {
-                Some(c) => (c, c.len_utf8()),
-                None => break,
-            }
-        };
-        if len == 1 {
+        if b.is_ascii() {
             if b.is_ascii_alphanumeric() || b == b'_' || b == b'\'' {
                 word_start.get_or_insert(i);
             } else if let Some(s) = word_start.take() {
                 emit(&text[s..i], &mut prev, v);
             }
-        } else if is_cjk(c) {
+            i += 1;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        let len = c.len_utf8();
+        if is_cjk(c) {
             if let Some(s) = word_start.take() {
                 emit(&text[s..i], &mut prev, v);
             }
@@ -289,25 +297,10 @@ mod tests {
         assert_eq!(cap(s, 100), s);
     }
 
-    // The implementations before the faster loops (feature version 3):
-    // the model's weights were trained on exactly their output.
-    /// Byte 3-, 4- and 5-grams over the text with runs of white space collapsed
-    /// and a space at both ends (so word starts and ends are features).
+    // The loops before the faster ones (feature version 3): the model's
+    // weights were trained on exactly their output.
     fn byte_ngrams_reference(text: &str, mask: u64, v: &mut SparseVec) {
-        let mut buf: Vec<u8> = Vec::with_capacity(text.len() + 2);
-        buf.push(b' ');
-        let mut last_space = true;
-        for &b in text.as_bytes() {
-            let space = b.is_ascii_whitespace();
-            if space && last_space {
-                continue;
-            }
-            buf.push(if space { b' ' } else { b });
-            last_space = space;
-        }
-        if !last_space {
-            buf.push(b' ');
-        }
+        let buf = ngram_buffer(text);
         let start = v.len();
         for i in 0..buf.len() {
             let mut h = FNV_OFFSET ^ SEED_NGRAM;
@@ -321,21 +314,11 @@ mod tests {
         scale_from(v, start);
     }
 
-    /// Word unigrams and bigrams. A CJK character is a word of its own, so
-    /// bigrams of CJK characters approximate Chinese words without a segmenter.
     fn words_reference(text: &str, mask: u64, v: &mut SparseVec) {
         let start = v.len();
         let mut prev: Option<u64> = None;
         let mut word_start: Option<usize> = None;
-        let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| {
-            let h = hash_bytes(SEED_WORD, w.as_bytes());
-            v.idx.push((h & mask) as u32);
-            if let Some(p) = *prev {
-                v.idx
-                    .push((mix(p.rotate_left(17) ^ h ^ SEED_BIGRAM) & mask) as u32);
-            }
-            *prev = Some(h);
-        };
+        let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| word(w, mask, prev, v);
         for (i, c) in text.char_indices() {
             if is_cjk(c) {
                 if let Some(s) = word_start.take() {

@@ -133,6 +133,7 @@ fn cues_and_harm() -> Option<&'static Cues> {
     .as_ref()
 }
 
+/// The content category the harm lexicon points to most, if any.
 pub fn harm_category(folded: &str) -> Option<&'static str> {
     let counts = harm_counts(folded);
     let (best, &n) = counts

@@ -96,8 +96,14 @@ fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVe
     let mask = (1u64 << bits) - 1;
     let text = cap(input.folded, MAX_FEATURE_BYTES);
     let mut v = SparseVec::default();
-    v.idx.reserve(text.len() * 3 + 64);
-    v.val.reserve(text.len() * 3 + 64);
+    // Room for every feature, so the vectors never grow mid-way (growing
+    // them, copy included, was a tenth of the extraction): three n-grams
+    // per byte and two ends, at most two word features per one-byte word
+    // and its separator (a unigram and a bigram), the signals, and the
+    // structure measures.
+    let room = text.len() * 3 + 6 + (text.len() + 1) * 4 / 3 + input.signals.len() + 128;
+    v.idx.reserve(room);
+    v.val.reserve(room);
 
     byte_ngrams(text, mask, &mut v);
     words(text, mask, &mut v);

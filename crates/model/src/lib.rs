@@ -154,6 +154,38 @@ impl PackedHeads {
 
     /// Calibrated probabilities of every packed head, in packing order.
     pub fn probs(&self, x: &SparseVec) -> Vec<f32> {
+        let acc = match self.n {
+            4 => self.dot::<4>(x).to_vec(),
+            3 => self.dot::<3>(x).to_vec(),
+            _ => self.dot_any(x),
+        };
+        (0..self.n).map(|h| self.calibrated(h, acc[h])).collect()
+    }
+
+    /// The heads' sums for a model of `N` packed heads: a row of known
+    /// length lets the compiler keep the sums in one register and drop the
+    /// per-weight bounds checks (the loop over any number of heads cost
+    /// about 40 instructions a feature, a fifth of a 2 KB check). Each
+    /// head's sum is added up in the same order as in [`Self::dot_any`], so
+    /// the results are the same to the bit.
+    fn dot<const N: usize>(&self, x: &SparseVec) -> [f32; N] {
+        let mut acc = [0f32; N];
+        for (&i, &v) in x.idx.iter().zip(&x.val) {
+            let at = i as usize * N;
+            let Some(row) = self.w.get(at..at + N) else {
+                continue;
+            };
+            let Ok(row) = <&[i16; N]>::try_from(row) else {
+                continue;
+            };
+            for (a, &q) in acc.iter_mut().zip(row) {
+                *a += f32::from(q) * v;
+            }
+        }
+        acc
+    }
+
+    fn dot_any(&self, x: &SparseVec) -> Vec<f32> {
         let mut acc = vec![0f32; self.n];
         for (&i, &v) in x.idx.iter().zip(&x.val) {
             let at = i as usize * self.n;
@@ -163,7 +195,7 @@ impl PackedHeads {
                 }
             }
         }
-        (0..self.n).map(|h| self.calibrated(h, acc[h])).collect()
+        acc
     }
 
     /// Calibrated probability of head `h` alone (`None` past the last).
@@ -268,6 +300,45 @@ mod tests {
         );
         assert_eq!(packed.prob(1, &x), Some(p[1]));
         assert_eq!(packed.prob(2, &x), None);
+    }
+
+    proptest::proptest! {
+        /// The fixed-width sums are the any-width loop's, to the bit, for
+        /// every number of heads (3 and 4 take the fixed-width path).
+        #[test]
+        fn fixed_width_sums_equal_the_general_loop(
+            n in 1usize..6,
+            weights in proptest::collection::vec(-5.0f32..5.0, 64),
+            feats in proptest::collection::vec((0u32..70, -3.0f32..3.0), 0..200),
+        ) {
+            let heads: Vec<Head> = (0..n)
+                .map(|h| Head {
+                    name: format!("h{h}"),
+                    weights: weights.iter().map(|w| w * (h as f32 + 1.0)).collect(),
+                    bias: 0.1,
+                    platt_a: 1.0,
+                    platt_b: 0.0,
+                    threshold: 0.5,
+                })
+                .collect();
+            let packed = PackedHeads::new(&heads.iter().collect::<Vec<_>>());
+            let x = SparseVec {
+                idx: feats.iter().map(|f| f.0).collect(),
+                val: feats.iter().map(|f| f.1).collect(),
+            };
+            let general = packed.dot_any(&x);
+            let fast = match n {
+                4 => packed.dot::<4>(&x).to_vec(),
+                3 => packed.dot::<3>(&x).to_vec(),
+                _ => general.clone(),
+            };
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(bits(&fast), bits(&general));
+            let probs = packed.probs(&x);
+            for (h, p) in probs.iter().enumerate() {
+                proptest::prop_assert_eq!(p.to_bits(), packed.calibrated(h, general[h]).to_bits());
+            }
+        }
     }
 
     #[test]

@@ -15,14 +15,19 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 use regex_syntax::ParserBuilder;
+use std::collections::HashMap;
 
 /// Which patterns to try for a text.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     ac: Option<AhoCorasick>,
-    /// Per automaton literal: its pattern, and whether it belongs to the
-    /// pattern's second set.
-    literal_pattern: Vec<(usize, bool)>,
+    /// Per distinct automaton literal: the patterns whose first or second
+    /// set holds it, each with whether it is the second. Distinct, because
+    /// common words (`the`, `to`, `you`) sit in the sets of many patterns,
+    /// and an automaton holding every copy reported each of them at every
+    /// occurrence (about 1,300 hits per 2 KB prompt against 360 now; the
+    /// rules' instructions per prompt fell by 18 %).
+    literal_patterns: Vec<Vec<(usize, bool)>>,
     /// Per pattern: it has a second set that must occur too.
     needs_second: Vec<bool>,
     always: Vec<usize>,
@@ -159,8 +164,19 @@ impl Prefilter {
     /// Builds the prefilter of compiled pattern sources (after boundary
     /// rewriting, without case flags).
     pub fn new(patterns: &[String]) -> Self {
-        let mut lits = Vec::new();
-        let mut literal_pattern = Vec::new();
+        let mut lits: Vec<String> = Vec::new();
+        let mut literal_patterns: Vec<Vec<(usize, bool)>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut add = |l: String, owner: (usize, bool)| {
+            let at = *index.entry(l.clone()).or_insert_with(|| {
+                lits.push(l);
+                literal_patterns.push(Vec::new());
+                lits.len() - 1
+            });
+            if !literal_patterns[at].contains(&owner) {
+                literal_patterns[at].push(owner);
+            }
+        };
         let mut always = Vec::new();
         let mut from_start = vec![false; patterns.len()];
         let mut needs_second = vec![false; patterns.len()];
@@ -169,14 +185,12 @@ impl Prefilter {
                 Some((ls, starts)) => {
                     from_start[i] = starts;
                     for l in ls {
-                        lits.push(l);
-                        literal_pattern.push((i, false));
+                        add(l, (i, false));
                     }
                     if let Some(second) = second_literals(p) {
                         needs_second[i] = true;
                         for l in second {
-                            lits.push(l);
-                            literal_pattern.push((i, true));
+                            add(l, (i, true));
                         }
                     }
                 }
@@ -186,8 +200,8 @@ impl Prefilter {
         let ac = if lits.is_empty() {
             None
         } else {
-            // A contiguous NFA, not a full DFA: the packs' ~6,200 literals
-            // make a 27.8 MB DFA against 0.77 MB, and a gateway check comes
+            // A contiguous NFA, not a full DFA: the packs' ~8,300 distinct
+            // literals make a 53 MB DFA against 1.1 MB, and a gateway check comes
             // after the upstream's idle wait with cold caches, where each
             // byte of text cost a cache and TLB miss in the DFA's table.
             // Measured with the `cold_check` example: warm 144 → 114 µs,
@@ -202,13 +216,13 @@ impl Prefilter {
         if ac.is_none() {
             // Without an automaton every pattern must run.
             always = (0..patterns.len()).collect();
-            literal_pattern.clear();
+            literal_patterns.clear();
             from_start = vec![false; patterns.len()];
             needs_second = vec![false; patterns.len()];
         }
         Self {
             ac,
-            literal_pattern,
+            literal_patterns,
             needs_second,
             always,
             from_start,
@@ -236,18 +250,20 @@ impl Prefilter {
         if let Some(ac) = &self.ac {
             let mut second = vec![false; self.patterns];
             for m in ac.find_overlapping_iter(text) {
-                let (i, is_second) = self.literal_pattern[m.pattern().as_usize()];
-                if is_second {
-                    second[i] = true;
-                    continue;
+                let owners = self.literal_patterns.get(m.pattern().as_usize());
+                for &(i, is_second) in owners.map_or(&[][..], Vec::as_slice) {
+                    if is_second {
+                        second[i] = true;
+                        continue;
+                    }
+                    let at = if self.from_start[i] {
+                        starts.push((i, m.start()));
+                        m.start()
+                    } else {
+                        0
+                    };
+                    cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
                 }
-                let at = if self.from_start[i] {
-                    starts.push((i, m.start()));
-                    m.start()
-                } else {
-                    0
-                };
-                cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
             }
             for (i, c) in cand.iter_mut().enumerate() {
                 if self.needs_second[i] && !second[i] {
@@ -328,6 +344,25 @@ mod tests {
                 .all(|x| x.contains("instructions") || x == "new" || x == "updated"),
             "{l:?}"
         );
+    }
+
+    #[test]
+    fn a_literal_shared_by_patterns_opens_each_of_them() {
+        // One automaton entry for `ignore` with both patterns behind it;
+        // each also needs its own second word.
+        let pats = vec![
+            "ignore\\s+previous".to_string(),
+            "ignore\\s+all".to_string(),
+        ];
+        let pf = Prefilter::new(&pats);
+        let shared: Vec<_> = pf.literal_patterns.iter().filter(|o| o.len() > 1).collect();
+        assert_eq!(shared, vec![&vec![(0, false), (1, false)]]);
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        pf.candidates("so IGNORE all of it", &mut c, &mut s);
+        assert_eq!(c, vec![None, Some(3)]);
+        pf.candidates("so IGNORE all previous", &mut c, &mut s);
+        assert_eq!(c, vec![Some(3), Some(3)]);
+        assert_eq!(s, vec![(0, 3), (1, 3)]);
     }
 
     #[test]

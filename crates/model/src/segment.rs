@@ -16,34 +16,76 @@ pub const MAX_SEGMENTS: usize = 160;
 
 /// Byte ranges of the segments of `text`: split at line breaks, table and
 /// field separators (`|`), and sentence ends (`. `, `? `, `! `, `。` …).
+///
+/// Walks bytes, not characters: every separator is ASCII or a three-byte
+/// CJK mark led by `0xE3`/`0xEF`, which never occur inside another
+/// character's encoding. Decoding every character cost about 70,000
+/// instructions per 2 KB text, 4 % of a whole check.
 pub fn segments(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
-        let cut_after = match c {
-            '\n' | '|' => Some(i),
-            '。' | '！' | '？' | '；' => Some(i + c.len_utf8()),
-            '.' | '?' | '!' | ';' if next_is_space => Some(i + 1),
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most bytes separate nothing: skip them with one table lookup each.
+        match bytes[i..]
+            .iter()
+            .position(|&b| MAY_SEPARATE[usize::from(b)])
+        {
+            Some(skip) => i += skip,
+            None => break,
+        }
+        let cut = match bytes[i] {
+            b'\n' | b'|' => Some((i, i + 1)),
+            b'.' | b'?' | b'!' | b';' if space_or_end(text, i + 1) => Some((i + 1, i + 1)),
+            0xE3 | 0xEF => match text.get(i..).and_then(|r| r.chars().next()) {
+                Some(c @ ('。' | '！' | '？' | '；')) => {
+                    Some((i + c.len_utf8(), i + c.len_utf8()))
+                }
+                _ => None,
+            },
             _ => None,
         };
-        if let Some(end) = cut_after {
-            push(text, start, end, &mut out);
-            start = i + c.len_utf8();
-            if out.len() >= MAX_SEGMENTS {
-                return out;
-            }
+        let Some((end, next)) = cut else {
+            i += 1;
+            continue;
+        };
+        push(text, start, end, &mut out);
+        if out.len() >= MAX_SEGMENTS {
+            return out;
         }
+        start = next;
+        i = next;
     }
     push(text, start, text.len(), &mut out);
     out
 }
 
+/// Bytes that may start a separator (see [`segments`]).
+const MAY_SEPARATE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let firsts = *b"\n|.?!;\xE3\xEF";
+    while k < firsts.len() {
+        t[firsts[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// True when the character at byte `at` is white space or `at` is the end.
+fn space_or_end(text: &str, at: usize) -> bool {
+    text.get(at..)
+        .and_then(|r| r.chars().next())
+        .is_none_or(char::is_whitespace)
+}
+
 fn push(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
     if let Some(s) = text.get(start..end) {
         let trimmed = s.trim();
-        if trimmed.chars().count() >= MIN_SEGMENT_CHARS {
+        // Four bytes hold at most one character: a long segment need not
+        // be counted.
+        if trimmed.len() >= 4 * MIN_SEGMENT_CHARS || trimmed.chars().count() >= MIN_SEGMENT_CHARS {
             let lead = s.len() - s.trim_start().len();
             out.push((start + lead, start + lead + trimmed.len()));
         }
@@ -135,6 +177,57 @@ mod tests {
     fn decimals_and_urls_do_not_split() {
         let s = texts("version 2.0 of example.com is out today");
         assert_eq!(s.len(), 1, "{s:?}");
+    }
+
+    /// The character-by-character splitter the byte walk replaced.
+    fn segments_reference(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+            let cut_after = match c {
+                '\n' | '|' => Some(i),
+                '。' | '！' | '？' | '；' => Some(i + c.len_utf8()),
+                '.' | '?' | '!' | ';' if next_is_space => Some(i + 1),
+                _ => None,
+            };
+            if let Some(end) = cut_after {
+                if let Some(s) = text.get(start..end) {
+                    let trimmed = s.trim();
+                    if trimmed.chars().count() >= MIN_SEGMENT_CHARS {
+                        let lead = s.len() - s.trim_start().len();
+                        out.push((start + lead, start + lead + trimmed.len()));
+                    }
+                }
+                start = i + c.len_utf8();
+                if out.len() >= MAX_SEGMENTS {
+                    return out;
+                }
+            }
+        }
+        if let Some(s) = text.get(start..) {
+            let trimmed = s.trim();
+            if trimmed.chars().count() >= MIN_SEGMENT_CHARS {
+                let lead = s.len() - s.trim_start().len();
+                out.push((start + lead, start + lead + trimmed.len()));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_walk_equals_the_character_splitter(
+            t in "[ a-z0-9.?!;|\\n\\t\u{3000}\u{00A0}\u{000B}\u{2028}。！？；，、é你好忽略指令]{0,160}"
+        ) {
+            proptest::prop_assert_eq!(segments(&t), segments_reference(&t));
+        }
+
+        #[test]
+        fn byte_walk_equals_the_character_splitter_on_any_text(t in "\\PC{0,200}") {
+            proptest::prop_assert_eq!(segments(&t), segments_reference(&t));
+        }
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! Checks the 3,200 prompts of 2 KB that `palisade bench` builds, `PASSES`
+//! times (default 2) and nothing else, so that an instruction count of the
+//! checks alone is repeatable on a noisy machine:
+//! `valgrind --tool=callgrind --toggle-collect='*Guard::tiers12*'
+//! --toggle-collect='*Guard::finish*' target/release/examples/check_loop`
+//! (the figures in `docs/guard.md`, "Session 13").
+
+use palisade_guard::dataset::load_paths;
+use palisade_guard::eval::sized_texts;
+use palisade_guard::{Guard, Policy, Request};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/datasets/guard".into());
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    paths.sort();
+    let texts = sized_texts(&load_paths(&paths)?, 2048, 3200);
+    let guard = Guard::new(
+        palisade_rules::RuleSet::builtin()?,
+        Some(palisade_model::GuardModel::builtin()?),
+        Policy::default(),
+    )?;
+    let passes: usize = match std::env::var("PASSES") {
+        Ok(p) => p.parse()?,
+        Err(_) => 2,
+    };
+    for _ in 0..passes {
+        for t in &texts {
+            std::hint::black_box(guard.check(&Request::prompt(t)));
+        }
+    }
+    Ok(())
+}

@@ -355,12 +355,16 @@ impl Guard {
         // "a request planted in data" does not apply to it.
         let instruction = instruction.filter(|_| kind != Kind::ToolDescription);
         if let Some(head) = instruction {
-            let probs: Vec<f32> = segment::segments(&norm.folded)
-                .into_iter()
-                .filter_map(|(a, b)| norm.folded.get(a..b))
-                .map(|seg| head.prob(&segment_vector(seg, bits)))
-                .collect();
-            signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
+            let segments = segment::segments(&norm.folded);
+            // Fewer than three segments give no signals: not worth scoring.
+            if segments.len() >= segment::MIN_SEGMENTS {
+                let probs: Vec<f32> = segments
+                    .into_iter()
+                    .filter_map(|(a, b)| norm.folded.get(a..b))
+                    .map(|seg| head.prob(&segment_vector(seg, bits)))
+                    .collect();
+                signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
+            }
         }
         let folded = model_text(norm);
         let refs: Vec<&str> = signals.iter().map(|c| c.as_ref()).collect();

@@ -11,6 +11,8 @@
 
 /// Fewest characters a segment needs to be scored.
 const MIN_SEGMENT_CHARS: usize = 12;
+/// Fewest segments a text needs for any segment signal.
+pub const MIN_SEGMENTS: usize = 3;
 /// Most segments scored per text: bounds work on hostile input.
 pub const MAX_SEGMENTS: usize = 160;
 
@@ -97,7 +99,7 @@ fn push(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
 /// whole, which the heads already see.
 pub fn signals(probs: &[f32]) -> Vec<&'static str> {
     let n = probs.len();
-    if n < 3 {
+    if n < MIN_SEGMENTS {
         return Vec::new();
     }
     let mut out = vec!["seg:doc"];

@@ -13,12 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "../shared/datasets/guard".into());
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    paths.sort();
-    let texts = sized_texts(&load_paths(&paths)?, 2048, 3200);
+    let texts = sized_texts(&load_paths(&[dir.into()])?, 2048, 3200);
     let guard = Guard::new(
         palisade_rules::RuleSet::builtin()?,
         Some(palisade_model::GuardModel::builtin()?),

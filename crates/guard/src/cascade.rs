@@ -358,10 +358,21 @@ impl Guard {
             let segments = segment::segments(&norm.folded);
             // Fewer than three segments give no signals: not worth scoring.
             if segments.len() >= segment::MIN_SEGMENTS {
+                let mut x = SparseVec::default();
                 let probs: Vec<f32> = segments
                     .into_iter()
                     .filter_map(|(a, b)| norm.folded.get(a..b))
-                    .map(|seg| head.prob(&segment_vector(seg, bits)))
+                    .map(|folded| {
+                        palisade_model::extract_plain_into(
+                            &ModelInput {
+                                folded,
+                                signals: SEGMENT_SIGNALS,
+                            },
+                            bits,
+                            &mut x,
+                        );
+                        head.prob(&x)
+                    })
                     .collect();
                 signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
             }
@@ -823,11 +834,14 @@ impl SegmentHead<'_> {
     }
 }
 
+/// The one signal of a segment's features.
+const SEGMENT_SIGNALS: &[&str] = &["segment"];
+
 fn segment_vector(folded: &str, bits: u32) -> SparseVec {
     palisade_model::extract_plain(
         &ModelInput {
             folded,
-            signals: &["segment"],
+            signals: SEGMENT_SIGNALS,
         },
         bits,
     )

@@ -92,10 +92,23 @@ pub fn extract_plain(input: &ModelInput<'_>, bits: u32) -> SparseVec {
     extract_with(input, bits, false)
 }
 
+/// [`extract_plain`] into `out`, replacing what it held: scoring the many
+/// segments of one text with one vector spares an allocation of each.
+pub fn extract_plain_into(input: &ModelInput<'_>, bits: u32, out: &mut SparseVec) {
+    fill(input, bits, false, out);
+}
+
 fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVec {
+    let mut v = SparseVec::default();
+    fill(input, bits, structural, &mut v);
+    v
+}
+
+fn fill(input: &ModelInput<'_>, bits: u32, structural: bool, v: &mut SparseVec) {
     let mask = (1u64 << bits) - 1;
     let text = cap(input.folded, MAX_FEATURE_BYTES);
-    let mut v = SparseVec::default();
+    v.idx.clear();
+    v.val.clear();
     // Room for every feature, so the vectors never grow mid-way (growing
     // them, copy included, was a tenth of the extraction): three n-grams
     // per byte and two ends, at most two word features per one-byte word
@@ -105,8 +118,8 @@ fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVe
     v.idx.reserve(room);
     v.val.reserve(room);
 
-    byte_ngrams(text, mask, &mut v);
-    words(text, mask, &mut v);
+    byte_ngrams(text, mask, v);
+    words(text, mask, v);
 
     let push_signal = |name: &str, value: f32, v: &mut SparseVec| {
         v.push(
@@ -115,15 +128,14 @@ fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVe
         );
     };
     for s in input.signals {
-        push_signal(s, 1.0, &mut v);
+        push_signal(s, 1.0, v);
     }
     if structural {
         for (name, value) in structure::measure(text) {
-            push_signal(name, value, &mut v);
+            push_signal(name, value, v);
         }
     }
-    push_signal("bias_term", 1.0, &mut v);
-    v
+    push_signal("bias_term", 1.0, v);
 }
 
 fn cap(text: &str, max: usize) -> &str {
@@ -370,6 +382,19 @@ mod tests {
             "x\u{200b}y \u{1F600} z",
         ] {
             assert_eq!(current(t), reference(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn filling_a_used_vector_gives_a_fresh_extraction() {
+        let input = |folded| ModelInput {
+            folded,
+            signals: &["segment"],
+        };
+        let mut reused = SparseVec::default();
+        for t in ["a much longer first segment, with words", "短一点", ""] {
+            extract_plain_into(&input(t), 17, &mut reused);
+            assert_eq!(reused, extract_plain(&input(t), 17), "{t:?}");
         }
     }
 

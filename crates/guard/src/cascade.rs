@@ -362,15 +362,8 @@ impl Guard {
                 let probs: Vec<f32> = segments
                     .into_iter()
                     .filter_map(|(a, b)| norm.folded.get(a..b))
-                    .map(|folded| {
-                        palisade_model::extract_plain_into(
-                            &ModelInput {
-                                folded,
-                                signals: SEGMENT_SIGNALS,
-                            },
-                            bits,
-                            &mut x,
-                        );
+                    .map(|seg| {
+                        segment_vector_into(seg, bits, &mut x);
                         head.prob(&x)
                     })
                     .collect();
@@ -834,17 +827,23 @@ impl SegmentHead<'_> {
     }
 }
 
-/// The one signal of a segment's features.
-const SEGMENT_SIGNALS: &[&str] = &["segment"];
-
 fn segment_vector(folded: &str, bits: u32) -> SparseVec {
-    palisade_model::extract_plain(
+    let mut x = SparseVec::default();
+    segment_vector_into(folded, bits, &mut x);
+    x
+}
+
+/// A segment's features into `out`, replacing what it held (one vector
+/// serves all the segments of a text).
+fn segment_vector_into(folded: &str, bits: u32, out: &mut SparseVec) {
+    palisade_model::extract_plain_into(
         &ModelInput {
             folded,
-            signals: SEGMENT_SIGNALS,
+            signals: &["segment"],
         },
         bits,
-    )
+        out,
+    );
 }
 
 fn model_finding(head: &str, category: Category, p: f32) -> Finding {

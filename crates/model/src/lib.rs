@@ -172,12 +172,11 @@ impl PackedHeads {
         let mut acc = [0f32; N];
         for (&i, &v) in x.idx.iter().zip(&x.val) {
             let at = i as usize * N;
-            let Some(row) = self.w.get(at..at + N) else {
-                continue;
-            };
-            let Ok(row) = <&[i16; N]>::try_from(row) else {
-                continue;
-            };
+            let row = self
+                .w
+                .get(at..at + N)
+                .and_then(|r| <&[i16; N]>::try_from(r).ok());
+            let Some(row) = row else { continue };
             for (a, &q) in acc.iter_mut().zip(row) {
                 *a += f32::from(q) * v;
             }

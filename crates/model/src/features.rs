@@ -86,14 +86,10 @@ pub fn extract(input: &ModelInput<'_>, bits: u32) -> SparseVec {
     extract_with(input, bits, true)
 }
 
-/// Like [`extract`] without the structural measures: for short segments,
-/// where they say little and would cost more than the n-grams.
-pub fn extract_plain(input: &ModelInput<'_>, bits: u32) -> SparseVec {
-    extract_with(input, bits, false)
-}
-
-/// [`extract_plain`] into `out`, replacing what it held: scoring the many
-/// segments of one text with one vector spares an allocation of each.
+/// Like [`extract`] without the structural measures (for short segments,
+/// where they say little and would cost more than the n-grams), into
+/// `out`, replacing what it held: the many segments of one text share one
+/// vector instead of allocating one each.
 pub fn extract_plain_into(input: &ModelInput<'_>, bits: u32, out: &mut SparseVec) {
     fill(input, bits, false, out);
 }
@@ -394,7 +390,7 @@ mod tests {
         let mut reused = SparseVec::default();
         for t in ["a much longer first segment, with words", "短一点", ""] {
             extract_plain_into(&input(t), 17, &mut reused);
-            assert_eq!(reused, extract_plain(&input(t), 17), "{t:?}");
+            assert_eq!(reused, extract_with(&input(t), 17, false), "{t:?}");
         }
     }
 

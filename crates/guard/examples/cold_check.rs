@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
-    let texts: Vec<String> = (0..rounds * 3 + 200).map(prompt).collect();
+    let texts: Vec<String> = (0..rounds * 4 + 200).map(prompt).collect();
     let check = |t: &str, dir: Direction| {
         let req = Request {
             text: t,
@@ -78,9 +78,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut warm = Vec::new();
     let mut paused = Vec::new();
     let mut swept = Vec::new();
+    let mut spun = Vec::new();
+    // SPIN_US: how long the busy pause lasts (default 20 ms).
+    let spin_for = Duration::from_micros(
+        std::env::var("SPIN_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000),
+    );
     // PAUSED_ONLY=1: only the checks after a pause, for a profiler.
     let paused_only = std::env::var_os("PAUSED_ONLY").is_some();
+    // SWEPT_ONLY=1: only the checks after a sweep, for a cache simulator
+    // (`valgrind --tool=callgrind --cache-sim=yes`), where a sleep would
+    // not empty the simulated caches.
+    let swept_only = std::env::var_os("SWEPT_ONLY").is_some();
     for r in 0..rounds {
+        if swept_only {
+            for b in sweep.iter_mut().step_by(64) {
+                *b = b.wrapping_add(r as u8);
+            }
+            std::hint::black_box(&sweep);
+            if let Some(t) = next.next() {
+                swept.push(check(t, Direction::Input));
+            }
+            continue;
+        }
         if paused_only {
             std::thread::sleep(Duration::from_millis(20));
             if let Some(t) = next.next() {
@@ -95,6 +117,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some(t) = next.next() {
             paused.push(check(t, Direction::Input));
         }
+        // A busy pause keeps the core awake and touches no memory: if a
+        // check after it is as slow as after a sleep, what the sleep cost
+        // is the core's idle state or other tenants, not our own data.
+        let spin = Instant::now();
+        while spin.elapsed() < spin_for {
+            std::hint::spin_loop();
+        }
+        if let Some(t) = next.next() {
+            spun.push(check(t, Direction::Input));
+        }
         for b in sweep.iter_mut().step_by(64) {
             *b = b.wrapping_add(r as u8);
         }
@@ -107,6 +139,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, v) in [
         ("warm", warm),
         ("after 20 ms", paused),
+        ("after spinning", spun),
         ("after 64 MiB sweep", swept),
     ] {
         if v.is_empty() {

@@ -351,6 +351,9 @@ impl Guard {
         instruction: Option<SegmentHead<'_>>,
     ) -> SparseVec {
         let mut signals = self.signals(norm, kind, direction, matches);
+        // The text's n-grams first: its segments take theirs from them.
+        let folded = model_text(norm);
+        let extraction = palisade_model::Extraction::start(&folded, bits);
         // A tool description is guidance to the model from end to end;
         // "a request planted in data" does not apply to it.
         let instruction = instruction.filter(|_| kind != Kind::ToolDescription);
@@ -361,24 +364,17 @@ impl Guard {
                 let mut x = SparseVec::default();
                 let probs: Vec<f32> = segments
                     .into_iter()
-                    .filter_map(|(a, b)| norm.folded.get(a..b))
-                    .map(|seg| {
-                        segment_vector_into(seg, bits, &mut x);
+                    .filter_map(|(a, b)| Some((a, norm.folded.get(a..b)?)))
+                    .map(|(a, seg)| {
+                        extraction.segment_into(a, seg, SEGMENT_SIGNALS, &mut x);
                         head.prob(&x)
                     })
                     .collect();
                 signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
             }
         }
-        let folded = model_text(norm);
         let refs: Vec<&str> = signals.iter().map(|c| c.as_ref()).collect();
-        palisade_model::extract(
-            &ModelInput {
-                folded: &folded,
-                signals: &refs,
-            },
-            bits,
-        )
+        extraction.finish(&refs, true)
     }
 
     /// Ids of the rules that fire on `text` after normalisation, whatever
@@ -827,6 +823,9 @@ impl SegmentHead<'_> {
     }
 }
 
+/// The one signal a segment's features carry.
+const SEGMENT_SIGNALS: &[&str] = &["segment"];
+
 fn segment_vector(folded: &str, bits: u32) -> SparseVec {
     let mut x = SparseVec::default();
     segment_vector_into(folded, bits, &mut x);
@@ -839,7 +838,7 @@ fn segment_vector_into(folded: &str, bits: u32, out: &mut SparseVec) {
     palisade_model::extract_plain_into(
         &ModelInput {
             folded,
-            signals: &["segment"],
+            signals: SEGMENT_SIGNALS,
         },
         bits,
         out,

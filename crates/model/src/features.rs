@@ -83,7 +83,7 @@ pub const MAX_FEATURE_BYTES: usize = 64 * 1024;
 
 /// Extracts the features of `input` for a table of `1 << bits` entries.
 pub fn extract(input: &ModelInput<'_>, bits: u32) -> SparseVec {
-    extract_with(input, bits, true)
+    Extraction::start(input.folded, bits).finish(input.signals, true)
 }
 
 /// Like [`extract`] without the structural measures (for short segments,
@@ -94,10 +94,20 @@ pub fn extract_plain_into(input: &ModelInput<'_>, bits: u32, out: &mut SparseVec
     fill(input, bits, false, out);
 }
 
+#[cfg(test)]
 fn extract_with(input: &ModelInput<'_>, bits: u32, structural: bool) -> SparseVec {
     let mut v = SparseVec::default();
     fill(input, bits, structural, &mut v);
     v
+}
+
+/// Room for every feature of `text`, so the vectors never grow mid-way
+/// (growing them, copy included, was a tenth of the extraction): three
+/// n-grams per byte and two ends, at most two word features per one-byte
+/// word and its separator (a unigram and a bigram), the signals, and the
+/// structure measures.
+fn room(text: &str, signals: usize) -> usize {
+    text.len() * 3 + 6 + (text.len() + 1) * 4 / 3 + signals + 128
 }
 
 fn fill(input: &ModelInput<'_>, bits: u32, structural: bool, v: &mut SparseVec) {
@@ -105,25 +115,23 @@ fn fill(input: &ModelInput<'_>, bits: u32, structural: bool, v: &mut SparseVec) 
     let text = cap(input.folded, MAX_FEATURE_BYTES);
     v.idx.clear();
     v.val.clear();
-    // Room for every feature, so the vectors never grow mid-way (growing
-    // them, copy included, was a tenth of the extraction): three n-grams
-    // per byte and two ends, at most two word features per one-byte word
-    // and its separator (a unigram and a bigram), the signals, and the
-    // structure measures.
-    let room = text.len() * 3 + 6 + (text.len() + 1) * 4 / 3 + input.signals.len() + 128;
+    let room = room(text, input.signals.len());
     v.idx.reserve(room);
     v.val.reserve(room);
-
     byte_ngrams(text, mask, v);
-    words(text, mask, v);
+    rest(text, mask, input.signals, structural, v);
+}
 
+/// Everything after the byte n-grams: words, signals, structure, bias.
+fn rest(text: &str, mask: u64, signals: &[&str], structural: bool, v: &mut SparseVec) {
+    words(text, mask, v);
     let push_signal = |name: &str, value: f32, v: &mut SparseVec| {
         v.push(
             (hash_bytes(SEED_SIGNAL, name.as_bytes()) & mask) as u32,
             value,
         );
     };
-    for s in input.signals {
+    for s in signals {
         push_signal(s, 1.0, v);
     }
     if structural {
@@ -132,6 +140,118 @@ fn fill(input: &ModelInput<'_>, bits: u32, structural: bool, v: &mut SparseVec) 
         }
     }
     push_signal("bias_term", 1.0, v);
+}
+
+/// A text's features half made: its byte n-grams, kept so that each of
+/// its segments (lines, sentences) can take its own from them instead of
+/// hashing its bytes a second time. Segments cover most of a long text,
+/// so that hashing was most of what scoring them cost.
+///
+/// A segment's n-grams are the text's wherever the segment stands between
+/// white space in the collapsed buffer, as lines and sentences do; a
+/// segment glued to its neighbours (`|cell|`, `句。句`) is extracted afresh.
+/// Either way [`Extraction::segment_into`] gives what
+/// [`extract_plain_into`] gives for the segment alone.
+#[derive(Debug)]
+pub struct Extraction<'a> {
+    text: &'a str,
+    mask: u64,
+    /// The collapsed buffer the n-grams were taken over.
+    buf: Vec<u8>,
+    /// Offsets in `text` of the white-space bytes the buffer dropped.
+    dropped: Vec<u32>,
+    v: SparseVec,
+}
+
+impl<'a> Extraction<'a> {
+    /// Takes the byte n-grams of `folded` (capped as [`extract`] caps it).
+    pub fn start(folded: &'a str, bits: u32) -> Self {
+        let mask = (1u64 << bits) - 1;
+        let text = cap(folded, MAX_FEATURE_BYTES);
+        let mut v = SparseVec::default();
+        // Signals are not known yet: a few dozen is more than any text has.
+        let room = room(text, 32);
+        v.idx.reserve(room);
+        v.val.reserve(room);
+        let (buf, dropped) = ngram_buffer_and_drops(text);
+        push_ngrams(&buf, mask, &mut v);
+        Extraction {
+            text,
+            mask,
+            buf,
+            dropped,
+            v,
+        }
+    }
+
+    /// The features [`extract_plain_into`] gives for `seg` with `signals`,
+    /// into `out`; `seg` is expected at byte `at` of the text, and is
+    /// extracted afresh when it is not there.
+    pub fn segment_into(&self, at: usize, seg: &str, signals: &[&str], out: &mut SparseVec) {
+        let Some(ngrams) = self.segment_ngrams(at, seg) else {
+            let bits = self.mask.count_ones();
+            fill(
+                &ModelInput {
+                    folded: seg,
+                    signals,
+                },
+                bits,
+                false,
+                out,
+            );
+            return;
+        };
+        let seg = cap(seg, MAX_FEATURE_BYTES);
+        out.idx.clear();
+        out.val.clear();
+        let room = room(seg, signals.len());
+        out.idx.reserve(room);
+        out.val.reserve(room);
+        out.idx.extend_from_slice(ngrams.0);
+        tail_ngrams(ngrams.1, self.mask, &mut out.idx);
+        scale_from(out, 0);
+        rest(seg, self.mask, signals, false, out);
+    }
+
+    /// The text's full-window n-gram indices that are the segment's, and
+    /// the segment buffer's last four bytes (where not every n-gram fits);
+    /// `None` where the segment's buffer is not a piece of the text's.
+    fn segment_ngrams(&self, at: usize, seg: &str) -> Option<(&[u32], &[u8])> {
+        let end = at.checked_add(seg.len())?;
+        if self.text.get(at..end)? != seg {
+            return None;
+        }
+        let (first, last) = (*seg.as_bytes().first()?, *seg.as_bytes().last()?);
+        if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+            return None;
+        }
+        // Buffer position of a byte the buffer kept: one leading space, less
+        // the white space dropped before it.
+        let pos = |i: usize| {
+            let before = self.dropped.partition_point(|&d| (d as usize) < i);
+            1 + i - before
+        };
+        let (bs, be) = (pos(at), pos(end - 1) + 1);
+        if self.buf.get(bs - 1) != Some(&b' ') || self.buf.get(be) != Some(&b' ') {
+            return None;
+        }
+        // The segment's own buffer is `buf[bs - 1..=be]`: `m` bytes, whose
+        // windows of five start at `bs - 1 .. be - 3` in the text's, three
+        // indices each.
+        let m = be - bs + 2;
+        if m < 5 {
+            return None;
+        }
+        let idx = self.v.idx.get(3 * (bs - 1)..3 * (be - 3))?;
+        Some((idx, self.buf.get(be - 3..=be)?))
+    }
+
+    /// The text's features with `signals` (and the structure measures when
+    /// `structural`): what [`extract`] gives.
+    pub fn finish(mut self, signals: &[&str], structural: bool) -> SparseVec {
+        rest(self.text, self.mask, signals, structural, &mut self.v);
+        self.v
+    }
 }
 
 fn cap(text: &str, max: usize) -> &str {
@@ -148,7 +268,11 @@ fn cap(text: &str, max: usize) -> &str {
 /// Byte 3-, 4- and 5-grams over the text with runs of white space collapsed
 /// and a space at both ends (so word starts and ends are features).
 fn byte_ngrams(text: &str, mask: u64, v: &mut SparseVec) {
-    let buf = ngram_buffer(text);
+    push_ngrams(&ngram_buffer_and_drops(text).0, mask, v);
+}
+
+/// The n-grams of a collapsed buffer, scaled.
+fn push_ngrams(buf: &[u8], mask: u64, v: &mut SparseVec) {
     let start = v.len();
     // The three n-grams at a position share their first three bytes'
     // hash; where all three fit, they go in with one `extend` (the
@@ -163,28 +287,36 @@ fn byte_ngrams(text: &str, mask: u64, v: &mut SparseVec) {
         v.idx
             .extend_from_slice(&[index(h3, 2), index(h4, 3), index(h5, 4)]);
     }
-    // The last four positions, where not every n-gram fits.
-    for i in whole..buf.len() {
-        let mut h = FNV_OFFSET ^ SEED_NGRAM;
-        for (k, &b) in buf[i..].iter().take(5).enumerate() {
-            h = step(h, b);
-            if k >= 2 {
-                v.idx.push(index(h, k as u64));
-            }
-        }
-    }
+    tail_ngrams(&buf[whole..], mask, &mut v.idx);
     scale_from(v, start);
 }
 
+/// The n-grams of a buffer's last four positions, where not every n-gram
+/// fits (`last` is at most four bytes: the buffer's end).
+fn tail_ngrams(last: &[u8], mask: u64, idx: &mut Vec<u32>) {
+    for i in 0..last.len() {
+        let mut h = FNV_OFFSET ^ SEED_NGRAM;
+        for (k, &b) in last[i..].iter().take(5).enumerate() {
+            h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            if k >= 2 {
+                idx.push((mix(h ^ k as u64) & mask) as u32);
+            }
+        }
+    }
+}
+
 /// The text with runs of white space collapsed to one space and a space
-/// at both ends: what byte n-grams are taken over.
-fn ngram_buffer(text: &str) -> Vec<u8> {
+/// at both ends: what byte n-grams are taken over; and the offsets of the
+/// white-space bytes it dropped, so that a byte's place in it can be found.
+fn ngram_buffer_and_drops(text: &str) -> (Vec<u8>, Vec<u32>) {
     let mut buf: Vec<u8> = Vec::with_capacity(text.len() + 2);
+    let mut dropped = Vec::new();
     buf.push(b' ');
     let mut last_space = true;
-    for &b in text.as_bytes() {
+    for (i, &b) in text.as_bytes().iter().enumerate() {
         let space = b.is_ascii_whitespace();
         if space && last_space {
+            dropped.push(i as u32);
             continue;
         }
         buf.push(if space { b' ' } else { b });
@@ -193,7 +325,7 @@ fn ngram_buffer(text: &str) -> Vec<u8> {
     if !last_space {
         buf.push(b' ');
     }
-    buf
+    (buf, dropped)
 }
 
 fn is_cjk(c: char) -> bool {
@@ -314,7 +446,7 @@ mod tests {
     // The loops before the faster ones (feature version 3): the model's
     // weights were trained on exactly their output.
     fn byte_ngrams_reference(text: &str, mask: u64, v: &mut SparseVec) {
-        let buf = ngram_buffer(text);
+        let buf = ngram_buffer_and_drops(text).0;
         let start = v.len();
         for i in 0..buf.len() {
             let mut h = FNV_OFFSET ^ SEED_NGRAM;
@@ -394,7 +526,64 @@ mod tests {
         }
     }
 
+    /// Every segment of `text` through the shared n-grams, against the
+    /// segment extracted alone.
+    fn segments_agree(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let ex = Extraction::start(text, 17);
+        let mut shared = SparseVec::default();
+        for (a, b) in crate::segment::segments(text) {
+            let seg = &text[a..b];
+            ex.segment_into(a, seg, &["segment"], &mut shared);
+            let input = ModelInput {
+                folded: seg,
+                signals: &["segment"],
+            };
+            proptest::prop_assert_eq!(&shared, &extract_with(&input, 17, false), "{:?}", seg);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn segments_take_their_ngrams_from_the_text() {
+        let t = "First line of the table here.\n| cell one is long enough | another long cell |\n\
+                 句子一号很长很长很长很长很长。句子二号很长很长很长很长很长。  Spaces   inside   this one!  Last words at the very end";
+        segments_agree(t).expect("agree");
+        let ex = Extraction::start(t, 17);
+        let (a, b) = crate::segment::segments(t)[0];
+        assert!(ex.segment_ngrams(a, &t[a..b]).is_some(), "a line is shared");
+        // Not where the caller says: extracted afresh, still right.
+        let mut out = SparseVec::default();
+        ex.segment_into(3, "First line", &["segment"], &mut out);
+        let alone = extract_with(
+            &ModelInput {
+                folded: "First line",
+                signals: &["segment"],
+            },
+            17,
+            false,
+        );
+        assert_eq!(out, alone);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn shared_segment_ngrams_equal_a_fresh_extraction(
+            t in "[ a-z.?!;|\n\t\u{3000}\u{000B}\u{000C}。！？你好忽略指令é]{0,200}"
+        ) {
+            segments_agree(&t)?;
+        }
+
+        #[test]
+        fn shared_segment_ngrams_equal_a_fresh_extraction_on_any_text(t in "\\PC{0,200}") {
+            segments_agree(&t)?;
+        }
+
+        #[test]
+        fn extraction_in_two_steps_is_the_one_step_fill(t in "\\PC{0,120}") {
+            let input = ModelInput { folded: &t, signals: &["kind=prompt", "rule=x"] };
+            proptest::prop_assert_eq!(extract(&input, 17), extract_with(&input, 17, true));
+        }
+
         #[test]
         fn faster_loops_match_the_reference_on_any_text(t in "\\PC{0,80}") {
             proptest::prop_assert_eq!(current(&t), reference(&t));

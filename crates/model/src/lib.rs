@@ -25,7 +25,7 @@ pub mod segment;
 mod structure;
 pub mod train;
 
-pub use features::{extract, extract_plain_into, ModelInput, SparseVec};
+pub use features::{extract, extract_plain_into, Extraction, ModelInput, SparseVec};
 pub use file::ModelError;
 pub use structure::{harm_category, HARM_CATEGORIES};
 

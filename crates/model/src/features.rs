@@ -119,12 +119,12 @@ fn fill(input: &ModelInput<'_>, bits: u32, structural: bool, v: &mut SparseVec) 
     v.idx.reserve(room);
     v.val.reserve(room);
     byte_ngrams(text, mask, v);
-    rest(text, mask, input.signals, structural, v);
+    words(text, mask, v, None);
+    after_words(text, mask, input.signals, structural, v);
 }
 
-/// Everything after the byte n-grams: words, signals, structure, bias.
-fn rest(text: &str, mask: u64, signals: &[&str], structural: bool, v: &mut SparseVec) {
-    words(text, mask, v);
+/// Everything after the words: signals, structure, bias.
+fn after_words(text: &str, mask: u64, signals: &[&str], structural: bool, v: &mut SparseVec) {
     let push_signal = |name: &str, value: f32, v: &mut SparseVec| {
         v.push(
             (hash_bytes(SEED_SIGNAL, name.as_bytes()) & mask) as u32,
@@ -160,6 +160,10 @@ pub struct Extraction<'a> {
     buf: Vec<u8>,
     /// Offsets in `text` of the white-space bytes the buffer dropped.
     dropped: Vec<u32>,
+    /// Byte range in `text` of each word, in order.
+    word_spans: Vec<(u32, u32)>,
+    /// Where the word features begin in `v`.
+    word_base: usize,
     v: SparseVec,
 }
 
@@ -175,11 +179,16 @@ impl<'a> Extraction<'a> {
         v.val.reserve(room);
         let (buf, dropped) = ngram_buffer_and_drops(text);
         push_ngrams(&buf, mask, &mut v);
+        let word_base = v.len();
+        let mut word_spans = Vec::new();
+        words(text, mask, &mut v, Some(&mut word_spans));
         Extraction {
             text,
             mask,
             buf,
             dropped,
+            word_spans,
+            word_base,
             v,
         }
     }
@@ -188,7 +197,10 @@ impl<'a> Extraction<'a> {
     /// into `out`; `seg` is expected at byte `at` of the text, and is
     /// extracted afresh when it is not there.
     pub fn segment_into(&self, at: usize, seg: &str, signals: &[&str], out: &mut SparseVec) {
-        let Some(ngrams) = self.segment_ngrams(at, seg) else {
+        let shared = self
+            .segment_ngrams(at, seg)
+            .zip(self.segment_words(at, at + seg.len()));
+        let Some(((ngrams, last), words)) = shared else {
             let bits = self.mask.count_ones();
             fill(
                 &ModelInput {
@@ -207,10 +219,50 @@ impl<'a> Extraction<'a> {
         let room = room(seg, signals.len());
         out.idx.reserve(room);
         out.val.reserve(room);
-        out.idx.extend_from_slice(ngrams.0);
-        tail_ngrams(ngrams.1, self.mask, &mut out.idx);
+        out.idx.extend_from_slice(ngrams);
+        tail_ngrams(last, self.mask, &mut out.idx);
         scale_from(out, 0);
-        rest(seg, self.mask, signals, false, out);
+        let start = out.len();
+        out.idx.extend_from_slice(words.0);
+        out.idx.extend_from_slice(words.1);
+        scale_from(out, start);
+        after_words(seg, self.mask, signals, false, out);
+    }
+
+    /// The word features of the text's words in `at..end`, as the segment
+    /// alone gives them: the first word's unigram, then each later word's
+    /// unigram and bigram with the word before it (two slices of the
+    /// text's). `None` when a word of the text runs across either end.
+    fn segment_words(&self, at: usize, end: usize) -> Option<(&[u32], &[u32])> {
+        let spans = &self.word_spans;
+        let first = spans.partition_point(|&(s, _)| (s as usize) < at);
+        let past = spans.partition_point(|&(s, _)| (s as usize) < end);
+        // A word that starts before the segment must end before it, and the
+        // last word that starts inside it must end inside it.
+        if first > 0 && spans[first - 1].1 as usize > at {
+            return None;
+        }
+        if past > first && spans[past - 1].1 as usize > end {
+            return None;
+        }
+        if past == first {
+            return Some((&[], &[]));
+        }
+        // Word k's unigram sits at `base` for k = 0 and `base + 2k - 1`
+        // after, each followed by its bigram with word k + 1's unigram.
+        // The segment skips its first word's bigram with the word before.
+        let base = self.word_base;
+        let unigram = if first == 0 {
+            base
+        } else {
+            base + 2 * first - 1
+        };
+        let head = self.v.idx.get(unigram..unigram + 1)?;
+        let rest = self
+            .v
+            .idx
+            .get(base + 2 * first + 1..base + 2 * (past - 1) + 1)?;
+        Some((head, rest))
     }
 
     /// The text's full-window n-gram indices that are the segment's, and
@@ -249,7 +301,7 @@ impl<'a> Extraction<'a> {
     /// The text's features with `signals` (and the structure measures when
     /// `structural`): what [`extract`] gives.
     pub fn finish(mut self, signals: &[&str], structural: bool) -> SparseVec {
-        rest(self.text, self.mask, signals, structural, &mut self.v);
+        after_words(self.text, self.mask, signals, structural, &mut self.v);
         self.v
     }
 }
@@ -345,11 +397,17 @@ fn word(w: &str, mask: u64, prev: &mut Option<u64>, v: &mut SparseVec) {
 
 /// Word unigrams and bigrams. A CJK character is a word of its own, so
 /// bigrams of CJK characters approximate Chinese words without a segmenter.
-fn words(text: &str, mask: u64, v: &mut SparseVec) {
+/// With `spans`, each word's byte range is recorded too.
+fn words(text: &str, mask: u64, v: &mut SparseVec, mut spans: Option<&mut Vec<(u32, u32)>>) {
     let start = v.len();
     let mut prev: Option<u64> = None;
     let mut word_start: Option<usize> = None;
-    let emit = |w: &str, prev: &mut Option<u64>, v: &mut SparseVec| word(w, mask, prev, v);
+    let mut emit = |s: usize, e: usize, prev: &mut Option<u64>, v: &mut SparseVec| {
+        if let Some(spans) = spans.as_deref_mut() {
+            spans.push((s as u32, e as u32));
+        }
+        word(&text[s..e], mask, prev, v)
+    };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -361,7 +419,7 @@ fn words(text: &str, mask: u64, v: &mut SparseVec) {
             if b.is_ascii_alphanumeric() || b == b'_' || b == b'\'' {
                 word_start.get_or_insert(i);
             } else if let Some(s) = word_start.take() {
-                emit(&text[s..i], &mut prev, v);
+                emit(s, i, &mut prev, v);
             }
             i += 1;
             continue;
@@ -372,18 +430,18 @@ fn words(text: &str, mask: u64, v: &mut SparseVec) {
         let len = c.len_utf8();
         if is_cjk(c) {
             if let Some(s) = word_start.take() {
-                emit(&text[s..i], &mut prev, v);
+                emit(s, i, &mut prev, v);
             }
-            emit(&text[i..i + len], &mut prev, v);
+            emit(i, i + len, &mut prev, v);
         } else if c.is_alphanumeric() {
             word_start.get_or_insert(i);
         } else if let Some(s) = word_start.take() {
-            emit(&text[s..i], &mut prev, v);
+            emit(s, i, &mut prev, v);
         }
         i += len;
     }
     if let Some(s) = word_start {
-        emit(&text[s..], &mut prev, v);
+        emit(s, text.len(), &mut prev, v);
     }
     scale_from(v, start);
 }
@@ -493,7 +551,7 @@ mod tests {
     fn current(text: &str) -> SparseVec {
         let mut v = SparseVec::default();
         byte_ngrams(text, (1 << 17) - 1, &mut v);
-        words(text, (1 << 17) - 1, &mut v);
+        words(text, (1 << 17) - 1, &mut v, None);
         v
     }
 
@@ -551,6 +609,18 @@ mod tests {
         let ex = Extraction::start(t, 17);
         let (a, b) = crate::segment::segments(t)[0];
         assert!(ex.segment_ngrams(a, &t[a..b]).is_some(), "a line is shared");
+        let segs = crate::segment::segments(t);
+        let shared = segs
+            .iter()
+            .filter(|&&(a, b)| {
+                ex.segment_ngrams(a, &t[a..b]).is_some() && ex.segment_words(a, b).is_some()
+            })
+            .count();
+        assert!(
+            shared >= 4,
+            "most segments share: {shared} of {}",
+            segs.len()
+        );
         // Not where the caller says: extracted afresh, still right.
         let mut out = SparseVec::default();
         ex.segment_into(3, "First line", &["segment"], &mut out);

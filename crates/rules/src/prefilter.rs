@@ -270,6 +270,9 @@ impl Prefilter {
                     *c = None;
                 }
             }
+            // Only candidates are searched: the positions of patterns whose
+            // second set is missing need not be sorted.
+            starts.retain(|&(i, _)| cand[i].is_some());
             starts.sort_unstable();
             starts.dedup();
         }

@@ -1,8 +1,10 @@
-//! Times one guard check on a 1 KB prompt three ways: back to back (warm
+//! Times one guard check on a 1 KB prompt four ways: back to back (warm
 //! caches), after a 20 ms pause (what a gateway in front of a slow model
-//! sees), and after sweeping 64 MiB through the caches (fully cold). The
-//! gap between the first and the others is the cost of the code and data
-//! a check touches, which no warm benchmark shows:
+//! sees), after spinning without touching memory (`SPIN_US`, default 20
+//! ms: is it our idle state or other tenants that empty the caches?), and
+//! after sweeping 64 MiB through the caches (fully cold). The gap between
+//! the first and the others is the cost of the code and data a check
+//! touches, which no warm benchmark shows:
 //! `cargo run --release -p palisade-guard --example cold_check [ROUNDS]`.
 
 use palisade_core::{Direction, Kind};

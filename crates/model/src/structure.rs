@@ -271,7 +271,7 @@ const ASCII_CLASS: [u8; 128] = {
 };
 
 /// How many times `needle` occurs in `hay`.
-fn memchr_count(needle: u8, hay: &[u8]) -> usize {
+fn count_byte(needle: u8, hay: &[u8]) -> usize {
     hay.iter().filter(|&&b| b == needle).count()
 }
 
@@ -310,7 +310,7 @@ pub fn measure(folded: &str) -> Vec<(&'static str, f32)> {
             out.push((HARM_NAMES[c], ((1 + n) as f32).ln().min(2.77) / 2.77));
         }
     }
-    let lines = memchr_count(b'\n', folded.as_bytes());
+    let lines = count_byte(b'\n', folded.as_bytes());
     let doc = counts[7] > 0 || lines >= 4;
     if let Some((first, last)) = directive {
         if len >= 300 {

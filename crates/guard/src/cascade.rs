@@ -351,28 +351,37 @@ impl Guard {
         instruction: Option<SegmentHead<'_>>,
     ) -> SparseVec {
         let mut signals = self.signals(norm, kind, direction, matches);
-        // The text's n-grams first: its segments take theirs from them.
         let folded = model_text(norm);
-        let extraction = palisade_model::Extraction::start(&folded, bits);
         // A tool description is guidance to the model from end to end;
-        // "a request planted in data" does not apply to it.
-        let instruction = instruction.filter(|_| kind != Kind::ToolDescription);
-        if let Some(head) = instruction {
-            let segments = segment::segments(&norm.folded);
-            // Fewer than three segments give no signals: not worth scoring.
-            if segments.len() >= segment::MIN_SEGMENTS {
-                let mut x = SparseVec::default();
-                let probs: Vec<f32> = segments
-                    .into_iter()
-                    .filter_map(|(a, b)| Some((a, norm.folded.get(a..b)?)))
-                    .map(|(a, seg)| {
-                        extraction.segment_into(a, seg, SEGMENT_SIGNALS, &mut x);
-                        head.prob(&x)
-                    })
-                    .collect();
-                signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
-            }
-        }
+        // "a request planted in data" does not apply to it. Fewer than
+        // three segments give no signals: not worth scoring.
+        let scored = instruction
+            .filter(|_| kind != Kind::ToolDescription)
+            .map(|head| (head, segment::segments(&norm.folded)))
+            .filter(|(_, segments)| segments.len() >= segment::MIN_SEGMENTS);
+        let Some((head, segments)) = scored else {
+            let refs: Vec<&str> = signals.iter().map(|c| c.as_ref()).collect();
+            return palisade_model::extract(
+                &ModelInput {
+                    folded: &folded,
+                    signals: &refs,
+                },
+                bits,
+            );
+        };
+        // The text's n-grams and words first: its segments take theirs
+        // from them.
+        let extraction = palisade_model::Extraction::start(&folded, bits);
+        let mut x = SparseVec::default();
+        let probs: Vec<f32> = segments
+            .into_iter()
+            .filter_map(|(a, b)| Some((a, norm.folded.get(a..b)?)))
+            .map(|(a, seg)| {
+                extraction.segment_into(a, seg, SEGMENT_SIGNALS, &mut x);
+                head.prob(&x)
+            })
+            .collect();
+        signals.extend(segment::signals(&probs).into_iter().map(Cow::Borrowed));
         let refs: Vec<&str> = signals.iter().map(|c| c.as_ref()).collect();
         extraction.finish(&refs, true)
     }
@@ -826,23 +835,19 @@ impl SegmentHead<'_> {
 /// The one signal a segment's features carry.
 const SEGMENT_SIGNALS: &[&str] = &["segment"];
 
+/// A segment's features on their own (training reads segments one by one;
+/// a check takes them from its text's [`palisade_model::Extraction`]).
 fn segment_vector(folded: &str, bits: u32) -> SparseVec {
     let mut x = SparseVec::default();
-    segment_vector_into(folded, bits, &mut x);
-    x
-}
-
-/// A segment's features into `out`, replacing what it held (one vector
-/// serves all the segments of a text).
-fn segment_vector_into(folded: &str, bits: u32, out: &mut SparseVec) {
     palisade_model::extract_plain_into(
         &ModelInput {
             folded,
             signals: SEGMENT_SIGNALS,
         },
         bits,
-        out,
+        &mut x,
     );
+    x
 }
 
 fn model_finding(head: &str, category: Category, p: f32) -> Finding {

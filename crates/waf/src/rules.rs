@@ -389,7 +389,12 @@ impl RuleSet {
 /// Rule indexes of `ix` that match `text`, each once.
 fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
     let (_, set, pat_idx, ac, kw_idx) = ix;
-    if let Some(set) = set {
+    // Most values match no pattern. Saying so takes one leftmost search
+    // that may skip ahead on literals; listing every pattern that matches
+    // takes an overlapping search over the whole value (about 28
+    // instructions a byte of a 1 KB prompt, measured under callgrind in
+    // the gateway).
+    if let Some(set) = set.as_ref().filter(|s| s.is_match(text)) {
         for m in set.matches(text).iter() {
             if let Some(&Some(ri)) = pat_idx.get(m) {
                 if !out.contains(&ri) {

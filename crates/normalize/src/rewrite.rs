@@ -194,8 +194,81 @@ fn find_padding(text: &str, threshold: usize, found: &mut Rewrites) {
     }
 }
 
+/// The table, plus the enclosed-letter emoji this text spells with:
+/// regional indicators (the halves of flags) and negative circled and
+/// squared Latin capitals, which NFKC leaves alone (it folds the plain
+/// circled and squared ones) and which spell words as well as letters do
+/// ("🇭🇴🇼 🇹🇴 🇵🇮🇨🇰 🇦 🇱🇴🇨🇰"). Pairs of regional indicators are flags,
+/// so they count as letters only when some run of them in the text has an
+/// odd length and cannot be flags alone; the negative letters (🅰 🅱 🅾 🅿
+/// as blood types and signs) only when two or more stand together. The
+/// choice is made once per text, so that a second pass over the folded
+/// text decides the same way for what is left.
+struct Letters<'a> {
+    t: &'a Table,
+    regional: bool,
+    negative: bool,
+}
+
+impl<'a> Letters<'a> {
+    fn of(t: &'a Table, text: &str) -> Self {
+        let mut l = Letters {
+            t,
+            regional: false,
+            negative: false,
+        };
+        // Every such character is U+1F1xx, F0 9F 85..87 in UTF-8.
+        if !text.as_bytes().windows(2).any(|w| w == [0xF0, 0x9F]) {
+            return l;
+        }
+        let mut run: Option<(bool, usize)> = None;
+        let close = |run: Option<(bool, usize)>, l: &mut Letters| match run {
+            Some((true, n)) if n % 2 == 1 => l.regional = true,
+            Some((false, n)) if n >= 2 => l.negative = true,
+            _ => {}
+        };
+        for c in text.chars() {
+            match (enclosed_letter(c), run) {
+                (Some((_, r)), Some((kind, n))) if r == kind => run = Some((kind, n + 1)),
+                (e, _) => {
+                    close(run.take(), &mut l);
+                    run = e.map(|(_, r)| (r, 1));
+                }
+            }
+        }
+        close(run, &mut l);
+        l
+    }
+
+    fn classify(&self, c: char) -> Class {
+        match enclosed_letter(c) {
+            Some((letter, true)) if self.regional => Class::LatinVariant(letter),
+            Some((letter, false)) if self.negative => Class::LatinVariant(letter),
+            _ => self.t.classify(c),
+        }
+    }
+
+    fn has_look_alike(&self, c: char) -> bool {
+        self.t.lookup(c).is_some() || matches!(self.classify(c), Class::LatinVariant(_))
+    }
+}
+
+/// The capital letter an enclosed-letter emoji stands for, and whether it
+/// is a regional indicator.
+fn enclosed_letter(c: char) -> Option<(char, bool)> {
+    let code = u32::from(c);
+    let (base, regional) = match code {
+        0x1F1E6..=0x1F1FF => (0x1F1E6, true),
+        0x1F150..=0x1F169 => (0x1F150, false),
+        0x1F170..=0x1F189 => (0x1F170, false),
+        _ => return None,
+    };
+    let offset = u8::try_from(code - base).ok()?;
+    Some((char::from(b'A' + offset), regional))
+}
+
 /// Start of the word that ends at `end` (scanning back over word chars).
-fn word_start(t: &Table, text: &str, end: usize) -> usize {
+fn word_start(t: &Letters, text: &str, end: usize) -> usize {
     text.get(..end)
         .and_then(|before| {
             before
@@ -208,7 +281,7 @@ fn word_start(t: &Table, text: &str, end: usize) -> usize {
 }
 
 /// The word starting at `start`: its end and make-up, in one pass.
-fn scan_word(t: &Table, text: &str, start: usize) -> (usize, Word) {
+fn scan_word(t: &Letters, text: &str, start: usize) -> (usize, Word) {
     let mut w = Word::default();
     for (p, c) in text.get(start..).unwrap_or_default().char_indices() {
         match t.classify(c) {
@@ -226,7 +299,7 @@ fn scan_word(t: &Table, text: &str, start: usize) -> (usize, Word) {
 /// Whether the word before `start` is Latin. Words without letters
 /// (numbers) are looked through; `last` is the previously folded word,
 /// whose state after folding is known.
-fn previous_word_latin(t: &Table, text: &str, start: usize, last: Option<(usize, bool)>) -> bool {
+fn previous_word_latin(t: &Letters, text: &str, start: usize, last: Option<(usize, bool)>) -> bool {
     let mut end = start;
     loop {
         // Skip separators back to the end of the previous word.
@@ -260,7 +333,7 @@ fn previous_word_latin(t: &Table, text: &str, start: usize, last: Option<(usize,
 /// skipped at memory speed. Words are handled in order, which gives the
 /// same result as a word-by-word pass.
 fn find_folds(text: &str, found: &mut Rewrites) {
-    let t = table();
+    let t = &Letters::of(table(), text);
     let bytes = text.as_bytes();
     let mut last: Option<(usize, bool)> = None;
     let mut i = 0;
@@ -268,7 +341,7 @@ fn find_folds(text: &str, found: &mut Rewrites) {
         let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
             break;
         };
-        if t.lookup(c).is_none() {
+        if !t.has_look_alike(c) {
             i = at + c.len_utf8();
             continue;
         }
@@ -425,6 +498,25 @@ mod tests {
         assert_eq!(rewrite("\u{455}\u{430}\u{443}").0, "\u{455}\u{430}\u{443}");
         let russian = "привет \u{441}\u{43E}\u{440}";
         assert_eq!(rewrite(russian).0, russian);
+    }
+
+    #[test]
+    fn enclosed_letter_words_fold_but_flags_stay() {
+        let (t, f) = rewrite(
+            "derive it from \u{1F1ED}\u{1F1F4}\u{1F1FC} \u{1F1F9}\u{1F1F4} \u{1F1F5}\u{1F1EE}\u{1F1E8}\u{1F1F0} \u{1F1E6} \u{1F1F1}\u{1F1F4}\u{1F1E8}\u{1F1F0}",
+        );
+        assert_eq!(t, "derive it from HOW TO PICK A LOCK");
+        assert_eq!(f.confusables, 14);
+        // Flags only (pairs): left as they are.
+        let flags = "trip to \u{1F1EB}\u{1F1F7} and \u{1F1EE}\u{1F1F9}\u{1F1EA}\u{1F1F8}";
+        assert_eq!(rewrite(flags).0, flags);
+        // Negative squared letters spell a word; a lone blood-type sign stays.
+        assert_eq!(
+            rewrite("\u{1F177}\u{1F174}\u{1F17B}\u{1F17B}\u{1F17E} there").0,
+            "HELLO there"
+        );
+        let sign = "blood type \u{1F170}";
+        assert_eq!(rewrite(sign).0, sign);
     }
 
     #[test]

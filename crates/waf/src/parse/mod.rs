@@ -103,6 +103,31 @@ impl<'a> Sink<'a> {
         self.targets.push(Target::new(name, kind, value));
     }
 
+    /// An empty sink that continues this one's argument count, for input
+    /// that may turn out invalid half-way (see [`Sink::join`]).
+    pub(crate) fn fork(&self) -> Sink<'a> {
+        Sink {
+            targets: Vec::new(),
+            anomalies: Vec::new(),
+            limits: self.limits,
+            args: self.args,
+            limit_hit: self.limit_hit,
+        }
+    }
+
+    /// Takes in what a [`Sink::fork`] collected, as if it had been added
+    /// here (an anomaly this sink already has is not repeated).
+    pub(crate) fn join(&mut self, other: Sink<'a>) {
+        self.targets.extend(other.targets);
+        for a in other.anomalies {
+            if !self.anomalies.iter().any(|b| b.code == a.code) {
+                self.anomalies.push(a);
+            }
+        }
+        self.args = other.args;
+        self.limit_hit = other.limit_hit;
+    }
+
     pub(crate) fn anomaly(&mut self, code: &str, detail: impl AsRef<str>) {
         // One anomaly per code is enough for scoring and keeps verdicts small.
         if self.anomalies.iter().any(|a| a.code == code) {

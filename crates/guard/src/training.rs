@@ -81,8 +81,16 @@ impl Default for TrainConfig {
             // corpus. Measured with the role-play corpora added (which had
             // let both thresholds fall): left out 0.795 / 0.298 / 0.095
             // without a cap, 0.794 / 0.294 / 0.089 at 0.05, 0.785 / 0.287 /
-            // 0.075 at 0.04; split FPR 0.045 → 0.036.
-            max_source_fpr: 0.05,
+            // 0.075 at 0.04; split FPR 0.045 → 0.036. Session 16: each
+            // rule batch retrained had let the thresholds drift down and
+            // the split's FPR creep up (0.029 → 0.042 over four batches);
+            // at 0.03 the cap binds on WildGuard (attack head, 0.657 →
+            // 0.740) and the evalscope arena's Chinese
+            // questions (unsafe, 0.719 → 0.745): split 0.956 /
+            // 0.736 / 0.042 → 0.953 / 0.730 / 0.023, left out 0.822 /
+            // 0.317 / 0.093 → 0.812 / 0.307 / 0.072; at 0.025 the split's
+            // unsafe recall falls to 0.675.
+            max_source_fpr: 0.03,
             source_weights: Vec::new(),
         }
     }

@@ -217,8 +217,19 @@ impl<'a> Letters<'a> {
             regional: false,
             negative: false,
         };
-        // Every such character is U+1F1xx, F0 9F 85..87 in UTF-8.
-        if !text.as_bytes().windows(2).any(|w| w == [0xF0, 0x9F]) {
+        // Every such character is U+1F1xx, F0 9F 85..87 in UTF-8; most
+        // non-ASCII text (CJK, accented Latin) has no F0 byte at all.
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        let mut any = false;
+        while let Some(i) = crate::scan::find_byte(bytes, at, |b| b == 0xF0) {
+            if bytes.get(i + 1) == Some(&0x9F) && matches!(bytes.get(i + 2), Some(0x85..=0x87)) {
+                any = true;
+                break;
+            }
+            at = i + 1;
+        }
+        if !any {
             return l;
         }
         let mut run: Option<(bool, usize)> = None;
@@ -241,15 +252,20 @@ impl<'a> Letters<'a> {
     }
 
     fn classify(&self, c: char) -> Class {
-        match enclosed_letter(c) {
-            Some((letter, true)) if self.regional => Class::LatinVariant(letter),
-            Some((letter, false)) if self.negative => Class::LatinVariant(letter),
-            _ => self.t.classify(c),
+        if self.regional || self.negative {
+            match enclosed_letter(c) {
+                Some((letter, true)) if self.regional => return Class::LatinVariant(letter),
+                Some((letter, false)) if self.negative => return Class::LatinVariant(letter),
+                _ => {}
+            }
         }
+        self.t.classify(c)
     }
 
     fn has_look_alike(&self, c: char) -> bool {
-        self.t.lookup(c).is_some() || matches!(self.classify(c), Class::LatinVariant(_))
+        self.t.lookup(c).is_some()
+            || ((self.regional || self.negative)
+                && matches!(self.classify(c), Class::LatinVariant(_)))
     }
 }
 

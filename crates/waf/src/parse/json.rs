@@ -11,6 +11,7 @@
 //! harmless duplicate).
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt::Write;
 
 use crate::normalize::{decode_bytes, NormFlags};
 use crate::parse::Sink;
@@ -152,9 +153,8 @@ impl<'de> Visitor<'de> for &mut Walk<'_> {
         let mut i = 0usize;
         loop {
             self.path.truncate(at);
-            self.path.push('[');
-            self.path.push_str(&i.to_string());
-            self.path.push(']');
+            // Writing into a String cannot fail.
+            let _ = write!(self.path, "[{i}]");
             self.depth += 1;
             let more = seq.next_element_seed(&mut *self);
             self.depth -= 1;

@@ -217,19 +217,7 @@ impl<'a> Letters<'a> {
             regional: false,
             negative: false,
         };
-        // Every such character is U+1F1xx, F0 9F 85..87 in UTF-8; most
-        // non-ASCII text (CJK, accented Latin) has no F0 byte at all.
-        let bytes = text.as_bytes();
-        let mut at = 0;
-        let mut any = false;
-        while let Some(i) = crate::scan::find_byte(bytes, at, |b| b == 0xF0) {
-            if bytes.get(i + 1) == Some(&0x9F) && matches!(bytes.get(i + 2), Some(0x85..=0x87)) {
-                any = true;
-                break;
-            }
-            at = i + 1;
-        }
-        if !any {
+        if !may_hold_enclosed_letters(text.as_bytes()) {
             return l;
         }
         let mut run: Option<(bool, usize)> = None;
@@ -267,6 +255,20 @@ impl<'a> Letters<'a> {
             || ((self.regional || self.negative)
                 && matches!(self.classify(c), Class::LatinVariant(_)))
     }
+}
+
+/// Whether `bytes` holds a character of U+1F1xx (F0 9F 85..87 in UTF-8),
+/// where the enclosed letters are. Most non-ASCII text (CJK, accented
+/// Latin) has no F0 byte at all, so this costs a byte search.
+fn may_hold_enclosed_letters(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(i) = crate::scan::find_byte(bytes, at, |b| b == 0xF0) {
+        if bytes.get(i + 1) == Some(&0x9F) && matches!(bytes.get(i + 2), Some(0x85..=0x87)) {
+            return true;
+        }
+        at = i + 1;
+    }
+    false
 }
 
 /// The capital letter an enclosed-letter emoji stands for, and whether it

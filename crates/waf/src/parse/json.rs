@@ -101,6 +101,16 @@ impl<'de> DeserializeSeed<'de> for &mut Walk<'_> {
     }
 }
 
+/// Visitor methods for scalar values, which are read past.
+macro_rules! scalars {
+    ($($name:ident($ty:ty)),* $(,)?) => {
+        $(fn $name<E>(self, _: $ty) -> Result<(), E> {
+            self.scalar();
+            Ok(())
+        })*
+    };
+}
+
 impl<'de> Visitor<'de> for &mut Walk<'_> {
     type Value = ();
 
@@ -118,25 +128,13 @@ impl<'de> Visitor<'de> for &mut Walk<'_> {
         Ok(())
     }
 
-    // Numbers, booleans and null cannot carry injection payloads by themselves.
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
+    // Numbers, booleans and null cannot carry injection payloads by
+    // themselves; they only count towards the depth limit.
+    scalars! {
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
     }
 
     fn visit_unit<E>(self) -> Result<(), E> {

@@ -4,7 +4,9 @@
 //! validated at load — an error names the file, the rule and the line — and
 //! compiled into one Aho-Corasick automaton of the patterns' literal
 //! prefixes ([`prefilter`]) plus one regex per pattern. One pass of the
-//! automaton over the text tells which patterns can match; only those run.
+//! automaton over the text tells which patterns can match; only those run,
+//! and only where a match can lie: anchored at their prefixes, or in
+//! windows around their literals as wide as their longest match (`reach`).
 //! Matching cost is therefore linear in the text and nearly flat in the
 //! number of rules.
 //!
@@ -15,6 +17,7 @@
 
 mod ascii_mode;
 pub mod prefilter;
+mod reach;
 mod spec;
 
 pub use spec::{Examples, PackSpec, RuleSpec};
@@ -120,6 +123,8 @@ pub struct RuleSet {
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
     unless: Vec<Vec<Regex>>,
+    /// Per pattern: how long its matches can be, when that is bounded.
+    reach: Vec<Option<reach::Reach>>,
 }
 
 impl RuleSet {
@@ -163,6 +168,7 @@ impl RuleSet {
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
         let mut unless = Vec::new();
+        let mut reaches = Vec::new();
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
         for (file, source) in sources {
@@ -198,8 +204,9 @@ impl RuleSet {
                 }
                 for (i, p) in spec.patterns.iter().enumerate() {
                     let what = format!("pattern {}", i + 1);
-                    let (compiled, re) =
+                    let (compiled, re, reach) =
                         compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
+                    reaches.push(reach);
                     pattern_src.push(compiled);
                     patterns.push(re);
                     pattern_rule.push(rules.len());
@@ -217,7 +224,7 @@ impl RuleSet {
                 let mut vetoes = Vec::with_capacity(spec.unless.len());
                 for (i, p) in spec.unless.iter().enumerate() {
                     let what = format!("`unless` {}", i + 1);
-                    let (_, re) =
+                    let (_, re, _) =
                         compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
                     vetoes.push(re);
                 }
@@ -240,7 +247,8 @@ impl RuleSet {
         }
         Ok(Self {
             rules,
-            prefilter: prefilter::Prefilter::new(&pattern_src),
+            prefilter: prefilter::Prefilter::new(&pattern_src, &located(&reaches)),
+            reach: reaches,
             pattern_src,
             patterns,
             pattern_rule,
@@ -267,8 +275,10 @@ impl RuleSet {
         let mut pattern_src = Vec::new();
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
+        let mut reaches = Vec::new();
         for (pi, &ri) in self.pattern_rule.iter().enumerate() {
             if new_index[ri] != usize::MAX {
+                reaches.push(self.reach[pi]);
                 pattern_src.push(self.pattern_src[pi].clone());
                 patterns.push(self.patterns[pi].clone());
                 pattern_rule.push(new_index[ri]);
@@ -276,7 +286,8 @@ impl RuleSet {
         }
         Some(RuleSet {
             rules: kept.iter().map(|&i| self.rules[i].clone()).collect(),
-            prefilter: prefilter::Prefilter::new(&pattern_src),
+            prefilter: prefilter::Prefilter::new(&pattern_src, &located(&reaches)),
+            reach: reaches,
             pattern_src,
             patterns,
             pattern_rule,
@@ -300,6 +311,7 @@ impl RuleSet {
         let (mut cand, mut starts) = (Vec::new(), Vec::new());
         self.prefilter.candidates(text, &mut cand, &mut starts);
         let mut present = Present::default();
+        let mut runs = None;
         // Rules an exception silenced on this text: their other patterns
         // need not be searched, nor the exception checked again.
         let mut silenced: Vec<usize> = Vec::new();
@@ -313,7 +325,7 @@ impl RuleSet {
             {
                 continue;
             }
-            if let Some(m) = self.find_pattern(pi, text, from, &starts) {
+            if let Some(m) = self.find_pattern(pi, text, from, &starts, &mut runs) {
                 if self.vetoed(ri, text) {
                     silenced.push(ri);
                     continue;
@@ -336,8 +348,9 @@ impl RuleSet {
     }
 
     /// The first match of pattern `pi` in `text`, searching from `from`,
-    /// or only at the listed `starts` (sorted by pattern, then position)
-    /// when its matches can begin nowhere else.
+    /// only at the listed literal places (`starts`: pattern, start, end;
+    /// sorted) when its matches can begin nowhere else, or only around
+    /// them when its matches are bounded in length.
     ///
     /// An unanchored search that finds nothing reads the text to its end,
     /// once per candidate pattern: a 2 KB jailbreak makes ~80 patterns
@@ -349,22 +362,34 @@ impl RuleSet {
         pi: usize,
         text: &str,
         from: usize,
-        starts: &[(usize, usize)],
+        starts: &[(usize, usize, usize)],
+        runs: &mut Option<reach::Runs>,
     ) -> Option<regex_automata::Match> {
         let re = self.patterns.get(pi)?;
         // The input keeps the whole text, so `\b` and `^` still see what
         // precedes the start of the search.
         let input = Input::new(text.as_bytes());
-        if self.prefilter.starts_at_literals(pi) {
-            let lo = starts.partition_point(|&(p, _)| p < pi);
-            let hi = starts.partition_point(|&(p, _)| p <= pi);
-            let at = starts.get(lo..hi).unwrap_or(&[]);
-            if !at.is_empty() && at.len() <= MAX_ANCHORED_STARTS {
-                // Leftmost-first: the first position with a match holds
-                // the match an unanchored search would have found.
-                return at.iter().find_map(|&(_, pos)| {
-                    re.search(&input.clone().range(pos..).anchored(Anchored::Yes))
-                });
+        let lo = starts.partition_point(|&(p, _, _)| p < pi);
+        let hi = starts.partition_point(|&(p, _, _)| p <= pi);
+        let at = starts.get(lo..hi).unwrap_or(&[]);
+        if self.prefilter.starts_at_literals(pi)
+            && !at.is_empty()
+            && at.len() <= MAX_ANCHORED_STARTS
+        {
+            // Leftmost-first: the first position with a match holds
+            // the match an unanchored search would have found.
+            return at.iter().find_map(|&(_, pos, _)| {
+                re.search(&input.clone().range(pos..).anchored(Anchored::Yes))
+            });
+        }
+        if let (Some(reach), false) = (self.reach.get(pi).copied().flatten(), at.is_empty()) {
+            let runs = *runs.get_or_insert_with(|| reach::Runs::of(text.as_bytes()));
+            if let Some(windows) = windows(at, reach.on(&runs), text.len()) {
+                // Every match lies in one window, and the first window
+                // with a match holds the leftmost one (see `windows`).
+                return windows
+                    .into_iter()
+                    .find_map(|(a, b)| re.search(&input.clone().range(a..b)));
             }
         }
         re.search(&input.range(from..))
@@ -389,6 +414,7 @@ impl RuleSet {
         for t in texts {
             self.prefilter.candidates(t, &mut cand, &mut starts);
             let mut present = Present::default();
+            let mut text_runs = None;
             for (pi, from) in cand.iter().enumerate() {
                 let Some(from) = *from else { continue };
                 let ri = self.pattern_rule[pi];
@@ -396,7 +422,7 @@ impl RuleSet {
                     continue;
                 }
                 let start = std::time::Instant::now();
-                let _ = self.find_pattern(pi, t, from, &starts);
+                let _ = self.find_pattern(pi, t, from, &starts, &mut text_runs);
                 spent[pi] += start.elapsed().as_nanos();
                 runs[pi] += 1;
             }
@@ -431,6 +457,49 @@ impl RuleSet {
 /// `RuleSet::find_pattern`).
 const MAX_ANCHORED_STARTS: usize = 64;
 
+/// Most windows a pattern is searched in before one scan of the text is
+/// cheaper (each search has a fixed cost of its own).
+const MAX_WINDOWS: usize = 32;
+
+/// The places a match of at most `reach` bytes that holds one of the
+/// literal occurrences `at` (pattern, start, end) can lie in, merged where
+/// they touch, in text order; None when they are too many, or cover so
+/// much of the text that one scan is cheaper.
+///
+/// Merging keeps the search exact: a match lies in the window of each
+/// occurrence it holds, so in one merged window, and a window before the
+/// one holding the leftmost match holds no match at all.
+fn windows(at: &[(usize, usize, usize)], reach: usize, len: usize) -> Option<Vec<(usize, usize)>> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut covered = 0usize;
+    for &(_, start, end) in at {
+        let (a, b) = (
+            start.saturating_sub(reach),
+            end.saturating_add(reach).min(len),
+        );
+        match out.last_mut() {
+            Some(last) if a <= last.1 => {
+                covered += b.saturating_sub(last.1);
+                last.1 = last.1.max(b);
+            }
+            _ => {
+                if out.len() == MAX_WINDOWS {
+                    return None;
+                }
+                covered += b - a;
+                out.push((a, b));
+            }
+        }
+    }
+    (covered < len - len / 4).then_some(out)
+}
+
+/// Which patterns' literal places the prefilter should record: those
+/// whose matches are bounded, which are searched only around them.
+fn located(reaches: &[Option<reach::Reach>]) -> Vec<bool> {
+    reaches.iter().map(Option::is_some).collect()
+}
+
 /// Compiles one pattern the way the packs mean it: ASCII-only patterns in
 /// ASCII mode (their DFAs are a fraction of the Unicode ones:
 /// `[^\n]{0,60}` is one byte class, not a UTF-8 automaton, several times
@@ -438,7 +507,10 @@ const MAX_ANCHORED_STARTS: usize = 64;
 /// typographic quotes likewise once rewritten ([`ascii_mode`]), others with
 /// Unicode semantics; over bytes, so a match may split a character
 /// (callers widen it, [`char_bounds`]).
-fn compile_pattern(src: &str, case_sensitive: bool) -> Result<Regex, String> {
+fn compile_pattern(
+    src: &str,
+    case_sensitive: bool,
+) -> Result<(Regex, Option<reach::Reach>), String> {
     let build = |pattern: &str, unicode: bool| {
         Regex::builder()
             .syntax(
@@ -456,12 +528,14 @@ fn compile_pattern(src: &str, case_sensitive: bool) -> Result<Regex, String> {
             .build(pattern)
             .map_err(|e| e.to_string())
     };
+    let reach = |pattern: &str, unicode: bool| reach::Reach::of(pattern, unicode, !case_sensitive);
     if let Some(ascii) = ascii_mode::ascii_variant(src) {
         if let Ok(re) = build(&ascii, false) {
-            return Ok(re);
+            return Ok((re, reach(&ascii, false)));
         }
     }
-    build(src, !src.is_ascii())
+    let unicode = !src.is_ascii();
+    build(src, unicode).map(|re| (re, reach(src, unicode)))
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may
@@ -500,19 +574,20 @@ impl Present {
 /// Compiles one of a rule's regexes (`what` names it in errors) as the
 /// rules use them: ASCII word boundaries, and never matching the empty
 /// string (a pattern that did would fire on every text, an `unless` would
-/// silence its rule on every text).
+/// silence its rule on every text). Also returns how long its matches
+/// can be, when that is bounded.
 fn compile_rule_regex(
     pattern: &str,
     case_sensitive: bool,
     what: &str,
-) -> Result<(String, Regex), String> {
+) -> Result<(String, Regex, Option<reach::Reach>), String> {
     let compiled = ascii_boundaries(pattern);
-    let re = compile_pattern(&compiled, case_sensitive)
+    let (re, reach) = compile_pattern(&compiled, case_sensitive)
         .map_err(|e| format!("{what} does not compile: {e}"))?;
     if re.is_match(b"") {
         return Err(format!("{what} matches the empty string"));
     }
-    Ok((compiled, re))
+    Ok((compiled, re, reach))
 }
 
 /// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A

@@ -33,6 +33,9 @@ pub struct Prefilter {
     always: Vec<usize>,
     /// Per pattern: its literals are prefixes of every match.
     from_start: Vec<bool>,
+    /// Per pattern: where its literals occur is wanted even though they
+    /// are not its prefixes (its matches are bounded in length).
+    located: Vec<bool>,
     patterns: usize,
 }
 
@@ -162,8 +165,12 @@ fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<Strin
 
 impl Prefilter {
     /// Builds the prefilter of compiled pattern sources (after boundary
-    /// rewriting, without case flags).
-    pub fn new(patterns: &[String]) -> Self {
+    /// rewriting, without case flags); `located` names the patterns whose
+    /// literal places [`candidates`] lists even when they are not
+    /// prefixes.
+    ///
+    /// [`candidates`]: Prefilter::candidates
+    pub fn new(patterns: &[String], located: &[bool]) -> Self {
         let mut lits: Vec<String> = Vec::new();
         let mut literal_patterns: Vec<Vec<(usize, bool)>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -220,26 +227,30 @@ impl Prefilter {
             from_start = vec![false; patterns.len()];
             needs_second = vec![false; patterns.len()];
         }
+        let mut located = located.to_vec();
+        located.resize(patterns.len(), false);
         Self {
             ac,
             literal_patterns,
             needs_second,
             always,
             from_start,
+            located,
             patterns: patterns.len(),
         }
     }
 
     /// Sets `cand[i]` (one slot per pattern) to the byte offset where a
     /// search for pattern `i` in `text` should begin, or `None` when the
-    /// pattern cannot match. `starts` receives, for each pattern whose
-    /// matches all begin with one of its literals, every position where
-    /// one occurs: `(pattern, position)`, sorted and without duplicates.
+    /// pattern cannot match. `starts` receives, for each candidate whose
+    /// matches all begin with one of its literals or that was built
+    /// `located`, every place where one of its literals occurs:
+    /// `(pattern, start, end)`, sorted and without duplicates.
     pub fn candidates(
         &self,
         text: &str,
         cand: &mut Vec<Option<usize>>,
-        starts: &mut Vec<(usize, usize)>,
+        starts: &mut Vec<(usize, usize, usize)>,
     ) {
         cand.clear();
         cand.resize(self.patterns, None);
@@ -256,12 +267,10 @@ impl Prefilter {
                         second[i] = true;
                         continue;
                     }
-                    let at = if self.from_start[i] {
-                        starts.push((i, m.start()));
-                        m.start()
-                    } else {
-                        0
-                    };
+                    if self.from_start[i] || self.located[i] {
+                        starts.push((i, m.start(), m.end()));
+                    }
+                    let at = if self.from_start[i] { m.start() } else { 0 };
                     cand[i] = Some(cand[i].map_or(at, |c| c.min(at)));
                 }
             }
@@ -272,9 +281,17 @@ impl Prefilter {
             }
             // Only candidates are searched: the positions of patterns whose
             // second set is missing need not be sorted.
-            starts.retain(|&(i, _)| cand[i].is_some());
+            starts.retain(|&(i, _, _)| cand[i].is_some());
             starts.sort_unstable();
-            starts.dedup();
+            // Literals of one pattern that start together (`do`, `do not`)
+            // are one place; the longest end bounds its window.
+            starts.dedup_by(|next, kept| {
+                let same = next.0 == kept.0 && next.1 == kept.1;
+                if same {
+                    kept.2 = kept.2.max(next.2);
+                }
+                same
+            });
         }
     }
 
@@ -303,7 +320,7 @@ mod tests {
         let second = second_literals(p).expect("a second set");
         let (first, _) = literals(p).expect("a first set");
         assert_ne!(first, second);
-        let pf = Prefilter::new(&[p.to_string()]);
+        let pf = Prefilter::new(&[p.to_string()], &[]);
         let (mut cand, mut starts) = (Vec::new(), Vec::new());
         // Only the first element's literal: the pattern cannot match.
         pf.candidates(&format!("x {} y", first[0]), &mut cand, &mut starts);
@@ -357,7 +374,7 @@ mod tests {
             "ignore\\s+previous".to_string(),
             "ignore\\s+all".to_string(),
         ];
-        let pf = Prefilter::new(&pats);
+        let pf = Prefilter::new(&pats, &[]);
         let shared: Vec<_> = pf.literal_patterns.iter().filter(|o| o.len() > 1).collect();
         assert_eq!(shared, vec![&vec![(0, false), (1, false)]]);
         let (mut c, mut s) = (Vec::new(), Vec::new());
@@ -365,23 +382,35 @@ mod tests {
         assert_eq!(c, vec![None, Some(3)]);
         pf.candidates("so IGNORE all previous", &mut c, &mut s);
         assert_eq!(c, vec![Some(3), Some(3)]);
-        assert_eq!(s, vec![(0, 3), (1, 3)]);
+        assert_eq!(s, vec![(0, 3, 9), (1, 3, 9)]);
     }
 
     #[test]
     fn candidates_are_a_superset_of_matches() {
         let pats = vec!["ignore\\s+previous".to_string(), "[0-9]+".to_string()];
-        let pf = Prefilter::new(&pats);
+        let pf = Prefilter::new(&pats, &[]);
         let (mut c, mut s) = (Vec::new(), Vec::new());
         pf.candidates("please IGNORE previous, ignore previous", &mut c, &mut s);
         // The search for the first pattern starts at its literal, and
         // every place a match can start is listed.
         assert_eq!(c, vec![Some(7), Some(0)]);
         assert!(pf.starts_at_literals(0) && !pf.starts_at_literals(1));
-        assert_eq!(s, vec![(0, 7), (0, 24)]);
+        assert_eq!(s, vec![(0, 7, 13), (0, 24, 30)]);
         pf.candidates("nothing here", &mut c, &mut s);
         assert_eq!(c, vec![None, Some(0)]);
         assert!(s.is_empty());
         assert_eq!(pf.always_run(), 1);
+    }
+
+    #[test]
+    fn located_patterns_list_literals_that_are_not_prefixes() {
+        let pats = vec!["(?:a|b)\\s+previous".to_string()];
+        let text = "a previous b  previous";
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        Prefilter::new(&pats, &[false]).candidates(text, &mut c, &mut s);
+        assert_eq!((c.clone(), s.clone()), (vec![Some(0)], vec![]));
+        Prefilter::new(&pats, &[true]).candidates(text, &mut c, &mut s);
+        assert_eq!(c, vec![Some(0)]);
+        assert_eq!(s, vec![(0, 2, 10), (0, 14, 22)]);
     }
 }

@@ -362,6 +362,32 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    // Searches around literals rely on the text's longest runs of white
+    // space, of other bytes and of lines: uneven separators test them.
+    #[test]
+    fn windows_around_literals_find_what_a_full_search_finds(parts in proptest::collection::vec(
+        (
+            proptest::sample::select(vec![
+                "never", "do not", "say", "sorry", "apologize", "add", "any", "warnings",
+                "disclaimers", "you", "will", "refuse", "answer", "anything", "write", "code",
+                "for", "malware", "ignore", "previous", "instructions", "system prompt",
+                "your", "rules", "free", "of", "restrictions", "how", "to", "make", "a", "bomb",
+                "steps", "\"I'm sorry\"", "DAN", "mode", "enabled", "print", "above", "é",
+            ]),
+            proptest::sample::select(vec![" ", "  ", "\n", "\t\t", "\r\n", "", " \n\n ", "_"]),
+        ),
+        0..60,
+    )) {
+        let set = shared_builtin();
+        let text: String = parts.iter().flat_map(|(w, sep)| [*w, *sep]).collect();
+        proptest::prop_assert_eq!(
+            scan_sorted(set, &text, Kind::Prompt),
+            scan_without_shortcuts(set, &text, Kind::Prompt)
+        );
+    }
+}
+
 fn shared_builtin() -> &'static RuleSet {
     static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| RuleSet::builtin().expect("builtin packs"))

@@ -123,8 +123,9 @@ pub struct RuleSet {
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
     unless: Vec<Vec<Regex>>,
-    /// Per pattern: how long its matches can be, when that is bounded.
-    reach: Vec<Option<reach::Reach>>,
+    /// Per pattern: where its matches can lie around its literals, when
+    /// they are bounded in length.
+    around: Vec<Option<reach::Around>>,
 }
 
 impl RuleSet {
@@ -168,7 +169,7 @@ impl RuleSet {
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
         let mut unless = Vec::new();
-        let mut reaches = Vec::new();
+        let mut modes = Vec::new();
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
         for (file, source) in sources {
@@ -204,9 +205,9 @@ impl RuleSet {
                 }
                 for (i, p) in spec.patterns.iter().enumerate() {
                     let what = format!("pattern {}", i + 1);
-                    let (compiled, re, reach) =
+                    let (compiled, re, mode) =
                         compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
-                    reaches.push(reach);
+                    modes.push(mode);
                     pattern_src.push(compiled);
                     patterns.push(re);
                     pattern_rule.push(rules.len());
@@ -245,10 +246,17 @@ impl RuleSet {
         if rules.is_empty() {
             return Err(RuleError::Empty("the given sources".into()));
         }
+        let bounded: Vec<bool> = modes.iter().map(|m| m.bounded).collect();
+        let prefilter = prefilter::Prefilter::new(&pattern_src, &bounded);
+        let around = modes
+            .iter()
+            .enumerate()
+            .map(|(pi, m)| m.around(&pattern_src[pi], prefilter.origin(pi)))
+            .collect();
         Ok(Self {
             rules,
-            prefilter: prefilter::Prefilter::new(&pattern_src, &located(&reaches)),
-            reach: reaches,
+            prefilter,
+            around,
             pattern_src,
             patterns,
             pattern_rule,
@@ -275,10 +283,10 @@ impl RuleSet {
         let mut pattern_src = Vec::new();
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
-        let mut reaches = Vec::new();
+        let mut around = Vec::new();
         for (pi, &ri) in self.pattern_rule.iter().enumerate() {
             if new_index[ri] != usize::MAX {
-                reaches.push(self.reach[pi]);
+                around.push(self.around[pi]);
                 pattern_src.push(self.pattern_src[pi].clone());
                 patterns.push(self.patterns[pi].clone());
                 pattern_rule.push(new_index[ri]);
@@ -286,8 +294,13 @@ impl RuleSet {
         }
         Some(RuleSet {
             rules: kept.iter().map(|&i| self.rules[i].clone()).collect(),
-            prefilter: prefilter::Prefilter::new(&pattern_src, &located(&reaches)),
-            reach: reaches,
+            // The same sources give the same literal sets, so each pattern's
+            // bounds stay as they were.
+            prefilter: prefilter::Prefilter::new(
+                &pattern_src,
+                &around.iter().map(Option::is_some).collect::<Vec<_>>(),
+            ),
+            around,
             pattern_src,
             patterns,
             pattern_rule,
@@ -308,8 +321,38 @@ impl RuleSet {
         if text.is_empty() {
             return;
         }
-        let (mut cand, mut starts) = (Vec::new(), Vec::new());
-        self.prefilter.candidates(text, &mut cand, &mut starts);
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut s) => {
+                let s = &mut *s;
+                self.scan_into(text, kind, out, &mut s.0, &mut s.1, &mut s.2);
+            }
+            // Never re-entered; kept safe all the same.
+            Err(_) => self.scan_into(
+                text,
+                kind,
+                out,
+                &mut Vec::new(),
+                &mut Vec::new(),
+                &mut Vec::new(),
+            ),
+        });
+    }
+
+    /// [`scan`] with the buffers it reuses. Not inlined, so that profiles
+    /// and instruction counts can name it.
+    ///
+    /// [`scan`]: RuleSet::scan
+    #[inline(never)]
+    fn scan_into(
+        &self,
+        text: &str,
+        kind: Kind,
+        out: &mut Vec<Match>,
+        cand: &mut Vec<Option<usize>>,
+        starts: &mut Vec<(usize, usize, usize)>,
+        spare: &mut Vec<(usize, usize, usize)>,
+    ) {
+        self.prefilter.candidates_with(text, cand, starts, spare);
         let mut present = Present::default();
         let mut runs = None;
         // Rules an exception silenced on this text: their other patterns
@@ -325,7 +368,7 @@ impl RuleSet {
             {
                 continue;
             }
-            if let Some(m) = self.find_pattern(pi, text, from, &starts, &mut runs) {
+            if let Some(m) = self.find_pattern(pi, text, from, starts, &mut runs) {
                 if self.vetoed(ri, text) {
                     silenced.push(ri);
                     continue;
@@ -382,9 +425,9 @@ impl RuleSet {
                 re.search(&input.clone().range(pos..).anchored(Anchored::Yes))
             });
         }
-        if let (Some(reach), false) = (self.reach.get(pi).copied().flatten(), at.is_empty()) {
+        if let (Some(around), false) = (self.around.get(pi).copied().flatten(), at.is_empty()) {
             let runs = *runs.get_or_insert_with(|| reach::Runs::of(text.as_bytes()));
-            if let Some(windows) = windows(at, reach.on(&runs), text.len()) {
+            if let Some(windows) = windows(at, &around, &runs, text.len()) {
                 // Every match lies in one window, and the first window
                 // with a match holds the leftmost one (see `windows`).
                 return windows
@@ -453,6 +496,19 @@ impl RuleSet {
     }
 }
 
+/// A scan's buffers, one set per thread.
+type Buffers = (
+    Vec<Option<usize>>,
+    Vec<(usize, usize, usize)>,
+    Vec<(usize, usize, usize)>,
+);
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Buffers> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new()))
+    };
+}
+
 /// Most literal positions a pattern is searched at one by one (see
 /// `RuleSet::find_pattern`).
 const MAX_ANCHORED_STARTS: usize = 64;
@@ -461,22 +517,29 @@ const MAX_ANCHORED_STARTS: usize = 64;
 /// cheaper (each search has a fixed cost of its own).
 const MAX_WINDOWS: usize = 32;
 
-/// The places a match of at most `reach` bytes that holds one of the
-/// literal occurrences `at` (pattern, start, end) can lie in, merged where
-/// they touch, in text order; None when they are too many, or cover so
-/// much of the text that one scan is cheaper.
+/// The places a match that holds one of the literal occurrences `at`
+/// (pattern, start, end) can lie in, merged where they touch, in text
+/// order; None when they are too many, or cover so much of the text that
+/// one scan is cheaper.
 ///
 /// Merging keeps the search exact: a match lies in the window of each
 /// occurrence it holds, so in one merged window, and a window before the
 /// one holding the leftmost match holds no match at all.
-fn windows(at: &[(usize, usize, usize)], reach: usize, len: usize) -> Option<Vec<(usize, usize)>> {
+fn windows(
+    at: &[(usize, usize, usize)],
+    around: &reach::Around,
+    runs: &reach::Runs,
+    len: usize,
+) -> Option<Vec<(usize, usize)>> {
+    let mut raw: Vec<(usize, usize)> = at
+        .iter()
+        .map(|&(_, start, end)| around.window(start, end, runs, len))
+        .collect();
+    // Sorted by start already, unless windows hang from literal ends.
+    raw.sort_unstable();
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut covered = 0usize;
-    for &(_, start, end) in at {
-        let (a, b) = (
-            start.saturating_sub(reach),
-            end.saturating_add(reach).min(len),
-        );
+    for (a, b) in raw {
         match out.last_mut() {
             Some(last) if a <= last.1 => {
                 covered += b.saturating_sub(last.1);
@@ -486,7 +549,7 @@ fn windows(at: &[(usize, usize, usize)], reach: usize, len: usize) -> Option<Vec
                 if out.len() == MAX_WINDOWS {
                     return None;
                 }
-                covered += b - a;
+                covered += b.saturating_sub(a);
                 out.push((a, b));
             }
         }
@@ -494,10 +557,39 @@ fn windows(at: &[(usize, usize, usize)], reach: usize, len: usize) -> Option<Vec
     (covered < len - len / 4).then_some(out)
 }
 
-/// Which patterns' literal places the prefilter should record: those
-/// whose matches are bounded, which are searched only around them.
-fn located(reaches: &[Option<reach::Reach>]) -> Vec<bool> {
-    reaches.iter().map(Option::is_some).collect()
+/// How a pattern was compiled, as its bounds need it.
+struct Mode {
+    /// The source the regex was built from (an ASCII-mode rewrite of
+    /// typographic quotes differs from the rule's).
+    src: String,
+    unicode: bool,
+    case_insensitive: bool,
+    /// Its matches are bounded in length.
+    bounded: bool,
+}
+
+impl Mode {
+    /// Where matches of the pattern the prefilter knows as `prefilter_src`
+    /// can lie around its literals.
+    fn around(
+        &self,
+        prefilter_src: &str,
+        origin: Option<prefilter::Origin>,
+    ) -> Option<reach::Around> {
+        if !self.bounded {
+            return None;
+        }
+        // Elements can be measured one by one only when the prefilter
+        // read the very source that was compiled.
+        let split = self.src == prefilter_src;
+        reach::Around::of(
+            &self.src,
+            self.unicode,
+            self.case_insensitive,
+            origin,
+            split,
+        )
+    }
 }
 
 /// Compiles one pattern the way the packs mean it: ASCII-only patterns in
@@ -507,10 +599,7 @@ fn located(reaches: &[Option<reach::Reach>]) -> Vec<bool> {
 /// typographic quotes likewise once rewritten ([`ascii_mode`]), others with
 /// Unicode semantics; over bytes, so a match may split a character
 /// (callers widen it, [`char_bounds`]).
-fn compile_pattern(
-    src: &str,
-    case_sensitive: bool,
-) -> Result<(Regex, Option<reach::Reach>), String> {
+fn compile_pattern(src: &str, case_sensitive: bool) -> Result<(Regex, Mode), String> {
     let build = |pattern: &str, unicode: bool| {
         Regex::builder()
             .syntax(
@@ -528,14 +617,19 @@ fn compile_pattern(
             .build(pattern)
             .map_err(|e| e.to_string())
     };
-    let reach = |pattern: &str, unicode: bool| reach::Reach::of(pattern, unicode, !case_sensitive);
+    let mode = |pattern: &str, unicode: bool| Mode {
+        src: pattern.to_string(),
+        unicode,
+        case_insensitive: !case_sensitive,
+        bounded: reach::Reach::of(pattern, unicode, !case_sensitive).is_some(),
+    };
     if let Some(ascii) = ascii_mode::ascii_variant(src) {
         if let Ok(re) = build(&ascii, false) {
-            return Ok((re, reach(&ascii, false)));
+            return Ok((re, mode(&ascii, false)));
         }
     }
     let unicode = !src.is_ascii();
-    build(src, unicode).map(|re| (re, reach(src, unicode)))
+    build(src, unicode).map(|re| (re, mode(src, unicode)))
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may
@@ -574,20 +668,19 @@ impl Present {
 /// Compiles one of a rule's regexes (`what` names it in errors) as the
 /// rules use them: ASCII word boundaries, and never matching the empty
 /// string (a pattern that did would fire on every text, an `unless` would
-/// silence its rule on every text). Also returns how long its matches
-/// can be, when that is bounded.
+/// silence its rule on every text). Also returns how it was compiled.
 fn compile_rule_regex(
     pattern: &str,
     case_sensitive: bool,
     what: &str,
-) -> Result<(String, Regex, Option<reach::Reach>), String> {
+) -> Result<(String, Regex, Mode), String> {
     let compiled = ascii_boundaries(pattern);
-    let (re, reach) = compile_pattern(&compiled, case_sensitive)
+    let (re, mode) = compile_pattern(&compiled, case_sensitive)
         .map_err(|e| format!("{what} does not compile: {e}"))?;
     if re.is_match(b"") {
         return Err(format!("{what} matches the empty string"));
     }
-    Ok((compiled, re, reach))
+    Ok((compiled, re, mode))
 }
 
 /// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A

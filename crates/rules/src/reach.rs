@@ -16,6 +16,7 @@
 //! repetition without a cap of anything else leaves the pattern unbounded,
 //! and it is searched whole as before.
 
+use crate::prefilter::Origin;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
 
@@ -70,6 +71,96 @@ impl Runs {
         longest.line = longest.line.max(text.len() - line_start);
         longest
     }
+}
+
+/// Where a pattern's matches can lie around one occurrence of its
+/// literals: from `before` bytes ahead of the occurrence's start (or end,
+/// when the literals end their element) to `after` bytes past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Around {
+    before: Reach,
+    after: Reach,
+    from_end: bool,
+}
+
+impl Around {
+    /// The bounds of pattern `src` compiled with these flags, whose
+    /// literals come from `origin`. `split` says the prefilter read the
+    /// same source in ASCII mode, so its elements can be measured one by
+    /// one; otherwise a match reaches its whole length either side.
+    pub fn of(
+        src: &str,
+        unicode: bool,
+        case_insensitive: bool,
+        origin: Option<Origin>,
+        split: bool,
+    ) -> Option<Self> {
+        let whole = Reach::of(src, unicode, case_insensitive)?;
+        let around = |before, after, from_end| Around {
+            before,
+            after,
+            from_end,
+        };
+        let Some(origin) = origin else {
+            return Some(around(whole, whole, false));
+        };
+        if origin.part == 0 {
+            return Some(if origin.suffix {
+                around(whole, Reach::default(), true)
+            } else {
+                around(Reach::default(), whole, false)
+            });
+        }
+        if split && !unicode {
+            if let Some(parts) = elements(src, origin.parts) {
+                // Elements before the literals' own, and from it on (a
+                // suffix set ends its element, so that one is before).
+                let cut = if origin.suffix {
+                    origin.part
+                } else {
+                    origin.part - 1
+                };
+                let sum = |xs: &[Reach]| xs.iter().fold(Reach::default(), |a, &x| a.plus(x));
+                let (head, tail) = parts.split_at(cut.min(parts.len()));
+                return Some(around(sum(head), sum(tail), origin.suffix));
+            }
+        }
+        Some(around(whole, whole, false))
+    }
+
+    /// The window around a literal occurrence `start..end` in a text of
+    /// `len` bytes with these runs.
+    pub fn window(&self, start: usize, end: usize, runs: &Runs, len: usize) -> (usize, usize) {
+        let at = if self.from_end { end } else { start };
+        (
+            at.saturating_sub(self.before.on(runs)),
+            at.saturating_add(self.after.on(runs)).min(len),
+        )
+    }
+}
+
+/// The bounds of the elements of `src`'s top-level concatenation, read in
+/// ASCII mode, when there are `count` of them and all are bounded.
+fn elements(src: &str, count: usize) -> Option<Vec<Reach>> {
+    let hir = ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .ok()?;
+    // Read as the prefilter reads it: a pattern wrapped whole in a group
+    // is its contents.
+    let mut top = &hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let HirKind::Concat(items) = top.kind() else {
+        return None;
+    };
+    if items.len() != count {
+        return None;
+    }
+    items.iter().map(longest).collect()
 }
 
 impl Reach {
@@ -308,6 +399,35 @@ mod tests {
         assert_eq!(bound(r"(?:_[a-z]+)+", text), Some(9));
         assert_eq!(bound(r"!{2,}", text), Some(9));
         assert_eq!(bound(r"x\w*", text), Some(1 + 9));
+    }
+
+    #[test]
+    fn windows_reach_back_over_the_elements_before_the_literal() {
+        let src = r"(?:a|bb)\s+previous\s+x";
+        let text = "zz bb  previous x";
+        let runs = Runs::of(text.as_bytes());
+        let (start, end) = (7, 15);
+        let origin = |part, parts, suffix| {
+            Some(Origin {
+                part,
+                parts,
+                suffix,
+            })
+        };
+        // Elements: (a|bb), \s+, previous, \s+, x.
+        let at = |o, split| {
+            Around::of(src, false, true, o, split).map(|a| a.window(start, end, &runs, text.len()))
+        };
+        // Before "previous": at most 2 + 2 bytes; from it on 8 + 2 + 1.
+        assert_eq!(at(origin(3, 5, false), true), Some((3, 17)));
+        // A suffix set ends its element: measured from the literal's end.
+        assert_eq!(at(origin(3, 5, true), true), Some((3, 17)));
+        // Counted differently by the prefilter, or not split: the whole
+        // length (2 + 2 + 8 + 2 + 1 = 15) either side.
+        assert_eq!(at(origin(3, 4, false), true), Some((0, 17)));
+        assert_eq!(at(origin(3, 5, false), false), Some((0, 17)));
+        // Literals that begin every match: only forwards.
+        assert_eq!(at(origin(0, 5, false), true), Some((7, 17)));
     }
 
     #[test]

@@ -421,7 +421,11 @@ impl RuleSet {
         {
             // Leftmost-first: the first position with a match holds
             // the match an unanchored search would have found.
+            let mut last = None;
             return at.iter().find_map(|&(_, pos, _)| {
+                if last.replace(pos) == Some(pos) {
+                    return None;
+                }
                 re.search(&input.clone().range(pos..).anchored(Anchored::Yes))
             });
         }

@@ -340,14 +340,10 @@ impl Prefilter {
             starts.retain(|&(i, _, _)| cand[i].is_some());
             by_pattern(starts, spare, self.patterns);
             // Literals of one pattern that start together (`do`, `do not`)
-            // are one place; the longest end bounds its window.
-            starts.dedup_by(|next, kept| {
-                let same = next.0 == kept.0 && next.1 == kept.1;
-                if same {
-                    kept.2 = kept.2.max(next.2);
-                }
-                same
-            });
+            // stay apart: a window hung from a literal's end needs the
+            // shorter one's end (the searches anchored at starts skip
+            // the repeats instead).
+            starts.dedup();
         }
     }
 

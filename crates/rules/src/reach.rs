@@ -11,10 +11,11 @@
 //!
 //! Rule patterns are rarely bounded outright (`\s+`, `\w*`), but a run of
 //! one class can be no longer than the text's longest run of it. So the
-//! bound is a sum over the text's longest runs of white space, of word
-//! bytes and of bytes other than a newline, measured once per text. A
-//! repetition without a cap of anything else leaves the pattern unbounded,
-//! and it is searched whole as before.
+//! bound is a sum over the text's longest runs of bytes up to the space
+//! character (white space), of bytes above it (words, punctuation) and of
+//! bytes other than a newline, measured once per text. A repetition
+//! without a cap of anything else leaves the pattern unbounded, and it is
+//! searched whole as before.
 
 use crate::prefilter::Origin;
 use regex_syntax::hir::{Class, Hir, HirKind};

@@ -246,12 +246,14 @@ impl RuleSet {
         if rules.is_empty() {
             return Err(RuleError::Empty("the given sources".into()));
         }
-        let bounded: Vec<bool> = modes.iter().map(|m| m.bounded).collect();
+        let reaches: Vec<Option<reach::Reach>> = modes.iter().map(Mode::reach).collect();
+        let bounded: Vec<bool> = reaches.iter().map(Option::is_some).collect();
         let prefilter = prefilter::Prefilter::new(&pattern_src, &bounded);
         let around = modes
             .iter()
+            .zip(reaches)
             .enumerate()
-            .map(|(pi, m)| m.around(&pattern_src[pi], prefilter.origin(pi)))
+            .map(|(pi, (m, whole))| Some(m.around(whole?, &pattern_src[pi], prefilter.origin(pi))))
             .collect();
         Ok(Self {
             rules,
@@ -568,31 +570,26 @@ struct Mode {
     src: String,
     unicode: bool,
     case_insensitive: bool,
-    /// Its matches are bounded in length.
-    bounded: bool,
 }
 
 impl Mode {
+    /// How long the pattern's matches can be, when that is bounded.
+    fn reach(&self) -> Option<reach::Reach> {
+        reach::Reach::of(&self.src, self.unicode, self.case_insensitive)
+    }
+
     /// Where matches of the pattern the prefilter knows as `prefilter_src`
-    /// can lie around its literals.
+    /// can lie around its literals, given their `whole` bound.
     fn around(
         &self,
+        whole: reach::Reach,
         prefilter_src: &str,
         origin: Option<prefilter::Origin>,
-    ) -> Option<reach::Around> {
-        if !self.bounded {
-            return None;
-        }
+    ) -> reach::Around {
         // Elements can be measured one by one only when the prefilter
         // read the very source that was compiled.
-        let split = self.src == prefilter_src;
-        reach::Around::of(
-            &self.src,
-            self.unicode,
-            self.case_insensitive,
-            origin,
-            split,
-        )
+        let split = self.src == prefilter_src && !self.unicode;
+        reach::Around::of(&self.src, whole, origin, split)
     }
 }
 
@@ -625,7 +622,6 @@ fn compile_pattern(src: &str, case_sensitive: bool) -> Result<(Regex, Mode), Str
         src: pattern.to_string(),
         unicode,
         case_insensitive: !case_sensitive,
-        bounded: reach::Reach::of(pattern, unicode, !case_sensitive).is_some(),
     };
     if let Some(ascii) = ascii_mode::ascii_variant(src) {
         if let Ok(re) = build(&ascii, false) {

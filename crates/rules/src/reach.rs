@@ -85,34 +85,28 @@ pub(crate) struct Around {
 }
 
 impl Around {
-    /// The bounds of pattern `src` compiled with these flags, whose
-    /// literals come from `origin`. `split` says the prefilter read the
-    /// same source in ASCII mode, so its elements can be measured one by
-    /// one; otherwise a match reaches its whole length either side.
-    pub fn of(
-        src: &str,
-        unicode: bool,
-        case_insensitive: bool,
-        origin: Option<Origin>,
-        split: bool,
-    ) -> Option<Self> {
-        let whole = Reach::of(src, unicode, case_insensitive)?;
+    /// The bounds of pattern `src`, whose matches are at most `whole`
+    /// long and whose literals come from `origin`. `split` says the
+    /// prefilter read the same source and it compiles in ASCII mode, so
+    /// its elements can be measured one by one; otherwise a match reaches
+    /// its whole length either side.
+    pub fn of(src: &str, whole: Reach, origin: Option<Origin>, split: bool) -> Self {
         let around = |before, after, from_end| Around {
             before,
             after,
             from_end,
         };
         let Some(origin) = origin else {
-            return Some(around(whole, whole, false));
+            return around(whole, whole, false);
         };
         if origin.part == 0 {
-            return Some(if origin.suffix {
+            return if origin.suffix {
                 around(whole, Reach::default(), true)
             } else {
                 around(Reach::default(), whole, false)
-            });
+            };
         }
-        if split && !unicode {
+        if split {
             if let Some(parts) = elements(src, origin.parts) {
                 // Elements before the literals' own, and from it on (a
                 // suffix set ends its element, so that one is before).
@@ -123,10 +117,10 @@ impl Around {
                 };
                 let sum = |xs: &[Reach]| xs.iter().fold(Reach::default(), |a, &x| a.plus(x));
                 let (head, tail) = parts.split_at(cut.min(parts.len()));
-                return Some(around(sum(head), sum(tail), origin.suffix));
+                return around(sum(head), sum(tail), origin.suffix);
             }
         }
-        Some(around(whole, whole, false))
+        around(whole, whole, false)
     }
 
     /// The window around a literal occurrence `start..end` in a text of
@@ -416,19 +410,18 @@ mod tests {
             })
         };
         // Elements: (a|bb), \s+, previous, \s+, x.
-        let at = |o, split| {
-            Around::of(src, false, true, o, split).map(|a| a.window(start, end, &runs, text.len()))
-        };
+        let whole = Reach::of(src, false, true).expect("bounded");
+        let at = |o, split| Around::of(src, whole, o, split).window(start, end, &runs, text.len());
         // Before "previous": at most 2 + 2 bytes; from it on 8 + 2 + 1.
-        assert_eq!(at(origin(3, 5, false), true), Some((3, 17)));
+        assert_eq!(at(origin(3, 5, false), true), (3, 17));
         // A suffix set ends its element: measured from the literal's end.
-        assert_eq!(at(origin(3, 5, true), true), Some((3, 17)));
+        assert_eq!(at(origin(3, 5, true), true), (3, 17));
         // Counted differently by the prefilter, or not split: the whole
         // length (2 + 2 + 8 + 2 + 1 = 15) either side.
-        assert_eq!(at(origin(3, 4, false), true), Some((0, 17)));
-        assert_eq!(at(origin(3, 5, false), false), Some((0, 17)));
+        assert_eq!(at(origin(3, 4, false), true), (0, 17));
+        assert_eq!(at(origin(3, 5, false), false), (0, 17));
         // Literals that begin every match: only forwards.
-        assert_eq!(at(origin(0, 5, false), true), Some((7, 17)));
+        assert_eq!(at(origin(0, 5, false), true), (7, 17));
     }
 
     #[test]

@@ -376,6 +376,10 @@ fn by_pattern(
     spare: &mut Vec<(usize, usize, usize)>,
     patterns: usize,
 ) {
+    // Most ordinary texts list none or one.
+    if starts.len() < 2 {
+        return;
+    }
     let mut at = vec![0usize; patterns + 1];
     for &(p, _, _) in starts.iter() {
         if let Some(n) = at.get_mut(p + 1) {

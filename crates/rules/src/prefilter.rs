@@ -53,7 +53,7 @@ pub struct Prefilter {
 /// match *starts* with one of them and the search can begin at the first
 /// occurrence instead of the start of the text (the flag returned).
 pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
-    chosen(pattern).map(|(set, starts, _)| (set, starts))
+    chosen(pattern).map(|r| (r.set, r.starts))
 }
 
 /// Where in a pattern the set [`literals`] chose comes from: which element
@@ -70,22 +70,17 @@ pub struct Origin {
     pub suffix: bool,
 }
 
-fn chosen(pattern: &str) -> Option<(Vec<String>, bool, Origin)> {
-    let (ranked, parts) = ranked(pattern);
-    ranked
-        .into_iter()
-        .next()
-        .map(|(part, set, starts, suffix)| {
-            (
-                set,
-                starts,
-                Origin {
-                    part,
-                    parts,
-                    suffix,
-                },
-            )
-        })
+/// The set [`literals`] chooses, with where it comes from.
+fn chosen(pattern: &str) -> Option<Ranked> {
+    ranked(pattern).into_iter().next()
+}
+
+/// One selective literal set of a pattern.
+struct Ranked {
+    set: Vec<String>,
+    /// Every match of the whole pattern begins with one of them.
+    starts: bool,
+    origin: Origin,
 }
 
 /// A second literal set every match also contains, from another element of
@@ -93,20 +88,18 @@ fn chosen(pattern: &str) -> Option<(Vec<String>, bool, Origin)> {
 /// when both sets occur, which keeps patterns keyed on common words
 /// (`your`, `include`) from running on every ordinary prompt.
 pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
-    let mut sets = ranked(pattern).0.into_iter();
-    let (first_part, first, _, _) = sets.next()?;
-    sets.find(|(part, set, _, _)| *part != first_part && *set != first)
-        .map(|(_, set, _, _)| set)
+    let mut sets = ranked(pattern).into_iter();
+    let first = sets.next()?;
+    sets.find(|r| r.origin.part != first.origin.part && r.set != first.set)
+        .map(|r| r.set)
 }
 
 /// Every selective literal set of the pattern and of each element of its
-/// top-level concatenation, most selective first: `(element, set, starts,
-/// suffix)`, element 0 being the whole pattern; and how many elements
-/// the concatenation has (0 when it is not one).
-#[allow(clippy::type_complexity)]
-fn ranked(pattern: &str) -> (Vec<(usize, Vec<String>, bool, bool)>, usize) {
+/// top-level concatenation, most selective first (element 0 being the
+/// whole pattern).
+fn ranked(pattern: &str) -> Vec<Ranked> {
     let Ok(hir) = ParserBuilder::new().build().parse(pattern) else {
-        return (Vec::new(), 0);
+        return Vec::new();
     };
     // A pattern wrapped whole in a group is its contents.
     let mut top = &hir;
@@ -118,7 +111,7 @@ fn ranked(pattern: &str) -> (Vec<(usize, Vec<String>, bool, bool)>, usize) {
         parts.extend(items.iter());
     }
     let count = parts.len() - 1;
-    let mut all: Vec<(usize, Vec<String>, bool, bool)> = parts
+    let mut all: Vec<Ranked> = parts
         .into_iter()
         .enumerate()
         .flat_map(|(part, h)| {
@@ -130,8 +123,15 @@ fn ranked(pattern: &str) -> (Vec<(usize, Vec<String>, bool, bool)>, usize) {
                     .into_iter()
                     .filter_map(move |kind| {
                         let suffix = matches!(kind, ExtractKind::Suffix);
-                        let starts = part == 0 && !suffix;
-                        literal_set(h, kind, classes).map(|set| (part, set, starts, suffix))
+                        literal_set(h, kind, classes).map(|set| Ranked {
+                            set,
+                            starts: part == 0 && !suffix,
+                            origin: Origin {
+                                part,
+                                parts: count,
+                                suffix,
+                            },
+                        })
                     })
             })
         })
@@ -152,8 +152,8 @@ fn ranked(pattern: &str) -> (Vec<(usize, Vec<String>, bool, bool)>, usize) {
     // Stable, so equally good sets keep the order `max_by_key` picked from
     // before (the last of equals).
     all.reverse();
-    all.sort_by_key(|(_, set, starts, _)| std::cmp::Reverse(key(set, *starts)));
-    (all, count)
+    all.sort_by_key(|r| std::cmp::Reverse(key(&r.set, r.starts)));
+    all
 }
 
 /// The literal strings regex-syntax finds every match of `hir` to begin
@@ -225,10 +225,10 @@ impl Prefilter {
         let mut origins = vec![None; patterns.len()];
         for (i, p) in patterns.iter().enumerate() {
             match chosen(p) {
-                Some((ls, starts, origin)) => {
-                    origins[i] = Some(origin);
-                    from_start[i] = starts;
-                    for l in ls {
+                Some(r) => {
+                    origins[i] = Some(r.origin);
+                    from_start[i] = r.starts;
+                    for l in r.set {
                         add(l, (i, false));
                     }
                     if let Some(second) = second_literals(p) {

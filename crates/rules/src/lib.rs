@@ -537,29 +537,32 @@ fn windows(
     runs: &reach::Runs,
     len: usize,
 ) -> Option<Vec<(usize, usize)>> {
-    let mut raw: Vec<(usize, usize)> = at
+    let mut out: Vec<(usize, usize)> = at
         .iter()
         .map(|&(_, start, end)| around.window(start, end, runs, len))
         .collect();
     // Sorted by start already, unless windows hang from literal ends.
-    raw.sort_unstable();
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    let mut covered = 0usize;
-    for (a, b) in raw {
-        match out.last_mut() {
+    out.sort_unstable();
+    // Merged in place: `kept` windows so far, the last one still growing.
+    let (mut kept, mut covered) = (0usize, 0usize);
+    for i in 0..out.len() {
+        let (a, b) = out[i];
+        match kept.checked_sub(1).map(|k| &mut out[k]) {
             Some(last) if a <= last.1 => {
                 covered += b.saturating_sub(last.1);
                 last.1 = last.1.max(b);
             }
             _ => {
-                if out.len() == MAX_WINDOWS {
+                if kept == MAX_WINDOWS {
                     return None;
                 }
                 covered += b.saturating_sub(a);
-                out.push((a, b));
+                out[kept] = (a, b);
+                kept += 1;
             }
         }
     }
+    out.truncate(kept);
     (covered < len - len / 4).then_some(out)
 }
 

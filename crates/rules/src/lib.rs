@@ -18,8 +18,10 @@
 mod ascii_mode;
 pub mod prefilter;
 mod reach;
+mod salad;
 mod spec;
 
+pub use salad::Salad;
 pub use spec::{Examples, PackSpec, RuleSpec};
 
 use palisade_core::{Category, Kind, Severity};
@@ -123,6 +125,8 @@ pub struct RuleSet {
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
     unless: Vec<Vec<Regex>>,
+    /// Per rule: the token salad its match must be followed by.
+    salad: Vec<Option<Salad>>,
     /// Per pattern: where its matches can lie around its literals, when
     /// they are bounded in length.
     around: Vec<Option<reach::Around>>,
@@ -169,6 +173,7 @@ impl RuleSet {
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
         let mut unless = Vec::new();
+        let mut salad = Vec::new();
         let mut modes = Vec::new();
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
@@ -230,6 +235,7 @@ impl RuleSet {
                     vetoes.push(re);
                 }
                 unless.push(vetoes);
+                salad.push(spec.salad_after);
                 rules.push(Rule {
                     id: spec.id,
                     pack: pack.pack.clone(),
@@ -264,6 +270,7 @@ impl RuleSet {
             pattern_rule,
             required,
             unless,
+            salad,
         })
     }
 
@@ -308,6 +315,7 @@ impl RuleSet {
             pattern_rule,
             required: kept.iter().map(|&i| self.required[i].clone()).collect(),
             unless: kept.iter().map(|&i| self.unless[i].clone()).collect(),
+            salad: kept.iter().map(|&i| self.salad[i]).collect(),
         })
     }
 
@@ -371,6 +379,15 @@ impl RuleSet {
                 continue;
             }
             if let Some(m) = self.find_pattern(pi, text, from, starts, &mut runs) {
+                if self
+                    .salad
+                    .get(ri)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|s| !s.follows(text, m.end()))
+                {
+                    continue;
+                }
                 if self.vetoed(ri, text) {
                     silenced.push(ri);
                     continue;

@@ -13,7 +13,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Hir, HirKind, Look};
 use regex_syntax::ParserBuilder;
 use std::collections::HashMap;
 
@@ -101,6 +101,12 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
     let Ok(hir) = ParserBuilder::new().build().parse(pattern) else {
         return Vec::new();
     };
+    // A pattern that matches only at the start of the text runs there
+    // anyway, one anchored attempt; its literals in the automaton would
+    // report every later occurrence of `what` or `how` for nothing.
+    if hir.properties().look_set_prefix().contains(Look::Start) {
+        return Vec::new();
+    }
     // A pattern wrapped whole in a group is its contents.
     let mut top = &hir;
     while let HirKind::Capture(c) = top.kind() {
@@ -433,6 +439,14 @@ mod tests {
         assert!(cand[0].is_some());
         // A pattern that is one literal has no second set.
         assert!(second_literals("ignore previous").is_none());
+    }
+
+    #[test]
+    fn patterns_anchored_at_the_text_start_have_no_literals() {
+        assert!(literals(r"^\s*(?:write|what)\b[^\n]{5,}?").is_none());
+        // Anchored at a line start, or only in one branch: literals stay.
+        assert!(literals(r"(?m)^(?:write|what)\b").is_some());
+        assert!(literals(r"(?:^|\n)(?:write|what)\b").is_some());
     }
 
     #[test]

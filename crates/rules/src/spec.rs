@@ -54,6 +54,11 @@ pub struct RuleSpec {
     /// once a pattern has matched, so they cost nothing on other texts.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Fire only where the rest of the match's line is machine-made token
+    /// salad (optimised adversarial suffixes; see `salad.rs`). Checked on
+    /// the rule's first match.
+    #[serde(default)]
+    pub salad_after: Option<crate::salad::Salad>,
     /// Examples that the test-suite runs.
     #[serde(default)]
     pub examples: Examples,
@@ -117,6 +122,9 @@ impl RuleSpec {
             return Err(at(
                 "`requires` has an empty word (every text would contain it)".into(),
             ));
+        }
+        if let Some(problem) = self.salad_after.as_ref().and_then(|s| s.problem()) {
+            return Err(at(problem));
         }
         Ok(category)
     }

@@ -277,8 +277,9 @@ fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
             }
         }
         if let Some(m) = re.find(text.as_bytes()) {
-            // Exceptions are not a shortcut: the oracle applies them too.
-            if set.vetoed(ri, text) {
+            // Exceptions and the salad condition are not shortcuts: the
+            // oracle applies them too.
+            if set.vetoed(ri, text) || set.salad[ri].is_some_and(|s| !s.follows(text, m.end())) {
                 continue;
             }
             let (start, end) = char_bounds(text, m.start(), m.end());

@@ -231,30 +231,10 @@ mod tests {
 
     #[test]
     fn malformed_conditions_are_named() {
-        assert!(Salad {
-            window: 1,
-            min_odd: 1
+        for (window, min_odd) in [(1, 1), (65, 3), (4, 5), (4, 0)] {
+            let bad = Salad { window, min_odd };
+            assert!(bad.problem().is_some(), "{bad:?}");
         }
-        .problem()
-        .is_some());
-        assert!(Salad {
-            window: 65,
-            min_odd: 3
-        }
-        .problem()
-        .is_some());
-        assert!(Salad {
-            window: 4,
-            min_odd: 5
-        }
-        .problem()
-        .is_some());
-        assert!(Salad {
-            window: 4,
-            min_odd: 0
-        }
-        .problem()
-        .is_some());
         assert!(S.problem().is_none());
     }
 }

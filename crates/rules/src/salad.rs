@@ -6,11 +6,12 @@
 //! and markup symbols (`};statement`, `_{(samplesewrite`), runs of
 //! punctuation inside a word, and brackets or quotes that never close.
 //! (Case humps inside a word, `HereisanMessage`, would tell more, but the
-//! guard scans the lower-cased view.) A rule with
-//! `salad_after` fires only where the rest of its match's line holds
-//! `window` consecutive whitespace-separated tokens of which at least
-//! `min_odd` are such fragments, and the whole line leaves a bracket, a
-//! backtick or a double quote unbalanced.
+//! guard scans the lower-cased view.)
+//!
+//! A rule with `salad_after` fires only where the rest of its match's
+//! line holds `window` consecutive whitespace-separated tokens of which
+//! at least `min_odd` are such fragments, and the whole line leaves a
+//! bracket, a backtick or a double quote unbalanced.
 //!
 //! Both conditions are needed: code in a request (`Help me call the
 //! \`runIt\` method with \`['/path', '60']\``) is full of odd-looking

@@ -113,8 +113,9 @@ fn is_punct(b: u8) -> bool {
 
 /// A token that looks fused from fragments: at least three ASCII letters
 /// (so `{`, `f(x)` and `$100` are not) and one of a symbol, two
-/// punctuation marks in a row inside it, or an opening bracket or quote
-/// between two letters or digits.
+/// punctuation marks in a row inside it, or an opening parenthesis or
+/// double quote between two letters or digits (the other brackets are
+/// symbols already).
 fn odd_token(t: &[u8]) -> bool {
     if t.iter().filter(|b| b.is_ascii_alphabetic()).count() < 3 {
         return false;
@@ -125,14 +126,12 @@ fn odd_token(t: &[u8]) -> bool {
     let edge = |b: &u8| matches!(b, b'.' | b',' | b'!' | b'?' | b';' | b':' | b'"' | b'\'');
     let start = t.iter().position(|b| !edge(b)).unwrap_or(t.len());
     let end = t.iter().rposition(|b| !edge(b)).map_or(start, |i| i + 1);
-    let core = &t[start..end.max(start)];
+    let core = &t[start..end];
     if core.windows(2).any(|w| is_punct(w[0]) && is_punct(w[1])) {
         return true;
     }
     t.windows(3).any(|w| {
-        w[0].is_ascii_alphanumeric()
-            && matches!(w[1], b'(' | b'[' | b'{' | b'"')
-            && w[2].is_ascii_alphanumeric()
+        w[0].is_ascii_alphanumeric() && matches!(w[1], b'(' | b'"') && w[2].is_ascii_alphanumeric()
     })
 }
 

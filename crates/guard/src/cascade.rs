@@ -79,8 +79,9 @@ pub struct Guard {
     /// then the instruction head when the model has one (its per-segment
     /// lookups then share cache lines with the whole text's).
     packed: Option<PackedHeads>,
-    /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`).
-    rule_signals: Vec<(String, String)>,
+    /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`);
+    /// `None` for a rule whose hits the model does not see.
+    rule_signals: Vec<Option<(String, String)>>,
     policy: Policy,
     judge: Option<Judge>,
     leak: LeakIndex,
@@ -134,7 +135,10 @@ impl Guard {
         let rule_signals = rules
             .rules()
             .iter()
-            .map(|r| (format!("rule={}", r.category), format!("ruleid={}", r.id)))
+            .map(|r| {
+                r.model_signal
+                    .then(|| (format!("rule={}", r.category), format!("ruleid={}", r.id)))
+            })
             .collect();
         let dlp = if policy.is_disabled("dlp.") {
             None
@@ -448,13 +452,15 @@ impl Guard {
             Direction::Input => "dir=Input",
             Direction::Output => "dir=Output",
         }));
+        let mut any = false;
         for (m, _) in matches {
-            if let Some((category, id)) = self.rule_signals.get(m.rule) {
+            if let Some(Some((category, id))) = self.rule_signals.get(m.rule) {
                 s.push(Cow::Borrowed(category));
                 s.push(Cow::Borrowed(id));
+                any = true;
             }
         }
-        if !matches.is_empty() {
+        if any {
             s.push(Cow::Borrowed("rule_any"));
         }
         for n in &norm.notes {

@@ -90,6 +90,8 @@ pub struct Rule {
     pub kinds: Option<Vec<Kind>>,
     /// Human description.
     pub description: String,
+    /// Whether the small model sees this rule's hits as features.
+    pub model_signal: bool,
     /// Its examples.
     pub examples: Examples,
 }
@@ -245,6 +247,7 @@ impl RuleSet {
                     languages: spec.languages,
                     kinds: spec.kinds,
                     description: spec.description,
+                    model_signal: spec.model_signal,
                     examples: spec.examples,
                 });
             }

@@ -59,9 +59,21 @@ pub struct RuleSpec {
     /// the rule's first match.
     #[serde(default)]
     pub salad_after: Option<crate::salad::Salad>,
+    /// Whether the small model sees this rule's hits as features (default
+    /// true). A rule that decides on its own gains nothing from being a
+    /// feature, and as one it explains away the training rows it catches,
+    /// so the model learns less from them for the look-alikes it misses;
+    /// `false` also leaves an existing model's features, and a retrained
+    /// model, exactly as they were without the rule.
+    #[serde(default = "yes")]
+    pub model_signal: bool,
     /// Examples that the test-suite runs.
     #[serde(default)]
     pub examples: Examples,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Positive and negative examples of a rule.

@@ -181,9 +181,36 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
     if lits.is_empty() || lits.len() > 512 {
         return None;
     }
-    lits.iter()
-        .map(|l| std::str::from_utf8(l.as_bytes()).ok().map(str::to_string))
-        .collect()
+    let mut out: Vec<String> = Vec::with_capacity(lits.len());
+    for l in lits {
+        let s = whole_chars(l.as_bytes(), suffix)?;
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    Some(out)
+}
+
+/// The literal as UTF-8, cut back to whole characters. regex-syntax trims
+/// the literals of a large set to their first (or last) few bytes, which
+/// can end (or begin) inside a character: every Chinese alternation of a
+/// dozen words came back cut and its pattern ran on every text. A prefix
+/// cut back to a character boundary still begins every match it began (a
+/// suffix still ends it), so nothing is lost but selectivity. `None` when
+/// the bytes are not UTF-8 for another reason.
+fn whole_chars(bytes: &[u8], suffix: bool) -> Option<&str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) if !suffix && e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
+        }
+        Err(_) if suffix => {
+            // Skip the continuation bytes of a character cut at the front.
+            let start = bytes.iter().position(|&b| (b as i8) >= -0x40)?;
+            std::str::from_utf8(&bytes[start..]).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
@@ -419,6 +446,26 @@ fn by_pattern(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_characters_are_trimmed_to_whole_ones() {
+        // "偷税" is E5 81 B7 E7 A8 8E: four bytes end inside the second
+        // character, the last four begin inside the first.
+        let b = "偷税".as_bytes();
+        assert_eq!(whole_chars(&b[..4], false), Some("偷"));
+        assert_eq!(whole_chars(&b[2..], true), Some("税"));
+        assert_eq!(whole_chars(b"abc", false), Some("abc"));
+        assert_eq!(whole_chars(&[0x61, 0xFF, 0x62], false), None);
+    }
+
+    #[test]
+    fn a_large_chinese_alternation_keeps_a_literal_set() {
+        // More than ten words: regex-syntax cuts them to a few bytes.
+        let p = "(?:挪用公款|贪污|逃税|偷税|漏税|洗钱|行贿|贿赂|伪造|造假证|办假证|走私)";
+        let (set, _) = literals(p).expect("a set, not a pattern run on every text");
+        assert!(set.iter().all(|l| !l.is_empty()), "{set:?}");
+        assert!(set.iter().any(|l| l.starts_with('贪')), "{set:?}");
+    }
 
     #[test]
     fn a_second_required_element_gates_common_first_words() {

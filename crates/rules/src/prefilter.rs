@@ -205,8 +205,9 @@ fn whole_chars(bytes: &[u8], suffix: bool) -> Option<&str> {
             std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
         }
         Err(_) if suffix => {
-            // Skip the continuation bytes of a character cut at the front.
-            let start = bytes.iter().position(|&b| (b as i8) >= -0x40)?;
+            // Skip the continuation bytes (10xxxxxx) of a character cut
+            // at the front.
+            let start = bytes.iter().position(|&b| b & 0xC0 != 0x80)?;
             std::str::from_utf8(&bytes[start..]).ok()
         }
         Err(_) => None,

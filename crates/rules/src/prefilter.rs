@@ -172,6 +172,27 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
         .limit_class(classes)
         .limit_total(2048)
         .extract(hir);
+    // regex-syntax's own optimisation cuts a set of more than a few
+    // literals to their first (or last) four bytes, tuned for a search
+    // that looks for one set. Ours looks for every pattern's sets in one
+    // automaton, where a cut word ("ille" of "illegal") is far more common
+    // than the word and opens its pattern for nothing; so a finite set
+    // without an empty literal is kept whole, only the characters a class
+    // spreads over many literals being cut (`collapse_classes`). The cut
+    // is the fallback for sets too large or open.
+    if let Some(lits) = seq.literals() {
+        if !lits.is_empty() && lits.len() <= 512 && lits.iter().all(|l| !l.is_empty()) {
+            // Byte classes (`(?-u:…)`) can spread a character over
+            // literals that are not UTF-8: those take the cut below.
+            let text: Option<Vec<String>> = lits
+                .iter()
+                .map(|l| std::str::from_utf8(l.as_bytes()).ok().map(str::to_string))
+                .collect();
+            if let Some(text) = text {
+                return Some(collapse_classes(text, suffix));
+            }
+        }
+    }
     if suffix {
         seq.optimize_for_suffix_by_preference();
     } else {
@@ -189,6 +210,72 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
         }
     }
     Some(out)
+}
+
+/// Literals that differ only in their last character (their first, for
+/// suffixes), at least this many, are one class spread out: `ignore\s`
+/// gives "ignore " and 24 other spaces. The class adds almost nothing to
+/// the word's selectivity but multiplies the set, so such a group is cut
+/// back to what its members share.
+const CLASS_SPREAD: usize = 5;
+
+/// Cuts every group of [`CLASS_SPREAD`] or more literals that differ
+/// only at the open end back to their shared part, until none is left,
+/// then drops literals that another one already covers (a prefix of
+/// them, or a suffix for suffix sets): every match still begins (ends)
+/// with one of the literals left.
+fn collapse_classes(mut lits: Vec<String>, suffix: bool) -> Vec<String> {
+    let cut = |l: &str| -> Option<String> {
+        let mut cs = l.chars();
+        if suffix {
+            cs.next()?;
+        } else {
+            cs.next_back()?;
+        }
+        Some(cs.as_str().to_string())
+    };
+    loop {
+        let mut groups: HashMap<String, usize> = HashMap::new();
+        for l in &lits {
+            if let Some(c) = cut(l) {
+                *groups.entry(c).or_default() += 1;
+            }
+        }
+        let spread: Vec<&String> = groups
+            .iter()
+            .filter(|&(c, &n)| n >= CLASS_SPREAD && !c.is_empty())
+            .map(|(c, _)| c)
+            .collect();
+        if spread.is_empty() {
+            break;
+        }
+        let next: Vec<String> = lits
+            .iter()
+            .map(|l| match cut(l) {
+                Some(c) if spread.contains(&&c) => c,
+                _ => l.clone(),
+            })
+            .collect();
+        lits = next;
+    }
+    let covers = |a: &str, b: &str| {
+        if suffix {
+            b.ends_with(a)
+        } else {
+            b.starts_with(a)
+        }
+    };
+    let mut out: Vec<String> = Vec::with_capacity(lits.len());
+    for (i, l) in lits.iter().enumerate() {
+        let covered = lits
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && covers(o, l) && (o.len() < l.len() || j < i));
+        if !covered {
+            out.push(l.clone());
+        }
+    }
+    out
 }
 
 /// The literal as UTF-8, cut back to whole characters. regex-syntax trims
@@ -466,6 +553,41 @@ mod tests {
         let (set, _) = literals(p).expect("a set, not a pattern run on every text");
         assert!(set.iter().all(|l| !l.is_empty()), "{set:?}");
         assert!(set.iter().any(|l| l.starts_with('贪')), "{set:?}");
+    }
+
+    #[test]
+    fn large_sets_keep_whole_words_and_classes_are_cut() {
+        // Twelve words: regex-syntax's own optimisation cut them to four
+        // bytes ("ille", "embe"), common fragments of other words.
+        let p = r"(?:illegally|embezzle|launder|counterfeit|smuggle|bribe|poach|shoplift|extort|forge|vandalise|trespass)\s+\w+";
+        let (set, starts) = literals(p).expect("a set");
+        assert!(starts);
+        assert!(set.contains(&"illegally".to_string()), "{set:?}");
+        assert_eq!(set.len(), 12, "{set:?}");
+        // The 25 spaces of `\s` after a word are cut back to the word.
+        assert_eq!(
+            literals(r"ignore\s+previous"),
+            Some((vec!["ignore".to_string()], true))
+        );
+        assert_eq!(
+            collapse_classes(
+                ["at", "a1", "a2", "a3", "a4", "b"]
+                    .map(String::from)
+                    .to_vec(),
+                false
+            ),
+            vec!["a".to_string(), "b".to_string()]
+        );
+        // Suffix sets are cut at the front, and covered literals dropped.
+        assert_eq!(
+            collapse_classes(
+                ["xab", "yab", "zab", "wab", "vab", "cab", "b"]
+                    .map(String::from)
+                    .to_vec(),
+                true
+            ),
+            vec!["b".to_string()]
+        );
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub struct Args {
     /// AdaGrad base learning rate.
     #[arg(long, default_value_t = TrainConfig::default().options.lr)]
     lr: f32,
+    /// Shuffle seed of the fits (another seed measures how much a
+    /// figure owes to the order the rows were seen in).
+    #[arg(long, default_value_t = TrainConfig::default().options.seed)]
+    seed: u64,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -124,6 +128,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             epochs: a.epochs,
             l2: a.l2,
             lr: a.lr,
+            seed: a.seed,
             ..Default::default()
         },
     };
@@ -132,7 +137,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     model.meta.details = serde_json::json!({
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
-        "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "attack_fpr": a.attack_fpr,
+        "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,

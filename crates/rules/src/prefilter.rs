@@ -15,7 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind, Look};
 use regex_syntax::ParserBuilder;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Which patterns to try for a text.
 #[derive(Debug, Clone)]
@@ -179,9 +179,9 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
     // than the word and opens its pattern for nothing; so a finite set
     // without an empty literal is kept whole, only the characters a class
     // spreads over many literals being cut (`collapse_classes`). The cut
-    // is the fallback for sets too large or open.
+    // is the fallback for sets larger than `WHOLE_MAX` or open.
     if let Some(lits) = seq.literals() {
-        if !lits.is_empty() && lits.len() <= 512 && lits.iter().all(|l| !l.is_empty()) {
+        if !lits.is_empty() && lits.len() <= WHOLE_MAX && lits.iter().all(|l| !l.is_empty()) {
             // Byte classes (`(?-u:…)`) can spread a character over
             // literals that are not UTF-8: those take the cut below.
             let text: Option<Vec<String>> = lits
@@ -212,6 +212,12 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
     Some(out)
 }
 
+/// The largest set [`extract_literals`] keeps whole. Every element of
+/// every pattern is extracted six ways at load, and sets of hundreds
+/// (a class crossed with an alternation) doubled the start-up time for no
+/// measurable gain at run time.
+const WHOLE_MAX: usize = 32;
+
 /// Literals that differ only in their last character (their first, for
 /// suffixes), at least this many, are one class spread out: `ignore\s`
 /// gives "ignore " and 24 other spaces. The class adds almost nothing to
@@ -234,14 +240,14 @@ fn collapse_classes(mut lits: Vec<String>, suffix: bool) -> Vec<String> {
         }
         Some(cs.as_str().to_string())
     };
-    loop {
+    while lits.len() >= CLASS_SPREAD {
         let mut groups: HashMap<String, usize> = HashMap::new();
         for l in &lits {
             if let Some(c) = cut(l) {
                 *groups.entry(c).or_default() += 1;
             }
         }
-        let spread: Vec<&String> = groups
+        let spread: HashSet<&String> = groups
             .iter()
             .filter(|&(c, &n)| n >= CLASS_SPREAD && !c.is_empty())
             .map(|(c, _)| c)
@@ -252,30 +258,34 @@ fn collapse_classes(mut lits: Vec<String>, suffix: bool) -> Vec<String> {
         let next: Vec<String> = lits
             .iter()
             .map(|l| match cut(l) {
-                Some(c) if spread.contains(&&c) => c,
+                Some(c) if spread.contains(&c) => c,
                 _ => l.clone(),
             })
             .collect();
         lits = next;
     }
-    let covers = |a: &str, b: &str| {
+    // Sorted (suffix sets by their reversed text), a literal's covering
+    // prefix sorts before it and every literal in between begins with
+    // that prefix too, so the last one kept is the only one to check.
+    // Pairwise, this took a second of every start with sets of hundreds.
+    let key = |l: &str| -> String {
         if suffix {
-            b.ends_with(a)
+            l.chars().rev().collect()
         } else {
-            b.starts_with(a)
+            l.to_string()
         }
     };
-    let mut out: Vec<String> = Vec::with_capacity(lits.len());
-    for (i, l) in lits.iter().enumerate() {
-        let covered = lits
-            .iter()
-            .enumerate()
-            .any(|(j, o)| j != i && covers(o, l) && (o.len() < l.len() || j < i));
-        if !covered {
-            out.push(l.clone());
+    let mut keyed: Vec<String> = lits.iter().map(|l| key(l)).collect();
+    keyed.sort_unstable();
+    keyed.dedup();
+    let mut kept: Vec<String> = Vec::with_capacity(keyed.len());
+    for k in keyed {
+        if kept.last().is_some_and(|p| k.starts_with(p.as_str())) {
+            continue;
         }
+        kept.push(k);
     }
-    out
+    kept.into_iter().map(|k| key(&k)).collect()
 }
 
 /// The literal as UTF-8, cut back to whole characters. regex-syntax trims

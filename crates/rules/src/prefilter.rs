@@ -47,7 +47,9 @@ pub struct Prefilter {
 /// Presence anywhere is all the prefilter needs, so besides the pattern's
 /// own prefixes and suffixes any element of its top-level concatenation
 /// will do: a match of the whole contains a match of each element. That
-/// rescues patterns that open with `(?:^|\n)` or an optional group. The
+/// rescues patterns that open with `(?:^|\n)` or an optional group. An
+/// element that is an alternation also offers the union of its branches'
+/// most selective sets, wherever in each branch they lie. The
 /// most selective set (longest shortest literal, then fewest) wins; among
 /// sets about as selective, the pattern's own prefixes win, because every
 /// match *starts* with one of them and the search can begin at the first
@@ -68,6 +70,10 @@ pub struct Origin {
     pub parts: usize,
     /// The literals end the element's matches.
     pub suffix: bool,
+    /// The literals lie somewhere inside the element, neither beginning
+    /// nor ending its matches (the union of an alternation's branches'
+    /// sets, each taken from wherever in its branch is most selective).
+    pub inside: bool,
 }
 
 /// The set [`literals`] chooses, with where it comes from.
@@ -88,10 +94,18 @@ struct Ranked {
 /// when both sets occur, which keeps patterns keyed on common words
 /// (`your`, `include`) from running on every ordinary prompt.
 pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
+    first_and_second(pattern).and_then(|(_, second)| second)
+}
+
+/// [`literals`]'s set and [`second_literals`]'s from one ranking (each
+/// ranking extracts every element's sets several ways: load time).
+fn first_and_second(pattern: &str) -> Option<(Ranked, Option<Vec<String>>)> {
     let mut sets = ranked(pattern).into_iter();
     let first = sets.next()?;
-    sets.find(|r| r.origin.part != first.origin.part && r.set != first.set)
-        .map(|r| r.set)
+    let second = sets
+        .find(|r| r.origin.part != first.origin.part && r.set != first.set)
+        .map(|r| r.set);
+    Some((first, second))
 }
 
 /// Every selective literal set of the pattern and of each element of its
@@ -118,7 +132,8 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
     }
     let count = parts.len() - 1;
     let mut all: Vec<Ranked> = parts
-        .into_iter()
+        .iter()
+        .copied()
         .enumerate()
         .flat_map(|(part, h)| {
             // Small class limits keep cross products finite; large ones
@@ -136,30 +151,117 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
                                 part,
                                 parts: count,
                                 suffix,
+                                inside: false,
                             },
                         })
                     })
             })
         })
         .collect();
-    let key = |set: &[String], starts: bool| {
-        let shortest = set
-            .iter()
-            .map(|l| l.chars().count().min(8))
-            .min()
-            .unwrap_or(0);
-        (
-            shortest.min(4),
-            starts,
-            shortest,
-            std::cmp::Reverse(set.len()),
-        )
-    };
+    // An alternation's prefixes are its branches' first words, often the
+    // common verbs of many acts ("sell", "start"); the words that tell
+    // the acts apart sit further in. Offered at the end, so that among
+    // sets as selective the element's own prefixes stay first.
+    for (part, h) in parts.iter().enumerate() {
+        if let HirKind::Alternation(_) = unwrap_captures(h).kind() {
+            if let Some(set) = branch_union(h, UNION_DEPTH) {
+                all.insert(
+                    0,
+                    Ranked {
+                        set,
+                        starts: false,
+                        origin: Origin {
+                            part,
+                            parts: count,
+                            suffix: false,
+                            inside: true,
+                        },
+                    },
+                );
+            }
+        }
+    }
     // Stable, so equally good sets keep the order `max_by_key` picked from
     // before (the last of equals).
     all.reverse();
-    all.sort_by_key(|r| std::cmp::Reverse(key(&r.set, r.starts)));
+    all.sort_by_key(|r| std::cmp::Reverse(rank_key(&r.set, r.starts)));
     all
+}
+
+/// How selective a set is, larger better: its shortest literal (counted
+/// up to four characters, then whether it starts every match, then up to
+/// eight), then fewer literals.
+fn rank_key(set: &[String], starts: bool) -> (usize, bool, usize, std::cmp::Reverse<usize>) {
+    let shortest = set
+        .iter()
+        .map(|l| l.chars().count().min(8))
+        .min()
+        .unwrap_or(0);
+    (
+        shortest.min(4),
+        starts,
+        shortest,
+        std::cmp::Reverse(set.len()),
+    )
+}
+
+fn unwrap_captures(mut h: &Hir) -> &Hir {
+    while let HirKind::Capture(c) = h.kind() {
+        h = &c.sub;
+    }
+    h
+}
+
+/// How deep [`branch_union`] follows alternations inside branches: the
+/// packs nest two (an act inside a request form); each level extracts
+/// every element of every branch six ways at load.
+const UNION_DEPTH: usize = 3;
+
+/// The largest union [`branch_union`] keeps: one automaton literal each.
+const UNION_MAX: usize = 512;
+
+/// For an alternation, the union over its branches of each branch's most
+/// selective set, found anywhere in the branch (a match of an
+/// alternation is a match of one branch, and a match of a concatenation
+/// holds a match of each element); for anything else, its own most
+/// selective set, from its prefixes or suffixes or, recursively, from the
+/// elements of a concatenation or the body of a required repetition.
+/// `None` when some branch has no selective set.
+fn branch_union(h: &Hir, depth: usize) -> Option<Vec<String>> {
+    let h = unwrap_captures(h);
+    if let HirKind::Alternation(branches) = h.kind() {
+        if depth == 0 {
+            return None;
+        }
+        let mut all: Vec<String> = Vec::new();
+        for b in branches {
+            all.extend(inner_best(b, depth - 1)?);
+        }
+        all.sort_unstable();
+        all.dedup();
+        return (all.len() <= UNION_MAX).then_some(all);
+    }
+    inner_best(h, depth)
+}
+
+/// The most selective set of `h` or of anything every match of it holds.
+fn inner_best(h: &Hir, depth: usize) -> Option<Vec<String>> {
+    let h = unwrap_captures(h);
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    for classes in [4, 10, 64] {
+        for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+            sets.extend(literal_set(h, kind, classes));
+        }
+    }
+    match h.kind() {
+        HirKind::Concat(items) => {
+            sets.extend(items.iter().filter_map(|i| branch_union(i, depth)));
+        }
+        HirKind::Repetition(r) if r.min >= 1 => sets.extend(branch_union(&r.sub, depth)),
+        HirKind::Alternation(_) => sets.extend(branch_union(h, depth)),
+        _ => {}
+    }
+    sets.into_iter().max_by_key(|s| rank_key(s, false))
 }
 
 /// The literal strings regex-syntax finds every match of `hir` to begin
@@ -356,14 +458,14 @@ impl Prefilter {
         let mut needs_second = vec![false; patterns.len()];
         let mut origins = vec![None; patterns.len()];
         for (i, p) in patterns.iter().enumerate() {
-            match chosen(p) {
-                Some(r) => {
+            match first_and_second(p) {
+                Some((r, second)) => {
                     origins[i] = Some(r.origin);
                     from_start[i] = r.starts;
                     for l in r.set {
                         add(l, (i, false));
                     }
-                    if let Some(second) = second_literals(p) {
+                    if let Some(second) = second {
                         needs_second[i] = true;
                         for l in second {
                             add(l, (i, true));
@@ -628,6 +730,20 @@ mod tests {
         // Anchored at a line start, or only in one branch: literals stay.
         assert!(literals(r"(?m)^(?:write|what)\b").is_some());
         assert!(literals(r"(?:^|\n)(?:write|what)\b").is_some());
+    }
+
+    #[test]
+    fn an_alternation_of_acts_is_keyed_on_each_acts_rarest_word() {
+        // The branches begin with common verbs; each holds a rarer word
+        // further in, and one of those occurs in every match.
+        let p = r"how\s+to\s+(?:sell\s+\w+\s+on\s+the\s+black\s+market|start\s+an\s+illegal\s+\w+)";
+        let (set, starts) = literals(p).expect("a set");
+        assert_eq!(set, vec!["illegal".to_string(), "market".to_string()]);
+        assert!(!starts);
+        // A branch without any selective literal leaves no union.
+        let q = r"how\s+to\s+(?:sell\s+\w+\s+on\s+the\s+black\s+market|\w+\s+\d+)";
+        let (set, _) = literals(q).expect("a set");
+        assert!(!set.contains(&"market".to_string()), "{set:?}");
     }
 
     #[test]

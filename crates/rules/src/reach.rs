@@ -100,7 +100,9 @@ impl Around {
             return around(whole, whole, false);
         };
         if origin.part == 0 {
-            return if origin.suffix {
+            return if origin.inside {
+                around(whole, whole, false)
+            } else if origin.suffix {
                 around(whole, Reach::default(), true)
             } else {
                 around(Reach::default(), whole, false)
@@ -116,6 +118,14 @@ impl Around {
                     origin.part - 1
                 };
                 let sum = |xs: &[Reach]| xs.iter().fold(Reach::default(), |a, &x| a.plus(x));
+                if origin.inside {
+                    // Anywhere inside its element: the element's whole
+                    // length may lie either side of the occurrence.
+                    let at = origin.part - 1;
+                    let head = parts.get(..=at).unwrap_or(&parts[..]);
+                    let tail = parts.get(at..).unwrap_or(&[]);
+                    return around(sum(head), sum(tail), false);
+                }
                 let (head, tail) = parts.split_at(cut.min(parts.len()));
                 return around(sum(head), sum(tail), origin.suffix);
             }
@@ -407,6 +417,7 @@ mod tests {
                 part,
                 parts,
                 suffix,
+                inside: false,
             })
         };
         // Elements: (a|bb), \s+, previous, \s+, x.
@@ -422,6 +433,38 @@ mod tests {
         assert_eq!(at(origin(3, 5, false), false), (0, 17));
         // Literals that begin every match: only forwards.
         assert_eq!(at(origin(0, 5, false), true), (7, 17));
+    }
+
+    #[test]
+    fn literals_inside_an_element_reach_its_length_both_ways() {
+        // Elements: x, \s+, (aa\s+bb|cc), \s+, y; "bb" lies inside the
+        // third, where a union of the branches' sets finds it.
+        let src = r"x\s+(?:aa\s+bb|cc)\s+y";
+        let text = "zzzzzzzzzz x aa bb y zzzzzzzzzz";
+        let runs = Runs::of(text.as_bytes());
+        let whole = Reach::of(src, false, true).expect("bounded");
+        let inside = Origin {
+            part: 3,
+            parts: 5,
+            suffix: false,
+            inside: true,
+        };
+        let start = text.find("bb").expect("present");
+        let window =
+            Around::of(src, whole, Some(inside), true).window(start, start + 2, &runs, text.len());
+        // Before: x, a space and the alternation (1 + 1 + 4 + 1); after:
+        // the alternation, a space and y, the same.
+        assert_eq!(window, (start - 7, start + 7));
+        let m = regex_automata::meta::Regex::new(src)
+            .expect("valid")
+            .find(text)
+            .expect("matches");
+        assert!(window.0 <= m.start() && m.end() <= window.1);
+        // The whole pattern as the element: its whole length either way.
+        let whole_inside = Some(Origin { part: 0, ..inside });
+        let (a, b) =
+            Around::of(src, whole, whole_inside, true).window(start, start + 2, &runs, text.len());
+        assert!(a <= m.start() && m.end() <= b);
     }
 
     #[test]

@@ -160,8 +160,9 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
         .collect();
     // An alternation's prefixes are its branches' first words, often the
     // common verbs of many acts ("sell", "start"); the words that tell
-    // the acts apart sit further in. Offered at the end, so that among
-    // sets as selective the element's own prefixes stay first.
+    // the acts apart sit further in. Put at the front of `all`, which the
+    // reversal below makes the back: among sets as selective, the
+    // element's own prefixes and suffixes still win.
     for (part, h) in parts.iter().enumerate() {
         if let HirKind::Alternation(_) = unwrap_captures(h).kind() {
             if let Some(set) = branch_union(h, UNION_DEPTH) {

@@ -319,7 +319,9 @@ pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<
 /// every pattern is extracted six ways at load, and sets of hundreds
 /// (a class crossed with an alternation) doubled the start-up time
 /// (`palisade rules check` 1.7 → 3.5 s at 512) for a tenth of tier 1's
-/// instructions beyond what 32 gives (`docs/guard.md`).
+/// instructions beyond what 32 gives (`docs/guard.md`). With one ranking
+/// per pattern (session 21), load instructions against tier 1's: 128,
+/// +15 % for −4.5 %; 512, +40 % for −8 %.
 const WHOLE_MAX: usize = 32;
 
 /// Literals that differ only in their last character (their first, for

@@ -8,6 +8,7 @@
 //! `.` or `-` here (`\d{3}-\d{2}-\d{4}`), which occurs every few dozen
 //! bytes and turns the trigger pass into a scan of everything.
 
+use palisade_rules::prefilter::{best_inside, SetJudge, Walk};
 use regex_syntax::hir::literal::ExtractKind;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
@@ -40,95 +41,39 @@ pub(crate) struct Literals {
 /// Every match starts with one of the pattern's prefixes and ends with
 /// one of its suffixes; besides those, a match of a concatenation holds
 /// a match of each element and one of an alternation a match of some
-/// branch, so the search goes down the tree for the cheapest set.
+/// branch, so the search goes down the tree for the cheapest set (the
+/// rule prefilter's walk, judged by this engine's cost).
 pub(crate) fn best_literals(hir: &Hir) -> Option<Literals> {
-    let mut best: Option<Literals> = None;
-    let mut offer = |words: Vec<String>, before: Option<usize>, after: Option<usize>| {
-        let cost = words
-            .iter()
-            .map(|l| literal_cost(l))
-            .fold(0u32, u32::saturating_add);
-        let better = match &best {
-            Some(b) => cost < b.cost,
-            None => true,
-        };
-        if better {
-            best = Some(Literals {
-                words,
-                cost,
-                before,
-                after,
-            });
-        }
+    let walk = Walk {
+        depth: usize::MAX,
+        union_max: 1024,
     };
-    let len = max_len(hir);
-    for classes in [4, 10, 64] {
-        if let Some(set) = literal_set(hir, ExtractKind::Prefix, classes) {
-            offer(set, Some(0), len);
-        }
-        if let Some(set) = literal_set(hir, ExtractKind::Suffix, classes) {
-            offer(set, len, Some(0));
-        }
+    best_inside(hir, &CostJudge, walk).map(|l| Literals {
+        cost: set_cost(&l.words),
+        words: l.words,
+        before: l.before,
+        after: l.after,
+    })
+}
+
+/// The DLP engine's judge: its own selectivity filter, and the cheaper
+/// set wins (the first of equally cheap ones).
+struct CostJudge;
+
+impl SetJudge for CostJudge {
+    fn set(&self, hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+        literal_set(hir, kind, classes)
     }
-    match hir.kind() {
-        HirKind::Capture(c) => {
-            if let Some(l) = best_literals(&c.sub) {
-                offer(l.words, l.before, l.after);
-            }
-        }
-        HirKind::Repetition(r) if r.min >= 1 => {
-            // In some repeat: anywhere in the whole.
-            if let Some(l) = best_literals(&r.sub) {
-                offer(l.words, len, len);
-            }
-        }
-        // A match of a concatenation contains a match of each element.
-        HirKind::Concat(items) => {
-            for (i, h) in items.iter().enumerate() {
-                if let Some(l) = best_literals(h) {
-                    let sum = |hs: &[Hir]| {
-                        hs.iter()
-                            .try_fold(0usize, |acc, h| max_len(h).map(|l| acc + l))
-                    };
-                    let before = sum(items.get(..i).unwrap_or(&[]))
-                        .zip(l.before)
-                        .map(|(a, b)| a + b);
-                    let after = sum(items.get(i + 1..).unwrap_or(&[]))
-                        .zip(l.after)
-                        .map(|(a, b)| a + b);
-                    offer(l.words, before, after);
-                }
-            }
-        }
-        // A match of an alternation is a match of one branch.
-        HirKind::Alternation(items) => {
-            let mut all: Vec<String> = Vec::new();
-            let (mut before, mut after) = (Some(0usize), Some(0usize));
-            let mut complete = true;
-            for h in items {
-                match best_literals(h) {
-                    Some(l) => {
-                        before = before.zip(l.before).map(|(a, b)| a.max(b));
-                        after = after.zip(l.after).map(|(a, b)| a.max(b));
-                        for w in l.words {
-                            if !all.contains(&w) {
-                                all.push(w);
-                            }
-                        }
-                    }
-                    None => {
-                        complete = false;
-                        break;
-                    }
-                }
-            }
-            if complete && !all.is_empty() && all.len() <= 1024 {
-                offer(all, before, after);
-            }
-        }
-        _ => {}
+    fn replaces(&self, new: &[String], best: &[String]) -> bool {
+        set_cost(new) < set_cost(best)
     }
-    best
+}
+
+fn set_cost(words: &[String]) -> u32 {
+    words
+        .iter()
+        .map(|l| literal_cost(l))
+        .fold(0u32, u32::saturating_add)
 }
 
 fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {

@@ -213,56 +213,170 @@ fn unwrap_captures(mut h: &Hir) -> &Hir {
     h
 }
 
-/// How deep [`branch_union`] follows alternations inside branches: the
-/// packs nest two (an act inside a request form); each level extracts
-/// every element of every branch six ways at load.
+/// How deep the unions follow alternations inside branches: the packs
+/// nest two (an act inside a request form); each level extracts every
+/// element of every branch six ways at load.
 const UNION_DEPTH: usize = 3;
 
-/// The largest union [`branch_union`] keeps: one automaton literal each.
+/// The largest union the prefilter keeps: one automaton literal each.
 const UNION_MAX: usize = 512;
 
-/// For an alternation, the union over its branches of each branch's most
-/// selective set, found anywhere in the branch (a match of an
-/// alternation is a match of one branch, and a match of a concatenation
-/// holds a match of each element); for anything else, its own most
-/// selective set, from its prefixes or suffixes or, recursively, from the
-/// elements of a concatenation or the body of a required repetition.
-/// `None` when some branch has no selective set.
-fn branch_union(h: &Hir, depth: usize) -> Option<Vec<String>> {
-    let h = unwrap_captures(h);
-    if let HirKind::Alternation(branches) = h.kind() {
-        if depth == 0 {
-            return None;
-        }
-        let mut all: Vec<String> = Vec::new();
-        for b in branches {
-            all.extend(inner_best(b, depth - 1)?);
-        }
-        all.sort_unstable();
-        all.dedup();
-        return (all.len() <= UNION_MAX).then_some(all);
+/// The rule prefilter's judge: its selectivity ranking, the last of
+/// equally good sets kept (the order [`ranked`] relies on).
+struct RuleJudge;
+
+impl SetJudge for RuleJudge {
+    fn set(&self, hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+        literal_set(hir, kind, classes)
     }
-    inner_best(h, depth)
+    fn replaces(&self, new: &[String], best: &[String]) -> bool {
+        rank_key(new, false) >= rank_key(best, false)
+    }
 }
 
-/// The most selective set of `h` or of anything every match of it holds.
-fn inner_best(h: &Hir, depth: usize) -> Option<Vec<String>> {
-    let h = unwrap_captures(h);
-    let mut sets: Vec<Vec<String>> = Vec::new();
+/// The union over an alternation's branches of each branch's most
+/// selective set (see [`union_of_branches`]), sorted.
+fn branch_union(h: &Hir, depth: usize) -> Option<Vec<String>> {
+    let walk = Walk {
+        depth,
+        union_max: UNION_MAX,
+    };
+    let mut set = union_of_branches(h, &RuleJudge, walk)?.words;
+    set.sort_unstable();
+    Some(set)
+}
+
+/// How a caller of [`best_inside`] judges literal sets: the rule
+/// prefilter by selectivity, the DLP engine by how often a literal occurs
+/// in prose and code.
+pub trait SetJudge {
+    /// The prefixes (or suffixes) of `hir` as the caller would search for
+    /// them, or `None` when they are not selective enough.
+    fn set(&self, hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>>;
+    /// Whether `new` should replace `best` (on a tie, this decides which
+    /// of equally good sets is kept).
+    fn replaces(&self, new: &[String], best: &[String]) -> bool;
+}
+
+/// Limits of the walk of [`best_inside`].
+#[derive(Debug, Clone, Copy)]
+pub struct Walk {
+    /// Alternations followed into their branches, nested.
+    pub depth: usize,
+    /// The largest union of branches' sets offered.
+    pub union_max: usize,
+}
+
+/// A literal set of which one occurs in every match, with how far a
+/// match reaches around an occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inside {
+    /// The literals.
+    pub words: Vec<String>,
+    /// How far a match can start before a literal's start, in bytes
+    /// (`None`: unbounded).
+    pub before: Option<usize>,
+    /// How far a match can end after a literal's end.
+    pub after: Option<usize>,
+}
+
+/// The best set, by `judge`, of those every match of `hir` holds: its
+/// prefixes, its suffixes, or, down the tree, a set of the body of a
+/// required repetition, of an element of a concatenation (a match of the
+/// whole holds a match of each), or the union over an alternation's
+/// branches of each branch's best (a match is a match of some branch).
+pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside> {
+    let mut best: Option<Inside> = None;
+    let mut offer = |words: Vec<String>, before: Option<usize>, after: Option<usize>| {
+        if best
+            .as_ref()
+            .is_none_or(|b| judge.replaces(&words, &b.words))
+        {
+            best = Some(Inside {
+                words,
+                before,
+                after,
+            });
+        }
+    };
+    let len = hir.properties().maximum_len();
     for classes in [4, 10, 64] {
-        for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
-            sets.extend(literal_set(h, kind, classes));
+        if let Some(set) = judge.set(hir, ExtractKind::Prefix, classes) {
+            offer(set, Some(0), len);
+        }
+        if let Some(set) = judge.set(hir, ExtractKind::Suffix, classes) {
+            offer(set, len, Some(0));
         }
     }
-    match h.kind() {
-        HirKind::Concat(items) => {
-            sets.extend(items.iter().filter_map(|i| branch_union(i, depth)));
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(l) = best_inside(&c.sub, judge, walk) {
+                offer(l.words, l.before, l.after);
+            }
         }
-        HirKind::Repetition(r) if r.min >= 1 => sets.extend(branch_union(&r.sub, depth)),
-        HirKind::Alternation(_) => sets.extend(branch_union(h, depth)),
+        HirKind::Repetition(r) if r.min >= 1 => {
+            // In some repeat: anywhere in the whole.
+            if let Some(l) = best_inside(&r.sub, judge, walk) {
+                offer(l.words, len, len);
+            }
+        }
+        HirKind::Concat(items) => {
+            let sum = |hs: &[Hir]| {
+                hs.iter().try_fold(0usize, |acc, h| {
+                    h.properties().maximum_len().map(|l| acc + l)
+                })
+            };
+            for (i, h) in items.iter().enumerate() {
+                if let Some(l) = best_inside(h, judge, walk) {
+                    let before = sum(items.get(..i).unwrap_or(&[]))
+                        .zip(l.before)
+                        .map(|(a, b)| a + b);
+                    let after = sum(items.get(i + 1..).unwrap_or(&[]))
+                        .zip(l.after)
+                        .map(|(a, b)| a + b);
+                    offer(l.words, before, after);
+                }
+            }
+        }
+        HirKind::Alternation(_) => {
+            if let Some(l) = union_of_branches(hir, judge, walk) {
+                offer(l.words, l.before, l.after);
+            }
+        }
         _ => {}
     }
-    sets.into_iter().max_by_key(|s| rank_key(s, false))
+    best
+}
+
+/// For an alternation (inside captures), the union over its branches of
+/// each branch's [`best_inside`] set, in order of first appearance; `None`
+/// when it is not one, when some branch has no set, when `walk.depth` is
+/// spent, or when the union is empty or larger than `walk.union_max`.
+pub fn union_of_branches(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside> {
+    let HirKind::Alternation(branches) = unwrap_captures(hir).kind() else {
+        return None;
+    };
+    let inner = Walk {
+        depth: walk.depth.checked_sub(1)?,
+        ..walk
+    };
+    let mut words: Vec<String> = Vec::new();
+    let (mut before, mut after) = (Some(0usize), Some(0usize));
+    for b in branches {
+        let l = best_inside(b, judge, inner)?;
+        before = before.zip(l.before).map(|(x, y)| x.max(y));
+        after = after.zip(l.after).map(|(x, y)| x.max(y));
+        for w in l.words {
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        }
+    }
+    (!words.is_empty() && words.len() <= walk.union_max).then_some(Inside {
+        words,
+        before,
+        after,
+    })
 }
 
 /// The literal strings regex-syntax finds every match of `hir` to begin

@@ -3,7 +3,8 @@
 //! checks alone is repeatable on a noisy machine:
 //! `valgrind --tool=callgrind --toggle-collect='*Guard::tiers12*'
 //! --toggle-collect='*Guard::finish*' target/release/examples/check_loop`
-//! (the figures in `docs/guard.md`, "Session 13").
+//! (the figures in `docs/guard.md`, "Session 13"). `RULES=DIR` checks with
+//! the packs in DIR instead of the built-in ones (for A/B counts).
 
 use palisade_guard::dataset::load_paths;
 use palisade_guard::eval::sized_texts;
@@ -14,8 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "../shared/datasets/guard".into());
     let texts = sized_texts(&load_paths(&[dir.into()])?, 2048, 3200);
+    let rules = match std::env::var_os("RULES") {
+        Some(d) => palisade_rules::RuleSet::load_dir(std::path::Path::new(&d))?,
+        None => palisade_rules::RuleSet::builtin()?,
+    };
     let guard = Guard::new(
-        palisade_rules::RuleSet::builtin()?,
+        rules,
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;

@@ -180,11 +180,12 @@ impl RuleSet {
         let mut ids = HashSet::new();
         let mut packs = HashSet::new();
         for (file, source) in sources {
-            let pack: PackSpec = serde_yaml::from_str(source).map_err(|e| RuleError::Syntax {
-                file: file.to_string(),
-                line: e.location().map(|l| l.line()),
-                message: e.to_string(),
-            })?;
+            let mut pack: PackSpec =
+                serde_yaml::from_str(source).map_err(|e| RuleError::Syntax {
+                    file: file.to_string(),
+                    line: e.location().map(|l| l.line()),
+                    message: e.to_string(),
+                })?;
             if pack.version != 1 {
                 return Err(RuleError::Syntax {
                     file: file.to_string(),
@@ -199,6 +200,7 @@ impl RuleSet {
                     message: format!("pack name `{}` is used by another file", pack.pack),
                 });
             }
+            pack.expand_sets(file, source)?;
             for spec in pack.rules {
                 let category = spec.validate(file, source)?;
                 let invalid = |message: String| RuleError::Invalid {

@@ -12,8 +12,71 @@ pub struct PackSpec {
     pub pack: String,
     /// Format version; only 1 exists.
     pub version: u32,
+    /// Named pieces of pattern (a list of groups, of words) that the
+    /// pack's patterns and `unless` patterns use as `%{name}`, so that a
+    /// list shared by many patterns is written, and corrected, once.
+    #[serde(default)]
+    pub sets: std::collections::BTreeMap<String, String>,
     /// The rules.
     pub rules: Vec<RuleSpec>,
+}
+
+impl PackSpec {
+    /// Replaces every `%{name}` in the rules' patterns and `unless`
+    /// patterns with the pack's set of that name. A name the pack does not
+    /// define, or a set that itself uses `%{`, is an error naming the rule
+    /// (or the set) and the line.
+    pub(crate) fn expand_sets(&mut self, file: &str, source: &str) -> Result<(), RuleError> {
+        for (name, body) in &self.sets {
+            if body.contains("%{") {
+                return Err(RuleError::Syntax {
+                    file: file.to_string(),
+                    line: source
+                        .lines()
+                        .position(|l| l.trim_start().starts_with(&format!("{name}:")))
+                        .map(|i| i + 1),
+                    message: format!("set `{name}` uses another set; sets do not nest"),
+                });
+            }
+        }
+        for rule in &mut self.rules {
+            for p in rule.patterns.iter_mut().chain(rule.unless.iter_mut()) {
+                if p.contains("%{") {
+                    *p = expand(p, &self.sets).map_err(|name| RuleError::Invalid {
+                        file: file.to_string(),
+                        rule: rule.id.clone(),
+                        line: line_of_rule(source, &rule.id),
+                        message: format!(
+                            "pattern uses `%{{{name}}}`, which the pack's `sets` do not define"
+                        ),
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `pattern` with each `%{name}` replaced by `sets[name]`; the first
+/// undefined name is the error. `%` followed by anything else is kept.
+fn expand(
+    pattern: &str,
+    sets: &std::collections::BTreeMap<String, String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find("%{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(after.to_string());
+        };
+        let name = &after[..end];
+        out.push_str(sets.get(name).ok_or_else(|| name.to_string())?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// One rule as written on disk.

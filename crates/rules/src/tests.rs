@@ -393,3 +393,38 @@ fn shared_builtin() -> &'static RuleSet {
     static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
     SET.get_or_init(|| RuleSet::builtin().expect("builtin packs"))
 }
+
+#[test]
+fn named_sets_expand_in_patterns_and_unless() {
+    let src = "pack: t\nversion: 1\nsets:\n  who: '(?:cats|dogs)'\nrules:\n  - id: t.set\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: ['\\bhate\\s+%{who}\\b']\n    unless: ['\\bnot\\s+%{who}\\b']\n";
+    let s = RuleSet::from_sources([("t.yaml", src)]).expect("valid");
+    let hits = |text: &str| {
+        let mut out = Vec::new();
+        s.scan(text, Kind::Prompt, &mut out);
+        out.len()
+    };
+    assert_eq!(hits("I hate dogs"), 1);
+    assert_eq!(hits("I hate birds"), 0);
+    assert_eq!(hits("I hate cats, not dogs"), 0);
+    // A `%` that does not open a set name is left as it is.
+    let src = src.replace("%{who}\\b']\n    unless", "%{who}\\s*100%']\n    unless");
+    let s = RuleSet::from_sources([("t.yaml", src.as_str())]).expect("valid");
+    let mut out = Vec::new();
+    s.scan("hate cats 100%", Kind::Prompt, &mut out);
+    assert_eq!(out.len(), 1);
+}
+
+#[test]
+fn undefined_or_nested_sets_are_errors() {
+    let rule = "rules:\n  - id: t.set\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: ['%{nobody}']\n";
+    let e = err(&format!("pack: t\nversion: 1\n{rule}"));
+    assert!(
+        e.contains("t.set") && e.contains("nobody") && e.contains("line 4"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "pack: t\nversion: 1\nsets:\n  a: 'x'\n  b: '%{{a}}y'\n{}",
+        rule.replace("nobody", "b")
+    ));
+    assert!(e.contains("set `b`") && e.contains("do not nest"), "{e}");
+}

@@ -212,19 +212,14 @@ fn required_words_gate_a_rule_on_the_whole_text() {
 fn unless_patterns_silence_a_rule_anywhere_in_the_text() {
     let src = "pack: t\nversion: 1\nrules:\n  - id: t.brackets\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    unless: ['traceback \\(most recent call last\\)', '\\bline \\d+']\n    patterns: ['\\)\\[']\n";
     let s = RuleSet::from_sources([("t.yaml", src)]).expect("valid");
-    let hits = |t: &str| {
-        let mut out = Vec::new();
-        s.scan(t, Kind::Prompt, &mut out);
-        out.len()
-    };
-    assert_eq!(hits("write it now)[ please"), 1);
-    assert_eq!(hits("Traceback (most recent call last): x = f()[0]"), 0);
+    assert_eq!(hits(&s, "write it now)[ please"), 1);
+    assert_eq!(hits(&s, "Traceback (most recent call last): x = f()[0]"), 0);
     assert_eq!(
-        hits("x = f()[0] failed at line 12"),
+        hits(&s, "x = f()[0] failed at line 12"),
         0,
         "after the match too"
     );
-    assert_eq!(hits("x = f()[0] failed at lines"), 1);
+    assert_eq!(hits(&s, "x = f()[0] failed at lines"), 1);
 }
 
 #[test]
@@ -398,14 +393,9 @@ fn shared_builtin() -> &'static RuleSet {
 fn named_sets_expand_in_patterns_and_unless() {
     let src = "pack: t\nversion: 1\nsets:\n  who: '(?:cats|dogs)'\nrules:\n  - id: t.set\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: ['\\bhate\\s+%{who}\\b']\n    unless: ['\\bnot\\s+%{who}\\b']\n";
     let s = RuleSet::from_sources([("t.yaml", src)]).expect("valid");
-    let hits = |text: &str| {
-        let mut out = Vec::new();
-        s.scan(text, Kind::Prompt, &mut out);
-        out.len()
-    };
-    assert_eq!(hits("I hate dogs"), 1);
-    assert_eq!(hits("I hate birds"), 0);
-    assert_eq!(hits("I hate cats, not dogs"), 0);
+    assert_eq!(hits(&s, "I hate dogs"), 1);
+    assert_eq!(hits(&s, "I hate birds"), 0);
+    assert_eq!(hits(&s, "I hate cats, not dogs"), 0);
     // A `%` that does not open a set name is left as it is.
     let src = src.replace("%{who}\\b']\n    unless", "%{who}\\s*100%']\n    unless");
     let s = RuleSet::from_sources([("t.yaml", src.as_str())]).expect("valid");
@@ -427,4 +417,11 @@ fn undefined_or_nested_sets_are_errors() {
         rule.replace("nobody", "b")
     ));
     assert!(e.contains("set `b`") && e.contains("do not nest"), "{e}");
+}
+
+/// How many rules of `s` fire on `text` read as a prompt.
+fn hits(s: &RuleSet, text: &str) -> usize {
+    let mut out = Vec::new();
+    s.scan(text, Kind::Prompt, &mut out);
+    out.len()
 }

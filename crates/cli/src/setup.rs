@@ -99,13 +99,44 @@ enum RulesCmd {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Show the words each pattern waits for: the prefilter's literal set
+    /// and the second set that must also occur. A pattern keyed on
+    /// everyday words runs on most texts.
+    Keys {
+        /// Rule pack directory (default: built-in).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// Only rules whose id starts with this.
+        #[arg(long, value_name = "PREFIX")]
+        rule: Option<String>,
+    },
+}
+
+/// Literals shown per set before the rest is counted.
+const KEYS_SHOWN: usize = 12;
+
+fn key_list(set: &[String]) -> String {
+    if set.is_empty() {
+        return "-".into();
+    }
+    // Shortest first: the shortest literal is what makes a set common.
+    let mut all: Vec<&str> = set.iter().map(String::as_str).collect();
+    all.sort_by_key(|l| (l.len(), *l));
+    let shown: Vec<&str> = all.into_iter().take(KEYS_SHOWN).collect();
+    let more = set.len().saturating_sub(KEYS_SHOWN);
+    let mut out = shown.join(" | ");
+    if more > 0 {
+        out.push_str(&format!(" (+{more})"));
+    }
+    out
 }
 
 /// Runs `palisade rules …`.
 pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
-    let (rules, list) = match a.cmd {
-        RulesCmd::Check { rules } => (rules, false),
-        RulesCmd::List { rules } => (rules, true),
+    let (rules, list, keys) = match a.cmd {
+        RulesCmd::Check { rules } => (rules, false, None),
+        RulesCmd::List { rules } => (rules, true, None),
+        RulesCmd::Keys { rules, rule } => (rules, false, Some(rule.unwrap_or_default())),
     };
     let opts = GuardOpts {
         rules,
@@ -113,6 +144,20 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
         ..GuardOpts::default()
     };
     let guard = opts.build()?;
+    if let Some(prefix) = keys {
+        for k in guard.rules().pattern_keys() {
+            if k.rule.starts_with(&prefix) {
+                println!(
+                    "{}#{}\tfirst: {}\tsecond: {}",
+                    k.rule,
+                    k.nth,
+                    key_list(&k.first),
+                    key_list(&k.second)
+                );
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if list {
         for r in guard.rules().rules() {
             println!(

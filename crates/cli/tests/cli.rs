@@ -320,6 +320,37 @@ fn rules_check_passes_on_builtin_packs() {
     assert!(s.contains(" 0 failed"), "{s}");
 }
 
+#[test]
+fn rules_keys_name_the_words_each_pattern_waits_for() {
+    let out = bin()
+        .args([
+            "rules",
+            "keys",
+            "--rule",
+            "unsafe.hurt_or_intimidate_person",
+        ])
+        .output()
+        .expect("run");
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{s}");
+    let first = s
+        .lines()
+        .find(|l| l.starts_with("unsafe.hurt_or_intimidate_person#1\t"))
+        .unwrap_or_else(|| panic!("no line for pattern 1:\n{s}"));
+    // Whole words of its verb list, not four-byte cuts ("caus" is in
+    // every "because").
+    assert!(
+        first.contains("| cause |") || first.contains(" cause"),
+        "{first}"
+    );
+    assert!(!first.contains("caus |"), "{first}");
+    assert!(
+        s.lines()
+            .all(|l| l.starts_with("unsafe.hurt_or_intimidate_person#")),
+        "{s}"
+    );
+}
+
 /// A loopback OpenAI-compatible judge that answers every request with the
 /// same guard-model text; returns its port.
 fn mock_judge(answer: &'static str) -> u16 {

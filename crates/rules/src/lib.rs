@@ -71,6 +71,20 @@ pub enum RuleError {
     Empty(String),
 }
 
+/// The prefilter's key of one pattern ([`RuleSet::pattern_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternKey {
+    /// The rule's id.
+    pub rule: String,
+    /// The pattern's 1-based place among its rule's patterns.
+    pub nth: usize,
+    /// Literals one of which must occur for the pattern to run (empty:
+    /// it runs on every text).
+    pub first: Vec<String>,
+    /// Literals one of which must also occur (empty: none required).
+    pub second: Vec<String>,
+}
+
 /// A validated, compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -470,6 +484,30 @@ impl RuleSet {
     /// prefix to prefilter on.
     pub fn unfiltered_patterns(&self) -> usize {
         self.prefilter.always_run()
+    }
+
+    /// What opens each pattern: the literal set the prefilter keys it on
+    /// and the second set that must also occur, as [`prefilter::literals`]
+    /// and [`prefilter::second_literals`] choose them. A pattern keyed on
+    /// everyday words runs on most texts; this is how a rule author finds
+    /// out which words a pattern waits for before timing it.
+    pub fn pattern_keys(&self) -> Vec<PatternKey> {
+        let mut nth = vec![0usize; self.rules.len()];
+        self.pattern_src
+            .iter()
+            .zip(&self.pattern_rule)
+            .map(|(src, &ri)| {
+                nth[ri] += 1;
+                PatternKey {
+                    rule: self.rules[ri].id.clone(),
+                    nth: nth[ri],
+                    first: prefilter::literals(src)
+                        .map(|(set, _)| set)
+                        .unwrap_or_default(),
+                    second: prefilter::second_literals(src).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 
     /// Time spent per pattern when scanning `texts` the way [`scan`]

@@ -191,18 +191,20 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
 
 /// How selective a set is, larger better: its shortest literal (counted
 /// up to four characters, then whether it starts every match, then up to
-/// eight), then fewer literals.
-fn rank_key(set: &[String], starts: bool) -> (usize, bool, usize, std::cmp::Reverse<usize>) {
-    let shortest = set
-        .iter()
-        .map(|l| l.chars().count().min(8))
-        .min()
-        .unwrap_or(0);
+/// eight), then fewer literals, then longer ones.
+fn rank_key(set: &[String], starts: bool) -> (usize, bool, usize, std::cmp::Reverse<usize>, usize) {
+    let lens = || set.iter().map(|l| l.chars().count().min(8));
+    let shortest = lens().min().unwrap_or(0);
     (
         shortest.min(4),
         starts,
         shortest,
         std::cmp::Reverse(set.len()),
+        // Last, the longer words: of two sets of one alternation, the
+        // one a small class limit stopped at whole first words ("cause"
+        // of `cause\s+harm`) beats the one cut to four bytes ("caus",
+        // found in every "because") that a large limit gives.
+        lens().sum(),
     )
 }
 
@@ -861,6 +863,18 @@ mod tests {
         let q = r"how\s+to\s+(?:sell\s+\w+\s+on\s+the\s+black\s+market|\w+\s+\d+)";
         let (set, _) = literals(q).expect("a set");
         assert!(!set.contains(&"market".to_string()), "{set:?}");
+    }
+
+    #[test]
+    fn phrases_spread_by_a_class_keep_their_whole_first_words() {
+        let (l, _) = literals(
+            r"(?:hurt|harm|injure|cause\s+harm\s+to|beat\s+up|punch|slap|kick|choke|break\s+(?:his|her)\s+arm)",
+        )
+        .expect("literals");
+        for w in ["cause", "beat", "break", "injure", "punch", "choke"] {
+            assert!(l.iter().any(|x| x == w), "{w} missing from {l:?}");
+        }
+        assert!(!l.iter().any(|x| x == "caus"), "{l:?}");
     }
 
     #[test]

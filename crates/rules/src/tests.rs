@@ -425,3 +425,26 @@ fn hits(s: &RuleSet, text: &str) -> usize {
     s.scan(text, Kind::Prompt, &mut out);
     out.len()
 }
+
+#[test]
+fn pattern_keys_name_the_words_a_pattern_waits_for() {
+    let keys = set().pattern_keys();
+    let ignore = keys
+        .iter()
+        .find(|k| k.rule == "t.ignore" && k.nth == 1)
+        .expect("t.ignore has a key");
+    assert!(
+        ignore
+            .first
+            .iter()
+            .any(|l| l == "ignore" || l == "previous"),
+        "{ignore:?}"
+    );
+    let always = RuleSet::from_sources([(
+        "x.yaml",
+        "pack: x\nversion: 1\nrules:\n  - id: x.digits\n    category: prompt_injection\n    severity: low\n    score: 0.5\n    description: d\n    patterns:\n      - '\\d{3}'\n",
+    )])
+    .expect("loads");
+    let k = &always.pattern_keys()[0];
+    assert!(k.first.is_empty() && k.second.is_empty(), "{k:?}");
+}

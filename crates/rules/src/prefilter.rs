@@ -100,26 +100,51 @@ pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
 /// [`literals`]'s set and [`second_literals`]'s from one ranking (each
 /// ranking extracts every element's sets several ways: load time).
 fn first_and_second(pattern: &str) -> Option<(Ranked, Option<Vec<String>>)> {
-    let mut sets = ranked(pattern).into_iter();
+    let (all, edges) = ranked_with_edges(pattern);
+    let mut sets = all.into_iter();
     let first = sets.next()?;
     let second = sets
-        .find(|r| r.origin.part != first.origin.part && r.set != first.set)
+        .find(|r| !same_place(&r.origin, &first.origin, edges) && r.set != first.set)
         .map(|r| r.set);
     Some((first, second))
+}
+
+/// Whether two sets come from the same place in a pattern: the same
+/// element, or the whole pattern's prefixes and its first element's (or
+/// its suffixes and its last element's), which are the same words. A
+/// second set from the same place gates nothing: `rules keys` showed
+/// patterns opened by "best" or "most" whose second set was "best" or
+/// "most" again.
+fn same_place(a: &Origin, b: &Origin, (lead, trail): (usize, usize)) -> bool {
+    if a.part == b.part {
+        return true;
+    }
+    // The whole pattern's prefixes lie in its first element that is not
+    // an assertion (`\b` opens most patterns), wherever in that element
+    // the other set was taken from; its suffixes in the last such one.
+    let edge =
+        |x: &Origin, y: &Origin| x.part == 0 && y.part == if x.suffix { trail } else { lead };
+    edge(a, b) || edge(b, a)
 }
 
 /// Every selective literal set of the pattern and of each element of its
 /// top-level concatenation, most selective first (element 0 being the
 /// whole pattern).
 fn ranked(pattern: &str) -> Vec<Ranked> {
+    ranked_with_edges(pattern).0
+}
+
+/// [`ranked`], with the places of the first and last elements of the
+/// top-level concatenation that are not assertions (0 when there is none).
+fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
     let Ok(hir) = ParserBuilder::new().build().parse(pattern) else {
-        return Vec::new();
+        return (Vec::new(), (0, 0));
     };
     // A pattern that matches only at the start of the text runs there
     // anyway, one anchored attempt; its literals in the automaton would
     // report every later occurrence of `what` or `how` for nothing.
     if hir.properties().look_set_prefix().contains(Look::Start) {
-        return Vec::new();
+        return (Vec::new(), (0, 0));
     }
     // A pattern wrapped whole in a group is its contents.
     let mut top = &hir;
@@ -131,6 +156,12 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
         parts.extend(items.iter());
     }
     let count = parts.len() - 1;
+    let asserts = |h: &Hir| matches!(unwrap_captures(h).kind(), HirKind::Look(_));
+    let lead = (1..parts.len()).find(|&i| !asserts(parts[i])).unwrap_or(0);
+    let trail = (1..parts.len())
+        .rev()
+        .find(|&i| !asserts(parts[i]))
+        .unwrap_or(0);
     let mut all: Vec<Ranked> = parts
         .iter()
         .copied()
@@ -186,7 +217,7 @@ fn ranked(pattern: &str) -> Vec<Ranked> {
     // before (the last of equals).
     all.reverse();
     all.sort_by_key(|r| std::cmp::Reverse(rank_key(&r.set, r.starts)));
-    all
+    (all, (lead, trail))
 }
 
 /// How selective a set is, larger better: its shortest literal (counted
@@ -863,6 +894,19 @@ mod tests {
         let q = r"how\s+to\s+(?:sell\s+\w+\s+on\s+the\s+black\s+market|\w+\s+\d+)";
         let (set, _) = literals(q).expect("a set");
         assert!(!set.contains(&"market".to_string()), "{set:?}");
+    }
+
+    #[test]
+    fn the_second_set_comes_from_another_place_than_the_first() {
+        // The whole pattern's prefixes are its first element's words: a
+        // second set from there would gate nothing.
+        let p = r"(?-u:\b)(?:best|right|easiest|most\s+effective|quickest|fastest|deadliest)\s+(?:spot|place|area|part|way)\s+to\s+(?:stab|shoot|hit|cut|slash)\s+(?:someone|him|her)(?-u:\b)";
+        let second = second_literals(p).expect("second");
+        assert!(
+            !second.iter().any(|l| l == "best" || l == "right"),
+            "{:?} / {second:?}",
+            literals(p)
+        );
     }
 
     #[test]

@@ -81,7 +81,13 @@ impl ActionMap {
             default: Action::Block,
             categories: [
                 (Category::Obfuscation, Action::Allow),
-                (Category::Pii, Action::Mask),
+                // `pii` is the content category (a request for a person's
+                // private data, an answer that reveals it): it came from
+                // the rules, the model or the judge, and masking it either
+                // garbled the request (a rule's span: "[MASKED], I'm his
+                // landlord") or changed nothing (the model has no span),
+                // so the request went on. The data values themselves are
+                // `sensitive_data` and `secret`.
                 // Data values are recorded, not changed, unless a policy
                 // says so: many apps need the model to see the user's own
                 // address or order number. Credentials never need to reach

@@ -487,8 +487,8 @@ impl RuleSet {
     }
 
     /// What opens each pattern: the literal set the prefilter keys it on
-    /// and the second set that must also occur, as [`prefilter::literals`]
-    /// and [`prefilter::second_literals`] choose them. A pattern keyed on
+    /// and the second set that must also occur ([`prefilter::key_sets`],
+    /// the choice the prefilter itself makes). A pattern keyed on
     /// everyday words runs on most texts; this is how a rule author finds
     /// out which words a pattern waits for before timing it.
     pub fn pattern_keys(&self) -> Vec<PatternKey> {
@@ -498,13 +498,12 @@ impl RuleSet {
             .zip(&self.pattern_rule)
             .map(|(src, &ri)| {
                 nth[ri] += 1;
+                let (first, second) = prefilter::key_sets(src);
                 PatternKey {
                     rule: self.rules[ri].id.clone(),
                     nth: nth[ri],
-                    first: prefilter::literals(src)
-                        .map(|(set, _)| set)
-                        .unwrap_or_default(),
-                    second: prefilter::second_literals(src).unwrap_or_default(),
+                    first,
+                    second,
                 }
             })
             .collect()

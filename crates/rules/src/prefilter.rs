@@ -97,6 +97,15 @@ pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
     first_and_second(pattern).and_then(|(_, second)| second)
 }
 
+/// Both sets the prefilter keys a pattern on, as [`Prefilter::new`]
+/// chooses them: [`literals`]'s and [`second_literals`]'s, from one
+/// ranking (empty when there is none).
+pub fn key_sets(pattern: &str) -> (Vec<String>, Vec<String>) {
+    first_and_second(pattern).map_or_else(Default::default, |(first, second)| {
+        (first.set, second.unwrap_or_default())
+    })
+}
+
 /// [`literals`]'s set and [`second_literals`]'s from one ranking (each
 /// ranking extracts every element's sets several ways: load time).
 fn first_and_second(pattern: &str) -> Option<(Ranked, Option<Vec<String>>)> {

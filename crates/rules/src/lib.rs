@@ -16,6 +16,7 @@
 //! out explicitly.
 
 mod ascii_mode;
+mod boundary;
 pub mod prefilter;
 mod reach;
 mod salad;
@@ -736,6 +737,13 @@ fn compile_rule_regex(
     case_sensitive: bool,
     what: &str,
 ) -> Result<(String, Regex, Mode), String> {
+    if let Some(c) = boundary::next_to_non_ascii(pattern) {
+        return Err(format!(
+            "{what} puts a word boundary (\\b or \\B) next to {c:?}, where it can never \
+             match: boundaries in rule packs are ASCII, and {c:?} is not an ASCII letter; \
+             drop it or write the boundary out, e.g. (?:^|[^\\p{{L}}])"
+        ));
+    }
     let compiled = ascii_boundaries(pattern);
     let (re, mode) = compile_pattern(&compiled, case_sensitive)
         .map_err(|e| format!("{what} does not compile: {e}"))?;

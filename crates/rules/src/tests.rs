@@ -122,6 +122,17 @@ fn semantic_errors_name_rule_and_line() {
         "{base}    category: jailbreak\n    severity: high\n    score: 0.5\n    description: d\n    patterns: ['a*']\n"
     ));
     assert!(e.contains("empty string"), "{e}");
+    // An ASCII word boundary next to a Cyrillic letter can never match.
+    let e = err(&format!(
+        "{base}    category: jailbreak\n    severity: high\n    score: 0.5\n    description: d\n    patterns: ['\\bсделать']\n"
+    ));
+    assert!(
+        e.contains("a.bad")
+            && e.contains("line 10")
+            && e.contains("word boundary")
+            && e.contains("'с'"),
+        "{e}"
+    );
     let e = err("pack: x\nversion: 1\nrules:\n  - id: a.ok\n    category: jailbreak\n    severity: high\n    score: 0.5\n    description: d\n    patterns: ['x']\n  - id: a.ok\n    category: jailbreak\n    severity: high\n    score: 0.5\n    description: d\n    patterns: ['y']\n");
     assert!(e.contains("duplicate"), "{e}");
 }

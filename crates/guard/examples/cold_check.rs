@@ -20,12 +20,22 @@ const SENTENCES: [&str; 6] = [
     "How should I structure unit tests for a function that talks to a database?",
 ];
 
-fn prompt(i: usize) -> String {
+/// The sentences prompts are made of: `SENTENCES=FILE` (one a line, e.g.
+/// those of `bench/chat.lua`) or the six above.
+fn sentences() -> Vec<String> {
+    std::env::var_os("SENTENCES")
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .map(|s| s.lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| SENTENCES.iter().map(|s| s.to_string()).collect())
+}
+
+fn prompt(i: usize, sentences: &[String]) -> String {
     let mut s = format!("Request {i}: ");
     let mut k = i;
     while s.len() < 1024 {
         k = k.wrapping_mul(2_654_435_761).wrapping_add(1) % 1_000_003;
-        s.push_str(SENTENCES[k % SENTENCES.len()]);
+        s.push_str(&sentences[k % sentences.len()]);
         s.push(' ');
     }
     s.truncate(1024);
@@ -49,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
-    let texts: Vec<String> = (0..rounds * 4 + 200).map(prompt).collect();
+    let sentences = sentences();
+    let texts: Vec<String> = (0..rounds * 4 + 200)
+        .map(|i| prompt(i, &sentences))
+        .collect();
     let check = |t: &str, dir: Direction| {
         let req = Request {
             text: t,

@@ -229,11 +229,33 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
     (all, (lead, trail))
 }
 
+/// Words of ordinary prompts that make poor keys (`data/common_words.txt`).
+const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
+
+/// How long a literal counts as when sets are ranked: its length up to
+/// eight characters, or one for a word of [`COMMON_WORDS`] ("the", "how",
+/// "your"), which is in nearly every prompt however long it is.
+fn key_len(literal: &str) -> usize {
+    static COMMON: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    let common = COMMON.get_or_init(|| {
+        COMMON_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+    if common.contains(literal.trim()) {
+        1
+    } else {
+        literal.chars().count().min(8)
+    }
+}
+
 /// How selective a set is, larger better: its shortest literal (counted
 /// up to four characters, then whether it starts every match, then up to
 /// eight), then fewer literals, then longer ones.
 fn rank_key(set: &[String], starts: bool) -> (usize, bool, usize, std::cmp::Reverse<usize>, usize) {
-    let lens = || set.iter().map(|l| l.chars().count().min(8));
+    let lens = || set.iter().map(|l| key_len(l));
     let shortest = lens().min().unwrap_or(0);
     (
         shortest.min(4),
@@ -860,6 +882,19 @@ mod tests {
             ),
             vec!["b".to_string()]
         );
+    }
+
+    #[test]
+    fn common_words_make_poor_keys() {
+        // Two sets of three-letter words: the smaller one, which also
+        // starts every match, used to win, though "the" and "your" are in
+        // nearly every prompt.
+        let p = r"\b(?:the|your)\s+(?:api|env|key|pin)\b";
+        let (mut first, _) = literals(p).expect("a set");
+        first.sort();
+        assert_eq!(first, ["api", "env", "key", "pin"]);
+        assert_eq!(super::key_len("the"), 1);
+        assert_eq!(super::key_len("forge"), 5);
     }
 
     #[test]

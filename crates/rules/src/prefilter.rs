@@ -233,7 +233,7 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
 
 /// How long a literal counts as when sets are ranked: its length up to
-/// eight characters, or one for a word of [`COMMON_WORDS`] ("the", "how",
+/// eight characters, or one for a word of [`COMMON_WORDS`] ("the", "to",
 /// "your"), which is in nearly every prompt however long it is.
 fn key_len(literal: &str) -> usize {
     static COMMON: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();

@@ -21,13 +21,23 @@ const SENTENCES: [&str; 6] = [
 ];
 
 /// The sentences prompts are made of: `SENTENCES=FILE` (one a line, e.g.
-/// those of `bench/chat.lua`) or the six above.
-fn sentences() -> Vec<String> {
-    std::env::var_os("SENTENCES")
-        .and_then(|f| std::fs::read_to_string(f).ok())
-        .map(|s| s.lines().map(str::to_string).collect::<Vec<_>>())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| SENTENCES.iter().map(|s| s.to_string()).collect())
+/// those of `bench/chat.lua`) or the six above. A file that cannot be read
+/// or holds no line is an error, not a silent fall-back to the six.
+fn sentences() -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let Some(file) = std::env::var_os("SENTENCES") else {
+        return Ok(SENTENCES.iter().map(|s| s.to_string()).collect());
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("SENTENCES={}: {e}", file.to_string_lossy()))?;
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    if lines.is_empty() {
+        return Err(format!("SENTENCES={}: no sentence in it", file.to_string_lossy()).into());
+    }
+    Ok(lines)
 }
 
 fn prompt(i: usize, sentences: &[String]) -> String {
@@ -59,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
-    let sentences = sentences();
+    let sentences = sentences()?;
     let texts: Vec<String> = (0..rounds * 4 + 200)
         .map(|i| prompt(i, &sentences))
         .collect();

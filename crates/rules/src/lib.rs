@@ -354,17 +354,10 @@ impl RuleSet {
         SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
             Ok(mut s) => {
                 let s = &mut *s;
-                self.scan_into(text, kind, out, &mut s.0, &mut s.1, &mut s.2);
+                self.scan_into(text, kind, out, s);
             }
             // Never re-entered; kept safe all the same.
-            Err(_) => self.scan_into(
-                text,
-                kind,
-                out,
-                &mut Vec::new(),
-                &mut Vec::new(),
-                &mut Vec::new(),
-            ),
+            Err(_) => self.scan_into(text, kind, out, &mut prefilter::Scratch::default()),
         });
     }
 
@@ -373,23 +366,15 @@ impl RuleSet {
     ///
     /// [`scan`]: RuleSet::scan
     #[inline(never)]
-    fn scan_into(
-        &self,
-        text: &str,
-        kind: Kind,
-        out: &mut Vec<Match>,
-        cand: &mut Vec<Option<usize>>,
-        starts: &mut Vec<(usize, usize, usize)>,
-        spare: &mut Vec<(usize, usize, usize)>,
-    ) {
-        self.prefilter.candidates_with(text, cand, starts, spare);
+    fn scan_into(&self, text: &str, kind: Kind, out: &mut Vec<Match>, sc: &mut prefilter::Scratch) {
+        self.prefilter.candidates_into(text, sc);
+        let (cand, starts) = (&sc.list, &sc.starts);
         let mut present = Present::default();
         let mut runs = None;
         // Rules an exception silenced on this text: their other patterns
         // need not be searched, nor the exception checked again.
         let mut silenced: Vec<usize> = Vec::new();
-        for (pi, from) in cand.iter().enumerate() {
-            let Some(from) = *from else { continue };
+        for &(pi, from) in cand {
             let ri = self.pattern_rule[pi];
             if !self.rules[ri].applies_to(kind)
                 || out.iter().any(|m| m.rule == ri)
@@ -562,17 +547,10 @@ impl RuleSet {
     }
 }
 
-/// A scan's buffers, one set per thread.
-type Buffers = (
-    Vec<Option<usize>>,
-    Vec<(usize, usize, usize)>,
-    Vec<(usize, usize, usize)>,
-);
-
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Buffers> = const {
-        std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new()))
-    };
+    /// A scan's buffers, one set per thread.
+    static SCRATCH: std::cell::RefCell<prefilter::Scratch> =
+        std::cell::RefCell::new(prefilter::Scratch::default());
 }
 
 /// Most literal positions a pattern is searched at one by one (see

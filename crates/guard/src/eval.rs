@@ -271,7 +271,7 @@ impl Report {
         s.push_str(&self.judge_band_markdown());
         let [p50, p90, p99, max] = self.latency_us;
         s.push_str(&format!(
-            "\n## Latency (tiers 1–2, one thread)\n\np50 {p50} µs, p90 {p90} µs, p99 {p99} µs, max {max} µs; {:.0} rows/s\n",
+            "\n## Latency (tiers 1–2, one thread)\n\np50 {p50} µs, p90 {p90} µs, p99 {p99} µs, max {max} µs; {:.0} rows/s\n\nOne pass over the rows as they come, the first checks also building the regex caches, so the slowest are the first and the longest (5–12 KB jailbreaks); `palisade bench` times 2 KB prompts and the corpus after a warm-up.\n",
             self.rows_per_sec
         ));
         s

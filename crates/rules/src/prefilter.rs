@@ -720,9 +720,9 @@ impl Prefilter {
 
     /// [`candidates`], into state kept between scans: nothing sized by
     /// the number of patterns is allocated or cleared per text, only what
-    /// the last text touched (with ~2,000 patterns, clearing a dense
-    /// array and a bitmap per text was a tenth of a short text's rule
-    /// time, and grew with every pattern added).
+    /// the last text touched (with ~2,000 patterns, the dense per-text
+    /// arrays cost about a sixth of the rule instructions on short corpus
+    /// texts, and more with every pattern added).
     ///
     /// [`candidates`]: Prefilter::candidates
     pub fn candidates_into(&self, text: &str, sc: &mut Scratch) {

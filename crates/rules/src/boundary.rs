@@ -5,7 +5,11 @@
 //! regex engine would not show it. So a pack that writes one is refused at
 //! load, with the letter named, instead of losing the branch in silence.
 
-use regex_syntax::hir::{Hir, HirKind, Look};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+/// Classes of at most this many characters are spelled-out letters
+/// (`[óo]`, `[àa]`), not a family such as `\w` or `\p{L}`.
+const SMALL_CLASS: u32 = 16;
 
 /// The first non-ASCII letter that sits right after or right before a word
 /// boundary of `pattern`, if any (None also when it does not parse: the
@@ -54,11 +58,27 @@ fn is_boundary(h: &Hir) -> bool {
     )
 }
 
-/// A non-ASCII letter `h` can begin (`first`) or end with, as a literal.
-/// Classes are left alone: `\w` holds such letters too, and is ASCII in
-/// the patterns that use it next to `\b`.
+/// A non-ASCII letter `h` can begin (`first`) or end with, as a literal
+/// or as a member of a small class of spelled-out letters (`caff[èe]\b`
+/// matches "caffe" but never "caffè"). Large classes are left alone: `\w`
+/// holds such letters too, and is ASCII in the patterns that use it next
+/// to `\b`.
 fn edge(h: &Hir, first: bool) -> Option<char> {
     match h.kind() {
+        HirKind::Class(Class::Unicode(c)) => {
+            let size: u32 = c
+                .ranges()
+                .iter()
+                .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+                .sum();
+            if size > SMALL_CLASS {
+                return None;
+            }
+            c.ranges()
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .find(|ch| !ch.is_ascii() && ch.is_alphabetic())
+        }
         HirKind::Literal(lit) => {
             let s = String::from_utf8_lossy(&lit.0);
             let c = if first {
@@ -89,6 +109,9 @@ mod tests {
         assert_eq!(next_to_non_ascii(r"\b(?:make|сделать)\s"), Some('с'));
         assert_eq!(next_to_non_ascii(r"carte\s+d'identité\b"), Some('é'));
         assert_eq!(next_to_non_ascii(r"x(?:a|(?:\bécrire)+)"), Some('é'));
+        // A spelled-out class: the accented letter can never meet it.
+        assert_eq!(next_to_non_ascii(r"caff[èe]\b"), Some('è'));
+        assert_eq!(next_to_non_ascii(r"\b[ée]crire"), Some('é'));
     }
 
     #[test]
@@ -100,6 +123,8 @@ mod tests {
             r"(?:как\s+убить)",
             r"爆弾の作り方",
             r"\b(?:c[óo]mo|como)\b",
+            r"\b\w+\b",
+            r"\b[a-zà-ÿ]+\b",
             r"(?:",
         ] {
             assert_eq!(next_to_non_ascii(p), None, "{p}");

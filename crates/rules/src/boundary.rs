@@ -77,7 +77,7 @@ fn edge(h: &Hir, first: bool) -> Option<char> {
             c.ranges()
                 .iter()
                 .flat_map(|r| r.start()..=r.end())
-                .find(|ch| !ch.is_ascii() && ch.is_alphabetic())
+                .find(|&ch| non_ascii_letter(ch))
         }
         HirKind::Literal(lit) => {
             let s = String::from_utf8_lossy(&lit.0);
@@ -86,7 +86,7 @@ fn edge(h: &Hir, first: bool) -> Option<char> {
             } else {
                 s.chars().next_back()
             }?;
-            (!c.is_ascii() && c.is_alphabetic()).then_some(c)
+            non_ascii_letter(c).then_some(c)
         }
         HirKind::Capture(c) => edge(&c.sub, first),
         HirKind::Alternation(items) => items.iter().find_map(|b| edge(b, first)),
@@ -97,6 +97,11 @@ fn edge(h: &Hir, first: bool) -> Option<char> {
         HirKind::Repetition(r) if r.min >= 1 => edge(&r.sub, first),
         _ => None,
     }
+}
+
+/// A letter an ASCII word boundary counts as a non-word byte.
+fn non_ascii_letter(c: char) -> bool {
+    !c.is_ascii() && c.is_alphabetic()
 }
 
 #[cfg(test)]

@@ -504,19 +504,19 @@ impl RuleSet {
     pub fn profile(&self, texts: &[&str], kind: Kind) -> Vec<(String, usize, u128, usize)> {
         let mut spent = vec![0u128; self.patterns.len()];
         let mut runs = vec![0usize; self.patterns.len()];
-        let (mut cand, mut starts) = (Vec::new(), Vec::new());
+        // The buffers `scan` uses, so that the profile walks its path.
+        let mut sc = prefilter::Scratch::default();
         for t in texts {
-            self.prefilter.candidates(t, &mut cand, &mut starts);
+            self.prefilter.candidates_into(t, &mut sc);
             let mut present = Present::default();
             let mut text_runs = None;
-            for (pi, from) in cand.iter().enumerate() {
-                let Some(from) = *from else { continue };
+            for &(pi, from) in &sc.list {
                 let ri = self.pattern_rule[pi];
                 if !self.rules[ri].applies_to(kind) || !present.holds(self, ri, t) {
                     continue;
                 }
                 let start = std::time::Instant::now();
-                let _ = self.find_pattern(pi, t, from, &starts, &mut text_runs);
+                let _ = self.find_pattern(pi, t, from, &sc.starts, &mut text_runs);
                 spent[pi] += start.elapsed().as_nanos();
                 runs[pi] += 1;
             }

@@ -23,6 +23,20 @@ pub enum Api {
 }
 
 impl Api {
+    /// Every API, in route order.
+    pub const ALL: [Api; 5] = [
+        Api::Chat,
+        Api::Completions,
+        Api::Embeddings,
+        Api::Responses,
+        Api::Messages,
+    ];
+
+    /// The API served at a path.
+    pub fn from_path(path: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|a| a.path() == path)
+    }
+
     /// The route path.
     pub fn path(self) -> &'static str {
         match self {

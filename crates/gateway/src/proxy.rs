@@ -334,20 +334,42 @@ fn no_upstream() -> ApiError {
     )
 }
 
+/// Fails a request that ends before the WAF's deferred inspection ran:
+/// the WAF scores it first (its block wins, and monitor mode records it),
+/// as when the middleware inspects every request before any handler.
+async fn fail_after_waf(
+    st: &Arc<AppState>,
+    cx: Ctx,
+    waf_job: Option<crate::waf::Deferred>,
+    e: ApiError,
+) -> Response {
+    if let Some(job) = waf_job {
+        if let Some(r) = crate::waf::run(st, job).await {
+            return r;
+        }
+    }
+    cx.fail(st, e).await
+}
+
 /// The proxy for one API.
 pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Request) -> Response {
     let mut cx = Ctx::new(&st, api.path(), Some(api), client);
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The WAF's inspection, when the middleware left it here: it runs
+    // before anything is forwarded, or while the upstream works when the
+    // policy checks in parallel. A request that fails before that point
+    // is still scored first, as the middleware would have.
+    let mut waf_job = parts.extensions.remove::<crate::waf::Deferred>();
     // Phase: authenticate.
     let key = match authenticate(&st, &parts.headers) {
         Ok(k) => k,
-        Err(e) => return cx.fail(&st, e).await,
+        Err(e) => return fail_after_waf(&st, cx, waf_job, e).await,
     };
     cx.key_id = key.as_ref().map(|k| k.id.clone());
     // Phase: read and parse.
     let (raw, body) = match read_json(&st, &parts.headers, body).await {
         Ok(x) => x,
-        Err(e) => return cx.fail(&st, e).await,
+        Err(e) => return fail_after_waf(&st, cx, waf_job, e).await,
     };
     cx.model = model_of(&body).map(String::from);
     cx.stream = is_stream(&body);
@@ -360,7 +382,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
                 cx.model.as_deref().unwrap_or("")
             ),
         );
-        return cx.fail(&st, e).await;
+        return fail_after_waf(&st, cx, waf_job, e).await;
     }
     // Phase: route.
     let protocol = if api == Api::Messages {
@@ -369,9 +391,21 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         Protocol::Openai
     };
     let Some(up) = st.upstreams.route(cx.model.as_deref(), protocol) else {
-        return cx.fail(&st, no_upstream()).await;
+        return fail_after_waf(&st, cx, waf_job, no_upstream()).await;
     };
     cx.upstream = Some(up.name.clone());
+    let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
+    let pieces = pol.cfg.inspect_input.then(|| input_pieces(api, &body));
+    // Parallel unless masking must happen before sending.
+    let parallel = pol.cfg.input_check == InputCheck::Parallel
+        && !pieces.as_ref().is_some_and(|p| may_mask(&pol, p));
+    if !parallel {
+        if let Some(job) = waf_job.take() {
+            if let Some(r) = crate::waf::run(&st, job).await {
+                return r;
+            }
+        }
+    }
     // Phase: limits. Reserved before the guard and the upstream, so
     // concurrent requests cannot jointly overshoot a budget.
     let reservation = if st.limiter.active() {
@@ -389,6 +423,11 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         ) {
             Ok(r) => Some(r),
             Err(d) => {
+                if let Some(job) = waf_job.take() {
+                    if let Some(r) = crate::waf::run(&st, job).await {
+                        return r;
+                    }
+                }
                 let e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limit_exceeded",
@@ -412,7 +451,6 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         r: reservation,
         used: Some((0, 0)),
     };
-    let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
     // Phase: inspect the request (or start its check, when the policy
     // checks in parallel with the upstream and nothing needs masking).
     let mut out = Outgoing {
@@ -422,17 +460,14 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     };
     let mut context = None;
     let mut pending = None;
-    if pol.cfg.inspect_input {
-        let pieces = input_pieces(api, &body);
+    if let Some(pieces) = pieces {
         context = last_user_text(&pieces).map(String::from);
-        if pol.cfg.input_check == InputCheck::Parallel && !may_mask(&pol, &pieces) {
+        if parallel {
             pending = Some(pieces);
-        } else {
-            if let Some(r) =
-                check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, false).await
-            {
-                return r;
-            }
+        } else if let Some(r) =
+            check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, false).await
+        {
+            return r;
         }
     }
     // From here the upstream may spend tokens: keep the estimate unless
@@ -453,9 +488,9 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         .body(out.body.clone())
         .send();
     let send = tokio::time::timeout(st.cfg.limits.read_timeout(), send);
-    let sent = match pending {
-        None => send.await,
-        Some(pieces) => {
+    let sent = match (pending, waf_job) {
+        (None, None) => send.await,
+        (pending, waf_job) => {
             // The request goes out first: one poll hands it to the pooled
             // connection, one task yield lets that connection's task write
             // it. Then the check runs here, on this worker, while the
@@ -472,9 +507,17 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
                 tokio::task::yield_now().await;
             }
             std::thread::yield_now();
-            if let Some(r) = check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, true).await
-            {
-                return r;
+            if let Some(job) = waf_job {
+                if let Some(r) = crate::waf::run(&st, job).await {
+                    return r;
+                }
+            }
+            if let Some(pieces) = pending {
+                if let Some(r) =
+                    check_request(&st, &mut cx, &pol, &body, &pieces, &mut out, true).await
+                {
+                    return r;
+                }
             }
             match first {
                 Poll::Ready(r) => r,

@@ -79,6 +79,10 @@ pub struct AppState {
     pub blocks: crate::blocks::Blocklist,
     /// The web application firewall, unless `[waf] mode = "off"`.
     pub waf: Option<Arc<palisade_waf::Waf>>,
+    /// Whether the WAF leaves proxy requests to the handler: true when
+    /// some policy checks requests in parallel with the upstream, whose
+    /// WAF inspection then runs in that window too (`crate::waf::Deferred`).
+    pub defer_waf: bool,
     /// Request, token and cost budgets.
     pub limiter: crate::limits::Limiter,
     /// The API inventory learned from traffic.
@@ -182,6 +186,10 @@ impl AppState {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
+        let defer_waf = waf.is_some()
+            && policies
+                .values()
+                .any(|p| p.cfg.input_check == crate::config::InputCheck::Parallel);
         Ok(Self {
             cfg,
             policies,
@@ -193,6 +201,7 @@ impl AppState {
             keys,
             admin_token,
             blocks,
+            defer_waf,
             waf,
             limiter,
             discovery,

@@ -55,12 +55,28 @@ fn exempt(path: &str) -> bool {
         || path == "/v1/events"
 }
 
+/// A request's WAF inspection left to the proxy handler, which runs it
+/// while the upstream works when the key's policy checks in parallel
+/// (`input_check = "parallel"`), and before forwarding otherwise. Only set
+/// on the proxy routes, and only when some policy checks in parallel:
+/// with none, every request is scored here before any handler runs.
+#[derive(Clone)]
+pub struct Deferred {
+    req: Arc<palisade_waf::Request>,
+    client: Option<String>,
+}
+
+/// Whether the middleware may leave this path's inspection to the proxy.
+fn deferrable(method: &http::Method, path: &str) -> bool {
+    method == http::Method::POST && crate::extract::Api::from_path(path).is_some()
+}
+
 /// Middleware: scores the request; blocks (403 with the request id as the
 /// incident id) or records, then passes the rebuilt request on.
 pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let Some(waf) = st.waf.clone() else {
+    if st.waf.is_none() {
         return next.run(req).await;
-    };
+    }
     if exempt(req.uri().path()) {
         return next.run(req).await;
     }
@@ -68,7 +84,7 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.to_string());
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let limit = st.cfg.limits.max_body_bytes;
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
@@ -108,55 +124,80 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         body: bytes.to_vec(),
         http_version: format!("{:?}", parts.version),
     };
-    let started = std::time::Instant::now();
-    let verdict = waf.inspect(&wreq);
-    st.metrics.stage("waf", started.elapsed());
-    if verdict.blocked {
-        let mode = st.cfg.waf.mode;
-        st.metrics.waf(
-            if mode == WafMode::Block {
-                "block"
-            } else {
-                "monitor"
-            },
-            &verdict.matches,
-        );
-        let mut cx = Ctx::new(&st, "waf", None, client);
-        cx.source = "waf";
-        let rules: Vec<String> = verdict
-            .matches
-            .iter()
-            .map(|m| format!("{} ({}) in {}", m.rule, m.category, m.target))
-            .collect();
-        if mode == WafMode::Block {
-            let mut e = cx.event(palisade_core::Direction::Input, None, 403);
-            e.action = palisade_core::Action::Block;
-            e.flagged = true;
-            e.error = Some("waf_blocked".into());
-            e.message = Some(format!("score {}: {}", verdict.score, rules.join("; ")));
-            let _ = st.record(e).await;
-            st.metrics.request("waf", 403);
-            let body = serde_json::json!({"error": {
-                "message": "request blocked by the web application firewall",
-                "type": "palisade_waf",
-                "code": "waf_blocked",
-                "incident": cx.request_id,
-                "score": verdict.score,
-                "matches": verdict.matches.iter().map(|m| serde_json::json!({"rule": m.rule, "category": m.category})).collect::<Vec<_>>(),
-            }});
-            return cx.finish((StatusCode::FORBIDDEN, axum::Json(body)).into_response());
-        }
-        let mut e = cx.event(palisade_core::Direction::Input, None, 0);
-        e.flagged = true;
-        e.message = Some(format!(
-            "waf monitor, score {}: {}",
-            verdict.score,
-            rules.join("; ")
-        ));
-        let _ = st.record(e).await;
-    } else {
-        st.metrics.waf("pass", &verdict.matches);
+    if st.defer_waf && deferrable(&parts.method, parts.uri.path()) {
+        parts.extensions.insert(Deferred {
+            req: Arc::new(wreq),
+            client,
+        });
+    } else if let Some(r) = inspect(&st, &wreq, client).await {
+        return r;
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Runs a deferred inspection: `Some(response)` when the request ends
+/// here.
+pub async fn run(st: &Arc<AppState>, d: Deferred) -> Option<Response> {
+    inspect(st, &d.req, d.client).await
+}
+
+/// Scores one request and acts on the verdict: `Some(403)` when the WAF
+/// blocks it; in monitor mode a flagged request is recorded and goes on.
+async fn inspect(
+    st: &Arc<AppState>,
+    wreq: &palisade_waf::Request,
+    client: Option<String>,
+) -> Option<Response> {
+    let waf = st.waf.as_ref()?;
+    let started = std::time::Instant::now();
+    let verdict = waf.inspect(wreq);
+    st.metrics.stage("waf", started.elapsed());
+    if !verdict.blocked {
+        st.metrics.waf("pass", &verdict.matches);
+        return None;
+    }
+    let mode = st.cfg.waf.mode;
+    st.metrics.waf(
+        if mode == WafMode::Block {
+            "block"
+        } else {
+            "monitor"
+        },
+        &verdict.matches,
+    );
+    let mut cx = Ctx::new(st, "waf", None, client);
+    cx.source = "waf";
+    let rules: Vec<String> = verdict
+        .matches
+        .iter()
+        .map(|m| format!("{} ({}) in {}", m.rule, m.category, m.target))
+        .collect();
+    if mode == WafMode::Block {
+        let mut e = cx.event(palisade_core::Direction::Input, None, 403);
+        e.action = palisade_core::Action::Block;
+        e.flagged = true;
+        e.error = Some("waf_blocked".into());
+        e.message = Some(format!("score {}: {}", verdict.score, rules.join("; ")));
+        let _ = st.record(e).await;
+        st.metrics.request("waf", 403);
+        let body = serde_json::json!({"error": {
+            "message": "request blocked by the web application firewall",
+            "type": "palisade_waf",
+            "code": "waf_blocked",
+            "incident": cx.request_id,
+            "score": verdict.score,
+            "matches": verdict.matches.iter().map(|m| serde_json::json!({"rule": m.rule, "category": m.category})).collect::<Vec<_>>(),
+        }});
+        return Some(cx.finish((StatusCode::FORBIDDEN, axum::Json(body)).into_response()));
+    }
+    let mut e = cx.event(palisade_core::Direction::Input, None, 0);
+    e.flagged = true;
+    e.message = Some(format!(
+        "waf monitor, score {}: {}",
+        verdict.score,
+        rules.join("; ")
+    ));
+    let _ = st.record(e).await;
+    None
 }

@@ -584,6 +584,65 @@ async fn parallel_checks_cancel_a_blocked_call_and_still_mask_first() {
 }
 
 #[tokio::test]
+async fn parallel_checks_run_the_waf_in_the_same_window() {
+    let gw = start_parallel(MockConfig {
+        delay: Duration::from_secs(3),
+        ..MockConfig::default()
+    })
+    .await;
+    let attack = || {
+        let mut b = user("hi");
+        b["user"] = json!("x' UNION SELECT password FROM users--");
+        b
+    };
+    // Forwarded at once, scored while the upstream works: the WAF's block
+    // answers without waiting out the upstream's three seconds.
+    let t = std::time::Instant::now();
+    let r = gw.chat(attack()).await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "waited for the upstream: {:?}",
+        t.elapsed()
+    );
+    let id = rid(&r);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "waf_blocked", "{body}");
+    let ev = gw.events(&id, 1).await;
+    assert_eq!(
+        (ev[0].source.as_str(), ev[0].error.as_deref(), ev[0].status),
+        ("waf", Some("waf_blocked"), 403)
+    );
+    // A request that fails before the window (no gateway key) is still
+    // scored by the WAF first, as when it runs before any handler.
+    let r = gw
+        .http
+        .post(format!("{}/v1/chat/completions", gw.base))
+        .json(&attack())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 403);
+    let r = gw
+        .http
+        .post(format!("{}/v1/chat/completions", gw.base))
+        .json(&user("hi"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 401);
+    // A clean request passes both checks.
+    let r = gw.chat(user("What is the capital of France?")).await;
+    assert_eq!(r.status(), 200);
+    let m = gw.metrics().await;
+    assert!(
+        m.contains(r#"palisade_input_checks_total{when="parallel",outcome="passed"} 1"#),
+        "{m}"
+    );
+    assert!(m.contains(r#"stage="waf""#), "{m}");
+}
+
+#[tokio::test]
 async fn parallel_checks_leave_streams_as_they_were() {
     let gw = start_parallel(MockConfig::default()).await;
     let mut body = user("Tell me about Paris.");

@@ -6,6 +6,8 @@
 //! the first and the others is the cost of the code and data a check
 //! touches, which no warm benchmark shows:
 //! `cargo run --release -p palisade-guard --example cold_check [ROUNDS]`.
+//! `ANSWER=TEXT` times TEXT checked as an answer instead: back to back,
+//! and 20 ms after a prompt's check (a gateway behind a slow model).
 
 use palisade_core::{Direction, Kind};
 use palisade_guard::{Guard, Policy, Request};
@@ -117,7 +119,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (`valgrind --tool=callgrind --cache-sim=yes`), where a sleep would
     // not empty the simulated caches.
     let swept_only = std::env::var_os("SWEPT_ONLY").is_some();
+    // ANSWER=TEXT: what a gateway pays for a non-streamed answer: each
+    // round checks a prompt, waits 20 ms (the model), then checks TEXT as
+    // output (timed), against TEXT checked back to back.
+    if let Some(answer) = std::env::var_os("ANSWER") {
+        let answer = answer.to_string_lossy().into_owned();
+        for t in texts[200..].iter().take(rounds) {
+            warm.push(check(&answer, Direction::Output));
+            check(t, Direction::Input);
+            std::thread::sleep(Duration::from_millis(20));
+            paused.push(check(&answer, Direction::Output));
+        }
+    }
     for r in 0..rounds {
+        if !warm.is_empty() {
+            break;
+        }
         if swept_only {
             for b in sweep.iter_mut().step_by(64) {
                 *b = b.wrapping_add(r as u8);

@@ -540,6 +540,9 @@ impl Guard {
         let mut findings = Vec::new();
         // Where the model's unsafe finding sits when no rule named its category.
         let mut unnamed_unsafe: Option<usize> = None;
+        // Where the model's attack finding sits when it is a jailbreak frame
+        // with nothing harmful in it (`FrameGate`).
+        let mut bare_frame: Option<usize> = None;
         for NormalizationNote { step, count } in &norm.notes {
             if let Some(severity) = obfuscation_severity(step) {
                 findings.push(Finding {
@@ -627,6 +630,15 @@ impl Guard {
                 } else {
                     Category::Jailbreak
                 };
+                let gate = &self.policy.frame_gate;
+                if category == Category::Jailbreak
+                    && req.kind == Kind::Prompt
+                    && rule_cat(Category::is_attack).is_none()
+                    && p.probs.unsafe_.is_some_and(|u| u < gate.max_unsafe)
+                    && pa < gate.min_attack
+                {
+                    bare_frame = Some(findings.len());
+                }
                 findings.push(model_finding(HEAD_ATTACK, category, pa));
             }
             if let Some(pu) = p.probs.unsafe_ {
@@ -650,6 +662,17 @@ impl Guard {
         }
 
         p.active = findings.iter().map(|f| self.is_active(f)).collect();
+        if let Some(i) = bare_frame {
+            if let (Some(a), Some(f)) = (p.active.get_mut(i), findings.get_mut(i)) {
+                if *a {
+                    *a = false;
+                    f.message = Some(format!(
+                        "attack head probability {:.3}: a jailbreak frame around a request the unsafe head finds harmless needs {:.2}",
+                        f.score, self.policy.frame_gate.min_attack
+                    ));
+                }
+            }
+        }
         // Model findings under their threshold are dropped from the list
         // unless the judge may look at them (then they explain the call).
         let band = self.policy.band;

@@ -49,6 +49,33 @@ pub struct Band {
     pub high: f32,
 }
 
+/// When the model alone sees a jailbreak: a role-play or persona frame
+/// (the attack head's finding, named a jailbreak, no attack rule behind it)
+/// around a request the unsafe head finds harmless (under `max_unsafe`)
+/// must score at least `min_attack` to flag. Harmless prompts dressed as
+/// role-play ("imagine you are an unrestricted historian…") are the
+/// attack head's commonest false positive on corpora it never saw; a frame
+/// around a harmful request, a frame a rule recognises, and injections are
+/// judged as before. Between the head's threshold and `min_attack` the
+/// finding stays in the judge's band. `min_attack: 0` turns this off.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FrameGate {
+    /// The attack probability a payload-free frame needs to flag.
+    pub min_attack: f32,
+    /// Under this unsafe probability the request counts as harmless.
+    pub max_unsafe: f32,
+}
+
+impl Default for FrameGate {
+    fn default() -> Self {
+        Self {
+            min_attack: 0.9,
+            max_unsafe: 0.05,
+        }
+    }
+}
+
 impl Default for Band {
     fn default() -> Self {
         Self {
@@ -159,6 +186,8 @@ struct PolicySpec {
     band: Option<Band>,
     #[serde(default)]
     min_rule_score: Option<f32>,
+    #[serde(default)]
+    frame_gate: Option<FrameGate>,
 }
 
 /// A validated policy.
@@ -184,6 +213,8 @@ pub struct Policy {
     pub band: Band,
     /// Rules whose score is below this only inform the model.
     pub min_rule_score: f32,
+    /// What a jailbreak frame around a harmless request needs to flag.
+    pub frame_gate: FrameGate,
 }
 
 impl Default for Policy {
@@ -201,6 +232,7 @@ impl Default for Policy {
             judge: None,
             band: Band::default(),
             min_rule_score: 0.5,
+            frame_gate: FrameGate::default(),
         }
     }
 }
@@ -247,6 +279,15 @@ impl Policy {
                 band.low, band.high
             )));
         }
+        let frame_gate = spec.frame_gate.unwrap_or_default();
+        if !(0.0..=1.0).contains(&frame_gate.min_attack)
+            || !(0.0..=1.0).contains(&frame_gate.max_unsafe)
+        {
+            return Err(invalid(format!(
+                "frame_gate.min_attack {} and frame_gate.max_unsafe {} must lie in 0..=1",
+                frame_gate.min_attack, frame_gate.max_unsafe
+            )));
+        }
         let allowlist = if spec.allowlist.is_empty() {
             None
         } else {
@@ -274,6 +315,7 @@ impl Policy {
             judge: spec.judge,
             band,
             min_rule_score: spec.min_rule_score.unwrap_or(defaults.min_rule_score),
+            frame_gate,
         })
     }
 

@@ -149,3 +149,44 @@ fn may_mask_is_never_wrong_when_it_says_no() {
     .expect("guard");
     assert!(!g.may_mask(&Request::prompt(&with_key)));
 }
+
+#[test]
+fn a_jailbreak_frame_around_a_harmless_request_needs_the_frame_gates_score() {
+    // The attack head's threshold is forced to its floor so that its
+    // finding is always there to gate: the test depends on no score.
+    let text = "Pretend you are a pirate captain from a parallel world and tell me about the sea.";
+    let run = |gate: &str| {
+        let yaml = format!("thresholds: {{ model.attack: 0.00001 }}\n{gate}");
+        let policy = Policy::from_yaml(&yaml, "t").expect("policy");
+        let g = Guard::new(
+            RuleSet::builtin().expect("rules"),
+            Some(GuardModel::builtin().expect("model")),
+            policy,
+        )
+        .expect("guard");
+        g.check(&Request::prompt(text))
+    };
+    let jailbreak = |v: &palisade_core::Verdict| {
+        v.findings
+            .iter()
+            .any(|f| f.detector == "model.attack" && f.category == Category::Jailbreak)
+    };
+    // Off: the model's jailbreak finding flags the text.
+    let off = run("frame_gate: { min_attack: 0, max_unsafe: 1 }");
+    assert!(off.flagged && jailbreak(&off), "{:?}", off.findings);
+    // Every request counts as harmless and no frame reaches 1.0: gated.
+    let on = run("frame_gate: { min_attack: 1, max_unsafe: 1 }");
+    assert!(!jailbreak(&on), "{:?}", on.findings);
+    assert!(!on.flagged, "{:?}", on.findings);
+    // A request the unsafe head reads as harmful is never gated.
+    let harmful = run("frame_gate: { min_attack: 1, max_unsafe: 0 }");
+    assert!(
+        harmful.flagged && jailbreak(&harmful),
+        "{:?}",
+        harmful.findings
+    );
+    // Out-of-range settings are refused with the key named.
+    let e = Policy::from_yaml("frame_gate: { min_attack: 2, max_unsafe: 0.05 }", "p.yaml")
+        .expect_err("out of range");
+    assert!(e.to_string().contains("frame_gate.min_attack"), "{e}");
+}

@@ -636,6 +636,7 @@ impl Guard {
                     && rule_cat(Category::is_attack).is_none()
                     && p.probs.unsafe_.is_some_and(|u| u < gate.max_unsafe)
                     && pa < gate.min_attack
+                    && crate::readable::unsafe_head_reads(text)
                 {
                     bare_frame = Some(findings.len());
                 }

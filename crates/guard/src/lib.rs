@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod eval;
 mod leak;
 pub mod policy;
+mod readable;
 pub mod tool;
 pub mod training;
 

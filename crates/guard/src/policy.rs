@@ -56,8 +56,10 @@ pub struct Band {
 /// role-play ("imagine you are an unrestricted historian…") are the
 /// attack head's commonest false positive on corpora it never saw; a frame
 /// around a harmful request, a frame a rule recognises, and injections are
-/// judged as before. Between the head's threshold and `min_attack` the
-/// finding stays in the judge's band. `min_attack: 0` turns this off.
+/// judged as before, and so is any text the unsafe head cannot read (it
+/// knows English and Chinese only). Between the head's threshold and
+/// `min_attack` the finding stays in the judge's band. `min_attack: 0`
+/// turns this off.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FrameGate {

@@ -344,7 +344,7 @@ async fn fail_after_waf(
     e: ApiError,
 ) -> Response {
     if let Some(job) = waf_job {
-        if let Some(r) = crate::waf::run(st, job).await {
+        if let Some(r) = crate::waf::run(st, job, false).await {
             return r;
         }
     }
@@ -401,7 +401,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         && !pieces.as_ref().is_some_and(|p| may_mask(&pol, p));
     if !parallel {
         if let Some(job) = waf_job.take() {
-            if let Some(r) = crate::waf::run(&st, job).await {
+            if let Some(r) = crate::waf::run(&st, job, false).await {
                 return r;
             }
         }
@@ -424,7 +424,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             Ok(r) => Some(r),
             Err(d) => {
                 if let Some(job) = waf_job.take() {
-                    if let Some(r) = crate::waf::run(&st, job).await {
+                    if let Some(r) = crate::waf::run(&st, job, false).await {
                         return r;
                     }
                 }
@@ -508,7 +508,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             }
             std::thread::yield_now();
             if let Some(job) = waf_job {
-                if let Some(r) = crate::waf::run(&st, job).await {
+                if let Some(r) = crate::waf::run(&st, job, true).await {
                     return r;
                 }
             }

@@ -129,7 +129,7 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
             req: Arc::new(wreq),
             client,
         });
-    } else if let Some(r) = inspect(&st, &wreq, client).await {
+    } else if let Some(r) = inspect(&st, &wreq, client, false).await {
         return r;
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -137,9 +137,10 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
 }
 
 /// Runs a deferred inspection: `Some(response)` when the request ends
-/// here.
-pub async fn run(st: &Arc<AppState>, d: Deferred) -> Option<Response> {
-    inspect(st, &d.req, d.client).await
+/// here. `forwarded`: the request went upstream already (a block then
+/// cancels that call, and its event says so).
+pub async fn run(st: &Arc<AppState>, d: Deferred, forwarded: bool) -> Option<Response> {
+    inspect(st, &d.req, d.client, forwarded).await
 }
 
 /// Scores one request and acts on the verdict: `Some(403)` when the WAF
@@ -148,6 +149,7 @@ async fn inspect(
     st: &Arc<AppState>,
     wreq: &palisade_waf::Request,
     client: Option<String>,
+    forwarded: bool,
 ) -> Option<Response> {
     let waf = st.waf.as_ref()?;
     let started = std::time::Instant::now();
@@ -178,7 +180,16 @@ async fn inspect(
         e.action = palisade_core::Action::Block;
         e.flagged = true;
         e.error = Some("waf_blocked".into());
-        e.message = Some(format!("score {}: {}", verdict.score, rules.join("; ")));
+        e.message = Some(format!(
+            "score {}: {}{}",
+            verdict.score,
+            rules.join("; "),
+            if forwarded {
+                " (scored in parallel with the upstream call, which was cancelled)"
+            } else {
+                ""
+            }
+        ));
         let _ = st.record(e).await;
         st.metrics.request("waf", 403);
         let body = serde_json::json!({"error": {

@@ -613,6 +613,11 @@ async fn parallel_checks_run_the_waf_in_the_same_window() {
         (ev[0].source.as_str(), ev[0].error.as_deref(), ev[0].status),
         ("waf", Some("waf_blocked"), 403)
     );
+    assert!(
+        ev[0].message.as_deref().unwrap_or("").contains("cancelled"),
+        "{:?}",
+        ev[0].message
+    );
     // A request that fails before the window (no gateway key) is still
     // scored by the WAF first, as when it runs before any handler.
     let r = gw

@@ -61,7 +61,7 @@ pub struct Band {
 /// `min_attack` the finding stays in the judge's band. `min_attack: 0`
 /// turns this off.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FrameGate {
     /// The attack probability a payload-free frame needs to flag.
     pub min_attack: f32,

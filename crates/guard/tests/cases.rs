@@ -185,6 +185,13 @@ fn a_jailbreak_frame_around_a_harmless_request_needs_the_frame_gates_score() {
         "{:?}",
         harmful.findings
     );
+    // One key alone keeps the other's default; an unknown one is refused.
+    let p = Policy::from_yaml("frame_gate: { min_attack: 0 }", "p.yaml").expect("partial");
+    assert_eq!(
+        (p.frame_gate.min_attack, p.frame_gate.max_unsafe),
+        (0.0, 0.05)
+    );
+    assert!(Policy::from_yaml("frame_gate: { min_atack: 0 }", "p.yaml").is_err());
     // Out-of-range settings are refused with the key named.
     let e = Policy::from_yaml("frame_gate: { min_attack: 2, max_unsafe: 0.05 }", "p.yaml")
         .expect_err("out of range");

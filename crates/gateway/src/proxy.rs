@@ -395,11 +395,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     };
     cx.upstream = Some(up.name.clone());
     let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
-    let pieces = pol.cfg.inspect_input.then(|| input_pieces(api, &body));
-    // Parallel unless masking must happen before sending.
-    let parallel = pol.cfg.input_check == InputCheck::Parallel
-        && !pieces.as_ref().is_some_and(|p| may_mask(&pol, p));
-    if !parallel {
+    if pol.cfg.input_check != InputCheck::Parallel {
         if let Some(job) = waf_job.take() {
             if let Some(r) = crate::waf::run(&st, job, false).await {
                 return r;
@@ -460,6 +456,19 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     };
     let mut context = None;
     let mut pending = None;
+    // Extracted and asked about masking only once the limits admitted the
+    // request (a flood that the limits refuse pays for neither).
+    let pieces = pol.cfg.inspect_input.then(|| input_pieces(api, &body));
+    // Parallel unless masking must happen before sending.
+    let parallel = pol.cfg.input_check == InputCheck::Parallel
+        && !pieces.as_ref().is_some_and(|p| may_mask(&pol, p));
+    if !parallel {
+        if let Some(job) = waf_job.take() {
+            if let Some(r) = crate::waf::run(&st, job, false).await {
+                return r;
+            }
+        }
+    }
     if let Some(pieces) = pieces {
         context = last_user_text(&pieces).map(String::from);
         if parallel {

@@ -343,10 +343,8 @@ async fn fail_after_waf(
     waf_job: Option<crate::waf::Deferred>,
     e: ApiError,
 ) -> Response {
-    if let Some(job) = waf_job {
-        if let Some(r) = crate::waf::run(st, job, false).await {
-            return r;
-        }
+    if let Some(r) = crate::waf::run(st, waf_job, false).await {
+        return r;
     }
     cx.fail(st, e).await
 }
@@ -396,10 +394,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     cx.upstream = Some(up.name.clone());
     let pol = st.policy_for(key.as_ref().and_then(|k| k.policy.as_deref()), api.path());
     if pol.cfg.input_check != InputCheck::Parallel {
-        if let Some(job) = waf_job.take() {
-            if let Some(r) = crate::waf::run(&st, job, false).await {
-                return r;
-            }
+        if let Some(r) = crate::waf::run(&st, waf_job.take(), false).await {
+            return r;
         }
     }
     // Phase: limits. Reserved before the guard and the upstream, so
@@ -419,10 +415,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         ) {
             Ok(r) => Some(r),
             Err(d) => {
-                if let Some(job) = waf_job.take() {
-                    if let Some(r) = crate::waf::run(&st, job, false).await {
-                        return r;
-                    }
+                if let Some(r) = crate::waf::run(&st, waf_job.take(), false).await {
+                    return r;
                 }
                 let e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -463,10 +457,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
     let parallel = pol.cfg.input_check == InputCheck::Parallel
         && !pieces.as_ref().is_some_and(|p| may_mask(&pol, p));
     if !parallel {
-        if let Some(job) = waf_job.take() {
-            if let Some(r) = crate::waf::run(&st, job, false).await {
-                return r;
-            }
+        if let Some(r) = crate::waf::run(&st, waf_job.take(), false).await {
+            return r;
         }
     }
     if let Some(pieces) = pieces {
@@ -516,10 +508,8 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
                 tokio::task::yield_now().await;
             }
             std::thread::yield_now();
-            if let Some(job) = waf_job {
-                if let Some(r) = crate::waf::run(&st, job, true).await {
-                    return r;
-                }
+            if let Some(r) = crate::waf::run(&st, waf_job, true).await {
+                return r;
             }
             if let Some(pieces) = pending {
                 if let Some(r) =

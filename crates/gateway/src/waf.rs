@@ -136,10 +136,11 @@ pub async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         .await
 }
 
-/// Runs a deferred inspection: `Some(response)` when the request ends
-/// here. `forwarded`: the request went upstream already (a block then
-/// cancels that call, and its event says so).
-pub async fn run(st: &Arc<AppState>, d: Deferred, forwarded: bool) -> Option<Response> {
+/// Runs a deferred inspection, if there is one: `Some(response)` when the
+/// request ends here. `forwarded`: the request went upstream already (a
+/// block then cancels that call, and its event says so).
+pub async fn run(st: &Arc<AppState>, d: Option<Deferred>, forwarded: bool) -> Option<Response> {
+    let d = d?;
     inspect(st, &d.req, d.client, forwarded).await
 }
 

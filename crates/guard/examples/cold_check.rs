@@ -122,7 +122,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ANSWER=TEXT: what a gateway pays for a non-streamed answer: each
     // round checks a prompt, waits 20 ms (the model), then checks TEXT as
     // output (timed), against TEXT checked back to back.
-    if let Some(answer) = std::env::var_os("ANSWER") {
+    let answer = std::env::var_os("ANSWER");
+    if let Some(answer) = &answer {
         let answer = answer.to_string_lossy().into_owned();
         for t in texts[200..].iter().take(rounds) {
             warm.push(check(&answer, Direction::Output));
@@ -131,10 +132,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             paused.push(check(&answer, Direction::Output));
         }
     }
-    for r in 0..rounds {
-        if !warm.is_empty() {
-            break;
-        }
+    // The prompt's own timings only when no answer is timed instead.
+    let prompt_rounds = if answer.is_some() { 0 } else { rounds };
+    for r in 0..prompt_rounds {
         if swept_only {
             for b in sweep.iter_mut().step_by(64) {
                 *b = b.wrapping_add(r as u8);

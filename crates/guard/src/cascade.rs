@@ -621,9 +621,10 @@ impl Guard {
                     .find(|c| pred(*c))
             };
             if let Some(pa) = p.probs.attack {
+                let attack_rule = rule_cat(Category::is_attack);
                 let category = if req.kind == Kind::ToolDescription {
                     Category::ToolPoisoning
-                } else if let Some(c) = rule_cat(Category::is_attack) {
+                } else if let Some(c) = attack_rule {
                     c
                 } else if injection >= 0.5 || req.kind.is_third_party() {
                     Category::PromptInjection
@@ -633,7 +634,7 @@ impl Guard {
                 let gate = &self.policy.frame_gate;
                 if category == Category::Jailbreak
                     && req.kind == Kind::Prompt
-                    && rule_cat(Category::is_attack).is_none()
+                    && attack_rule.is_none()
                     && p.probs.unsafe_.is_some_and(|u| u < gate.max_unsafe)
                     && pa < gate.min_attack
                     && crate::readable::unsafe_head_reads(text)

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod engine;
 pub mod eval;
 mod shape;
+mod streams;
 pub mod structured;
 pub mod validate;
 

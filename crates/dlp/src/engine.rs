@@ -175,10 +175,9 @@ pub struct Engine {
     /// words' places come from the same pass (searching them again around
     /// the candidates cost about a tenth of a scan).
     words: Option<crate::streams::StreamDfa>,
-    /// Per automaton word: its trigger word, or `NONE`.
-    word_trigger: Vec<u32>,
-    /// Per automaton word: its context word, or `NONE`.
-    word_context: Vec<u32>,
+    /// Per automaton word: what it stands for (one record, so a hit
+    /// reads one place).
+    roles: Vec<WordRole>,
     trigger_patterns: Vec<Vec<usize>>,
     /// Separators of hex groups (`.`, `:`, `::`, `-`) → the patterns
     /// they trigger, next to a hex run only (`Pattern::hex_gate`).
@@ -194,11 +193,6 @@ pub struct Engine {
     pair_any: [bool; 256],
     /// The number patterns, in sets that say which occur in a window.
     digit_groups: Vec<DigitGroup>,
-    /// Per trigger word: it must stand alone (an ASCII word is not
-    /// triggered inside a longer word: `pan` in `Japan`).
-    trigger_whole: Vec<bool>,
-    /// Per context word: the same.
-    context_whole: Vec<bool>,
     /// The patterns without a trigger.
     always: Vec<usize>,
     /// They together: where any of them matches.
@@ -608,29 +602,41 @@ impl Engine {
             })
             .map(|(_, w)| w)
             .collect();
-        let trigger_whole = trigger_words
-            .iter()
-            .map(|w| context_triggers.contains(w) && !literal_words.contains(w))
-            .collect();
-        let context_whole = words.iter().map(|w| whole_word(w)).collect();
         // The automaton's words: every trigger word as before, then each
         // context word, merged with a trigger word that matches the same
         // (ASCII case aside).
         let mut auto_words = trigger_words.clone();
-        let mut word_trigger: Vec<u32> = (0..trigger_words.len()).map(as_id).collect();
-        let mut word_context = vec![NONE; trigger_words.len()];
+        let mut roles: Vec<WordRole> = trigger_words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WordRole {
+                trigger: as_id(i),
+                context: NONE,
+                trigger_whole: context_triggers.contains(w) && !literal_words.contains(w),
+                context_whole: false,
+            })
+            .collect();
         let mut folded: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (i, w) in trigger_words.iter().enumerate() {
             folded.entry(w.to_ascii_lowercase()).or_insert(i);
         }
         for (ci, w) in words.iter().enumerate() {
-            match folded.get(&w.to_ascii_lowercase()) {
-                Some(&i) => word_context[i] = as_id(ci),
+            let role = match folded.get(&w.to_ascii_lowercase()) {
+                Some(&i) => roles.get_mut(i),
                 None => {
                     auto_words.push(w.clone());
-                    word_trigger.push(NONE);
-                    word_context.push(as_id(ci));
+                    roles.push(WordRole {
+                        trigger: NONE,
+                        context: NONE,
+                        trigger_whole: false,
+                        context_whole: false,
+                    });
+                    roles.last_mut()
                 }
+            };
+            if let Some(role) = role {
+                role.context = as_id(ci);
+                role.context_whole = whole_word(w);
             }
         }
         let automaton = if auto_words.is_empty() {
@@ -647,8 +653,7 @@ impl Engine {
         Ok(Self {
             patterns,
             words: automaton,
-            word_trigger,
-            word_context,
+            roles,
             trigger_patterns,
             digit_groups,
             separator_words,
@@ -656,8 +661,6 @@ impl Engine {
             pair_any: std::array::from_fn(|b| pair_patterns.iter().any(|(_, c)| c[b])),
             pair_patterns,
             groups,
-            trigger_whole,
-            context_whole,
             always,
             always_regex,
             context_types,
@@ -738,23 +741,24 @@ impl Engine {
             return;
         };
         dfa.for_each_match(hay, |s, e, w| {
-            let ci = self.word_context.get(w).copied().unwrap_or(NONE);
-            if ci != NONE {
-                let ci = ci as usize;
-                if !self.context_whole.get(ci).copied().unwrap_or(false) || stands_alone(hay, s, e)
-                {
-                    ctx.push((s, e, ci));
-                }
+            let Some(&role) = self.roles.get(w) else {
+                return;
+            };
+            // Most hits are short words inside longer ones (`no` in
+            // `know`): asked once for both roles.
+            let alone = (role.trigger_whole || role.context_whole) && stands_alone(hay, s, e);
+            if role.context != NONE && (!role.context_whole || alone) {
+                ctx.push((s, e, role.context as usize));
             }
-            let w = self.word_trigger.get(w).copied().unwrap_or(NONE);
-            if w == NONE {
+            if role.trigger == NONE || (role.trigger_whole && !alone) {
                 return;
             }
-            let w = w as usize;
-            if self.trigger_whole.get(w).copied().unwrap_or(false) && !stands_alone(hay, s, e) {
-                return;
-            }
-            for &t in self.trigger_patterns.get(w).into_iter().flatten() {
+            for &t in self
+                .trigger_patterns
+                .get(role.trigger as usize)
+                .into_iter()
+                .flatten()
+            {
                 if let Some((before, after, gate)) = self.target(t) {
                     if gate && !next_to_hex_run(hay, s, e) {
                         continue;
@@ -799,11 +803,22 @@ impl Engine {
             return;
         }
         let [a, b, c] = SEPARATORS;
+        let hex_at = |j: usize| hay.get(j).is_some_and(u8::is_ascii_hexdigit);
         for i in memchr::memchr3_iter(a, b, c, hay) {
-            let rest = hay.get(i..).unwrap_or(&[]);
+            // Separators are common (every full stop of prose) and most
+            // have no hex digit on either side: that is tested before the
+            // word, which is compared byte by byte (a `memcmp` call per
+            // word and separator was 2–3 % of a scan).
+            let hex_before = i.checked_sub(1).is_some_and(hex_at);
             for (w, pats) in self.separator_words.iter().zip(&self.separator_patterns) {
+                let w = w.as_bytes();
                 let e = i + w.len();
-                if !rest.starts_with(w.as_bytes()) || !next_to_hex_run(hay, i, e) {
+                if !(hex_before || hex_at(e))
+                    || !hay
+                        .get(i..e)
+                        .is_some_and(|s| s.iter().zip(w).all(|(x, y)| x == y))
+                    || !next_to_hex_run(hay, i, e)
+                {
                     continue;
                 }
                 for &t in pats {
@@ -970,6 +985,20 @@ impl Engine {
             context,
         })
     }
+}
+
+/// What a word of the trigger automaton stands for.
+#[derive(Clone, Copy)]
+struct WordRole {
+    /// Its trigger word, or `NONE`.
+    trigger: u32,
+    /// Its context word, or `NONE`.
+    context: u32,
+    /// The trigger counts only standing alone (an ASCII word is not
+    /// triggered inside a longer word: `pan` in `Japan`).
+    trigger_whole: bool,
+    /// The context word likewise.
+    context_whole: bool,
 }
 
 /// No word of the automaton's lists.

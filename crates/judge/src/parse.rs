@@ -702,3 +702,233 @@ mod tests {
         assert_eq!(balanced_object("{{}"), None);
     }
 }
+
+/// Judge answers are untrusted text: whatever a model (or whatever answers
+/// in its place) sends, the parsers return a verdict that keeps the
+/// `ParsedAnswer` invariants or an error, and the documented formats read
+/// back whatever decoration they come in.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PROFILES: [Profile; 3] = [Profile::Qwen3guard, Profile::LlamaGuard, Profile::Json];
+
+    /// The invariants every parsed answer keeps.
+    fn well_formed(p: &ParsedAnswer, profile: Profile) -> Result<(), TestCaseError> {
+        prop_assert_eq!(p.labels.is_empty(), p.safety == SafetyLevel::Safe);
+        for l in &p.labels {
+            prop_assert!((0.0..=1.0).contains(&l.score), "score {}", l.score);
+        }
+        let findings = p.findings(profile);
+        prop_assert_eq!(findings.is_empty(), p.safety == SafetyLevel::Safe);
+        for f in &findings {
+            prop_assert_eq!(f.tier, Tier::Judge);
+        }
+        if let Some(r) = &p.reason {
+            prop_assert!(
+                r.len() <= MAX_REASON_BYTES + 8,
+                "reason of {} bytes",
+                r.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// Text made of the tokens the parsers look for, so that random
+    /// answers often come close to a verdict.
+    fn near_miss() -> impl Strategy<Value = String> {
+        let token = prop::sample::select(vec![
+            "Safety",
+            "safety:",
+            "Unsafe",
+            "safe",
+            "Controversial",
+            "Categories",
+            ":",
+            "：",
+            "Violent",
+            "None",
+            "S1",
+            "S14",
+            "S99",
+            ",",
+            "\n",
+            "\n",
+            "{",
+            "}",
+            "\"",
+            "[",
+            "]",
+            "<think>",
+            "</think>",
+            "**",
+            " ",
+            "score",
+            "1e999",
+            "-3",
+            "Refusal",
+            "Yes",
+            "重要",
+        ]);
+        prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+    }
+
+    fn decorate(key: &str, value: &str, upper: bool, bold: bool, wide: bool) -> String {
+        let key = if upper {
+            key.to_uppercase()
+        } else {
+            key.to_string()
+        };
+        let colon = if wide { "：" } else { ":" };
+        if bold {
+            format!("**{key}{colon}** {value}")
+        } else {
+            format!("{key}{colon} {value}")
+        }
+    }
+
+    const QWEN_NAMES: [(&str, Category); 9] = [
+        ("Violent", Category::Violent),
+        ("Non-violent Illegal Acts", Category::NonViolentIllegal),
+        ("Sexual Content or Sexual Acts", Category::Sexual),
+        ("PII", Category::Pii),
+        ("Suicide & Self-Harm", Category::SelfHarm),
+        ("Unethical Acts", Category::Unethical),
+        (
+            "Politically Sensitive Topics",
+            Category::PoliticallySensitive,
+        ),
+        ("Copyright Violation", Category::Copyright),
+        ("Jailbreak", Category::Jailbreak),
+    ];
+
+    proptest! {
+        #[test]
+        fn any_text_parses_to_a_sound_verdict_or_an_error(
+            text in prop_oneof![any::<String>(), near_miss()],
+        ) {
+            for profile in PROFILES {
+                match parse_answer(profile, &text) {
+                    Ok(p) => well_formed(&p, profile)?,
+                    Err(JudgeError::Parse { answer_excerpt, .. }) => {
+                        prop_assert!(answer_excerpt.len() <= text.len().max(300));
+                    }
+                    Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+                }
+            }
+        }
+
+        #[test]
+        fn qwen3guard_answers_read_back_through_decoration(
+            level in 0usize..3,
+            picks in prop::collection::vec(0usize..QWEN_NAMES.len(), 1..4),
+            upper in any::<bool>(),
+            bold in any::<bool>(),
+            wide in any::<bool>(),
+            preamble in prop::sample::select(vec![
+                "",
+                "Here is my assessment.\n",
+                "<think>Safety: Safe? maybe</think>\n",
+            ]),
+            refusal in prop::option::of(any::<bool>()),
+        ) {
+            let (word, safety) = [
+                ("Safe", SafetyLevel::Safe),
+                ("Unsafe", SafetyLevel::Unsafe),
+                ("Controversial", SafetyLevel::Controversial),
+            ][level];
+            let names: Vec<&str> = picks.iter().map(|&i| QWEN_NAMES[i].0).collect();
+            let mut answer = format!(
+                "{preamble}{}\n{}",
+                decorate("Safety", word, upper, bold, wide),
+                decorate("Categories", &names.join(", "), upper, bold, wide),
+            );
+            if let Some(r) = refusal {
+                answer.push('\n');
+                answer.push_str(&decorate("Refusal", if r { "Yes" } else { "No" }, upper, bold, wide));
+            }
+            let p = parse_answer(Profile::Qwen3guard, &answer)
+                .map_err(|e| TestCaseError::fail(format!("{answer:?}: {e}")))?;
+            prop_assert_eq!(p.safety, safety);
+            prop_assert_eq!(p.refusal, refusal);
+            well_formed(&p, Profile::Qwen3guard)?;
+            if safety != SafetyLevel::Safe {
+                let want: Vec<Category> = picks.iter().map(|&i| QWEN_NAMES[i].1).collect();
+                let got: Vec<Category> = p.labels.iter().map(|l| l.category).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        #[test]
+        fn llama_guard_codes_read_back(
+            codes in prop::collection::vec(1u32..=20, 0..5),
+            sep in prop::sample::select(vec![",", ", ", " ", ";"]),
+            lower in any::<bool>(),
+            same_line in any::<bool>(),
+        ) {
+            let list: Vec<String> = codes
+                .iter()
+                .map(|c| format!("{}{c}", if lower { "s" } else { "S" }))
+                .collect();
+            let join = if same_line { " " } else { "\n" };
+            let answer = format!("unsafe{join}{}", list.join(sep));
+            let p = parse_answer(Profile::LlamaGuard, &answer)
+                .map_err(|e| TestCaseError::fail(format!("{answer:?}: {e}")))?;
+            prop_assert_eq!(p.safety, SafetyLevel::Unsafe);
+            well_formed(&p, Profile::LlamaGuard)?;
+            if codes.is_empty() {
+                prop_assert_eq!(p.labels.len(), 1);
+                prop_assert_eq!(p.labels[0].category, Category::UnsafeOther);
+            } else {
+                let want: Vec<Category> = codes
+                    .iter()
+                    .map(|&c| llama_code(c).map_or(Category::UnsafeOther, |(cat, _, _)| cat))
+                    .collect();
+                let got: Vec<Category> = p.labels.iter().map(|l| l.category).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        #[test]
+        fn json_verdicts_read_back_inside_prose_and_fences(
+            level in 0usize..3,
+            score in prop::option::of(-2.0f64..3.0),
+            fence in any::<bool>(),
+            prose in "[a-z ()\\[\\]]{0,30}",
+        ) {
+            let (word, safety) = [
+                ("safe", SafetyLevel::Safe),
+                ("unsafe", SafetyLevel::Unsafe),
+                ("controversial", SafetyLevel::Controversial),
+            ][level];
+            let mut obj =
+                serde_json::json!({"safety": word, "categories": ["violent"], "reason": "r"});
+            if let Some(s) = score {
+                obj["score"] = serde_json::json!(s);
+            }
+            let body = if fence {
+                format!("```json\n{obj}\n```")
+            } else {
+                obj.to_string()
+            };
+            let answer = format!("{prose}\n{body}\ntrailing {{");
+            let p = parse_answer(Profile::Json, &answer)
+                .map_err(|e| TestCaseError::fail(format!("{answer:?}: {e}")))?;
+            prop_assert_eq!(p.safety, safety);
+            well_formed(&p, Profile::Json)?;
+            if safety != SafetyLevel::Safe {
+                prop_assert_eq!(p.labels[0].category, Category::Violent);
+                let want = score.map_or(
+                    if safety == SafetyLevel::Unsafe {
+                        UNSAFE_SCORE
+                    } else {
+                        CONTROVERSIAL_SCORE
+                    },
+                    |s| s.clamp(0.0, 1.0) as f32,
+                );
+                prop_assert_eq!(p.labels[0].score, want);
+            }
+        }
+    }
+}

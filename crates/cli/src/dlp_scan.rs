@@ -4,6 +4,8 @@
 //! scanned with replacement characters from there on; unreadable files are
 //! listed. Files are read in 8 MiB windows that overlap by 16 KiB, so
 //! memory stays bounded and no value up to 16 KiB long is cut in two.
+//! Files are scanned by `--jobs` threads sharing one engine; results come
+//! out in the walk's order whatever thread finished first.
 
 use palisade_dlp::{Engine, Entity};
 use std::collections::BTreeMap;
@@ -30,6 +32,10 @@ pub struct ScanArgs {
     /// Include hidden files and files that .gitignore excludes.
     #[arg(long)]
     all: bool,
+    /// Files scanned at once (threads sharing one catalogue); default:
+    /// the machine's cores.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Default, serde::Serialize)]
@@ -213,6 +219,50 @@ fn files(args: &ScanArgs) -> (Vec<PathBuf>, Vec<(String, String)>) {
     (out, errors)
 }
 
+/// Scans `paths` on `jobs` threads and hands each result to `each` in the
+/// order of `paths`: a result that arrives early waits for those before it
+/// (at most one per other thread's backlog, as threads take files in
+/// order).
+fn scan_all(
+    eng: &Engine,
+    paths: &[PathBuf],
+    jobs: usize,
+    mut each: impl FnMut(FileResult, Vec<Entity>),
+) {
+    if jobs <= 1 {
+        for p in paths {
+            let (res, ents) = scan_path(eng, p);
+            each(res, ents);
+        }
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(p) = paths.get(i) else { break };
+                if tx.send((i, scan_path(eng, p))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        for (i, done) in rx {
+            waiting.insert(i, done);
+            while let Some((res, ents)) = waiting.remove(&due) {
+                each(res, ents);
+                due += 1;
+            }
+        }
+    });
+}
+
 /// Runs the scan.
 pub fn run(eng: &Engine, args: ScanArgs) -> anyhow::Result<ExitCode> {
     let fail_on = match args.fail_on.as_deref() {
@@ -269,13 +319,17 @@ pub fn run(eng: &Engine, args: ScanArgs) -> anyhow::Result<ExitCode> {
         res.grade = ents.iter().map(|e| e.grade).max();
         handle(res, ents, &mut results);
     }
-    for p in &paths {
-        let (res, ents) = scan_path(eng, p);
+    let jobs = args
+        .jobs
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(paths.len().max(1));
+    scan_all(eng, &paths, jobs, |res, ents| {
         handle(res, ents, &mut results);
         if let Some(b) = &bar {
             b.inc(1);
         }
-    }
+    });
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -160,3 +160,39 @@ fn mask_partial_and_tokenize_round_trip() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a key"));
 }
+
+#[test]
+fn scan_on_several_threads_reports_what_one_thread_does_in_the_same_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Files of very different sizes, so threads finish out of order.
+    for i in 0..12 {
+        let line = format!("user{i}@example.org called 1370172036{} ", i % 10);
+        std::fs::write(
+            dir.path().join(format!("f{i:02}.txt")),
+            line.repeat(1 + (i * 7919) % 3000),
+        )
+        .expect("write");
+    }
+    let scan = |jobs: &str| {
+        let out = Command::new(BIN)
+            .args(["dlp", "scan", "--format", "jsonl", "--jobs", jobs])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let one = scan("1");
+    assert_eq!(one.lines().count(), 12);
+    assert!(one.contains("email_address") && one.contains("cn_mobile"));
+    assert_eq!(scan("4"), one);
+    let out = Command::new(BIN)
+        .args(["dlp", "scan", "--jobs", "0", "."])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,5 +1,5 @@
-//! The trigger words' automaton, stepped over four stretches of a text at
-//! once.
+//! The automaton of the catalogue's trigger and context words, stepped
+//! over four stretches of a text at once.
 //!
 //! Why by hand: an Aho–Corasick DFA's overlapping search can use no
 //! prefilter, so it steps every byte, and each step waits for the one
@@ -186,7 +186,7 @@ impl StreamDfa {
             };
             for &w in self.matches.get(lo as usize..hi as usize).unwrap_or(&[]) {
                 let len = self.word_len.get(w as usize).copied().unwrap_or(0) as usize;
-                f(end + 1 - len, end + 1, w as usize);
+                f((end + 1).saturating_sub(len), end + 1, w as usize);
             }
         }
     }

@@ -196,3 +196,40 @@ fn scan_on_several_threads_reports_what_one_thread_does_in_the_same_order() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn bench_reports_the_first_pass_apart_from_the_warm_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("mixed.txt");
+    std::fs::write(
+        &file,
+        "call 13701720368 or mail ann@example.org\n".repeat(500),
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["dlp", "bench", "--rounds", "3"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        assert!(
+            l.contains("first pass") && l.contains("over 2 passes"),
+            "{l}"
+        );
+        assert!(l.ends_with("1000 entities"), "{l}");
+    }
+    let out = Command::new(BIN)
+        .args(["dlp", "bench", "--rounds", "0"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -6,6 +6,21 @@ use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_palisade");
 
+/// Runs `palisade ARGS PATH`, which must succeed; its stdout.
+fn ok(args: &[&str], path: &std::path::Path) -> Vec<u8> {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 #[test]
 fn jsonl_answers_every_line_in_order_with_byte_offsets() {
     let mut child = Command::new(BIN)
@@ -64,17 +79,8 @@ fn scan_skips_binary_reports_bad_utf8_classifies_columns_and_fails_on_grade() {
     let mut bad = b"phone 13701720368 then ".to_vec();
     bad.extend_from_slice(&[0xff, 0xfe]);
     std::fs::write(dir.path().join("bad.txt"), &bad).expect("bad");
-    let out = Command::new(BIN)
-        .args(["dlp", "scan", "--format", "json"])
-        .arg(dir.path())
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stdout = ok(&["dlp", "scan", "--format", "json"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&stdout).expect("json");
     let files = v["files"].as_array().expect("files");
     let by = |name: &str| {
         files
@@ -174,17 +180,11 @@ fn scan_on_several_threads_reports_what_one_thread_does_in_the_same_order() {
         .expect("write");
     }
     let scan = |jobs: &str| {
-        let out = Command::new(BIN)
-            .args(["dlp", "scan", "--format", "jsonl", "--jobs", jobs])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let stdout = ok(
+            &["dlp", "scan", "--format", "jsonl", "--jobs", jobs],
+            dir.path(),
         );
-        String::from_utf8(out.stdout).expect("utf-8")
+        String::from_utf8(stdout).expect("utf-8")
     };
     let one = scan("1");
     assert_eq!(one.lines().count(), 12);
@@ -206,17 +206,8 @@ fn bench_reports_the_first_pass_apart_from_the_warm_ones() {
         "call 13701720368 or mail ann@example.org\n".repeat(500),
     )
     .expect("write");
-    let out = Command::new(BIN)
-        .args(["dlp", "bench", "--rounds", "3"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let stdout = ok(&["dlp", "bench", "--rounds", "3"], &file);
+    let text = String::from_utf8_lossy(&stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     for l in &lines {

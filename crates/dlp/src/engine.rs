@@ -26,12 +26,12 @@
 //! (the context words' places come from the trigger pass: every context
 //! word is in its automaton), and overlaps resolve to the strongest.
 //!
-//! Where the time goes (16 MiB of mixed text, one thread, ~130 ms): the
-//! trigger pass about a fifth (half of it stepping the automaton, half
-//! the windows its 150,000 hits open); the windowed regexes a quarter
-//! (128,000 windows, 21 MB); digit hotspots and their sets a sixth;
-//! context words, separators, the literal groups' sets and the rest
-//! share the remainder.
+//! Where the time goes (16 MiB of mixed text, one thread, ~120 ms): the
+//! word pass a quarter (most of it stepping the automaton over every
+//! byte and collecting its 268,000 hits of trigger and context words);
+//! the windowed regexes a quarter (128,000 windows, 21 MB); digit
+//! hotspots and their sets a fifth; separators, the literal groups' sets,
+//! confirmation and the untriggered patterns the rest (`docs/dlp.md`).
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number
@@ -170,8 +170,8 @@ fn untriggered_regex(srcs: &[&str]) -> Option<regex_automata::meta::Regex> {
 pub struct Engine {
     catalog: Catalog,
     patterns: Vec<Pattern>,
-    /// Literals (and context words of context-only types) → patterns.
-    /// Trigger words and context words in one automaton: the context
+    /// Trigger words (literals, and context words of context-only types,
+    /// → patterns) and all context words in one automaton: the context
     /// words' places come from the same pass (searching them again around
     /// the candidates cost about a tenth of a scan).
     words: Option<crate::streams::StreamDfa>,

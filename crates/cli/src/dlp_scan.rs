@@ -220,9 +220,9 @@ fn files(args: &ScanArgs) -> (Vec<PathBuf>, Vec<(String, String)>) {
 }
 
 /// Scans `paths` on `jobs` threads and hands each result to `each` in the
-/// order of `paths`: a result that arrives early waits for those before it
-/// (at most one per other thread's backlog, as threads take files in
-/// order).
+/// order of `paths`: a result that arrives early waits, in memory, for
+/// those before it (behind one large file, every file the other threads
+/// finish meanwhile; the run keeps every result for its summary anyway).
 fn scan_all(
     eng: &Engine,
     paths: &[PathBuf],

@@ -166,7 +166,8 @@ impl StreamDfa {
     fn step(&self, s: u32, b: u8) -> u32 {
         let c = u32::from(self.class[usize::from(b)]);
         // Every stored id is a row start and every class below the stride,
-        // so the index is in range; `get` keeps that unproven claim safe.
+        // so the index is in range; `get` turns a broken table into a
+        // restart from the start state rather than a panic.
         self.trans
             .get((s + c) as usize)
             .copied()

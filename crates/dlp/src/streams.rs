@@ -25,6 +25,11 @@ use std::collections::HashMap;
 /// split, 11.2 µs not split at 4096).
 const SPLIT_MIN: usize = 512;
 
+/// Texts are stepped in blocks of this many bytes (four stretches each):
+/// the hits of one block wait in memory for their turn, not a whole
+/// text's.
+const BLOCK: usize = 1 << 16;
+
 /// A dense copy of a case-insensitive, overlapping Aho–Corasick DFA.
 pub(crate) struct StreamDfa {
     /// Byte → class: a byte that occurs in no word (in either ASCII case)
@@ -177,44 +182,62 @@ impl StreamDfa {
     /// Calls `f(start, end, word)` for every occurrence of every word, in
     /// the order of their ends (words ending together in the crate's
     /// order), as `find_overlapping_iter` of the same automaton would.
-    pub(crate) fn for_each_match(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-        let mut ends: Vec<(usize, u32)> = Vec::new();
-        self.match_states(hay, &mut ends);
-        for (end, s) in ends {
-            let m = ((s - self.match_from) / self.stride) as usize;
-            let Some(&(lo, hi)) = self.match_ranges.get(m) else {
-                continue;
-            };
-            for &w in self.matches.get(lo as usize..hi as usize).unwrap_or(&[]) {
-                let len = self.word_len.get(w as usize).copied().unwrap_or(0) as usize;
-                f((end + 1).saturating_sub(len), end + 1, w as usize);
+    pub(crate) fn for_each_match(&self, hay: &[u8], f: impl FnMut(usize, usize, usize)) {
+        self.for_each_match_in(hay, BLOCK, f);
+    }
+
+    /// The same, `block` bytes at a time: the hits waiting for their turn
+    /// stay few whatever the text (a run of one letter can hit at every
+    /// byte).
+    fn for_each_match_in(&self, hay: &[u8], block: usize, mut f: impl FnMut(usize, usize, usize)) {
+        let mut buf = Hits::default();
+        let mut lo = 0;
+        while lo < hay.len() {
+            let hi = lo.saturating_add(block.max(1)).min(hay.len());
+            self.match_states(hay, lo, hi, &mut buf);
+            for &(end, s) in &buf.out {
+                let m = ((s - self.match_from) / self.stride) as usize;
+                let Some(&(from, to)) = self.match_ranges.get(m) else {
+                    continue;
+                };
+                for &w in self.matches.get(from as usize..to as usize).unwrap_or(&[]) {
+                    let len = self.word_len.get(w as usize).copied().unwrap_or(0) as usize;
+                    f((end + 1).saturating_sub(len), end + 1, w as usize);
+                }
             }
+            lo = hi;
         }
     }
 
-    /// `(offset, state)` of every byte after which the automaton is in a
-    /// match state, in text order.
-    fn match_states(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+    /// Into `buf.out`, `(offset, state)` of every byte in `[lo, hi)` after
+    /// which the automaton is in a match state, in text order. Every
+    /// stretch is stepped from `max_len` bytes before its own start (or the
+    /// text's start), after which its state is the whole text's there.
+    fn match_states(&self, hay: &[u8], lo: usize, hi: usize, buf: &mut Hits) {
+        buf.out.clear();
         let warm = self.max_len;
-        let seg = hay.len() / 4;
-        if hay.len() < SPLIT_MIN || seg <= warm {
+        let seg = (hi - lo) / 4;
+        if hi - lo < SPLIT_MIN || seg <= warm {
+            let from = lo.saturating_sub(warm);
             let mut s = self.start;
-            for (i, &b) in hay.iter().enumerate() {
+            for (i, &b) in hay.get(from..hi).unwrap_or(&[]).iter().enumerate() {
                 s = self.step(s, b);
-                if s >= self.match_from {
-                    out.push((i, s));
+                if s >= self.match_from && from + i >= lo {
+                    buf.out.push((from + i, s));
                 }
             }
             return;
         }
-        // Stretch k owns [k·seg, (k+1)·seg) and is stepped from `warm`
-        // bytes before it; the last also owns the remainder.
-        let starts = [0, seg - warm, 2 * seg - warm, 3 * seg - warm];
+        // Stretch k owns [lo + k·seg, lo + (k+1)·seg); the last also owns
+        // the rest of the block.
+        let starts = [0, 1, 2, 3].map(|k| (lo + k * seg).saturating_sub(warm));
         let len = seg + warm;
         let part = |k: usize| hay.get(starts[k]..starts[k] + len).unwrap_or(&[]);
         let (a, b, c, d) = (part(0), part(1), part(2), part(3));
         let mut st = [self.start; 4];
-        let mut found: [Vec<(usize, u32)>; 4] = Default::default();
+        for list in &mut buf.found {
+            list.clear();
+        }
         for (i, (((&x, &y), &z), &w)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
             st = [
                 self.step(st[0], x),
@@ -225,26 +248,36 @@ impl StreamDfa {
             if st.iter().any(|&s| s >= self.match_from) {
                 for (k, &s) in st.iter().enumerate() {
                     if s >= self.match_from {
-                        if let Some(list) = found.get_mut(k) {
+                        if let Some(list) = buf.found.get_mut(k) {
                             list.push((starts[k] + i, s));
                         }
                     }
                 }
             }
         }
-        for (k, list) in found.iter().enumerate() {
-            let (lo, hi) = (k * seg, (k + 1) * seg);
-            out.extend(list.iter().filter(|&&(p, _)| p >= lo && p < hi));
+        for (k, list) in buf.found.iter().enumerate() {
+            let (own_lo, own_hi) = (lo + k * seg, lo + (k + 1) * seg);
+            buf.out
+                .extend(list.iter().filter(|&&(p, _)| p >= own_lo && p < own_hi));
         }
         let mut s = st[3];
         let tail = starts[3] + len;
-        for (i, &b) in hay.get(tail..).unwrap_or(&[]).iter().enumerate() {
+        for (i, &b) in hay.get(tail..hi).unwrap_or(&[]).iter().enumerate() {
             s = self.step(s, b);
             if s >= self.match_from {
-                out.push((tail + i, s));
+                buf.out.push((tail + i, s));
             }
         }
     }
+}
+
+/// Buffers of `match_states`, kept from block to block.
+#[derive(Default)]
+struct Hits {
+    /// The block's match states in text order.
+    out: Vec<(usize, u32)>,
+    /// Each stretch's, before they are put in order.
+    found: [Vec<(usize, u32)>; 4],
 }
 
 fn as_u32(n: usize) -> Result<u32, String> {
@@ -270,9 +303,13 @@ mod tests {
     }
 
     fn ours(words: &[String], hay: &[u8]) -> Vec<(usize, usize, usize)> {
+        ours_in(words, hay, BLOCK)
+    }
+
+    fn ours_in(words: &[String], hay: &[u8], block: usize) -> Vec<(usize, usize, usize)> {
         let d = StreamDfa::new(words).expect("builds");
         let mut got = Vec::new();
-        d.for_each_match(hay, |s, e, w| got.push((s, e, w)));
+        d.for_each_match_in(hay, block, |s, e, w| got.push((s, e, w)));
         got
     }
 
@@ -288,6 +325,14 @@ mod tests {
         let got = ours(&words, hay.as_bytes());
         assert_eq!(got, reference(&words, hay.as_bytes()));
         assert!(got.len() > 4000);
+        // A run of one letter hits at every byte: blocks keep the waiting
+        // hits to one block's worth, and the matches stay exact.
+        let run = "a".repeat(3 * BLOCK + 7);
+        let words: Vec<String> = vec!["aaa".into(), "b".into()];
+        assert_eq!(
+            ours(&words, run.as_bytes()),
+            reference(&words, run.as_bytes())
+        );
     }
 
     #[test]
@@ -306,6 +351,7 @@ mod tests {
         #[test]
         fn matches_equal_the_crates(
             picks in proptest::collection::vec((0usize..12, any::<bool>()), 0..3000),
+            block in prop_oneof![Just(BLOCK), 1usize..5000],
         ) {
             let words: Vec<String> = ["tel", "telephone", "phone", "no.", "电话", "iban", "ban", "e"]
                 .iter()
@@ -317,7 +363,10 @@ mod tests {
                 let f = frags[i];
                 hay.push_str(&if up { f.to_uppercase() } else { f.to_string() });
             }
-            prop_assert_eq!(ours(&words, hay.as_bytes()), reference(&words, hay.as_bytes()));
+            prop_assert_eq!(
+                ours_in(&words, hay.as_bytes(), block),
+                reference(&words, hay.as_bytes())
+            );
         }
     }
 }

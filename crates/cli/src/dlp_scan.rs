@@ -114,15 +114,15 @@ fn window_text(buf: &[u8], last: bool) -> (std::borrow::Cow<'_, str>, Option<usi
     }
     let mut text = String::with_capacity(buf.len());
     let mut first = None;
-    let chunks: Vec<_> = buf.utf8_chunks().collect();
-    for (i, chunk) in chunks.iter().enumerate() {
+    let mut chunks = buf.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
         text.push_str(chunk.valid());
         let bad = chunk.invalid();
         if bad.is_empty() {
             continue;
         }
         let cut_at_edge = !last
-            && i + 1 == chunks.len()
+            && chunks.peek().is_none()
             && std::str::from_utf8(bad).is_err_and(|e| e.error_len().is_none());
         if cut_at_edge {
             break;

@@ -101,7 +101,39 @@ struct Pattern {
     /// A literal hit counts only next to a run of hex digits
     /// (`shape::hex_separated`).
     hex_gate: bool,
+    /// Where a match can start before its trigger, in bytes (least,
+    /// most), when that is known and narrow: the pattern is then tried
+    /// anchored at those few places instead of searched through a window
+    /// around the trigger (see `Engine::run_anchored`).
+    anchor: Option<(usize, usize)>,
+    /// The pattern as a full DFA that only matches from where it starts,
+    /// for those tries: a try that fails in a few bytes (most do) then
+    /// costs a few nanoseconds, where the meta regex spends about fifty
+    /// choosing an engine and a cache. `None` when it would be large.
+    anchored_dfa: Option<regex_automata::dfa::dense::DFA<Vec<u32>>>,
 }
+
+/// The largest anchored DFA built for a pattern, in bytes.
+const ANCHORED_DFA_LIMIT: usize = 1 << 20;
+
+/// `src` as an anchored-only full DFA, when it fits the limit.
+fn anchored_dfa(src: &str) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
+    use regex_automata::dfa::{dense, StartKind};
+    dense::Builder::new()
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
+        .configure(
+            dense::Config::new()
+                .start_kind(StartKind::Anchored)
+                .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
+                .determinize_size_limit(Some(2 * ANCHORED_DFA_LIMIT)),
+        )
+        .build(src)
+        .ok()
+}
+
+/// The widest spread of start places tried anchored per trigger.
+const ANCHOR_SPREAD: usize = 4;
 
 /// Digits that make a number-format trigger, within `DIGIT_SPAN` bytes.
 const DIGIT_RUN: usize = 5;
@@ -144,6 +176,12 @@ struct DigitGroup {
     set: regex::bytes::RegexSet,
     /// The widest reach among them.
     reach: usize,
+    /// Every match of each holds at least this many consecutive digits
+    /// (`shape::min_digit_run`), when that is `DIGIT_RUN` or more: only
+    /// the stretches with such a run are searched (a passport's
+    /// machine-readable zone needs seven, where most stretches of digits
+    /// are dates and amounts). 0 otherwise.
+    min_run: usize,
 }
 
 /// Number patterns whose reach falls between the same two of these share
@@ -273,6 +311,19 @@ impl Engine {
     /// Compiles a catalogue; a pattern that does not compile is an error
     /// naming its file and type.
     pub fn new(catalog: Catalog) -> Result<Self, CatalogError> {
+        Self::build(catalog, true)
+    }
+
+    /// The same engine without the shortcuts that skip windows (anchored
+    /// tries, stretches without a long enough run of digits): each
+    /// pattern searched through windows around every trigger, as a
+    /// reference the shortcuts must agree with. Slower; for tests.
+    #[doc(hidden)]
+    pub fn without_shortcuts(catalog: Catalog) -> Result<Self, CatalogError> {
+        Self::build(catalog, false)
+    }
+
+    fn build(catalog: Catalog, shortcuts: bool) -> Result<Self, CatalogError> {
         let mut patterns = Vec::new();
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
@@ -434,7 +485,26 @@ impl Engine {
                     Some(l) => (side(l.before), side(l.after)),
                     None => (reach, reach),
                 };
+                let anchor = match trigger {
+                    _ if max_len.is_none() || !shortcuts => None,
+                    Trigger::Literal if src.starts_with("(?-u)") => {
+                        // The bound in bytes: the literals' places taken in
+                        // byte mode, as compiled (in Unicode mode a class
+                        // of one character may be four bytes), when that
+                        // yields the same literals.
+                        shape::parse(&format!("(?-u){}", strip_case_flag(p)))
+                            .and_then(|h| shape::best_literals(&h))
+                            .filter(|b| lits.as_ref().is_some_and(|l| l.words == b.words))
+                            .and_then(|b| b.before)
+                            .map(|b| (0, b))
+                    }
+                    Trigger::Pair => compiled.as_ref().and_then(shape::pair_offsets),
+                    _ => None,
+                }
+                .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD);
+                let anchored_dfa = anchor.and_then(|_| anchored_dfa(&src));
                 patterns.push(Pattern {
+                    anchored_dfa,
                     ty: ti,
                     re,
                     src,
@@ -444,6 +514,7 @@ impl Engine {
                     before,
                     after,
                     hex_gate: hex_gate && trigger == Trigger::Literal,
+                    anchor,
                 });
             }
             for w in &t.context {
@@ -468,19 +539,25 @@ impl Engine {
         // that says which of them occur there: one scan of a window
         // instead of one per pattern.
         let mut groups: Vec<LiteralGroup> = Vec::new();
+        // Patterns tried anchored stay out: each try reads a few bytes,
+        // where a set reads the whole window.
+        let anchored = |pi: usize| patterns.get(pi).is_some_and(|p| p.anchor.is_some());
         let mut grouped = vec![false; literal_routes.len()];
         for i in 0..literal_routes.len() {
             if grouped[i] {
                 continue;
             }
-            let Some((_, lits, sep)) = literal_routes.get(i) else {
+            let Some((first, lits, sep)) = literal_routes.get(i) else {
                 continue;
             };
+            if anchored(*first) {
+                continue;
+            }
             let members: Vec<usize> = (i..literal_routes.len())
                 .filter(|&j| {
                     literal_routes
                         .get(j)
-                        .is_some_and(|(_, l, s)| l == lits && s == sep)
+                        .is_some_and(|(pi, l, s)| l == lits && s == sep && !anchored(*pi))
                 })
                 .collect();
             if members.len() < GROUP_MIN {
@@ -570,7 +647,15 @@ impl Engine {
                 .filter_map(|&i| patterns.get(i).map(|p| p.reach))
                 .max()
                 .unwrap_or(0);
+            let min_run = members
+                .iter()
+                .filter_map(|&i| patterns.get(i))
+                .map(|p| shape::parse(&p.src).map_or(0, |h| shape::min_digit_run(&h)))
+                .min()
+                .filter(|&r| shortcuts && r >= DIGIT_RUN)
+                .unwrap_or(0);
             digit_groups.push(DigitGroup {
+                min_run,
                 patterns: members,
                 set,
                 reach,
@@ -688,11 +773,12 @@ impl Engine {
     pub fn scan(&self, text: &str) -> Vec<Entity> {
         let hay = text.as_bytes();
         let mut ctx = Vec::new();
-        let windows = self.windows(hay, &mut ctx);
+        let mut windows = self.windows(hay, &mut ctx);
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // (type, start, end)
         for (pi, ws) in &windows.lists {
             self.run_pattern(hay, *pi, ws, &mut cands);
         }
+        self.take_anchored(hay, &mut windows.anchored, &mut cands);
         if cands.is_empty() {
             return Vec::new();
         }
@@ -763,7 +849,11 @@ impl Engine {
                     if gate && !next_to_hex_run(hay, s, e) {
                         continue;
                     }
-                    push_window(windows.of(t), hay, s, e, before, after);
+                    if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
+                        self.try_anchored(hay, t, s, &mut windows.anchored);
+                    } else {
+                        push_window(windows.of(t), hay, s, e, before, after);
+                    }
                 }
             }
         });
@@ -823,7 +913,11 @@ impl Engine {
                 }
                 for &t in pats {
                     if let Some((before, after, _)) = self.target(t) {
-                        push_window(windows.of(t), hay, i, e, before, after);
+                        if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
+                            self.try_anchored(hay, t, i, &mut windows.anchored);
+                        } else {
+                            push_window(windows.of(t), hay, i, e, before, after);
+                        }
                     }
                 }
             }
@@ -845,7 +939,11 @@ impl Engine {
             for (pi, class) in &self.pair_patterns {
                 if class[usize::from(b)] {
                     if let Some(p) = self.patterns.get(*pi) {
-                        push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
+                        if p.anchor.is_some() {
+                            self.try_anchored(hay, *pi, i - 1, &mut windows.anchored);
+                        } else {
+                            push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
+                        }
                     }
                 }
             }
@@ -853,8 +951,10 @@ impl Engine {
         let mut dw = Vec::new();
         for g in &self.digit_groups {
             dw.clear();
-            for &(s, e) in &hot {
-                push_window(&mut dw, hay, s, e, g.reach, g.reach);
+            for &(s, e, run) in &hot {
+                if run >= g.min_run {
+                    push_window(&mut dw, hay, s, e, g.reach, g.reach);
+                }
             }
             for &(ws, we) in &dw {
                 let Some(w) = hay.get(ws..we) else { continue };
@@ -908,6 +1008,80 @@ impl Engine {
                         cands.push((p.ty, ws + m.start, ws + m.end));
                     }
                 }
+            }
+        }
+    }
+
+    /// Tries anchored pattern `pi` at its places for a trigger at `at`
+    /// (`Pattern::anchor`), while that stretch of text is in the cache;
+    /// a try ends where the pattern can no longer match, mostly within
+    /// its first bytes. Matches go to `found` as `(pattern, start, end)`.
+    fn try_anchored(
+        &self,
+        hay: &[u8],
+        pi: usize,
+        at: usize,
+        found: &mut Vec<(usize, usize, usize)>,
+    ) {
+        let Some(p) = self.patterns.get(pi) else {
+            return;
+        };
+        let Some((least, most)) = p.anchor else {
+            return;
+        };
+        for k in least..=most {
+            let Some(x) = at.checked_sub(k) else {
+                break;
+            };
+            let input = regex_automata::Input::new(hay)
+                .range(x..)
+                .anchored(regex_automata::Anchored::Yes);
+            if let Some(dfa) = &p.anchored_dfa {
+                use regex_automata::dfa::Automaton;
+                // An error (none is expected: no quit bytes, no size
+                // limit at search time) falls through to the regex.
+                if matches!(dfa.try_search_fwd(&input), Ok(None)) {
+                    continue;
+                }
+            }
+            if let Some(m) = p.re.search(&input).filter(|m| !m.is_empty()) {
+                found.push((pi, m.start(), m.end()));
+            }
+        }
+    }
+
+    /// The anchored matches a leftmost search through windows around the
+    /// same triggers finds: per pattern in text order, none starting
+    /// inside the one before. `(type, start, end)` of each value.
+    fn take_anchored(
+        &self,
+        hay: &[u8],
+        found: &mut Vec<(usize, usize, usize)>,
+        cands: &mut Vec<(usize, usize, usize)>,
+    ) {
+        found.sort_unstable();
+        found.dedup();
+        // The pattern of the last match taken, and where that match ended.
+        let mut last: Option<(usize, usize)> = None;
+        for &(pi, s, e) in found.iter() {
+            let Some(p) = self.patterns.get(pi) else {
+                continue;
+            };
+            if last.is_some_and(|(lp, end)| lp == pi && s < end) {
+                continue;
+            }
+            last = Some((pi, e));
+            if p.group == 0 {
+                cands.push((p.ty, s, e));
+                continue;
+            }
+            let input = regex_automata::Input::new(hay)
+                .range(s..)
+                .anchored(regex_automata::Anchored::Yes);
+            let mut caps = p.re.create_captures();
+            p.re.search_captures(&input, &mut caps);
+            if let Some(g) = caps.get_group(p.group) {
+                cands.push((p.ty, g.start, g.end));
             }
         }
     }
@@ -1103,6 +1277,8 @@ struct Windows {
     /// Per pattern: its index in `lists`, or `u32::MAX`.
     slot: Vec<u32>,
     lists: Vec<(usize, Vec<(usize, usize)>)>,
+    /// `(pattern, start, end)`: matches of the anchored patterns.
+    anchored: Vec<(usize, usize, usize)>,
 }
 
 impl Windows {
@@ -1110,6 +1286,7 @@ impl Windows {
         Self {
             slot: vec![u32::MAX; patterns],
             lists: Vec::new(),
+            anchored: Vec::new(),
         }
     }
 
@@ -1171,12 +1348,17 @@ fn push_window(
 /// `DIGIT_SPAN` bytes: where number formats can be; `each_digit` sees
 /// every digit's offset on the way. For each run of
 /// `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 < DIGIT_SPAN`, the
-/// stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged.
-fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
+/// stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged. With each, the
+/// longest run of consecutive digits it holds, when that is at least
+/// `DIGIT_RUN` (shorter runs read as 0: a digit only extends a stretch
+/// once four more lie close before it).
+fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
     // The last `DIGIT_RUN` digit positions, oldest first (a ring).
     let mut last = [0usize; DIGIT_RUN];
     let mut seen = 0usize;
+    // Consecutive digits up to the current one.
+    let mut run = 0usize;
     // Most of a text has no digit: whole blocks are skipped (the check
     // compiles to a few vector instructions).
     const BLOCK: usize = 32;
@@ -1190,6 +1372,12 @@ fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, 
             }
             let i = bi * BLOCK + j;
             each_digit(i);
+            let prev = last[(seen + DIGIT_RUN - 1) % DIGIT_RUN];
+            run = if seen > 0 && prev + 1 == i {
+                run + 1
+            } else {
+                1
+            };
             last[seen % DIGIT_RUN] = i;
             seen += 1;
             // After the write, the next slot holds the oldest of the last
@@ -1198,9 +1386,13 @@ fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, 
             if seen >= DIGIT_RUN && i - oldest < DIGIT_SPAN {
                 let s = i.saturating_sub(DIGIT_SPAN);
                 let e = (oldest + DIGIT_SPAN).min(hay.len());
+                let long = if run >= DIGIT_RUN { run } else { 0 };
                 match out.last_mut() {
-                    Some(prev) if s <= prev.1 => prev.1 = prev.1.max(e),
-                    _ => out.push((s, e)),
+                    Some(prev) if s <= prev.1 => {
+                        prev.1 = prev.1.max(e);
+                        prev.2 = prev.2.max(long);
+                    }
+                    _ => out.push((s, e, long)),
                 }
             }
         }
@@ -1299,10 +1491,16 @@ mod tests {
         let mut digits = 0;
         let hot = digit_hotspots(text, |_| digits += 1);
         assert_eq!(digits, 5);
-        assert_eq!(hot, vec![(28 - DIGIT_SPAN, text.len())]);
+        assert_eq!(hot, vec![(28 - DIGIT_SPAN, text.len(), 0)]);
         // Five digits too far apart.
         let far = format!("1 2 3 4{}5", " ".repeat(DIGIT_SPAN));
         assert!(digit_hotspots(far.as_bytes(), |_| {}).is_empty());
+        // The longest run of consecutive digits, in each stretch.
+        let runs = format!("12 34 5 1234567{}123456", " ".repeat(3 * DIGIT_SPAN));
+        let hot = digit_hotspots(runs.as_bytes(), |_| {});
+        assert_eq!(hot.iter().map(|h| h.2).collect::<Vec<_>>(), vec![7, 6]);
+        let short = digit_hotspots(b"12 34 5 123 4", |_| {});
+        assert_eq!(short.iter().map(|h| h.2).collect::<Vec<_>>(), vec![0]);
     }
 
     #[test]

@@ -288,15 +288,46 @@ pub(crate) fn class_before_digit(hir: &Hir) -> Option<[bool; 256]> {
     items.windows(2).find_map(|pair| {
         let left = edge_class(&pair[0], false)?;
         let right = edge_class(&pair[1], true)?;
-        let digits_only = right
-            .iter()
-            .enumerate()
-            .all(|(b, &in_class)| !in_class || u8::try_from(b).is_ok_and(|b| b.is_ascii_digit()));
-        let no_digits = (b'0'..=b'9').all(|b| !left[usize::from(b)]);
-        // A class of most bytes would fire before every digit.
-        let narrow = left.iter().filter(|&&x| x).count() <= 64;
-        (digits_only && no_digits && narrow).then_some(left)
+        pair_fits(&left, &right).then_some(left)
     })
+}
+
+/// Whether a class may trigger before a class of digits.
+fn pair_fits(left: &[bool; 256], right: &[bool; 256]) -> bool {
+    let digits_only = right
+        .iter()
+        .enumerate()
+        .all(|(b, &in_class)| !in_class || u8::try_from(b).is_ok_and(|b| b.is_ascii_digit()));
+    let no_digits = (b'0'..=b'9').all(|b| !left[usize::from(b)]);
+    // A class of most bytes would fire before every digit.
+    let narrow = left.iter().filter(|&&x| x).count() <= 64;
+    digits_only && no_digits && narrow
+}
+
+/// Where the class byte of `class_before_digit` stands in a match, in
+/// bytes from its start (least, most), when the elements before it are
+/// bounded.
+pub(crate) fn pair_offsets(hir: &Hir) -> Option<(usize, usize)> {
+    let mut top = hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let HirKind::Concat(items) = top.kind() else {
+        return None;
+    };
+    let j = items.windows(2).position(|pair| {
+        let (Some(left), Some(right)) = (edge_class(&pair[0], false), edge_class(&pair[1], true))
+        else {
+            return false;
+        };
+        pair_fits(&left, &right)
+    })?;
+    let (mut least, mut most) = (0usize, 0usize);
+    for h in items.get(..=j)? {
+        least += h.properties().minimum_len()?;
+        most += h.properties().maximum_len()?;
+    }
+    Some((least.checked_sub(1)?, most.checked_sub(1)?))
 }
 
 /// The bytes that can open (or close) every match of `hir`, when that is
@@ -348,6 +379,122 @@ pub(crate) fn min_digits(hir: &Hir) -> usize {
     }
 }
 
+/// The longest run of consecutive ASCII digits that every match holds
+/// (`\d{6}\d[MFX<]` of a passport's machine-readable zone: 7).
+pub(crate) fn min_digit_run(hir: &Hir) -> usize {
+    digit_runs(hir).best
+}
+
+/// What a piece of a pattern guarantees about digit runs, in every match:
+/// whether it is all digits (then `len` is its least length), and the
+/// runs it opens with, closes with and holds anywhere.
+#[derive(Clone, Copy)]
+struct Runs {
+    all: bool,
+    len: usize,
+    open: usize,
+    close: usize,
+    best: usize,
+}
+
+impl Runs {
+    /// All digits, at least `len` of them.
+    fn digits(len: usize) -> Self {
+        Runs {
+            all: true,
+            len,
+            open: len,
+            close: len,
+            best: len,
+        }
+    }
+
+    const NONE: Runs = Runs {
+        all: false,
+        len: 0,
+        open: 0,
+        close: 0,
+        best: 0,
+    };
+
+    /// `self` then `next`.
+    fn then(self, next: Runs) -> Runs {
+        Runs {
+            all: self.all && next.all,
+            len: self.len.saturating_add(next.len),
+            open: if self.all {
+                self.len.saturating_add(next.open)
+            } else {
+                self.open
+            },
+            close: if next.all {
+                self.close.saturating_add(next.len)
+            } else {
+                next.close
+            },
+            best: self
+                .best
+                .max(next.best)
+                .max(self.close.saturating_add(next.open)),
+        }
+    }
+
+    /// Either `self` or `other`.
+    fn or(self, other: Runs) -> Runs {
+        Runs {
+            all: self.all && other.all,
+            len: self.len.min(other.len),
+            open: self.open.min(other.open),
+            close: self.close.min(other.close),
+            best: self.best.min(other.best),
+        }
+    }
+}
+
+fn digit_runs(hir: &Hir) -> Runs {
+    match hir.kind() {
+        // Zero-width: what comes before and after stays adjacent.
+        HirKind::Empty | HirKind::Look(_) => Runs::digits(0),
+        HirKind::Literal(l) => {
+            l.0.iter()
+                .map(|b| {
+                    if b.is_ascii_digit() {
+                        Runs::digits(1)
+                    } else {
+                        Runs::NONE
+                    }
+                })
+                .fold(Runs::digits(0), Runs::then)
+        }
+        HirKind::Class(c) if class_is_digits(c) => Runs::digits(1),
+        HirKind::Class(_) => Runs::NONE,
+        HirKind::Capture(c) => digit_runs(&c.sub),
+        HirKind::Concat(items) => items
+            .iter()
+            .map(digit_runs)
+            .fold(Runs::digits(0), Runs::then),
+        HirKind::Alternation(items) => items
+            .iter()
+            .map(digit_runs)
+            .reduce(Runs::or)
+            .unwrap_or(Runs::NONE),
+        HirKind::Repetition(r) => {
+            let sub = digit_runs(&r.sub);
+            let n = usize::try_from(r.min).unwrap_or(usize::MAX);
+            match (n, sub.all) {
+                // Digits or nothing: adjacent pieces stay adjacent.
+                (_, true) => Runs::digits(sub.len.saturating_mul(n)),
+                (0, false) => Runs::NONE,
+                (1, false) => sub,
+                (_, false) => Runs {
+                    best: sub.best.max(sub.close.saturating_add(sub.open)),
+                    ..sub
+                },
+            }
+        }
+    }
+}
+
 fn class_is_digits(c: &Class) -> bool {
     match c {
         Class::Unicode(u) => {
@@ -385,6 +532,22 @@ mod tests {
         let mut set = lits(r"(?:password|(?:api|secret)_key)\s*[=:]\s*(\w+)");
         set.sort();
         assert_eq!(set, vec!["api_key", "password", "secret_key"]);
+    }
+
+    #[test]
+    fn digit_runs_every_match_holds() {
+        let run = |p: &str| min_digit_run(&parse(p).expect("parses"));
+        assert_eq!(run(r"(?-u)[A-Z0-9<]{9}\d[A-Z<]{3}\d{6}\d[MFX<]\d{6}\d"), 7);
+        assert_eq!(run(r"(?-u)\b\d{3}-\d{2}-\d{4}\b"), 4);
+        assert_eq!(run(r"(?-u)[0-2]/[0-9]{10,20}:"), 10);
+        assert_eq!(run(r"(?-u)756\d{10}"), 13);
+        assert_eq!(run(r"(?-u)\d{2}\.?\d{3}"), 3);
+        assert_eq!(run(r"(?-u)(?:\d{8}|\d{4}-\d{4})"), 4);
+        assert_eq!(run(r"(?-u)\d{3}\d{0,2}\d"), 4);
+        assert_eq!(run(r"(?-u)(?:\d{2}[A-Z]){2}"), 2);
+        assert_eq!(run(r"(?-u)(?:[A-Z]\d{2}){2}"), 2);
+        assert_eq!(run(r"(?-u)(?:\d[A-Z]\d){2}"), 2);
+        assert_eq!(run(r"(?-u)[A-Z]+"), 0);
     }
 
     #[test]

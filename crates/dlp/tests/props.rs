@@ -29,8 +29,94 @@ fn texty() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
 }
 
+/// The catalogue's positive examples (whole texts, context and all).
+fn examples() -> &'static [String] {
+    static E: OnceLock<Vec<String>> = OnceLock::new();
+    E.get_or_init(|| {
+        engine()
+            .catalog()
+            .types()
+            .iter()
+            .flat_map(|t| t.examples.positive.iter())
+            .map(|ex| palisade_dlp::split_example(ex).0.to_string())
+            .collect()
+    })
+}
+
+/// The engine searching windows around every trigger, shortcuts off.
+fn reference() -> Arc<Engine> {
+    static E: OnceLock<Arc<Engine>> = OnceLock::new();
+    E.get_or_init(|| {
+        let catalog = palisade_dlp::Catalog::builtin().expect("catalogue");
+        Arc::new(Engine::without_shortcuts(catalog).expect("compiles"))
+    })
+    .clone()
+}
+
+/// Examples run together, cut and glued by what sits around values in
+/// real text (word characters too, so values lose their boundaries).
+fn examples_glued() -> impl Strategy<Value = String> {
+    let n = examples().len();
+    let piece = (0..n, 0usize..4, 0usize..4).prop_map(|(i, cut_front, cut_back)| {
+        let ex = &examples()[i];
+        let mut s = cut_front.min(ex.len());
+        while !ex.is_char_boundary(s) {
+            s += 1;
+        }
+        let mut e = ex.len().saturating_sub(cut_back).max(s);
+        while !ex.is_char_boundary(e) {
+            e += 1;
+        }
+        ex[s..e].to_string()
+    });
+    let glue = prop_oneof![
+        Just(" "),
+        Just("\n"),
+        Just(""),
+        Just("."),
+        Just("-"),
+        Just(":"),
+        Just("a"),
+        Just("7"),
+        Just("_"),
+        Just("\"")
+    ];
+    prop::collection::vec((piece, glue), 1..8).prop_map(|v| {
+        v.into_iter()
+            .map(|(p, g)| format!("{p}{g}"))
+            .collect::<String>()
+    })
+}
+
+/// Every positive example alone, and glued to a neighbour's digits and
+/// letters, gives the same with the shortcuts as without.
+#[test]
+fn shortcuts_agree_on_every_example() {
+    let found = |e: &Engine, text: &str| -> Vec<(String, usize, usize)> {
+        e.scan(text)
+            .into_iter()
+            .map(|x| (x.type_id, x.start, x.end))
+            .collect()
+    };
+    let (fast, slow) = (engine(), reference());
+    for ex in examples() {
+        for text in [ex.clone(), format!("x7{ex}7x"), format!("{ex}\n{ex}")] {
+            assert_eq!(found(&fast, &text), found(&slow, &text), "on {text:?}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Anchored tries and the digit-run filter find exactly what windows
+    /// around every trigger find.
+    #[test]
+    fn shortcuts_find_what_windows_find(text in examples_glued()) {
+        let fast: Vec<_> = engine().scan(&text).into_iter().map(|e| (e.type_id, e.start, e.end)).collect();
+        let slow: Vec<_> = reference().scan(&text).into_iter().map(|e| (e.type_id, e.start, e.end)).collect();
+        prop_assert_eq!(fast, slow);
+    }
 
     #[test]
     fn scan_never_panics_and_spans_are_slices(text in texty()) {

@@ -104,17 +104,23 @@ struct Pattern {
     /// Where a match can start before its trigger, in bytes (least,
     /// most), when that is known and narrow: the pattern is then tried
     /// anchored at those few places instead of searched through a window
-    /// around the trigger (see `Engine::run_anchored`).
+    /// around the trigger (see `Engine::try_anchored`).
     anchor: Option<(usize, usize)>,
     /// The pattern as a full DFA that only matches from where it starts,
     /// for those tries: a try that fails in a few bytes (most do) then
     /// costs a few nanoseconds, where the meta regex spends about fifty
     /// choosing an engine and a cache. `None` when it would be large.
-    anchored_dfa: Option<regex_automata::dfa::dense::DFA<Vec<u32>>>,
+    /// Built at the first try: a catalogue load building all of them
+    /// took a quarter longer, mostly zeroing fresh pages, and a scan
+    /// tries few of them.
+    anchored_dfa: std::sync::OnceLock<Option<regex_automata::dfa::dense::DFA<Vec<u32>>>>,
 }
 
-/// The largest anchored DFA built for a pattern, in bytes.
-const ANCHORED_DFA_LIMIT: usize = 1 << 20;
+/// The largest anchored DFA built for a pattern, in bytes. Long counted
+/// repetitions (`ya29\.[…]{29,2000}`) would take up to a megabyte each,
+/// 6.9 MB for the catalogue; at 16 KiB the few left out keep the regex
+/// and a scan is as fast (`scan_loop`, within noise).
+const ANCHORED_DFA_LIMIT: usize = 1 << 14;
 
 /// `src` as an anchored-only full DFA, when it fits the limit.
 fn anchored_dfa(src: &str) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
@@ -487,24 +493,40 @@ impl Engine {
                 };
                 let anchor = match trigger {
                     _ if max_len.is_none() || !shortcuts => None,
-                    Trigger::Literal if src.starts_with("(?-u)") => {
+                    // A character is at most four bytes: a bound over four
+                    // times the spread in Unicode mode cannot come within
+                    // it in byte mode (the extraction is a fifth of a
+                    // catalogue's load).
+                    Trigger::Literal
+                        if src.starts_with("(?-u)")
+                            && lits
+                                .as_ref()
+                                .and_then(|l| l.before)
+                                .is_some_and(|b| b <= 4 * ANCHOR_SPREAD) =>
+                    {
                         // The bound in bytes: the literals' places taken in
                         // byte mode, as compiled (in Unicode mode a class
                         // of one character may be four bytes), when that
-                        // yields the same literals.
-                        shape::parse(&format!("(?-u){}", strip_case_flag(p)))
-                            .and_then(|h| shape::best_literals(&h))
-                            .filter(|b| lits.as_ref().is_some_and(|l| l.words == b.words))
-                            .and_then(|b| b.before)
+                        // yields the same literals. A bound already within
+                        // the spread is kept (it only tries a place more).
+                        lits.as_ref()
+                            .and_then(|l| l.before)
+                            .filter(|&b| b <= ANCHOR_SPREAD)
                             .map(|b| (0, b))
+                            .or_else(|| {
+                                shape::parse(&format!("(?-u){}", strip_case_flag(p)))
+                                    .and_then(|h| shape::best_literals(&h))
+                                    .filter(|b| lits.as_ref().is_some_and(|l| l.words == b.words))
+                                    .and_then(|b| b.before)
+                                    .map(|b| (0, b))
+                            })
                     }
                     Trigger::Pair => compiled.as_ref().and_then(shape::pair_offsets),
                     _ => None,
                 }
                 .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD);
-                let anchored_dfa = anchor.and_then(|_| anchored_dfa(&src));
                 patterns.push(Pattern {
-                    anchored_dfa,
+                    anchored_dfa: std::sync::OnceLock::new(),
                     ty: ti,
                     re,
                     src,
@@ -1036,7 +1058,7 @@ impl Engine {
             let input = regex_automata::Input::new(hay)
                 .range(x..)
                 .anchored(regex_automata::Anchored::Yes);
-            if let Some(dfa) = &p.anchored_dfa {
+            if let Some(dfa) = p.anchored_dfa.get_or_init(|| anchored_dfa(&p.src)) {
                 use regex_automata::dfa::Automaton;
                 // An error (none is expected: no quit bytes, no size
                 // limit at search time) falls through to the regex.

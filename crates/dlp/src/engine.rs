@@ -493,33 +493,28 @@ impl Engine {
                 };
                 let anchor = match trigger {
                     _ if max_len.is_none() || !shortcuts => None,
-                    // A character is at most four bytes: a bound over four
-                    // times the spread in Unicode mode cannot come within
-                    // it in byte mode (the extraction is a fifth of a
-                    // catalogue's load).
-                    Trigger::Literal
-                        if src.starts_with("(?-u)")
-                            && lits
-                                .as_ref()
-                                .and_then(|l| l.before)
-                                .is_some_and(|b| b <= 4 * ANCHOR_SPREAD) =>
-                    {
-                        // The bound in bytes: the literals' places taken in
-                        // byte mode, as compiled (in Unicode mode a class
-                        // of one character may be four bytes), when that
-                        // yields the same literals. A bound already within
-                        // the spread is kept (it only tries a place more).
-                        lits.as_ref()
-                            .and_then(|l| l.before)
-                            .filter(|&b| b <= ANCHOR_SPREAD)
-                            .map(|b| (0, b))
-                            .or_else(|| {
+                    // The places in bytes: from the literals' places taken
+                    // in Unicode mode when they are narrow enough (a class
+                    // of one character may be four bytes there, one in
+                    // byte mode, so they hold the compiled pattern's),
+                    // else taken again in byte mode, as compiled, when that
+                    // yields the same literals. Only for bounds a byte-mode
+                    // look can bring within the spread: the extraction is
+                    // a fifth of a catalogue's load.
+                    Trigger::Literal if src.starts_with("(?-u)") => {
+                        let places = |l: &shape::Literals| l.before.map(|b| (l.before_min, b));
+                        let unicode = lits.as_ref().and_then(places);
+                        match unicode {
+                            Some((lo, hi)) if hi - lo <= ANCHOR_SPREAD => unicode,
+                            Some((_, hi)) if hi <= 4 * ANCHOR_SPREAD => {
                                 shape::parse(&format!("(?-u){}", strip_case_flag(p)))
                                     .and_then(|h| shape::best_literals(&h))
                                     .filter(|b| lits.as_ref().is_some_and(|l| l.words == b.words))
-                                    .and_then(|b| b.before)
-                                    .map(|b| (0, b))
-                            })
+                                    .as_ref()
+                                    .and_then(places)
+                            }
+                            _ => None,
+                        }
                     }
                     Trigger::Pair => compiled.as_ref().and_then(shape::pair_offsets),
                     _ => None,

@@ -34,6 +34,8 @@ pub(crate) struct Literals {
     /// How far a match can start before a literal's start, in bytes
     /// (`None`: unbounded).
     pub before: Option<usize>,
+    /// At least how far (0 when unknown).
+    pub before_min: usize,
     /// How far a match can end after a literal's end.
     pub after: Option<usize>,
 }
@@ -52,6 +54,7 @@ pub(crate) fn best_literals(hir: &Hir) -> Option<Literals> {
         cost: set_cost(&l.words),
         words: l.words,
         before: l.before,
+        before_min: l.before_min,
         after: l.after,
     })
 }
@@ -569,6 +572,15 @@ mod tests {
         let l = parse(r"(?:key|token)\s*=\s*(\w+)").and_then(|h| best_literals(&h));
         let l = l.expect("literals");
         assert_eq!((l.before, l.after), (Some(0), None));
+        // Where a match starts around a separator: exactly four bytes
+        // before the first dot of a Cisco-style MAC address.
+        let l = parse(r"(?-u)\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b")
+            .and_then(|h| best_literals(&h))
+            .expect("literals");
+        assert_eq!(
+            (l.words.as_slice(), l.before_min, l.before),
+            (&[".".to_string()][..], 4, Some(4))
+        );
     }
 
     #[test]

@@ -340,6 +340,9 @@ pub struct Inside {
     /// How far a match can start before a literal's start, in bytes
     /// (`None`: unbounded).
     pub before: Option<usize>,
+    /// At least how far (0 when unknown): with `before`, the places a
+    /// match can start around an occurrence.
+    pub before_min: usize,
     /// How far a match can end after a literal's end.
     pub after: Option<usize>,
 }
@@ -351,7 +354,7 @@ pub struct Inside {
 /// branches of each branch's best (a match is a match of some branch).
 pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside> {
     let mut best: Option<Inside> = None;
-    let mut offer = |words: Vec<String>, before: Option<usize>, after: Option<usize>| {
+    let mut offer = |words: Vec<String>, (before_min, before): (usize, Option<usize>), after| {
         if best
             .as_ref()
             .is_none_or(|b| judge.replaces(&words, &b.words))
@@ -359,6 +362,7 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
             best = Some(Inside {
                 words,
                 before,
+                before_min,
                 after,
             });
         }
@@ -366,22 +370,22 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
     let len = hir.properties().maximum_len();
     for classes in [4, 10, 64] {
         if let Some(set) = judge.set(hir, ExtractKind::Prefix, classes) {
-            offer(set, Some(0), len);
+            offer(set, (0, Some(0)), len);
         }
         if let Some(set) = judge.set(hir, ExtractKind::Suffix, classes) {
-            offer(set, len, Some(0));
+            offer(set, (0, len), Some(0));
         }
     }
     match hir.kind() {
         HirKind::Capture(c) => {
             if let Some(l) = best_inside(&c.sub, judge, walk) {
-                offer(l.words, l.before, l.after);
+                offer(l.words, (l.before_min, l.before), l.after);
             }
         }
         HirKind::Repetition(r) if r.min >= 1 => {
             // In some repeat: anywhere in the whole.
             if let Some(l) = best_inside(&r.sub, judge, walk) {
-                offer(l.words, len, len);
+                offer(l.words, (0, len), len);
             }
         }
         HirKind::Concat(items) => {
@@ -390,21 +394,25 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
                     h.properties().maximum_len().map(|l| acc + l)
                 })
             };
+            let least = |hs: &[Hir]| {
+                hs.iter()
+                    .map(|h| h.properties().minimum_len().unwrap_or(0))
+                    .sum::<usize>()
+            };
             for (i, h) in items.iter().enumerate() {
                 if let Some(l) = best_inside(h, judge, walk) {
-                    let before = sum(items.get(..i).unwrap_or(&[]))
-                        .zip(l.before)
-                        .map(|(a, b)| a + b);
+                    let head = items.get(..i).unwrap_or(&[]);
+                    let before = sum(head).zip(l.before).map(|(a, b)| a + b);
                     let after = sum(items.get(i + 1..).unwrap_or(&[]))
                         .zip(l.after)
                         .map(|(a, b)| a + b);
-                    offer(l.words, before, after);
+                    offer(l.words, (least(head) + l.before_min, before), after);
                 }
             }
         }
         HirKind::Alternation(_) => {
             if let Some(l) = union_of_branches(hir, judge, walk) {
-                offer(l.words, l.before, l.after);
+                offer(l.words, (l.before_min, l.before), l.after);
             }
         }
         _ => {}
@@ -426,9 +434,11 @@ pub fn union_of_branches(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<
     };
     let mut words: Vec<String> = Vec::new();
     let (mut before, mut after) = (Some(0usize), Some(0usize));
+    let mut before_min = usize::MAX;
     for b in branches {
         let l = best_inside(b, judge, inner)?;
         before = before.zip(l.before).map(|(x, y)| x.max(y));
+        before_min = before_min.min(l.before_min);
         after = after.zip(l.after).map(|(x, y)| x.max(y));
         for w in l.words {
             if !words.contains(&w) {
@@ -439,6 +449,11 @@ pub fn union_of_branches(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<
     (!words.is_empty() && words.len() <= walk.union_max).then_some(Inside {
         words,
         before,
+        before_min: if before_min == usize::MAX {
+            0
+        } else {
+            before_min
+        },
         after,
     })
 }

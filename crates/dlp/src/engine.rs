@@ -82,6 +82,10 @@ enum Trigger {
     /// A byte of a class right before a digit (`[A-Z]\d` of an Indian
     /// PAN), found while looking for the digit hotspots.
     Pair,
+    /// The start of a digit run of the right length followed by a byte of
+    /// a class (`shape::leading_digit_run`), found on the same pass; only
+    /// for patterns that would otherwise have none.
+    RunStart,
     Always,
 }
 
@@ -163,6 +167,15 @@ const REACH_SLACK: usize = 8;
 /// First bytes of the separator triggers found without the automaton.
 const SEPARATORS: [u8; 3] = [b'.', b':', b'-'];
 
+/// A pattern that opens with a run of `least..=most` ASCII digits and
+/// then a byte of `follow`.
+struct RunPattern {
+    pattern: usize,
+    least: usize,
+    most: usize,
+    follow: [bool; 256],
+}
+
 /// Patterns with the same literal trigger, searched together.
 struct LiteralGroup {
     patterns: Vec<usize>,
@@ -232,6 +245,8 @@ pub struct Engine {
     groups: Vec<LiteralGroup>,
     /// Patterns triggered by a byte of a class right before a digit.
     pair_patterns: Vec<(usize, [bool; 256])>,
+    /// Patterns tried at the start of a digit run (`Trigger::RunStart`).
+    run_patterns: Vec<RunPattern>,
     /// Bytes in any pair pattern's class: most digits follow none (they
     /// follow digits), and then no pattern is looked at.
     pair_any: [bool; 256],
@@ -334,6 +349,7 @@ impl Engine {
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
         let mut pair_patterns: Vec<(usize, [bool; 256])> = Vec::new();
+        let mut run_patterns: Vec<RunPattern> = Vec::new();
         let mut separator_words: Vec<String> = Vec::new();
         // Literal-triggered patterns: (pattern, its literals, found as
         // separators), registered once grouped.
@@ -432,11 +448,18 @@ impl Engine {
                 );
                 let pair = compiled.as_ref().and_then(shape::class_before_digit);
                 consider(Trigger::Pair, pair.is_some().then_some(PAIR_COST));
+                let run_start = compiled
+                    .as_ref()
+                    .and_then(shape::leading_digit_run)
+                    .filter(|_| shortcuts);
                 let trigger = match choice {
                     Some((t, c)) if c <= WEAK_TRIGGER => t,
                     // Number formats without a good literal trigger on
                     // digits when their examples all have enough of them.
                     _ if example_digits >= DIGIT_RUN => Trigger::Digits,
+                    // Else, rather than a pass over the whole text: every
+                    // match starts where a digit run starts.
+                    _ if run_start.is_some() => Trigger::RunStart,
                     _ => Trigger::Always,
                 };
                 let pi_now = patterns.len();
@@ -468,6 +491,16 @@ impl Engine {
                             pair_patterns.push((pi_now, class));
                         }
                     }
+                    Trigger::RunStart => {
+                        if let Some((least, most, follow)) = run_start {
+                            run_patterns.push(RunPattern {
+                                pattern: pi_now,
+                                least,
+                                most,
+                                follow,
+                            });
+                        }
+                    }
                     Trigger::Digits | Trigger::Always => {}
                 }
                 // A match contains its literal, digit hotspot or pair, so
@@ -492,6 +525,8 @@ impl Engine {
                     None => (reach, reach),
                 };
                 let anchor = match trigger {
+                    // Tried where its run starts, whatever its length.
+                    Trigger::RunStart => Some((0, 0)),
                     _ if max_len.is_none() || !shortcuts => None,
                     // The places in bytes: from the literals' places taken
                     // in Unicode mode when they are narrow enough (a class
@@ -762,6 +797,7 @@ impl Engine {
             separator_patterns,
             pair_any: std::array::from_fn(|b| pair_patterns.iter().any(|(_, c)| c[b])),
             pair_patterns,
+            run_patterns,
             groups,
             always,
             always_regex,
@@ -943,10 +979,29 @@ impl Engine {
 
     /// Windows of the number patterns found in the digit hotspots.
     fn digit_windows(&self, hay: &[u8], windows: &mut Windows) {
-        if self.digit_groups.is_empty() && self.pair_patterns.is_empty() {
+        if self.digit_groups.is_empty()
+            && self.pair_patterns.is_empty()
+            && self.run_patterns.is_empty()
+        {
             return;
         }
         let hot = digit_hotspots(hay, |i| {
+            let run_starts = i == 0 || hay.get(i - 1).is_some_and(|b| !b.is_ascii_digit());
+            if run_starts {
+                for r in &self.run_patterns {
+                    let len = hay
+                        .get(i..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .take(r.most + 1)
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    let follows = hay.get(i + len).is_some_and(|&b| r.follow[usize::from(b)]);
+                    if (r.least..=r.most).contains(&len) && follows {
+                        self.try_anchored(hay, r.pattern, i, &mut windows.anchored);
+                    }
+                }
+            }
             let Some(&b) = i.checked_sub(1).and_then(|j| hay.get(j)) else {
                 return;
             };

@@ -333,6 +333,55 @@ pub(crate) fn pair_offsets(hir: &Hir) -> Option<(usize, usize)> {
     Some((least.checked_sub(1)?, most.checked_sub(1)?))
 }
 
+/// For a pattern that opens (after zero-width assertions) with a run of
+/// ASCII digits of bounded length, followed by an element whose first
+/// byte is never a digit: the run's least and most length and the class
+/// of that next byte (`\b\d{1,6} [A-Z]…` of a street address: 1, 6,
+/// a space). Every match then starts where a digit run of that length
+/// starts and that byte follows.
+pub(crate) fn leading_digit_run(hir: &Hir) -> Option<(usize, usize, [bool; 256])> {
+    let mut top = hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let HirKind::Concat(items) = top.kind() else {
+        return None;
+    };
+    let mut rest = items
+        .iter()
+        .skip_while(|h| matches!(h.kind(), HirKind::Look(_) | HirKind::Empty));
+    let run = rest.next()?;
+    let digits = match run.kind() {
+        HirKind::Class(c) => class_is_digits(c),
+        HirKind::Repetition(r) => matches!(r.sub.kind(), HirKind::Class(c) if class_is_digits(c)),
+        _ => false,
+    };
+    let (least, most) = (
+        run.properties().minimum_len()?,
+        run.properties().maximum_len()?,
+    );
+    let follow = first_byte(rest.next()?)?;
+    let no_digit = (b'0'..=b'9').all(|b| !follow[usize::from(b)]);
+    (digits && least >= 1 && no_digit).then_some((least, most, follow))
+}
+
+/// The bytes that can open every match of `hir`: `edge_class`, also
+/// through concatenations (their first element, when it is never
+/// empty) and repetitions of them.
+fn first_byte(hir: &Hir) -> Option<[bool; 256]> {
+    match hir.kind() {
+        HirKind::Concat(items) => {
+            let first = items.first()?;
+            (first.properties().minimum_len()? >= 1)
+                .then(|| first_byte(first))
+                .flatten()
+        }
+        HirKind::Repetition(r) if r.min >= 1 => first_byte(&r.sub),
+        HirKind::Capture(c) => first_byte(&c.sub),
+        _ => edge_class(hir, true),
+    }
+}
+
 /// The bytes that can open (or close) every match of `hir`, when that is
 /// one ASCII byte of a class or literal.
 fn edge_class(hir: &Hir, first: bool) -> Option<[bool; 256]> {
@@ -551,6 +600,26 @@ mod tests {
         assert_eq!(run(r"(?-u)(?:[A-Z]\d{2}){2}"), 2);
         assert_eq!(run(r"(?-u)(?:\d[A-Z]\d){2}"), 2);
         assert_eq!(run(r"(?-u)[A-Z]+"), 0);
+    }
+
+    #[test]
+    fn a_digit_run_opening_a_match() {
+        let h = parse(r"(?-u)\b\d{1,6}(?: [A-Z][a-z]+){1,4} (?:Street|St)\b").expect("parses");
+        let (least, most, follow) = leading_digit_run(&h).expect("a run");
+        assert_eq!((least, most), (1, 6));
+        assert!(follow[usize::from(b' ')] && !follow[usize::from(b'A')]);
+        // Unbounded, not opening the pattern, or followed by what may be
+        // a digit: none.
+        for p in [
+            r"(?-u)\b\d+ [A-Z]",
+            r"(?-u)[A-Z]\d{1,6} [A-Z]",
+            r"(?-u)\d{1,3}\w",
+        ] {
+            assert!(
+                leading_digit_run(&parse(p).expect("parses")).is_none(),
+                "{p}"
+            );
+        }
     }
 
     #[test]

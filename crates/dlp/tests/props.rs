@@ -106,6 +106,29 @@ fn shortcuts_agree_on_every_example() {
     }
 }
 
+/// A street address is tried where its house number starts: one to six
+/// digits, then a space (the catalogue's pattern); the same as the
+/// reference at both ends of that range and past it.
+#[test]
+fn addresses_are_tried_where_their_number_starts() {
+    let spans = |e: &Engine, text: &str| -> Vec<(String, usize, usize)> {
+        e.scan(text)
+            .into_iter()
+            .map(|x| (x.type_id, x.start, x.end))
+            .collect()
+    };
+    for number in ["7", "123456", "1234567"] {
+        let text = format!("Please ship it to {number} Old Mill Road, then call.");
+        let fast = spans(&engine(), &text);
+        assert_eq!(fast, spans(&reference(), &text), "on {text:?}");
+        let at = text.find(number).expect("the number");
+        let found = fast
+            .iter()
+            .any(|(_, s, e)| *s == at && *e > at + number.len());
+        assert_eq!(found, number.len() <= 6, "on {text:?}: {fast:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 

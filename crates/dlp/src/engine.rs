@@ -14,24 +14,28 @@
 //!   digits within 24 bytes, which the pattern itself guarantees or, for
 //!   patterns without a better trigger, all its examples have;
 //! - a class right before a digit (`[A-Z]\d`), seen on the same pass;
+//! - the start of a digit run followed by a given byte (a street
+//!   address's house number and space), for patterns with nothing else;
 //! - none: the few left run as one regex over the text.
 //!
-//! A pattern then runs only over small windows around its triggers, as
-//! far as its longest match reaches from there (a literal's place in the
-//! pattern bounds each side), widened to token boundaries so its own
-//! edge guards still work. Patterns that share a trigger (the number
+//! Where the trigger fixes where a match starts, to within a few bytes,
+//! the pattern is tried anchored there, on a small full DFA, and most
+//! tries end within their first bytes. Otherwise it runs only over small
+//! windows around its triggers, as far as its longest match reaches
+//! from there (a literal's place in the pattern bounds each side),
+//! widened to token boundaries so its own edge guards still work. Patterns that share a trigger (the number
 //! formats of the digit hotspots, those of one separator or keyword
 //! list) share their windows, and a set over them says which to run in
 //! each. Validators and context words confirm and score the candidates
 //! (the context words' places come from the trigger pass: every context
 //! word is in its automaton), and overlaps resolve to the strongest.
 //!
-//! Where the time goes (16 MiB of mixed text, one thread, ~120 ms): the
-//! word pass a quarter (most of it stepping the automaton over every
-//! byte and collecting its 268,000 hits of trigger and context words);
-//! the windowed regexes a quarter (128,000 windows, 21 MB); digit
-//! hotspots and their sets a fifth; separators, the literal groups' sets,
-//! confirmation and the untriggered patterns the rest (`docs/dlp.md`).
+//! Where the time goes (16 MiB of mixed text, one thread, ~105 ms): the
+//! word pass, with its anchored tries, over a quarter (most of it
+//! stepping the automaton over every byte and handling its 268,000
+//! hits of trigger and context words); the windowed regexes a fifth;
+//! digit stretches and their sets a sixth; separators, the literal
+//! groups' sets and confirmation the rest (`docs/dlp.md`).
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number

@@ -23,10 +23,10 @@
 //! tries end within their first bytes. Otherwise it runs only over small
 //! windows around its triggers, as far as its longest match reaches
 //! from there (a literal's place in the pattern bounds each side),
-//! widened to token boundaries so its own edge guards still work. Patterns that share a trigger (the number
-//! formats of the digit hotspots, those of one separator or keyword
-//! list) share their windows, and a set over them says which to run in
-//! each. Validators and context words confirm and score the candidates
+//! widened to token boundaries so its own edge guards still work.
+//! Patterns that share a trigger (the number formats of the digit
+//! hotspots, those of one separator or keyword list) share their
+//! windows, and a set over them says which to run in each. Validators and context words confirm and score the candidates
 //! (the context words' places come from the trigger pass: every context
 //! word is in its automaton), and overlaps resolve to the strongest.
 //!

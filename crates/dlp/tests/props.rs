@@ -88,20 +88,22 @@ fn examples_glued() -> impl Strategy<Value = String> {
     })
 }
 
+/// What an engine finds in a text: type and span of each value.
+fn spans(e: &Engine, text: &str) -> Vec<(String, usize, usize)> {
+    e.scan(text)
+        .into_iter()
+        .map(|x| (x.type_id, x.start, x.end))
+        .collect()
+}
+
 /// Every positive example alone, and glued to a neighbour's digits and
 /// letters, gives the same with the shortcuts as without.
 #[test]
 fn shortcuts_agree_on_every_example() {
-    let found = |e: &Engine, text: &str| -> Vec<(String, usize, usize)> {
-        e.scan(text)
-            .into_iter()
-            .map(|x| (x.type_id, x.start, x.end))
-            .collect()
-    };
     let (fast, slow) = (engine(), reference());
     for ex in examples() {
         for text in [ex.clone(), format!("x7{ex}7x"), format!("{ex}\n{ex}")] {
-            assert_eq!(found(&fast, &text), found(&slow, &text), "on {text:?}");
+            assert_eq!(spans(&fast, &text), spans(&slow, &text), "on {text:?}");
         }
     }
 }
@@ -111,12 +113,6 @@ fn shortcuts_agree_on_every_example() {
 /// reference at both ends of that range and past it.
 #[test]
 fn addresses_are_tried_where_their_number_starts() {
-    let spans = |e: &Engine, text: &str| -> Vec<(String, usize, usize)> {
-        e.scan(text)
-            .into_iter()
-            .map(|x| (x.type_id, x.start, x.end))
-            .collect()
-    };
     for number in ["7", "123456", "1234567"] {
         let text = format!("Please ship it to {number} Old Mill Road, then call.");
         let fast = spans(&engine(), &text);
@@ -136,9 +132,7 @@ proptest! {
     /// around every trigger find.
     #[test]
     fn shortcuts_find_what_windows_find(text in examples_glued()) {
-        let fast: Vec<_> = engine().scan(&text).into_iter().map(|e| (e.type_id, e.start, e.end)).collect();
-        let slow: Vec<_> = reference().scan(&text).into_iter().map(|e| (e.type_id, e.start, e.end)).collect();
-        prop_assert_eq!(fast, slow);
+        prop_assert_eq!(spans(&engine(), &text), spans(&reference(), &text));
     }
 
     #[test]

@@ -123,6 +123,9 @@ struct Pattern {
     /// took a quarter longer, mostly zeroing fresh pages, and a scan
     /// tries few of them.
     anchored_dfa: std::sync::OnceLock<Option<regex_automata::dfa::dense::DFA<Vec<u32>>>>,
+    /// The run of consecutive digits every match holds
+    /// (`shape::min_digit_run`).
+    digit_run: usize,
 }
 
 /// The largest anchored DFA built for a pattern, in bytes. Long counted
@@ -562,6 +565,7 @@ impl Engine {
                 .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD);
                 patterns.push(Pattern {
                     anchored_dfa: std::sync::OnceLock::new(),
+                    digit_run: compiled.as_ref().map_or(0, shape::min_digit_run),
                     ty: ti,
                     re,
                     src,
@@ -706,8 +710,7 @@ impl Engine {
                 .unwrap_or(0);
             let min_run = members
                 .iter()
-                .filter_map(|&i| patterns.get(i))
-                .map(|p| shape::parse(&p.src).map_or(0, |h| shape::min_digit_run(&h)))
+                .filter_map(|&i| patterns.get(i).map(|p| p.digit_run))
                 .min()
                 .filter(|&r| shortcuts && r >= DIGIT_RUN)
                 .unwrap_or(0);

@@ -126,6 +126,8 @@ struct Pattern {
     /// The run of consecutive digits every match holds
     /// (`shape::min_digit_run`).
     digit_run: usize,
+    /// Its longest match, when bounded.
+    max_len: Option<usize>,
 }
 
 /// The largest anchored DFA built for a pattern, in bytes. Long counted
@@ -535,7 +537,7 @@ impl Engine {
                 let anchor = match trigger {
                     // Tried where its run starts, whatever its length.
                     Trigger::RunStart => Some((0, 0)),
-                    _ if max_len.is_none() || !shortcuts => None,
+                    _ if !shortcuts => None,
                     // The places in bytes: from the literals' places taken
                     // in Unicode mode when they are narrow enough (a class
                     // of one character may be four bytes there, one in
@@ -566,6 +568,7 @@ impl Engine {
                 patterns.push(Pattern {
                     anchored_dfa: std::sync::OnceLock::new(),
                     digit_run: compiled.as_ref().map_or(0, shape::min_digit_run),
+                    max_len,
                     ty: ti,
                     re,
                     src,
@@ -911,7 +914,7 @@ impl Engine {
                         continue;
                     }
                     if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
-                        self.try_anchored(hay, t, s, &mut windows.anchored);
+                        self.try_anchored(hay, t, (s, e), &mut windows.anchored);
                     } else {
                         push_window(windows.of(t), hay, s, e, before, after);
                     }
@@ -975,7 +978,7 @@ impl Engine {
                 for &t in pats {
                     if let Some((before, after, _)) = self.target(t) {
                         if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
-                            self.try_anchored(hay, t, i, &mut windows.anchored);
+                            self.try_anchored(hay, t, (i, e), &mut windows.anchored);
                         } else {
                             push_window(windows.of(t), hay, i, e, before, after);
                         }
@@ -1006,7 +1009,7 @@ impl Engine {
                         .count();
                     let follows = hay.get(i + len).is_some_and(|&b| r.follow[usize::from(b)]);
                     if (r.least..=r.most).contains(&len) && follows {
-                        self.try_anchored(hay, r.pattern, i, &mut windows.anchored);
+                        self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
                     }
                 }
             }
@@ -1020,7 +1023,7 @@ impl Engine {
                 if class[usize::from(b)] {
                     if let Some(p) = self.patterns.get(*pi) {
                         if p.anchor.is_some() {
-                            self.try_anchored(hay, *pi, i - 1, &mut windows.anchored);
+                            self.try_anchored(hay, *pi, (i - 1, i + 1), &mut windows.anchored);
                         } else {
                             push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
                         }
@@ -1100,7 +1103,7 @@ impl Engine {
         &self,
         hay: &[u8],
         pi: usize,
-        at: usize,
+        (at, at_end): (usize, usize),
         found: &mut Vec<(usize, usize, usize)>,
     ) {
         let Some(p) = self.patterns.get(pi) else {
@@ -1109,12 +1112,22 @@ impl Engine {
         let Some((least, most)) = p.anchor else {
             return;
         };
+        // A bounded pattern stops by itself; an unbounded one reads no
+        // further than a window around the trigger would reach, so a try
+        // cannot walk a long line.
+        let end = match p.max_len {
+            Some(_) => hay.len(),
+            None => (at_end + p.after + 256).min(hay.len()),
+        };
         for k in least..=most {
             let Some(x) = at.checked_sub(k) else {
                 break;
             };
+            if x > end {
+                break;
+            }
             let input = regex_automata::Input::new(hay)
-                .range(x..)
+                .range(x..end)
                 .anchored(regex_automata::Anchored::Yes);
             if let Some(dfa) = p.anchored_dfa.get_or_init(|| anchored_dfa(&p.src)) {
                 use regex_automata::dfa::Automaton;
@@ -1155,8 +1168,10 @@ impl Engine {
                 cands.push((p.ty, s, e));
                 continue;
             }
+            // The span the match was found in ends with it, so the same
+            // match comes back, with its groups.
             let input = regex_automata::Input::new(hay)
-                .range(s..)
+                .range(s..e)
                 .anchored(regex_automata::Anchored::Yes);
             let mut caps = p.re.create_captures();
             p.re.search_captures(&input, &mut caps);

@@ -125,6 +125,23 @@ fn addresses_are_tried_where_their_number_starts() {
     }
 }
 
+/// A URL longer than a window around its `https` is found whole: the
+/// window search cut this one after 268 of its 515 bytes.
+#[test]
+fn a_long_url_is_found_whole() {
+    let url = format!(
+        "https://image.example.ai/prompt/{}end",
+        "word,%20".repeat(60)
+    );
+    let text = format!("Look at {url}) please");
+    let at = text.find(&url).expect("the url");
+    let found = spans(&engine(), &text);
+    assert!(
+        found.contains(&("url".to_string(), at, at + url.len())),
+        "{found:?}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 

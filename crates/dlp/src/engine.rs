@@ -997,7 +997,10 @@ impl Engine {
             return;
         }
         let hot = digit_hotspots(hay, |i| {
-            let run_starts = i == 0 || hay.get(i - 1).is_some_and(|b| !b.is_ascii_digit());
+            // The guard's credential types have no such pattern: its
+            // digits skip this.
+            let run_starts = !self.run_patterns.is_empty()
+                && (i == 0 || hay.get(i - 1).is_some_and(|b| !b.is_ascii_digit()));
             if run_starts {
                 for r in &self.run_patterns {
                     let len = hay

@@ -8,7 +8,7 @@
 //! `.` or `-` here (`\d{3}-\d{2}-\d{4}`), which occurs every few dozen
 //! bytes and turns the trigger pass into a scan of everything.
 
-use palisade_rules::prefilter::{best_inside, SetJudge, Walk};
+use palisade_rules::prefilter::{best_inside, unwrap_captures, SetJudge, Walk};
 use regex_syntax::hir::literal::ExtractKind;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::ParserBuilder;
@@ -281,17 +281,24 @@ fn bounded(hir: &Hir, start: bool) -> bool {
 /// an ASCII digit, from two neighbours in the pattern's concatenation:
 /// `[A-Z]\d` of `[A-Z]{5}\d{4}[A-Z]`.
 pub(crate) fn class_before_digit(hir: &Hir) -> Option<[bool; 256]> {
-    let mut top = hir;
-    while let HirKind::Capture(c) = top.kind() {
-        top = &c.sub;
+    digit_pair(top_items(hir)?).map(|(_, class)| class)
+}
+
+/// The elements of the concatenation a pattern is, inside its captures.
+fn top_items(hir: &Hir) -> Option<&[Hir]> {
+    match unwrap_captures(hir).kind() {
+        HirKind::Concat(items) => Some(items),
+        _ => None,
     }
-    let HirKind::Concat(items) = top.kind() else {
-        return None;
-    };
-    items.windows(2).find_map(|pair| {
+}
+
+/// The first neighbours in `items` that make a class-and-digit pair: the
+/// index of the left one, and its class.
+fn digit_pair(items: &[Hir]) -> Option<(usize, [bool; 256])> {
+    items.windows(2).enumerate().find_map(|(j, pair)| {
         let left = edge_class(&pair[0], false)?;
         let right = edge_class(&pair[1], true)?;
-        pair_fits(&left, &right).then_some(left)
+        pair_fits(&left, &right).then_some((j, left))
     })
 }
 
@@ -311,20 +318,8 @@ fn pair_fits(left: &[bool; 256], right: &[bool; 256]) -> bool {
 /// bytes from its start (least, most), when the elements before it are
 /// bounded.
 pub(crate) fn pair_offsets(hir: &Hir) -> Option<(usize, usize)> {
-    let mut top = hir;
-    while let HirKind::Capture(c) = top.kind() {
-        top = &c.sub;
-    }
-    let HirKind::Concat(items) = top.kind() else {
-        return None;
-    };
-    let j = items.windows(2).position(|pair| {
-        let (Some(left), Some(right)) = (edge_class(&pair[0], false), edge_class(&pair[1], true))
-        else {
-            return false;
-        };
-        pair_fits(&left, &right)
-    })?;
+    let items = top_items(hir)?;
+    let (j, _) = digit_pair(items)?;
     let (mut least, mut most) = (0usize, 0usize);
     for h in items.get(..=j)? {
         least += h.properties().minimum_len()?;
@@ -340,14 +335,7 @@ pub(crate) fn pair_offsets(hir: &Hir) -> Option<(usize, usize)> {
 /// a space). Every match then starts where a digit run of that length
 /// starts and that byte follows.
 pub(crate) fn leading_digit_run(hir: &Hir) -> Option<(usize, usize, [bool; 256])> {
-    let mut top = hir;
-    while let HirKind::Capture(c) = top.kind() {
-        top = &c.sub;
-    }
-    let HirKind::Concat(items) = top.kind() else {
-        return None;
-    };
-    let mut rest = items
+    let mut rest = top_items(hir)?
         .iter()
         .skip_while(|h| matches!(h.kind(), HirKind::Look(_) | HirKind::Empty));
     let run = rest.next()?;

@@ -270,7 +270,8 @@ fn rank_key(set: &[String], starts: bool) -> (usize, bool, usize, std::cmp::Reve
     )
 }
 
-fn unwrap_captures(mut h: &Hir) -> &Hir {
+/// `h` without the capture groups around it.
+pub fn unwrap_captures(mut h: &Hir) -> &Hir {
     while let HirKind::Capture(c) = h.kind() {
         h = &c.sub;
     }

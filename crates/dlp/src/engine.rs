@@ -122,12 +122,17 @@ struct Pattern {
     /// Built at the first try: a catalogue load building all of them
     /// took a quarter longer, mostly zeroing fresh pages, and a scan
     /// tries few of them.
-    anchored_dfa: std::sync::OnceLock<Option<regex_automata::dfa::dense::DFA<Vec<u32>>>>,
+    anchored_dfa: std::sync::OnceLock<Option<AnchoredDfa>>,
     /// The run of consecutive digits every match holds
     /// (`shape::min_digit_run`).
     digit_run: usize,
     /// Its longest match, when bounded.
     max_len: Option<usize>,
+    /// Its trigger literals as spelt in a match, when the pattern has no
+    /// case flag: the trigger automaton folds case, and a hit in another
+    /// case (`sk` of `task` for `SK…`, `Pat` of `Pattern` for `pat…`) is
+    /// dropped before any window or try.
+    exact: Option<Vec<Vec<u8>>>,
 }
 
 /// The largest anchored DFA built for a pattern, in bytes. Long counted
@@ -135,25 +140,109 @@ struct Pattern {
 /// 6.9 MB for the catalogue; at 16 KiB the few left out keep the regex
 /// and a scan is as fast (`scan_loop`, within noise).
 const ANCHORED_DFA_LIMIT: usize = 1 << 14;
+/// The largest DFA of a leading part of a pattern, for one whose whole
+/// DFA is larger. Built only for the patterns a scan tries, whose tries
+/// without one each cost a regex search (about 50 ns): the US street
+/// address (81 KB), Chinese names and addresses (72 and 118 KB), the
+/// Kubernetes secrets' `name:` (35 to 61 KB).
+const PART_DFA_LIMIT: usize = 1 << 18;
 
-/// `src` as an anchored-only full DFA, when it fits the limit.
-fn anchored_dfa(src: &str) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
+/// An anchored-only full DFA for a pattern's tries.
+struct AnchoredDfa {
+    dfa: regex_automata::dfa::dense::DFA<Vec<u32>>,
+    /// It is the whole pattern, not a leading part of it: its match is
+    /// the pattern's.
+    whole: bool,
+}
+
+/// `src` as an anchored-only full DFA when it fits `ANCHORED_DFA_LIMIT`
+/// (and `limit`); else the longest leading part of its top-level
+/// concatenation that fits `limit`, ending before its first long counted
+/// repetition (`[…]{15,255}` of a secret's value), whose every count is a
+/// state. A part rejects every place the whole does, so a try it rejects
+/// is done; one it accepts goes on to the regex.
+fn anchored_dfa_of(src: &str, limit: usize) -> Option<AnchoredDfa> {
+    let whole = ANCHORED_DFA_LIMIT.min(limit);
+    if let Some(dfa) = dense_anchored(whole, |b| b.build(src).ok()) {
+        return Some(AnchoredDfa { dfa, whole: true });
+    }
+    let hir = shape::parse(src)?;
+    let regex_syntax::hir::HirKind::Concat(items) =
+        palisade_rules::prefilter::unwrap_captures(&hir).kind()
+    else {
+        return None;
+    };
+    // A part up to the first long repetition, then shorter ones: past it
+    // the DFA is what overflowed.
+    let short = items
+        .iter()
+        .position(wide_repetition)
+        .unwrap_or(items.len());
+    (1..=short.min(items.len().saturating_sub(1)))
+        .rev()
+        .find_map(|k| {
+            let part = regex_syntax::hir::Hir::concat(items.get(..k)?.to_vec());
+            let nfa = regex_automata::nfa::thompson::Compiler::new()
+                .configure(regex_automata::nfa::thompson::Config::new().utf8(false))
+                .build_from_hir(&part)
+                .ok()?;
+            let dfa = dense_anchored(limit, |b| b.build_from_nfa(&nfa).ok())?;
+            Some(AnchoredDfa { dfa, whole: false })
+        })
+}
+
+/// Whether `hir` repeats something more than `WIDE_REPEAT` times by
+/// count (`{15,255}`): each count is a state of a DFA.
+fn wide_repetition(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            r.min > WIDE_REPEAT || r.max.is_some_and(|m| m > WIDE_REPEAT) || wide_repetition(&r.sub)
+        }
+        HirKind::Capture(c) => wide_repetition(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(wide_repetition),
+        _ => false,
+    }
+}
+
+/// See `wide_repetition`.
+const WIDE_REPEAT: u32 = 8;
+
+/// A dense anchored-only DFA within `limit` bytes, built by `build` from
+/// the configured builder.
+fn dense_anchored(
+    limit: usize,
+    build: impl FnOnce(
+        &regex_automata::dfa::dense::Builder,
+    ) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>>,
+) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
     use regex_automata::dfa::{dense, StartKind};
-    dense::Builder::new()
+    let mut builder = dense::Builder::new();
+    builder
         .syntax(regex_automata::util::syntax::Config::new().utf8(false))
         .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
         .configure(
             dense::Config::new()
                 .start_kind(StartKind::Anchored)
-                .dfa_size_limit(Some(ANCHORED_DFA_LIMIT))
-                .determinize_size_limit(Some(2 * ANCHORED_DFA_LIMIT)),
-        )
-        .build(src)
-        .ok()
+                .dfa_size_limit(Some(limit))
+                .determinize_size_limit(Some(2 * limit)),
+        );
+    build(&builder)
 }
 
-/// The widest spread of start places tried anchored per trigger.
+/// The widest spread of start places always tried anchored per trigger.
 const ANCHOR_SPREAD: usize = 4;
+/// The widest tried anchored where a window would cost more
+/// (`TRY_BYTES`).
+const ANCHOR_SPREAD_WIDE: usize = 16;
+/// What a try costs, in bytes of a window searched: a try the DFA
+/// rejects reads a few bytes, and a window costs its bytes.
+const TRY_BYTES: usize = 4;
+/// Trigger words up to this long are checked for their case
+/// (`Pattern::exact`).
+const EXACT_WORD: usize = 4;
+/// The largest DFA for tries at more than `ANCHOR_SPREAD` places.
+const WIDE_DFA_LIMIT: usize = 1 << 15;
 
 /// Digits that make a number-format trigger, within `DIGIT_SPAN` bytes.
 const DIGIT_RUN: usize = 5;
@@ -408,7 +497,8 @@ impl Engine {
                 // (every letter doubles it); the trigger automaton folds
                 // ASCII case itself, so their literals are taken from the
                 // pattern without the flag.
-                let lits = shape::parse(strip_case_flag(p)).and_then(|h| shape::best_literals(&h));
+                let lit_hir = shape::parse(strip_case_flag(p));
+                let lits = lit_hir.as_ref().and_then(shape::best_literals);
                 let context_cost = (t.context_required && !t.context.is_empty()).then(|| {
                     t.context
                         .iter()
@@ -550,7 +640,7 @@ impl Engine {
                         let places = |l: &shape::Literals| l.before.map(|b| (l.before_min, b));
                         let unicode = lits.as_ref().and_then(places);
                         match unicode {
-                            Some((lo, hi)) if hi - lo <= ANCHOR_SPREAD => unicode,
+                            Some((lo, hi)) if hi - lo <= ANCHOR_SPREAD_WIDE => unicode,
                             Some((_, hi)) if hi <= 4 * ANCHOR_SPREAD => {
                                 shape::parse(&format!("(?-u){}", strip_case_flag(p)))
                                     .and_then(|h| shape::best_literals(&h))
@@ -561,12 +651,55 @@ impl Engine {
                             _ => None,
                         }
                     }
+                    // Compiled in Unicode mode: the places taken in that
+                    // mode are the compiled pattern's, except where a case
+                    // flag lets a letter before the literal match a longer
+                    // one (`ſ` for `s`); a literal that starts every match
+                    // has nothing before it.
+                    Trigger::Literal => lits
+                        .as_ref()
+                        .and_then(|l| l.before.map(|b| (l.before_min, b)))
+                        .filter(|&(_, hi)| hi == 0 || !p.contains("(?i")),
                     Trigger::Pair => compiled.as_ref().and_then(shape::pair_offsets),
                     _ => None,
                 }
-                .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD);
+                .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD_WIDE);
+                // Up to `ANCHOR_SPREAD` places, tries are cheaper than a
+                // window. Further, only where a window would be wider than
+                // the tries' cost and a DFA rejects the wrong places,
+                // built now to know (without one, each try costs a regex
+                // search).
+                // search). A DFA that large is not kept: its tries missed
+                // the cache (the generic secrets' keywords, 215 KB each,
+                // made a scan slower than their windows did).
+                let anchored_dfa = std::sync::OnceLock::new();
+                let anchor = anchor.filter(|&(lo, hi)| {
+                    hi - lo <= ANCHOR_SPREAD
+                        || ((hi - lo + 1) * TRY_BYTES <= before + after
+                            && anchored_dfa_of(&src, WIDE_DFA_LIMIT)
+                                .is_some_and(|a| anchored_dfa.set(Some(a)).is_ok()))
+                });
+                // Without a case flag the literals' case is known (and
+                // matters where they have letters).
+                // Only short words: long ones are rare hits, and the walk
+                // again for each pattern made a load a sixth longer.
+                let cased = |l: &shape::Literals| {
+                    l.words.iter().any(|w| {
+                        w.len() <= EXACT_WORD && w.bytes().any(|b| b.is_ascii_alphabetic())
+                    })
+                };
+                let exact = match (trigger, &lit_hir, &lits) {
+                    (Trigger::Literal, Some(h), Some(l))
+                        if shortcuts && !p.contains("(?i") && cased(l) =>
+                    {
+                        shape::exact_literals(h, l)
+                            .map(|ws| ws.into_iter().map(String::into_bytes).collect())
+                    }
+                    _ => None,
+                };
                 patterns.push(Pattern {
-                    anchored_dfa: std::sync::OnceLock::new(),
+                    exact,
+                    anchored_dfa,
                     digit_run: compiled.as_ref().map_or(0, shape::min_digit_run),
                     max_len,
                     ty: ti,
@@ -913,6 +1046,15 @@ impl Engine {
                     if gate && !next_to_hex_run(hay, s, e) {
                         continue;
                     }
+                    let spelt = |ws: &Vec<Vec<u8>>| ws.iter().any(|w| hay.get(s..e) == Some(w));
+                    if self
+                        .patterns
+                        .get(t)
+                        .and_then(|p| p.exact.as_ref())
+                        .is_some_and(|ws| !spelt(ws))
+                    {
+                        continue;
+                    }
                     if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
                         self.try_anchored(hay, t, (s, e), &mut windows.anchored);
                     } else {
@@ -956,32 +1098,33 @@ impl Engine {
         if self.separator_words.is_empty() {
             return;
         }
-        let [a, b, c] = SEPARATORS;
+        separators_near_hex(hay, |i| self.separator_at(hay, i, windows));
+    }
+
+    /// The separator words at `i` next to a hex run, and their patterns'
+    /// windows or tries.
+    fn separator_at(&self, hay: &[u8], i: usize, windows: &mut Windows) {
         let hex_at = |j: usize| hay.get(j).is_some_and(u8::is_ascii_hexdigit);
-        for i in memchr::memchr3_iter(a, b, c, hay) {
-            // Separators are common (every full stop of prose) and most
-            // have no hex digit on either side: that is tested before the
-            // word, which is compared byte by byte (a `memcmp` call per
-            // word and separator was 2–3 % of a scan).
-            let hex_before = i.checked_sub(1).is_some_and(hex_at);
-            for (w, pats) in self.separator_words.iter().zip(&self.separator_patterns) {
-                let w = w.as_bytes();
-                let e = i + w.len();
-                if !(hex_before || hex_at(e))
-                    || !hay
-                        .get(i..e)
-                        .is_some_and(|s| s.iter().zip(w).all(|(x, y)| x == y))
-                    || !next_to_hex_run(hay, i, e)
-                {
-                    continue;
-                }
-                for &t in pats {
-                    if let Some((before, after, _)) = self.target(t) {
-                        if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
-                            self.try_anchored(hay, t, (i, e), &mut windows.anchored);
-                        } else {
-                            push_window(windows.of(t), hay, i, e, before, after);
-                        }
+        let hex_before = i.checked_sub(1).is_some_and(hex_at);
+        for (w, pats) in self.separator_words.iter().zip(&self.separator_patterns) {
+            let w = w.as_bytes();
+            let e = i + w.len();
+            // Compared byte by byte: a `memcmp` call per word and
+            // separator was 2–3 % of a scan.
+            if !(hex_before || hex_at(e))
+                || !hay
+                    .get(i..e)
+                    .is_some_and(|s| s.iter().zip(w).all(|(x, y)| x == y))
+                || !next_to_hex_run(hay, i, e)
+            {
+                continue;
+            }
+            for &t in pats {
+                if let Some((before, after, _)) = self.target(t) {
+                    if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
+                        self.try_anchored(hay, t, (i, e), &mut windows.anchored);
+                    } else {
+                        push_window(windows.of(t), hay, i, e, before, after);
                     }
                 }
             }
@@ -996,24 +1139,20 @@ impl Engine {
         {
             return;
         }
+        // Pair classes hold no digit (`shape::class_before_digit`), so a
+        // pair's digit starts a run.
         let hot = digit_hotspots(hay, |i| {
-            // The guard's credential types have no such pattern: its
-            // digits skip this.
-            let run_starts = !self.run_patterns.is_empty()
-                && (i == 0 || hay.get(i - 1).is_some_and(|b| !b.is_ascii_digit()));
-            if run_starts {
-                for r in &self.run_patterns {
-                    let len = hay
-                        .get(i..)
-                        .unwrap_or(&[])
-                        .iter()
-                        .take(r.most + 1)
-                        .take_while(|b| b.is_ascii_digit())
-                        .count();
-                    let follows = hay.get(i + len).is_some_and(|&b| r.follow[usize::from(b)]);
-                    if (r.least..=r.most).contains(&len) && follows {
-                        self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
-                    }
+            for r in &self.run_patterns {
+                let len = hay
+                    .get(i..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take(r.most + 1)
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let follows = hay.get(i + len).is_some_and(|&b| r.follow[usize::from(b)]);
+                if (r.least..=r.most).contains(&len) && follows {
+                    self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
                 }
             }
             let Some(&b) = i.checked_sub(1).and_then(|j| hay.get(j)) else {
@@ -1039,7 +1178,10 @@ impl Engine {
             dw.clear();
             for &(s, e, run) in &hot {
                 if run >= g.min_run {
-                    push_window(&mut dw, hay, s, e, g.reach, g.reach);
+                    // A stretch already reaches `DIGIT_SPAN` past the
+                    // digits a match holds.
+                    let more = g.reach.saturating_sub(DIGIT_SPAN);
+                    push_window(&mut dw, hay, s, e, more, more);
                 }
             }
             for &(ws, we) in &dw {
@@ -1132,12 +1274,24 @@ impl Engine {
             let input = regex_automata::Input::new(hay)
                 .range(x..end)
                 .anchored(regex_automata::Anchored::Yes);
-            if let Some(dfa) = p.anchored_dfa.get_or_init(|| anchored_dfa(&p.src)) {
+            if let Some(a) = p
+                .anchored_dfa
+                .get_or_init(|| anchored_dfa_of(&p.src, PART_DFA_LIMIT))
+            {
                 use regex_automata::dfa::Automaton;
                 // An error (none is expected: no quit bytes, no size
                 // limit at search time) falls through to the regex.
-                if matches!(dfa.try_search_fwd(&input), Ok(None)) {
-                    continue;
+                match a.dfa.try_search_fwd(&input) {
+                    Ok(None) => continue,
+                    // The same leftmost-first match the regex would find
+                    // from here.
+                    Ok(Some(m)) if a.whole => {
+                        if m.offset() > x {
+                            found.push((pi, x, m.offset()));
+                        }
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             if let Some(m) = p.re.search(&input).filter(|m| !m.is_empty()) {
@@ -1465,59 +1619,105 @@ fn push_window(
 }
 
 /// Stretches of text where at least `DIGIT_RUN` ASCII digits fall within
-/// `DIGIT_SPAN` bytes: where number formats can be; `each_digit` sees
-/// every digit's offset on the way. For each run of
-/// `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 < DIGIT_SPAN`, the
-/// stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged. With each, the
-/// longest run of consecutive digits it holds, when that is at least
-/// `DIGIT_RUN` (shorter runs read as 0: a digit only extends a stretch
-/// once four more lie close before it).
-fn digit_hotspots(hay: &[u8], mut each_digit: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
+/// `DIGIT_SPAN` bytes: where number formats can be; `each_run_start` sees
+/// the offset of the first digit of every run of digits on the way. For
+/// each run of `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 <
+/// DIGIT_SPAN`, the stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged.
+/// With each, the longest run of consecutive digits it holds, when that is
+/// at least `DIGIT_RUN` (shorter runs read as 0: a digit only extends a
+/// stretch once four more lie close before it).
+///
+/// Digits come from a mask per 64-byte block (`bytemask`), so bytes that
+/// are not digits, most of a text, cost no branch each; a digit's test is
+/// a count of the digits among the `DIGIT_SPAN` bytes ending at it.
+fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
+    const WINDOW: u64 = (1 << DIGIT_SPAN) - 1;
     let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    // The last `DIGIT_RUN` digit positions, oldest first (a ring).
-    let mut last = [0usize; DIGIT_RUN];
-    let mut seen = 0usize;
-    // Consecutive digits up to the current one.
+    // The digits of the block before, for windows that reach into it.
+    let mut before = 0u64;
+    // Consecutive digits up to the last digit, and where that was.
     let mut run = 0usize;
-    // Most of a text has no digit: whole blocks are skipped (the check
-    // compiles to a few vector instructions).
-    const BLOCK: usize = 32;
-    for (bi, block) in hay.chunks(BLOCK).enumerate() {
-        if !block.iter().fold(false, |any, b| any | b.is_ascii_digit()) {
-            continue;
-        }
-        for (j, b) in block.iter().enumerate() {
-            if !b.is_ascii_digit() {
+    let mut last: Option<usize> = None;
+    crate::bytemask::for_each_block(hay, |at, block| {
+        let digits = crate::bytemask::masks(block, SEPARATORS).digits;
+        let mut rest = digits;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let i = at + j;
+            if last.is_some_and(|l| l + 1 == i) {
+                run += 1;
+            } else {
+                run = 1;
+                each_run_start(i);
+            }
+            last = Some(i);
+            // Bit `DIGIT_SPAN - 1` of `window` is byte `i`, bit 0 the
+            // byte `DIGIT_SPAN - 1` before it.
+            let shift = DIGIT_SPAN - 1;
+            let window = if j >= shift {
+                (digits >> (j - shift)) & WINDOW
+            } else {
+                ((digits << (shift - j)) | (before >> (64 - (shift - j)))) & WINDOW
+            };
+            if (window.count_ones() as usize) < DIGIT_RUN {
                 continue;
             }
-            let i = bi * BLOCK + j;
-            each_digit(i);
-            let prev = last[(seen + DIGIT_RUN - 1) % DIGIT_RUN];
-            run = if seen > 0 && prev + 1 == i {
-                run + 1
-            } else {
-                1
-            };
-            last[seen % DIGIT_RUN] = i;
-            seen += 1;
-            // After the write, the next slot holds the oldest of the last
-            // `DIGIT_RUN` digits.
-            let oldest = last[seen % DIGIT_RUN];
-            if seen >= DIGIT_RUN && i - oldest < DIGIT_SPAN {
-                let s = i.saturating_sub(DIGIT_SPAN);
-                let e = (oldest + DIGIT_SPAN).min(hay.len());
-                let long = if run >= DIGIT_RUN { run } else { 0 };
-                match out.last_mut() {
-                    Some(prev) if s <= prev.1 => {
-                        prev.1 = prev.1.max(e);
-                        prev.2 = prev.2.max(long);
-                    }
-                    _ => out.push((s, e, long)),
+            // The oldest of the last `DIGIT_RUN` digits: drop the newer
+            // ones, highest bits first.
+            let mut older = window;
+            for _ in 1..DIGIT_RUN {
+                older &= !(1u64 << (63 - older.leading_zeros()));
+            }
+            let oldest = (i + 63 - older.leading_zeros() as usize) - shift;
+            let s = i.saturating_sub(DIGIT_SPAN);
+            let e = (oldest + DIGIT_SPAN).min(hay.len());
+            let long = if run >= DIGIT_RUN { run } else { 0 };
+            match out.last_mut() {
+                Some(prev) if s <= prev.1 => {
+                    prev.1 = prev.1.max(e);
+                    prev.2 = prev.2.max(long);
                 }
+                _ => out.push((s, e, long)),
             }
         }
-    }
+        before = digits;
+    });
     out
+}
+
+/// Calls `f` with the offset of each separator byte (`SEPARATORS`) that
+/// has a hex digit right before it, right after it or one further (the
+/// end of a two-byte separator word), in text order.
+///
+/// Separators are common (every full stop of prose) and most have no hex
+/// digit on either side: they are found from the masks of each block
+/// (`bytemask`), a block waiting for the next one's mask.
+fn separators_near_hex(hay: &[u8], mut f: impl FnMut(usize)) {
+    // The block waiting: (offset, separators, hex digits), and the hex
+    // digits of the one before it.
+    let mut waiting: Option<(usize, u64, u64)> = None;
+    let mut hex_before = 0u64;
+    let mut near_hex = |at: usize, seps: u64, hex: u64, prev: u64, next: u64| {
+        let near = (hex << 1 | prev >> 63) | (hex >> 1 | next << 63) | (hex >> 2 | next << 62);
+        let mut rest = seps & near;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            f(at + j);
+        }
+    };
+    crate::bytemask::for_each_block(hay, |at, block| {
+        let m = crate::bytemask::masks(block, SEPARATORS);
+        if let Some((w_at, seps, hex)) = waiting {
+            near_hex(w_at, seps, hex, hex_before, m.hex);
+            hex_before = hex;
+        }
+        waiting = Some((at, m.separators, m.hex));
+    });
+    if let Some((w_at, seps, hex)) = waiting {
+        near_hex(w_at, seps, hex, hex_before, 0);
+    }
 }
 
 /// Whether the word characters right before `s` or right from `e` are a
@@ -1666,9 +1866,9 @@ mod tests {
         // Exactly five, spread over 13 bytes: from 24 before the last to
         // 24 after the first (clipped to the text).
         let text = b"Medicare number 1EG4-TE5-MK73";
-        let mut digits = 0;
-        let hot = digit_hotspots(text, |_| digits += 1);
-        assert_eq!(digits, 5);
+        let mut starts = Vec::new();
+        let hot = digit_hotspots(text, |i| starts.push(i));
+        assert_eq!(starts, vec![16, 19, 23, 27]);
         assert_eq!(hot, vec![(28 - DIGIT_SPAN, text.len(), 0)]);
         // Five digits too far apart.
         let far = format!("1 2 3 4{}5", " ".repeat(DIGIT_SPAN));
@@ -1679,6 +1879,86 @@ mod tests {
         assert_eq!(hot.iter().map(|h| h.2).collect::<Vec<_>>(), vec![7, 6]);
         let short = digit_hotspots(b"12 34 5 123 4", |_| {});
         assert_eq!(short.iter().map(|h| h.2).collect::<Vec<_>>(), vec![0]);
+    }
+
+    /// The hotspots by one digit at a time, as they were found before the
+    /// block masks: the reference for `digit_hotspots`.
+    fn hotspots_by_digit(hay: &[u8]) -> (Vec<(usize, usize, usize)>, Vec<usize>) {
+        let mut out: Vec<(usize, usize, usize)> = Vec::new();
+        let mut starts = Vec::new();
+        let digits: Vec<usize> = (0..hay.len())
+            .filter(|&i| hay[i].is_ascii_digit())
+            .collect();
+        let mut run = 0;
+        for (k, &i) in digits.iter().enumerate() {
+            if k > 0 && digits[k - 1] + 1 == i {
+                run += 1;
+            } else {
+                run = 1;
+                starts.push(i);
+            }
+            if k + 1 < DIGIT_RUN || i - digits[k + 1 - DIGIT_RUN] >= DIGIT_SPAN {
+                continue;
+            }
+            let oldest = digits[k + 1 - DIGIT_RUN];
+            let (s, e) = (
+                i.saturating_sub(DIGIT_SPAN),
+                (oldest + DIGIT_SPAN).min(hay.len()),
+            );
+            let long = if run >= DIGIT_RUN { run } else { 0 };
+            match out.last_mut() {
+                Some(prev) if s <= prev.1 => {
+                    prev.1 = prev.1.max(e);
+                    prev.2 = prev.2.max(long);
+                }
+                _ => out.push((s, e, long)),
+            }
+        }
+        (out, starts)
+    }
+
+    proptest::proptest! {
+        /// Digits, letters and gaps at random, across block edges.
+        #[test]
+        fn hotspots_equal_the_digit_by_digit_reference(
+            picks in proptest::collection::vec((0usize..6, 1usize..30), 0..80),
+        ) {
+            let mut hay = Vec::new();
+            for (kind, n) in picks {
+                let unit: &[u8] = [&b"7"[..], b"12 ", b"a", b"-", b" ", "é".as_bytes()][kind];
+                for _ in 0..n {
+                    hay.extend_from_slice(unit);
+                }
+            }
+            let mut starts = Vec::new();
+            let hot = digit_hotspots(&hay, |i| starts.push(i));
+            proptest::prop_assert_eq!((hot, starts), hotspots_by_digit(&hay));
+        }
+    }
+
+    proptest::proptest! {
+        /// Separators, hex digits and other bytes at random, across block
+        /// edges, against the byte-by-byte definition.
+        #[test]
+        fn separators_near_hex_are_those_next_to_a_hex_digit(
+            picks in proptest::collection::vec((0usize..7, 1usize..20), 0..60),
+        ) {
+            let mut hay = Vec::new();
+            for (kind, n) in picks {
+                let unit: &[u8] = [&b"."[..], b":", b"-", b"f", b"9", b"x ", "é".as_bytes()][kind];
+                for _ in 0..n {
+                    hay.extend_from_slice(unit);
+                }
+            }
+            let mut got = Vec::new();
+            separators_near_hex(&hay, |i| got.push(i));
+            let hex = |i: Option<usize>| i.and_then(|i| hay.get(i)).is_some_and(u8::is_ascii_hexdigit);
+            let want: Vec<usize> = (0..hay.len())
+                .filter(|&i| SEPARATORS.contains(&hay[i]))
+                .filter(|&i| hex(i.checked_sub(1)) || hex(Some(i + 1)) || hex(Some(i + 2)))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! the strongest candidate (`engine.rs`). Validators are code because they
 //! are arithmetic (`validate/`).
 
+mod bytemask;
 pub mod catalog;
 pub mod engine;
 pub mod eval;

@@ -59,6 +59,55 @@ pub(crate) fn best_literals(hir: &Hir) -> Option<Literals> {
     })
 }
 
+/// The words of `best_literals(hir)` as they occur in matches, case and
+/// all, for a pattern without case-insensitive parts (`lits` is that
+/// result): a hit of the case-folding trigger automaton in another case
+/// cannot be one (`sk` of `task` for `SK…`). `None` when the walk does not
+/// come to the same words, or to more than `EXACT_MAX` spellings.
+pub(crate) fn exact_literals(hir: &Hir, lits: &Literals) -> Option<Vec<String>> {
+    let walk = Walk {
+        depth: usize::MAX,
+        union_max: 1024,
+    };
+    let found = best_inside(hir, &ExactJudge, walk)?;
+    let mut lower: Vec<String> = found.words.iter().map(|w| w.to_lowercase()).collect();
+    lower.sort();
+    lower.dedup();
+    let mut want = lits.words.clone();
+    want.sort();
+    want.dedup();
+    (lower == want && found.words.len() <= EXACT_MAX).then_some(found.words)
+}
+
+/// See `exact_literals`.
+const EXACT_MAX: usize = 32;
+
+/// `CostJudge`'s choices, with the words as they are: its sets are the
+/// same words lower-cased, and so cost the same.
+struct ExactJudge;
+
+impl SetJudge for ExactJudge {
+    fn set(&self, hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
+        let mut words = palisade_rules::prefilter::extract_literals(hir, kind, classes)?;
+        selective(words.clone())?;
+        words.dedup();
+        Some(words)
+    }
+    fn replaces(&self, new: &[String], best: &[String]) -> bool {
+        let folded = |ws: &[String]| {
+            let mut out: Vec<String> = Vec::new();
+            for w in ws {
+                let w = w.to_lowercase();
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+            out
+        };
+        set_cost(&folded(new)) < set_cost(&folded(best))
+    }
+}
+
 /// The DLP engine's judge: its own selectivity filter, and the cheaper
 /// set wins (the first of equally cheap ones).
 struct CostJudge;
@@ -80,7 +129,14 @@ fn set_cost(words: &[String]) -> u32 {
 }
 
 fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
-    let lits = palisade_rules::prefilter::extract_literals(hir, kind, classes)?;
+    selective(palisade_rules::prefilter::extract_literals(
+        hir, kind, classes,
+    )?)
+}
+
+/// Extracted literals lower-cased and deduplicated, or `None` when one is
+/// too common to search for.
+fn selective(lits: Vec<String>) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(lits.len());
     for s in lits {
         let s = s.to_lowercase();
@@ -572,6 +628,25 @@ mod tests {
         let mut set = lits(r"(?:password|(?:api|secret)_key)\s*[=:]\s*(\w+)");
         set.sort();
         assert_eq!(set, vec!["api_key", "password", "secret_key"]);
+    }
+
+    #[test]
+    fn exact_literals_keep_the_case_of_matches() {
+        let exact = |p: &str| {
+            let h = parse(p).expect("parses");
+            let l = best_literals(&h).expect("has literals");
+            exact_literals(&h, &l).map(|mut ws| {
+                ws.sort();
+                ws
+            })
+        };
+        assert_eq!(exact(r"(?:^|[^A-Za-z0-9])(SK[0-9a-f]{32})"), Some(vec!["SK".into()]));
+        assert_eq!(exact(r"pat[A-Za-z0-9]{14}\.[0-9a-f]{64}"), Some(vec!["pat".into()]));
+        // A class of both cases spells both.
+        assert_eq!(
+            exact(r"[Gg]lpat-[0-9a-f]{20}"),
+            Some(vec!["Glpat-".into(), "glpat-".into()])
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ const SPLIT_MIN: usize = 512;
 /// the hits of one block wait in memory for their turn, not a whole
 /// text's.
 const BLOCK: usize = 1 << 16;
+const N: usize = 4;
 
 /// A dense copy of a case-insensitive, overlapping Aho–Corasick DFA.
 pub(crate) struct StreamDfa {
@@ -216,7 +217,7 @@ impl StreamDfa {
     fn match_states(&self, hay: &[u8], lo: usize, hi: usize, buf: &mut Hits) {
         buf.out.clear();
         let warm = self.max_len;
-        let seg = (hi - lo) / 4;
+        let seg = (hi - lo) / N;
         if hi - lo < SPLIT_MIN || seg <= warm {
             let from = lo.saturating_sub(warm);
             let mut s = self.start;
@@ -230,21 +231,22 @@ impl StreamDfa {
         }
         // Stretch k owns [lo + k·seg, lo + (k+1)·seg); the last also owns
         // the rest of the block.
-        let starts = [0, 1, 2, 3].map(|k| (lo + k * seg).saturating_sub(warm));
+        let starts: [usize; N] = std::array::from_fn(|k| (lo + k * seg).saturating_sub(warm));
         let len = seg + warm;
-        let part = |k: usize| hay.get(starts[k]..starts[k] + len).unwrap_or(&[]);
-        let (a, b, c, d) = (part(0), part(1), part(2), part(3));
-        let mut st = [self.start; 4];
+        let parts: [&[u8]; N] =
+            std::array::from_fn(|k| hay.get(starts[k]..starts[k] + len).unwrap_or(&[]));
+        let mut st = [self.start; N];
         for list in &mut buf.found {
             list.clear();
         }
-        for (i, (((&x, &y), &z), &w)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
-            st = [
-                self.step(st[0], x),
-                self.step(st[1], y),
-                self.step(st[2], z),
-                self.step(st[3], w),
-            ];
+        for i in 0..len {
+            // One step of each stretch, independent of the others: their
+            // loads overlap.
+            for (s, part) in st.iter_mut().zip(&parts) {
+                if let Some(&b) = part.get(i) {
+                    *s = self.step(*s, b);
+                }
+            }
             if st.iter().any(|&s| s >= self.match_from) {
                 for (k, &s) in st.iter().enumerate() {
                     if s >= self.match_from {
@@ -260,8 +262,8 @@ impl StreamDfa {
             buf.out
                 .extend(list.iter().filter(|&&(p, _)| p >= own_lo && p < own_hi));
         }
-        let mut s = st[3];
-        let tail = starts[3] + len;
+        let mut s = st[N - 1];
+        let tail = starts[N - 1] + len;
         for (i, &b) in hay.get(tail..hi).unwrap_or(&[]).iter().enumerate() {
             s = self.step(s, b);
             if s >= self.match_from {
@@ -277,7 +279,7 @@ struct Hits {
     /// The block's match states in text order.
     out: Vec<(usize, u32)>,
     /// Each stretch's, before they are put in order.
-    found: [Vec<(usize, u32)>; 4],
+    found: [Vec<(usize, u32)>; N],
 }
 
 fn as_u32(n: usize) -> Result<u32, String> {

@@ -640,8 +640,14 @@ mod tests {
                 ws
             })
         };
-        assert_eq!(exact(r"(?:^|[^A-Za-z0-9])(SK[0-9a-f]{32})"), Some(vec!["SK".into()]));
-        assert_eq!(exact(r"pat[A-Za-z0-9]{14}\.[0-9a-f]{64}"), Some(vec!["pat".into()]));
+        assert_eq!(
+            exact(r"(?:^|[^A-Za-z0-9])(SK[0-9a-f]{32})"),
+            Some(vec!["SK".into()])
+        );
+        assert_eq!(
+            exact(r"pat[A-Za-z0-9]{14}\.[0-9a-f]{64}"),
+            Some(vec!["pat".into()])
+        );
         // A class of both cases spells both.
         assert_eq!(
             exact(r"[Gg]lpat-[0-9a-f]{20}"),

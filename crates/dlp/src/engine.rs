@@ -133,6 +133,13 @@ struct Pattern {
     /// case (`sk` of `task` for `SK…`, `Pat` of `Pattern` for `pat…`) is
     /// dropped before any window or try.
     exact: Option<Vec<Vec<u8>>>,
+    /// Its trigger literals (lower-cased) when it runs in windows around
+    /// them: for its gate.
+    words: Vec<String>,
+    /// What must follow a trigger literal for a match to hold it
+    /// (`shape::after_literal`), as an anchored DFA, built at its first
+    /// hit; `None` when there is none.
+    gate: std::sync::OnceLock<Option<regex_automata::dfa::dense::DFA<Vec<u32>>>>,
 }
 
 /// The largest anchored DFA built for a pattern, in bytes. Long counted
@@ -176,7 +183,7 @@ fn anchored_dfa_of(src: &str, limit: usize) -> Option<AnchoredDfa> {
     // the DFA is what overflowed.
     let short = items
         .iter()
-        .position(wide_repetition)
+        .position(shape::wide_repetition)
         .unwrap_or(items.len());
     (1..=short.min(items.len().saturating_sub(1)))
         .rev()
@@ -190,23 +197,6 @@ fn anchored_dfa_of(src: &str, limit: usize) -> Option<AnchoredDfa> {
             Some(AnchoredDfa { dfa, whole: false })
         })
 }
-
-/// Whether `hir` repeats something more than `WIDE_REPEAT` times by
-/// count (`{15,255}`): each count is a state of a DFA.
-fn wide_repetition(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Repetition(r) => {
-            r.min > WIDE_REPEAT || r.max.is_some_and(|m| m > WIDE_REPEAT) || wide_repetition(&r.sub)
-        }
-        HirKind::Capture(c) => wide_repetition(&c.sub),
-        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(wide_repetition),
-        _ => false,
-    }
-}
-
-/// See `wide_repetition`.
-const WIDE_REPEAT: u32 = 8;
 
 /// A dense anchored-only DFA within `limit` bytes, built by `build` from
 /// the configured builder.
@@ -640,15 +630,16 @@ impl Engine {
                         let places = |l: &shape::Literals| l.before.map(|b| (l.before_min, b));
                         let unicode = lits.as_ref().and_then(places);
                         match unicode {
-                            Some((lo, hi)) if hi - lo <= ANCHOR_SPREAD_WIDE => unicode,
+                            Some((lo, hi)) if hi - lo <= ANCHOR_SPREAD => unicode,
                             Some((_, hi)) if hi <= 4 * ANCHOR_SPREAD => {
                                 shape::parse(&format!("(?-u){}", strip_case_flag(p)))
                                     .and_then(|h| shape::best_literals(&h))
                                     .filter(|b| lits.as_ref().is_some_and(|l| l.words == b.words))
                                     .as_ref()
                                     .and_then(places)
+                                    .or(unicode)
                             }
-                            _ => None,
+                            _ => unicode,
                         }
                     }
                     // Compiled in Unicode mode: the places taken in that
@@ -697,7 +688,13 @@ impl Engine {
                     }
                     _ => None,
                 };
+                let words = match (trigger, &lits) {
+                    (Trigger::Literal, Some(l)) if shortcuts && anchor.is_none() => l.words.clone(),
+                    _ => Vec::new(),
+                };
                 patterns.push(Pattern {
+                    words,
+                    gate: std::sync::OnceLock::new(),
                     exact,
                     anchored_dfa,
                     digit_run: compiled.as_ref().map_or(0, shape::min_digit_run),
@@ -1057,12 +1054,38 @@ impl Engine {
                     }
                     if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
                         self.try_anchored(hay, t, (s, e), &mut windows.anchored);
-                    } else {
+                    } else if self.gate_opens(t, hay, e) {
                         push_window(windows.of(t), hay, s, e, before, after);
                     }
                 }
             }
         });
+    }
+
+    /// Whether what follows a trigger literal ending at `e` lets target
+    /// `t` (a pattern, or past them a group: any of its patterns) match
+    /// there (`Pattern::gate`).
+    fn gate_opens(&self, t: usize, hay: &[u8], e: usize) -> bool {
+        let opens = |pi: usize| {
+            let Some(p) = self.patterns.get(pi) else {
+                return true;
+            };
+            if p.words.is_empty() {
+                return true;
+            }
+            match p.gate.get_or_init(|| gate_of(p)) {
+                // Read no further than the window would reach.
+                Some(dfa) => !dies(dfa, hay, e, (e + p.after).min(hay.len())),
+                None => true,
+            }
+        };
+        match t.checked_sub(self.patterns.len()) {
+            None => opens(t),
+            Some(g) => self
+                .groups
+                .get(g)
+                .is_none_or(|g| g.patterns.iter().any(|&pi| opens(pi))),
+        }
     }
 
     /// A trigger target's reach before and after, and whether it is
@@ -1687,6 +1710,27 @@ fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usi
         before = digits;
     });
     out
+}
+
+/// The DFA of `p`'s gate (`shape::after_literal`), in the pattern's own
+/// modes: bytes or Unicode, and its case flag (its literals were taken
+/// without it).
+fn gate_of(p: &Pattern) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
+    let byte_mode = p.src.starts_with("(?-u)");
+    let own = if byte_mode {
+        p.src.get("(?-u)".len()..)?
+    } else {
+        p.src.as_str()
+    };
+    let bare = strip_case_flag(own);
+    let hir = shape::parse(bare)?;
+    let body = shape::after_literal(&hir, &p.words)?;
+    let gate = format!(
+        "{}{}{body}",
+        if byte_mode { "(?-u)" } else { "" },
+        if bare.len() < own.len() { "(?i)" } else { "" }
+    );
+    dense_anchored(WIDE_DFA_LIMIT, |b| b.build(&gate).ok())
 }
 
 /// Whether `dfa` (anchored) reaches its dead state from `x` before any

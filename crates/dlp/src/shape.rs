@@ -108,6 +108,123 @@ impl SetJudge for ExactJudge {
     }
 }
 
+/// Whether `hir` repeats something more than `WIDE_REPEAT` times by
+/// count (`{15,255}`): each count is a state of a DFA.
+pub(crate) fn wide_repetition(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            r.min > WIDE_REPEAT || r.max.is_some_and(|m| m > WIDE_REPEAT) || wide_repetition(&r.sub)
+        }
+        HirKind::Capture(c) => wide_repetition(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(wide_repetition),
+        _ => false,
+    }
+}
+
+/// See `wide_repetition`.
+const WIDE_REPEAT: u32 = 8;
+
+/// What the text right after a trigger literal must begin with, as a
+/// regex to try anchored at the literal's end, for a pattern whose words
+/// `words` come from one element of its top-level concatenation: the rest
+/// of that element (any run of the bytes it can hold after a literal),
+/// then the elements after it up to the first long counted repetition.
+/// Every match holds a hit of the words inside that element, and from
+/// that hit's end the gate matches; hits it rejects (`key` of `the key to`
+/// for `key = "…"`) need no window. `None` when the words come from no
+/// single element, when a wide class could follow a literal inside the
+/// element, or when nothing follows the element before the repetition.
+pub(crate) fn after_literal(hir: &Hir, words: &[String]) -> Option<String> {
+    let items = top_items(hir)?;
+    let same = |l: &Literals| {
+        let mut a = l.words.clone();
+        a.sort();
+        let mut b = words.to_vec();
+        b.sort();
+        a == b
+    };
+    let i = items
+        .iter()
+        .position(|h| best_literals(h).is_some_and(|l| same(&l)))?;
+    let mut tail = [false; 256];
+    let mut seen = false;
+    if !tail_bytes(items.get(i)?, &mut seen, &mut tail) {
+        return None;
+    }
+    let rest = items.get(i + 1..)?;
+    let end = rest.iter().position(wide_repetition).unwrap_or(rest.len());
+    if end == 0 {
+        return None;
+    }
+    let class: String = (0..=255u8)
+        .filter(|&b| tail[usize::from(b)])
+        .map(|b| format!(r"\x{b:02X}"))
+        .collect();
+    let next: String = rest
+        .get(..end)?
+        .iter()
+        .map(|h| format!("(?:{h})"))
+        .collect();
+    Some(if class.is_empty() {
+        next
+    } else {
+        format!("[{class}]*{next}")
+    })
+}
+
+/// Adds to `bytes` the bytes of `hir`'s literals and classes; `seen`
+/// tells whether one came before (in the order of the text). False when
+/// a class of more than `WIDE_CLASS` bytes comes after one: it could then
+/// follow a trigger literal, and the gate would take every byte. Wide
+/// classes before any literal (`(?:^|[^:])` before a key) cannot.
+fn tail_bytes(hir: &Hir, seen: &mut bool, bytes: &mut [bool; 256]) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(l) => {
+            for &b in l.0.iter() {
+                bytes[usize::from(b)] = true;
+            }
+            *seen = true;
+            true
+        }
+        HirKind::Class(c) => {
+            let class = class_bytes(c);
+            let members = class.iter().filter(|&&x| x).count();
+            if members > WIDE_CLASS {
+                return !*seen;
+            }
+            for (b, &x) in class.iter().enumerate() {
+                bytes[b] |= x;
+            }
+            *seen = true;
+            true
+        }
+        HirKind::Capture(c) => tail_bytes(&c.sub, seen, bytes),
+        HirKind::Repetition(r) => {
+            // A second turn follows the first.
+            let twice = r.max != Some(1);
+            tail_bytes(&r.sub, seen, bytes) && (!twice || tail_bytes(&r.sub, seen, bytes))
+        }
+        HirKind::Concat(hs) => hs.iter().all(|h| tail_bytes(h, seen, bytes)),
+        HirKind::Alternation(hs) => {
+            let before = *seen;
+            let mut after = before;
+            for h in hs {
+                let mut branch = before;
+                if !tail_bytes(h, &mut branch, bytes) {
+                    return false;
+                }
+                after |= branch;
+            }
+            *seen = after;
+            true
+        }
+    }
+}
+
+/// See `tail_bytes`.
+const WIDE_CLASS: usize = 64;
+
 /// The DLP engine's judge: its own selectivity filter, and the cheaper
 /// set wins (the first of equally cheap ones).
 struct CostJudge;
@@ -426,6 +543,34 @@ fn first_byte(hir: &Hir) -> Option<[bool; 256]> {
     }
 }
 
+/// The bytes a match of the class can hold (any byte from 0x80 for a
+/// Unicode class with a character beyond ASCII).
+fn class_bytes(c: &Class) -> [bool; 256] {
+    let mut set = [false; 256];
+    match c {
+        Class::Bytes(c) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+        Class::Unicode(c) => {
+            for r in c.ranges() {
+                for ch in r.start()..=r.end().min('\u{7F}') {
+                    set[usize::from(ch as u8)] = true;
+                }
+                if !r.end().is_ascii() {
+                    for b in set.iter_mut().skip(0x80) {
+                        *b = true;
+                    }
+                }
+            }
+        }
+    }
+    set
+}
+
 /// The bytes that can open (or close) every match of `hir`, when that is
 /// one ASCII byte of a class or literal.
 fn edge_class(hir: &Hir, first: bool) -> Option<[bool; 256]> {
@@ -653,6 +798,29 @@ mod tests {
             exact(r"[Gg]lpat-[0-9a-f]{20}"),
             Some(vec!["Glpat-".into(), "glpat-".into()])
         );
+    }
+
+    #[test]
+    fn after_literal_gates_what_follows_the_literal() {
+        let gate = |p: &str| {
+            let h = parse(p).expect("parses");
+            let l = best_literals(&h).expect("has literals");
+            after_literal(&h, &l.words)
+        };
+        let g = gate(r#"(?:^|[^:])(?:passwords?|(?:api|secret)[_-]?keys?)["']?[ \t]*[=:][ \t]*([A-Za-z0-9]{16,255})"#)
+            .expect("a gate");
+        let re = regex::bytes::Regex::new(&format!("^(?:{g})")).expect("compiles");
+        // After `key` of `api_key`, `secret-keys` or `password`.
+        for ok in ["s = x", " = 1", "\":", "_key: y"] {
+            assert!(re.is_match(ok.as_bytes()), "{ok}");
+        }
+        for no in [" to success", "board", ", and"] {
+            assert!(!re.is_match(no.as_bytes()), "{no}");
+        }
+        // The words come from no single element.
+        assert_eq!(gate(r"[a-z]+@[a-z]+\.com"), None);
+        // A wide class after a literal inside the element.
+        assert_eq!(gate(r"(token[^\n]*)=\d{20}"), None);
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //!   Aho-Corasick pass for all patterns (stepped over four stretches of
 //!   the text at once: `streams`);
 //! - a separator of hex groups (`:` of IPv6, `.` and `-` of a CPF),
-//!   found with `memchr` and counted only next to a run of hex digits,
-//!   which most `.`, `:` and `-` of code and prose are not;
+//!   found from byte masks (`bytemask`) and counted only next to a run
+//!   of hex digits, which most `.`, `:` and `-` of code and prose are
+//!   not;
 //! - context words, for types that need them anyway;
 //! - a dense run of digits, for number formats: five or more ASCII
 //!   digits within 24 bytes, which the pattern itself guarantees or, for
@@ -19,8 +20,10 @@
 //! - none: the few left run as one regex over the text.
 //!
 //! Where the trigger fixes where a match starts, to within a few bytes,
-//! the pattern is tried anchored there, on a small full DFA, and most
-//! tries end within their first bytes. Otherwise it runs only over small
+//! the pattern is tried anchored there, on a small full DFA (of a
+//! leading part of the pattern when the whole is large), and most tries
+//! end within their first bytes. A literal hit of a windowed pattern
+//! first passes a gate: what the pattern needs right after the literal. Otherwise it runs only over small
 //! windows around its triggers, as far as its longest match reaches
 //! from there (a literal's place in the pattern bounds each side),
 //! widened to token boundaries so its own edge guards still work.
@@ -31,12 +34,12 @@
 //! words' places come from the trigger pass: every context word is in
 //! its automaton), and overlaps resolve to the strongest.
 //!
-//! Where the time goes (16 MiB of mixed text, one thread, ~105 ms): the
-//! word pass, with its anchored tries, over a quarter (most of it
-//! stepping the automaton over every byte and handling its 268,000
-//! hits of trigger and context words); the windowed regexes a fifth;
-//! digit stretches and their sets a sixth; separators, the literal
-//! groups' sets and confirmation the rest (`docs/dlp.md`).
+//! Where the time goes (16 MiB of mixed text, one thread, ~89 ms): the
+//! word pass two fifths (the automaton over every byte a quarter, its
+//! 268,000 hits of trigger and context words the rest); digit stretches
+//! and their sets a sixth; the windowed regexes and the separators an
+//! eighth each; confirmation and the literal groups' sets the rest
+//! (`docs/dlp.md`).
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number
@@ -559,7 +562,7 @@ impl Engine {
                 match trigger {
                     Trigger::Literal => {
                         let mut lits = lits.as_ref().map(|l| l.words.clone()).unwrap_or_default();
-                        // Gated separators are found with `memchr`: in
+                        // Gated separators are found from byte masks: in
                         // the automaton they would be most of its hits.
                         let separators = hex_gate
                             && lits.iter().all(|l| {

@@ -887,6 +887,18 @@ mod tests {
             (l.words.as_slice(), l.before_min, l.before),
             (&[".".to_string()][..], 4, Some(4))
         );
+        // In a repetition, the first turn's dot: an IPv4 address starts
+        // one to four bytes before its first dot (the byte before the
+        // first octet, or the text's start), not anywhere up to 16.
+        let l = parse(
+            r"(?-u)(?:^|[^0-9.])((?:(?:25[0-5]|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|1\d\d|[1-9]?\d))",
+        )
+        .and_then(|h| best_literals(&h))
+        .expect("literals");
+        assert_eq!(
+            (l.words.as_slice(), l.before_min, l.before),
+            (&[".".to_string()][..], 1, Some(4))
+        );
     }
 
     #[test]

@@ -333,7 +333,10 @@ pub struct Walk {
 }
 
 /// A literal set of which one occurs in every match, with how far a
-/// match reaches around an occurrence.
+/// match reaches around an occurrence: every match holds an occurrence
+/// with these bounds (others may lie further in, as in the later turns
+/// of a repetition), so a search that finds every occurrence and looks
+/// around each within them finds every match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inside {
     /// The literals.
@@ -355,11 +358,14 @@ pub struct Inside {
 /// branches of each branch's best (a match is a match of some branch).
 pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside> {
     let mut best: Option<Inside> = None;
+    // The same words found in two places keep the one that pins a
+    // match's start closer (a repetition's suffix, or its first turn).
+    let spread = |min: usize, max: Option<usize>| max.map_or(usize::MAX, |m| m - min.min(m));
     let mut offer = |words: Vec<String>, (before_min, before): (usize, Option<usize>), after| {
-        if best
-            .as_ref()
-            .is_none_or(|b| judge.replaces(&words, &b.words))
-        {
+        if best.as_ref().is_none_or(|b| {
+            judge.replaces(&words, &b.words)
+                || (words == b.words && spread(before_min, before) < spread(b.before_min, b.before))
+        }) {
             best = Some(Inside {
                 words,
                 before,
@@ -384,9 +390,12 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
             }
         }
         HirKind::Repetition(r) if r.min >= 1 => {
-            // In some repeat: anywhere in the whole.
+            // In every turn, so in the first, which starts where the
+            // match does: its occurrence's places are the body's (later
+            // turns' occurrences lie further in, and a search that finds
+            // every occurrence finds the first).
             if let Some(l) = best_inside(&r.sub, judge, walk) {
-                offer(l.words, (0, len), len);
+                offer(l.words, (l.before_min, l.before), len);
             }
         }
         HirKind::Concat(items) => {

@@ -1706,14 +1706,7 @@ fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usi
             let oldest = (i + 63 - older.leading_zeros() as usize) - shift;
             let s = i.saturating_sub(DIGIT_SPAN);
             let e = (oldest + DIGIT_SPAN).min(hay.len());
-            let long = if run >= DIGIT_RUN { run } else { 0 };
-            match out.last_mut() {
-                Some(prev) if s <= prev.1 => {
-                    prev.1 = prev.1.max(e);
-                    prev.2 = prev.2.max(long);
-                }
-                _ => out.push((s, e, long)),
-            }
+            add_stretch(&mut out, s, e, run);
         }
         before = digits;
     });
@@ -1739,6 +1732,19 @@ fn gate_of(p: &Pattern) -> Option<regex_automata::dfa::dense::DFA<Vec<u32>>> {
         if bare.len() < own.len() { "(?i)" } else { "" }
     );
     dense_anchored(WIDE_DFA_LIMIT, |b| b.build(&gate).ok())
+}
+
+/// Adds the stretch `[s, e)` of a digit whose run so far is `run`,
+/// merged with the last one when they touch (stretches come in order).
+fn add_stretch(out: &mut Vec<(usize, usize, usize)>, s: usize, e: usize, run: usize) {
+    let long = if run >= DIGIT_RUN { run } else { 0 };
+    match out.last_mut() {
+        Some(prev) if s <= prev.1 => {
+            prev.1 = prev.1.max(e);
+            prev.2 = prev.2.max(long);
+        }
+        _ => out.push((s, e, long)),
+    }
 }
 
 /// Whether `dfa` (anchored) reaches its dead state from `x` before any
@@ -1985,16 +1991,20 @@ mod tests {
                 i.saturating_sub(DIGIT_SPAN),
                 (oldest + DIGIT_SPAN).min(hay.len()),
             );
-            let long = if run >= DIGIT_RUN { run } else { 0 };
-            match out.last_mut() {
-                Some(prev) if s <= prev.1 => {
-                    prev.1 = prev.1.max(e);
-                    prev.2 = prev.2.max(long);
-                }
-                _ => out.push((s, e, long)),
-            }
+            add_stretch(&mut out, s, e, run);
         }
         (out, starts)
+    }
+
+    /// A text of `units`, each pick `(unit, times)` in turn.
+    fn units_repeated(picks: &[(usize, usize)], units: &[&[u8]]) -> Vec<u8> {
+        let mut hay = Vec::new();
+        for &(kind, n) in picks {
+            for _ in 0..n {
+                hay.extend_from_slice(units[kind]);
+            }
+        }
+        hay
     }
 
     proptest::proptest! {
@@ -2003,13 +2013,7 @@ mod tests {
         fn hotspots_equal_the_digit_by_digit_reference(
             picks in proptest::collection::vec((0usize..6, 1usize..30), 0..80),
         ) {
-            let mut hay = Vec::new();
-            for (kind, n) in picks {
-                let unit: &[u8] = [&b"7"[..], b"12 ", b"a", b"-", b" ", "é".as_bytes()][kind];
-                for _ in 0..n {
-                    hay.extend_from_slice(unit);
-                }
-            }
+            let hay = units_repeated(&picks, &[b"7", b"12 ", b"a", b"-", b" ", "é".as_bytes()]);
             let mut starts = Vec::new();
             let hot = digit_hotspots(&hay, |i| starts.push(i));
             proptest::prop_assert_eq!((hot, starts), hotspots_by_digit(&hay));
@@ -2023,13 +2027,7 @@ mod tests {
         fn separators_near_hex_are_those_next_to_a_hex_digit(
             picks in proptest::collection::vec((0usize..7, 1usize..20), 0..60),
         ) {
-            let mut hay = Vec::new();
-            for (kind, n) in picks {
-                let unit: &[u8] = [&b"."[..], b":", b"-", b"f", b"9", b"x ", "é".as_bytes()][kind];
-                for _ in 0..n {
-                    hay.extend_from_slice(unit);
-                }
-            }
+            let hay = units_repeated(&picks, &[b".", b":", b"-", b"f", b"9", b"x ", "é".as_bytes()]);
             let mut got = Vec::new();
             separators_near_hex(&hay, |i| got.push(i));
             let hex = |i: Option<usize>| i.and_then(|i| hay.get(i)).is_some_and(u8::is_ascii_hexdigit);

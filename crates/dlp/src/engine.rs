@@ -22,11 +22,12 @@
 //! Where the trigger fixes where a match starts, to within a few bytes,
 //! the pattern is tried anchored there, on a small full DFA (of a
 //! leading part of the pattern when the whole is large), and most tries
-//! end within their first bytes. A literal hit of a windowed pattern
-//! first passes a gate: what the pattern needs right after the literal. Otherwise it runs only over small
-//! windows around its triggers, as far as its longest match reaches
-//! from there (a literal's place in the pattern bounds each side),
-//! widened to token boundaries so its own edge guards still work.
+//! end within their first bytes. Otherwise it runs only over small
+//! windows around its triggers (a literal hit first passes a gate: what
+//! the pattern needs right after the literal), as far as its longest
+//! match reaches from there (a literal's place in the pattern bounds
+//! each side), widened to token boundaries so its own edge guards still
+//! work.
 //! Patterns that share a trigger (the number formats of the digit
 //! hotspots, those of one separator or keyword list) share their
 //! windows, and a set over them says which to run in each. Validators
@@ -665,12 +666,12 @@ impl Engine {
                 .filter(|(lo, hi)| hi - lo <= ANCHOR_SPREAD_WIDE);
                 // Up to `ANCHOR_SPREAD` places, tries are cheaper than a
                 // window. Further, only where a window would be wider than
-                // the tries' cost and a DFA rejects the wrong places,
-                // built now to know (without one, each try costs a regex
-                // search).
-                // search). A DFA that large is not kept: its tries missed
-                // the cache (the generic secrets' keywords, 215 KB each,
-                // made a scan slower than their windows did).
+                // the tries' cost and a DFA of at most `WIDE_DFA_LIMIT`
+                // rejects the wrong places, built now to know (without
+                // one, each try costs a regex search; with a larger one
+                // the tries miss the cache: the generic secrets' keyword
+                // DFAs, 215 KB each, made a scan slower than their
+                // windows did).
                 let anchored_dfa = std::sync::OnceLock::new();
                 let anchor = anchor.filter(|&(lo, hi)| {
                     hi - lo <= ANCHOR_SPREAD
@@ -679,9 +680,9 @@ impl Engine {
                                 .is_some_and(|a| anchored_dfa.set(Some(a)).is_ok()))
                 });
                 // Without a case flag the literals' case is known (and
-                // matters where they have letters).
-                // Only short words: long ones are rare hits, and the walk
-                // again for each pattern made a load a sixth longer.
+                // matters where they have letters). Only short words: long
+                // ones are rare hits, and walking every pattern again made
+                // a load a sixth longer.
                 let cased = |l: &shape::Literals| {
                     l.words.iter().any(|w| {
                         w.len() <= EXACT_WORD && w.bytes().any(|b| b.is_ascii_alphabetic())

@@ -165,10 +165,12 @@ pub(crate) fn after_literal(hir: &Hir, words: &[String]) -> Option<String> {
         .iter()
         .map(|h| format!("(?:{h})"))
         .collect();
+    // In byte mode whatever the pattern's mode: `\xE5` of a Chinese
+    // literal's bytes is a byte, not U+00E5.
     Some(if class.is_empty() {
         next
     } else {
-        format!("[{class}]*{next}")
+        format!("(?-u:[{class}])*{next}")
     })
 }
 
@@ -817,6 +819,11 @@ mod tests {
         for no in [" to success", "board", ", and"] {
             assert!(!re.is_match(no.as_bytes()), "{no}");
         }
+        // The rest of a Chinese label, byte by byte.
+        let g = gate(r"(?:户籍(?:地址|所在地)|住址)[:：]\s*(\S{2,40})").expect("a gate");
+        let re = regex::bytes::Regex::new(&format!("^(?:{g})")).expect("compiles");
+        assert!(re.is_match("地址：北京".as_bytes()), "{g}");
+        assert!(!re.is_match("是北京".as_bytes()), "{g}");
         // The words come from no single element.
         assert_eq!(gate(r"[a-z]+@[a-z]+\.com"), None);
         // A wide class after a literal inside the element.

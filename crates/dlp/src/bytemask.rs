@@ -83,6 +83,9 @@ pub(crate) fn plain_masks(block: &[u8; BLOCK], separators: [u8; 3]) -> Masks {
     m
 }
 
+/// `masks` sixteen bytes at a time: compares give 0xFF per selected
+/// byte, and `movemask` gathers their top bits. The bytes are loaded as
+/// two `i64` (no pointer read, so nothing here is unsafe but the call).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {

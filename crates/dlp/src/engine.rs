@@ -270,6 +270,8 @@ struct RunPattern {
     least: usize,
     most: usize,
     follow: [bool; 256],
+    /// The run may also end the text.
+    end: bool,
 }
 
 /// Patterns with the same literal trigger, searched together.
@@ -343,6 +345,9 @@ pub struct Engine {
     pair_patterns: Vec<(usize, [bool; 256])>,
     /// Patterns tried at the start of a digit run (`Trigger::RunStart`).
     run_patterns: Vec<RunPattern>,
+    /// Per run length up to the longest any of them takes: those of
+    /// `run_patterns` that take it.
+    run_by_len: Vec<Vec<usize>>,
     /// Bytes in any pair pattern's class: most digits follow none (they
     /// follow digits), and then no pattern is looked at.
     pair_any: [bool; 256],
@@ -559,6 +564,15 @@ impl Engine {
                     _ if run_start.is_some() => Trigger::RunStart,
                     _ => Trigger::Always,
                 };
+                // A number format that opens with its own digit run is
+                // tried where such a run starts, rather than searched in
+                // the windows of every digit stretch: a run of its length
+                // is rarer than a stretch, and dense records made those
+                // windows megabytes long.
+                let trigger = match trigger {
+                    Trigger::Digits if run_start.is_some() => Trigger::RunStart,
+                    t => t,
+                };
                 let pi_now = patterns.len();
                 match trigger {
                     Trigger::Literal => {
@@ -589,12 +603,13 @@ impl Engine {
                         }
                     }
                     Trigger::RunStart => {
-                        if let Some((least, most, follow)) = run_start {
+                        if let Some((least, most, follow, end)) = run_start {
                             run_patterns.push(RunPattern {
                                 pattern: pi_now,
                                 least,
                                 most,
                                 follow,
+                                end,
                             });
                         }
                     }
@@ -937,7 +952,17 @@ impl Engine {
                 }
             })?)
         };
+        let mut run_by_len: Vec<Vec<usize>> =
+            vec![Vec::new(); run_patterns.iter().map(|r| r.most + 1).max().unwrap_or(0)];
+        for (ri, r) in run_patterns.iter().enumerate() {
+            for len in r.least..=r.most {
+                if let Some(list) = run_by_len.get_mut(len) {
+                    list.push(ri);
+                }
+            }
+        }
         Ok(Self {
+            run_by_len,
             patterns,
             words: automaton,
             roles,
@@ -1174,17 +1199,25 @@ impl Engine {
         // Pair classes hold no digit (`shape::class_before_digit`), so a
         // pair's digit starts a run.
         let hot = digit_hotspots(hay, |i| {
-            for r in &self.run_patterns {
+            if let Some(longest) = self.run_by_len.len().checked_sub(1) {
                 let len = hay
                     .get(i..)
                     .unwrap_or(&[])
                     .iter()
-                    .take(r.most + 1)
+                    .take(longest + 1)
                     .take_while(|b| b.is_ascii_digit())
                     .count();
-                let follows = hay.get(i + len).is_some_and(|&b| r.follow[usize::from(b)]);
-                if (r.least..=r.most).contains(&len) && follows {
-                    self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
+                for &ri in self.run_by_len.get(len).into_iter().flatten() {
+                    let Some(r) = self.run_patterns.get(ri) else {
+                        continue;
+                    };
+                    let follows = match hay.get(i + len) {
+                        Some(&b) => r.follow[usize::from(b)],
+                        None => r.end,
+                    };
+                    if follows {
+                        self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
+                    }
                 }
             }
             let Some(&b) = i.checked_sub(1).and_then(|j| hay.get(j)) else {

@@ -125,6 +125,36 @@ fn addresses_are_tried_where_their_number_starts() {
     }
 }
 
+/// Number formats that open with their own digit run are tried where
+/// such a run starts: the same as the reference when the number ends the
+/// text, sits before a non-ASCII letter or a hyphen, or inside a longer
+/// run (where it is not a match).
+#[test]
+fn numbers_are_tried_where_their_run_starts() {
+    let (fast, slow) = (engine(), reference());
+    let mut found = 0;
+    for number in [
+        "4111111111111111",
+        "11010519491231002X",
+        "6222021234567890128",
+        "12345",
+    ] {
+        for text in [
+            format!("QQ号 {number}"),
+            format!("card {number}é and more"),
+            format!("QQ号 {number}é"),
+            format!("id {number}-7"),
+            format!("x 9{number}9 y"),
+            number.to_string(),
+        ] {
+            let got = spans(&fast, &text);
+            assert_eq!(got, spans(&slow, &text), "on {text:?}");
+            found += got.len();
+        }
+    }
+    assert!(found > 10, "{found}");
+}
+
 /// A URL longer than a window around its `https` is found whole: the
 /// window search cut this one after 268 of its 515 bytes.
 #[test]

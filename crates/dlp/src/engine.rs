@@ -1077,16 +1077,16 @@ impl Engine {
                     if gate && !next_to_hex_run(hay, s, e) {
                         continue;
                     }
+                    // A group (past the patterns) has neither a case nor
+                    // an anchor of its own.
+                    let p = self.patterns.get(t);
                     let spelt = |ws: &Vec<Vec<u8>>| ws.iter().any(|w| hay.get(s..e) == Some(w));
-                    if self
-                        .patterns
-                        .get(t)
-                        .and_then(|p| p.exact.as_ref())
+                    if p.and_then(|p| p.exact.as_ref())
                         .is_some_and(|ws| !spelt(ws))
                     {
                         continue;
                     }
-                    if self.patterns.get(t).is_some_and(|p| p.anchor.is_some()) {
+                    if p.is_some_and(|p| p.anchor.is_some()) {
                         self.try_anchored(hay, t, (s, e), &mut windows.anchored);
                     } else if self.gate_opens(t, hay, e) {
                         push_window(windows.of(t), hay, s, e, before, after);

@@ -91,9 +91,9 @@ enum Trigger {
     /// A byte of a class right before a digit (`[A-Z]\d` of an Indian
     /// PAN), found while looking for the digit hotspots.
     Pair,
-    /// The start of a digit run of the right length followed by a byte of
-    /// a class (`shape::leading_digit_run`), found on the same pass; only
-    /// for patterns that would otherwise have none.
+    /// The start of a digit run after a non-word byte, when its length
+    /// and the byte after it allow a match (`runs::RunTable`), found on
+    /// the same pass.
     RunStart,
     Always,
 }
@@ -265,15 +265,6 @@ const SEPARATORS: [u8; 3] = [b'.', b':', b'-'];
 
 /// A pattern that opens with a run of `least..=most` ASCII digits and
 /// then a byte of `follow`.
-struct RunPattern {
-    pattern: usize,
-    least: usize,
-    most: usize,
-    follow: [bool; 256],
-    /// The run may also end the text.
-    end: bool,
-}
-
 /// Patterns with the same literal trigger, searched together.
 struct LiteralGroup {
     patterns: Vec<usize>,
@@ -343,11 +334,9 @@ pub struct Engine {
     groups: Vec<LiteralGroup>,
     /// Patterns triggered by a byte of a class right before a digit.
     pair_patterns: Vec<(usize, [bool; 256])>,
-    /// Patterns tried at the start of a digit run (`Trigger::RunStart`).
-    run_patterns: Vec<RunPattern>,
-    /// Per run length up to the longest any of them takes: those of
-    /// `run_patterns` that take it.
-    run_by_len: Vec<Vec<usize>>,
+    /// Patterns tried at the start of a digit run (`Trigger::RunStart`),
+    /// by the run's length and next byte.
+    runs: crate::runs::RunTable,
     /// Bytes in any pair pattern's class: most digits follow none (they
     /// follow digits), and then no pattern is looked at.
     pair_any: [bool; 256],
@@ -450,7 +439,7 @@ impl Engine {
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
         let mut pair_patterns: Vec<(usize, [bool; 256])> = Vec::new();
-        let mut run_patterns: Vec<RunPattern> = Vec::new();
+        let mut run_entries: Vec<(usize, crate::runs::Rows)> = Vec::new();
         let mut separator_words: Vec<String> = Vec::new();
         // Literal-triggered patterns: (pattern, its literals, found as
         // separators), registered once grouped.
@@ -550,28 +539,33 @@ impl Engine {
                 );
                 let pair = compiled.as_ref().and_then(shape::class_before_digit);
                 consider(Trigger::Pair, pair.is_some().then_some(PAIR_COST));
-                let run_start = compiled
-                    .as_ref()
-                    .and_then(shape::leading_digit_run)
-                    .filter(|_| shortcuts);
                 let trigger = match choice {
                     Some((t, c)) if c <= WEAK_TRIGGER => t,
                     // Number formats without a good literal trigger on
                     // digits when their examples all have enough of them.
                     _ if example_digits >= DIGIT_RUN => Trigger::Digits,
-                    // Else, rather than a pass over the whole text: every
-                    // match starts where a digit run starts.
-                    _ if run_start.is_some() => Trigger::RunStart,
                     _ => Trigger::Always,
                 };
-                // A number format that opens with its own digit run is
-                // tried where such a run starts, rather than searched in
-                // the windows of every digit stretch: a run of its length
-                // is rarer than a stretch, and dense records made those
-                // windows megabytes long.
-                let trigger = match trigger {
-                    Trigger::Digits if run_start.is_some() => Trigger::RunStart,
-                    t => t,
+                // A format whose every match starts at a digit run after a
+                // non-word byte is tried where a run it can hold starts,
+                // rather than searched in the windows of every digit
+                // stretch (or over the whole text): a run of the right
+                // length and next byte is rarer than a stretch, and dense
+                // records made those windows megabytes long.
+                let run_start = match trigger {
+                    Trigger::Digits | Trigger::Always
+                        if shortcuts
+                            && compiled.as_ref().is_some_and(shape::opens_at_word_edge) =>
+                    {
+                        anchored_dfa_of(&src, ANCHORED_DFA_LIMIT)
+                            .and_then(|a| crate::runs::rows_of(&a.dfa).map(|rows| (a, rows)))
+                    }
+                    _ => None,
+                };
+                let trigger = if run_start.is_some() {
+                    Trigger::RunStart
+                } else {
+                    trigger
                 };
                 let pi_now = patterns.len();
                 match trigger {
@@ -602,18 +596,7 @@ impl Engine {
                             pair_patterns.push((pi_now, class));
                         }
                     }
-                    Trigger::RunStart => {
-                        if let Some((least, most, follow, end)) = run_start {
-                            run_patterns.push(RunPattern {
-                                pattern: pi_now,
-                                least,
-                                most,
-                                follow,
-                                end,
-                            });
-                        }
-                    }
-                    Trigger::Digits | Trigger::Always => {}
+                    Trigger::Digits | Trigger::Always | Trigger::RunStart => {}
                 }
                 // A match contains its literal, digit hotspot or pair, so
                 // it lies within its longest length of it; a context word
@@ -688,6 +671,10 @@ impl Engine {
                 // DFAs, 215 KB each, made a scan slower than their
                 // windows did).
                 let anchored_dfa = std::sync::OnceLock::new();
+                if let Some((dfa, rows)) = run_start {
+                    run_entries.push((pi_now, rows));
+                    let _ = anchored_dfa.set(Some(dfa));
+                }
                 let anchor = anchor.filter(|&(lo, hi)| {
                     hi - lo <= ANCHOR_SPREAD
                         || ((hi - lo + 1) * TRY_BYTES <= before + after
@@ -952,17 +939,13 @@ impl Engine {
                 }
             })?)
         };
-        let mut run_by_len: Vec<Vec<usize>> =
-            vec![Vec::new(); run_patterns.iter().map(|r| r.most + 1).max().unwrap_or(0)];
-        for (ri, r) in run_patterns.iter().enumerate() {
-            for len in r.least..=r.most {
-                if let Some(list) = run_by_len.get_mut(len) {
-                    list.push(ri);
-                }
-            }
-        }
+        let runs = crate::runs::RunTable::new(&run_entries).map_err(|e| CatalogError::Invalid {
+            file: "catalogue".into(),
+            id: "*".into(),
+            message: format!("digit run table: {e}"),
+        })?;
         Ok(Self {
-            run_by_len,
+            runs,
             patterns,
             words: automaton,
             roles,
@@ -972,7 +955,6 @@ impl Engine {
             separator_patterns,
             pair_any: std::array::from_fn(|b| pair_patterns.iter().any(|(_, c)| c[b])),
             pair_patterns,
-            run_patterns,
             groups,
             always,
             always_regex,
@@ -1190,37 +1172,20 @@ impl Engine {
 
     /// Windows of the number patterns found in the digit hotspots.
     fn digit_windows(&self, hay: &[u8], windows: &mut Windows) {
-        if self.digit_groups.is_empty()
-            && self.pair_patterns.is_empty()
-            && self.run_patterns.is_empty()
-        {
+        if self.digit_groups.is_empty() && self.pair_patterns.is_empty() && self.runs.is_empty() {
             return;
         }
         // Pair classes hold no digit (`shape::class_before_digit`), so a
         // pair's digit starts a run.
         let hot = digit_hotspots(hay, |i| {
-            if let Some(longest) = self.run_by_len.len().checked_sub(1) {
-                let len = hay
-                    .get(i..)
-                    .unwrap_or(&[])
-                    .iter()
-                    .take(longest + 1)
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-                for &ri in self.run_by_len.get(len).into_iter().flatten() {
-                    let Some(r) = self.run_patterns.get(ri) else {
-                        continue;
-                    };
-                    let follows = match hay.get(i + len) {
-                        Some(&b) => r.follow[usize::from(b)],
-                        None => r.end,
-                    };
-                    if follows {
-                        self.try_anchored(hay, r.pattern, (i, i + len), &mut windows.anchored);
-                    }
+            let before = i.checked_sub(1).and_then(|j| hay.get(j)).copied();
+            if before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
+                let (list, len) = self.runs.at(hay, i);
+                for &pi in list {
+                    self.try_anchored(hay, pi as usize, (i, i + len), &mut windows.anchored);
                 }
             }
-            let Some(&b) = i.checked_sub(1).and_then(|j| hay.get(j)) else {
+            let Some(b) = before else {
                 return;
             };
             if !self.pair_any[usize::from(b)] {

@@ -14,6 +14,7 @@ mod bytemask;
 pub mod catalog;
 pub mod engine;
 pub mod eval;
+mod runs;
 mod shape;
 mod streams;
 pub mod structured;

@@ -503,80 +503,22 @@ pub(crate) fn pair_offsets(hir: &Hir) -> Option<(usize, usize)> {
     Some((least.checked_sub(1)?, most.checked_sub(1)?))
 }
 
-/// For a pattern that opens with a word boundary and then a run of ASCII
-/// digits of bounded length (one or more digit elements: `[1-9]\d{4,10}`),
-/// followed by an element whose first byte is never a digit, or by a word
-/// boundary: the run's least and most length and the bytes that may follow
-/// it (`\b\d{1,6} [A-Z]…` of a street address: 1, 6, a space; after a
-/// word boundary, any byte that is not an ASCII word byte, and the text's
-/// end: the last value). Every match then starts where a digit run of
-/// that length starts (the boundary puts a non-word byte, or the start,
-/// before it) and the whole run is the match's.
-pub(crate) fn leading_digit_run(hir: &Hir) -> Option<(usize, usize, [bool; 256], bool)> {
-    let items = top_items(hir)?;
-    let looks = items
+/// Whether `hir` opens with a word boundary (or the text's start) before
+/// anything it matches: a cheap test before the DFA-based one of
+/// `runs::rows_of`, which only such a pattern can pass.
+pub(crate) fn opens_at_word_edge(hir: &Hir) -> bool {
+    let Some(items) = top_items(hir) else {
+        return false;
+    };
+    items
         .iter()
         .take_while(|h| matches!(h.kind(), HirKind::Look(_) | HirKind::Empty))
-        .count();
-    let word_edge = |h: &Hir| {
-        matches!(
-            h.kind(),
-            HirKind::Look(Look::WordAscii | Look::WordUnicode | Look::Start)
-        )
-    };
-    if !items.get(..looks)?.iter().any(word_edge) {
-        return None;
-    }
-    let digit_element = |h: &Hir| match h.kind() {
-        HirKind::Class(c) => class_is_digits(c),
-        HirKind::Repetition(r) => matches!(r.sub.kind(), HirKind::Class(c) if class_is_digits(c)),
-        _ => false,
-    };
-    let run: Vec<&Hir> = items
-        .get(looks..)?
-        .iter()
-        .take_while(|h| digit_element(h))
-        .collect();
-    let (mut least, mut most) = (0usize, 0usize);
-    for h in &run {
-        least += h.properties().minimum_len()?;
-        most += h.properties().maximum_len()?;
-    }
-    let next = items.get(looks + run.len())?;
-    let boundary = matches!(
-        next.kind(),
-        HirKind::Look(Look::WordAscii | Look::WordUnicode)
-    );
-    let follow = if boundary {
-        // A superset: after a Unicode boundary a byte from 0x80 may still
-        // be a letter, which the try then rejects.
-        let mut f = [false; 256];
-        for b in 0..=255u8 {
-            f[usize::from(b)] = !(b.is_ascii_alphanumeric() || b == b'_');
-        }
-        f
-    } else {
-        first_byte(next)?
-    };
-    let no_digit = (b'0'..=b'9').all(|b| !follow[usize::from(b)]);
-    (least >= 1 && no_digit).then_some((least, most, follow, boundary))
-}
-
-/// The bytes that can open every match of `hir`: `edge_class`, also
-/// through concatenations (their first element, when it is never
-/// empty) and repetitions of them.
-fn first_byte(hir: &Hir) -> Option<[bool; 256]> {
-    match hir.kind() {
-        HirKind::Concat(items) => {
-            let first = items.first()?;
-            (first.properties().minimum_len()? >= 1)
-                .then(|| first_byte(first))
-                .flatten()
-        }
-        HirKind::Repetition(r) if r.min >= 1 => first_byte(&r.sub),
-        HirKind::Capture(c) => first_byte(&c.sub),
-        _ => edge_class(hir, true),
-    }
+        .any(|h| {
+            matches!(
+                h.kind(),
+                HirKind::Look(Look::WordAscii | Look::WordUnicode | Look::Start)
+            )
+        })
 }
 
 /// The bytes a match of the class can hold (any byte from 0x80 for a
@@ -881,31 +823,16 @@ mod tests {
     }
 
     #[test]
-    fn a_digit_run_opening_a_match() {
-        let h = parse(r"(?-u)\b\d{1,6}(?: [A-Z][a-z]+){1,4} (?:Street|St)\b").expect("parses");
-        let (least, most, follow, end) = leading_digit_run(&h).expect("a run");
-        assert_eq!((least, most, end), (1, 6, false));
-        assert!(follow[usize::from(b' ')] && !follow[usize::from(b'A')]);
-        // Several digit elements, then a word boundary.
-        let h = parse(r"(?-u)\b[1-9]\d{4,10}\b").expect("parses");
-        let (least, most, follow, end) = leading_digit_run(&h).expect("a run");
-        assert_eq!((least, most, end), (5, 11, true));
-        assert!(follow[usize::from(b' ')] && follow[usize::from(b'-')] && follow[0xC3]);
-        assert!(!follow[usize::from(b'a')] && !follow[usize::from(b'_')]);
-        // Unbounded, not opening the pattern, no boundary before it (a
-        // match could start inside a longer run), or followed by what may
-        // be a digit or by nothing: none.
+    fn a_word_edge_opening_a_match() {
         for p in [
-            r"(?-u)\b\d+ [A-Z]",
-            r"(?-u)[A-Z]\d{1,6} [A-Z]",
-            r"(?-u)\d{1,3}\w",
-            r"(?-u)\d{5} St",
             r"(?-u)\b\d{5}",
+            r"(?-u)^\b\d",
+            r"(?-u)(?-u:\b)[1-9]\d{4,10}\b",
         ] {
-            assert!(
-                leading_digit_run(&parse(p).expect("parses")).is_none(),
-                "{p}"
-            );
+            assert!(opens_at_word_edge(&parse(p).expect("parses")), "{p}");
+        }
+        for p in [r"(?-u)\d{5}\b", r"(?-u)(?:\+1 )?\b\d", r"(?-u)x\b\d"] {
+            assert!(!opens_at_word_edge(&parse(p).expect("parses")), "{p}");
         }
     }
 

@@ -34,6 +34,10 @@ const BLOCK: usize = 1 << 16;
 /// states and pointers no longer fit the registers.
 const N: usize = 4;
 
+/// Bytes in about the order of their frequency in English prose and code,
+/// lower-cased.
+const COMMON: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz\n.,_-:/'\"()=;0123456789";
+
 /// A dense copy of a case-insensitive, overlapping Aho–Corasick DFA.
 pub(crate) struct StreamDfa {
     /// Byte → class: a byte that occurs in no word (in either ASCII case)
@@ -67,17 +71,29 @@ impl StreamDfa {
             .match_kind(MatchKind::Standard)
             .build(words)
             .map_err(|e| e.to_string())?;
-        let mut class = [0u8; 256];
-        let mut classes = 1usize;
+        // Bytes common in text get the first classes: the transitions a
+        // state takes most often then share a few cache lines (the table
+        // is megabytes; the automaton alone 22.6 → 21.5 ms per 16 MiB).
+        let mut used = [false; 256];
         for w in words {
             for &b in w.as_bytes() {
-                let f = usize::from(b.to_ascii_lowercase());
-                if class[f] == 0 {
-                    let c = u8::try_from(classes).map_err(|_| "more than 255 byte classes")?;
-                    class[f] = c;
-                    classes += 1;
-                }
+                used[usize::from(b.to_ascii_lowercase())] = true;
             }
+        }
+        let rank = |b: u8| {
+            COMMON
+                .iter()
+                .position(|&c| c == b)
+                .unwrap_or(COMMON.len() + usize::from(b))
+        };
+        let mut order: Vec<u8> = (0..=255u8).filter(|&b| used[usize::from(b)]).collect();
+        order.sort_by_key(|&b| rank(b));
+        let mut class = [0u8; 256];
+        let mut classes = 1usize;
+        for b in order {
+            let c = u8::try_from(classes).map_err(|_| "more than 255 byte classes")?;
+            class[usize::from(b)] = c;
+            classes += 1;
         }
         for b in 0..=255u8 {
             class[usize::from(b)] = class[usize::from(b.to_ascii_lowercase())];

@@ -1014,9 +1014,9 @@ impl Engine {
     fn windows(&self, hay: &[u8], ctx: &mut Vec<(usize, usize, usize)>) -> Windows {
         let mut windows = Windows::new(self.patterns.len() + self.groups.len());
         self.word_windows(hay, &mut windows, ctx);
-        self.separator_windows(hay, &mut windows);
+        let hot = self.block_walk(hay, &mut windows);
         self.group_windows(hay, &mut windows);
-        self.digit_windows(hay, &mut windows);
+        self.digit_windows(hay, &hot, &mut windows);
         if !self.always.is_empty() && !self.untriggered_windows(hay, &mut windows) {
             for &pi in &self.always {
                 *windows.of(pi) = vec![(0, hay.len())];
@@ -1132,12 +1132,37 @@ impl Engine {
         }
     }
 
-    /// Windows around separators next to hex runs.
-    fn separator_windows(&self, hay: &[u8], windows: &mut Windows) {
-        if self.separator_words.is_empty() {
-            return;
+    /// One pass over the text's 64-byte blocks for the triggers found
+    /// from byte masks: windows and tries around separators next to hex
+    /// runs, and the tries and windows at the start of digit runs. Returns
+    /// the digit hotspots (`digit_hotspots`). Both walks share each
+    /// block's masks: two passes computed them twice (about 3 ms per 16
+    /// MiB of mixed text).
+    fn block_walk(&self, hay: &[u8], windows: &mut Windows) -> Vec<(usize, usize, usize)> {
+        let separators = !self.separator_words.is_empty();
+        let digits = !(self.digit_groups.is_empty()
+            && self.pair_patterns.is_empty()
+            && self.runs.is_empty());
+        let mut seps = SeparatorWalk::default();
+        let mut hot = DigitWalk::new(hay.len());
+        if !(separators || digits) {
+            return Vec::new();
         }
-        separators_near_hex(hay, |i| self.separator_at(hay, i, windows));
+        crate::bytemask::for_each_block(hay, |at, block| {
+            let m = crate::bytemask::masks(block, SEPARATORS);
+            if separators {
+                seps.block(at, m.separators, m.hex, &mut |i| {
+                    self.separator_at(hay, i, windows)
+                });
+            }
+            if digits {
+                hot.block(at, m.digits, &mut |i| self.run_start(hay, i, windows));
+            }
+        });
+        if separators {
+            seps.finish(&mut |i| self.separator_at(hay, i, windows));
+        }
+        hot.out
     }
 
     /// The separator words at `i` next to a hex run, and their patterns'
@@ -1170,43 +1195,44 @@ impl Engine {
         }
     }
 
-    /// Windows of the number patterns found in the digit hotspots.
-    fn digit_windows(&self, hay: &[u8], windows: &mut Windows) {
-        if self.digit_groups.is_empty() && self.pair_patterns.is_empty() && self.runs.is_empty() {
+    /// The tries and windows of a digit run starting at `i`: the number
+    /// formats its length and next byte allow (`runs::RunTable`), after a
+    /// non-word byte; the pair patterns whose class holds the byte before.
+    /// Pair classes hold no digit (`shape::class_before_digit`), so a
+    /// pair's digit starts a run.
+    fn run_start(&self, hay: &[u8], i: usize, windows: &mut Windows) {
+        let before = i.checked_sub(1).and_then(|j| hay.get(j)).copied();
+        if before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
+            let (list, len) = self.runs.at(hay, i);
+            for &pi in list {
+                self.try_anchored(hay, pi as usize, (i, i + len), &mut windows.anchored);
+            }
+        }
+        let Some(b) = before else {
+            return;
+        };
+        if !self.pair_any[usize::from(b)] {
             return;
         }
-        // Pair classes hold no digit (`shape::class_before_digit`), so a
-        // pair's digit starts a run.
-        let hot = digit_hotspots(hay, |i| {
-            let before = i.checked_sub(1).and_then(|j| hay.get(j)).copied();
-            if before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
-                let (list, len) = self.runs.at(hay, i);
-                for &pi in list {
-                    self.try_anchored(hay, pi as usize, (i, i + len), &mut windows.anchored);
-                }
-            }
-            let Some(b) = before else {
-                return;
-            };
-            if !self.pair_any[usize::from(b)] {
-                return;
-            }
-            for (pi, class) in &self.pair_patterns {
-                if class[usize::from(b)] {
-                    if let Some(p) = self.patterns.get(*pi) {
-                        if p.anchor.is_some() {
-                            self.try_anchored(hay, *pi, (i - 1, i + 1), &mut windows.anchored);
-                        } else {
-                            push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
-                        }
+        for (pi, class) in &self.pair_patterns {
+            if class[usize::from(b)] {
+                if let Some(p) = self.patterns.get(*pi) {
+                    if p.anchor.is_some() {
+                        self.try_anchored(hay, *pi, (i - 1, i + 1), &mut windows.anchored);
+                    } else {
+                        push_window(windows.of(*pi), hay, i - 1, i + 1, p.reach, p.reach);
                     }
                 }
             }
-        });
+        }
+    }
+
+    /// Windows of the number patterns found in the digit hotspots.
+    fn digit_windows(&self, hay: &[u8], hot: &[(usize, usize, usize)], windows: &mut Windows) {
         let mut dw = Vec::new();
         for g in &self.digit_groups {
             dw.clear();
-            for &(s, e, run) in &hot {
+            for &(s, e, run) in hot {
                 if run >= g.min_run {
                     // A stretch already reaches `DIGIT_SPAN` past the
                     // digits a match holds.
@@ -1663,35 +1689,65 @@ fn push_window(
 /// Digits come from a mask per 64-byte block (`bytemask`), so bytes that
 /// are not digits, most of a text, cost no branch each; a digit's test is
 /// a count of the digits among the `DIGIT_SPAN` bytes ending at it.
+#[cfg(test)]
 fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
-    const WINDOW: u64 = (1 << DIGIT_SPAN) - 1;
-    let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    // The digits of the block before, for windows that reach into it.
-    let mut before = 0u64;
-    // Consecutive digits up to the last digit, and where that was.
-    let mut run = 0usize;
-    let mut last: Option<usize> = None;
+    let mut walk = DigitWalk::new(hay.len());
     crate::bytemask::for_each_block(hay, |at, block| {
-        let digits = crate::bytemask::masks(block, SEPARATORS).digits;
+        walk.block(
+            at,
+            crate::bytemask::masks(block, SEPARATORS).digits,
+            &mut each_run_start,
+        );
+    });
+    walk.out
+}
+
+/// `digit_hotspots` a block at a time.
+struct DigitWalk {
+    /// The text's length.
+    len: usize,
+    /// The digits of the block before, for windows that reach into it.
+    before: u64,
+    /// Consecutive digits up to the last digit, and where that was.
+    run: usize,
+    last: Option<usize>,
+    /// The stretches so far.
+    out: Vec<(usize, usize, usize)>,
+}
+
+impl DigitWalk {
+    fn new(len: usize) -> Self {
+        Self {
+            len,
+            before: 0,
+            run: 0,
+            last: None,
+            out: Vec::new(),
+        }
+    }
+
+    /// The block at `at` with these digits.
+    fn block(&mut self, at: usize, digits: u64, each_run_start: &mut impl FnMut(usize)) {
+        const WINDOW: u64 = (1 << DIGIT_SPAN) - 1;
         let mut rest = digits;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
             let i = at + j;
-            if last.is_some_and(|l| l + 1 == i) {
-                run += 1;
+            if self.last.is_some_and(|l| l + 1 == i) {
+                self.run += 1;
             } else {
-                run = 1;
+                self.run = 1;
                 each_run_start(i);
             }
-            last = Some(i);
+            self.last = Some(i);
             // Bit `DIGIT_SPAN - 1` of `window` is byte `i`, bit 0 the
             // byte `DIGIT_SPAN - 1` before it.
             let shift = DIGIT_SPAN - 1;
             let window = if j >= shift {
                 (digits >> (j - shift)) & WINDOW
             } else {
-                ((digits << (shift - j)) | (before >> (64 - (shift - j)))) & WINDOW
+                ((digits << (shift - j)) | (self.before >> (64 - (shift - j)))) & WINDOW
             };
             if (window.count_ones() as usize) < DIGIT_RUN {
                 continue;
@@ -1704,12 +1760,11 @@ fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usi
             }
             let oldest = (i + 63 - older.leading_zeros() as usize) - shift;
             let s = i.saturating_sub(DIGIT_SPAN);
-            let e = (oldest + DIGIT_SPAN).min(hay.len());
-            add_stretch(&mut out, s, e, run);
+            let e = (oldest + DIGIT_SPAN).min(self.len);
+            add_stretch(&mut self.out, s, e, self.run);
         }
-        before = digits;
-    });
-    out
+        self.before = digits;
+    }
 }
 
 /// The DFA of `p`'s gate (`shape::after_literal`), in the pattern's own
@@ -1778,30 +1833,54 @@ fn dies(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>, hay: &[u8], x: usize, e
 /// Separators are common (every full stop of prose) and most have no hex
 /// digit on either side: they are found from the masks of each block
 /// (`bytemask`), a block waiting for the next one's mask.
+#[cfg(test)]
 fn separators_near_hex(hay: &[u8], mut f: impl FnMut(usize)) {
-    // The block waiting: (offset, separators, hex digits), and the hex
-    // digits of the one before it.
-    let mut waiting: Option<(usize, u64, u64)> = None;
-    let mut hex_before = 0u64;
-    let mut near_hex = |at: usize, seps: u64, hex: u64, prev: u64, next: u64| {
-        let near = (hex << 1 | prev >> 63) | (hex >> 1 | next << 63) | (hex >> 2 | next << 62);
-        let mut rest = seps & near;
-        while rest != 0 {
-            let j = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            f(at + j);
-        }
-    };
+    let mut walk = SeparatorWalk::default();
     crate::bytemask::for_each_block(hay, |at, block| {
         let m = crate::bytemask::masks(block, SEPARATORS);
-        if let Some((w_at, seps, hex)) = waiting {
-            near_hex(w_at, seps, hex, hex_before, m.hex);
-            hex_before = hex;
-        }
-        waiting = Some((at, m.separators, m.hex));
+        walk.block(at, m.separators, m.hex, &mut f);
     });
-    if let Some((w_at, seps, hex)) = waiting {
-        near_hex(w_at, seps, hex, hex_before, 0);
+    walk.finish(&mut f);
+}
+
+/// `separators_near_hex` a block at a time: a block waits for the next
+/// one's hex digits.
+#[derive(Default)]
+struct SeparatorWalk {
+    /// The block waiting: (offset, separators, hex digits).
+    waiting: Option<(usize, u64, u64)>,
+    /// The hex digits of the block before it.
+    hex_before: u64,
+}
+
+impl SeparatorWalk {
+    /// The block at `at` with these separators and hex digits; calls `f`
+    /// for those of the block before it.
+    fn block(&mut self, at: usize, seps: u64, hex: u64, f: &mut impl FnMut(usize)) {
+        if let Some((w_at, w_seps, w_hex)) = self.waiting {
+            near_hex(w_at, w_seps, w_hex, self.hex_before, hex, f);
+            self.hex_before = w_hex;
+        }
+        self.waiting = Some((at, seps, hex));
+    }
+
+    /// Calls `f` for those of the last block.
+    fn finish(&mut self, f: &mut impl FnMut(usize)) {
+        if let Some((w_at, w_seps, w_hex)) = self.waiting.take() {
+            near_hex(w_at, w_seps, w_hex, self.hex_before, 0, f);
+        }
+    }
+}
+
+/// Calls `f` for each separator of the block at `at` next to a hex digit,
+/// with the hex digits of the blocks before and after it.
+fn near_hex(at: usize, seps: u64, hex: u64, prev: u64, next: u64, f: &mut impl FnMut(usize)) {
+    let near = (hex << 1 | prev >> 63) | (hex >> 1 | next << 63) | (hex >> 2 | next << 62);
+    let mut rest = seps & near;
+    while rest != 0 {
+        let j = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        f(at + j);
     }
 }
 

@@ -263,8 +263,6 @@ const REACH_SLACK: usize = 8;
 /// First bytes of the separator triggers found without the automaton.
 const SEPARATORS: [u8; 3] = [b'.', b':', b'-'];
 
-/// A pattern that opens with a run of `least..=most` ASCII digits and
-/// then a byte of `follow`.
 /// Patterns with the same literal trigger, searched together.
 struct LiteralGroup {
     patterns: Vec<usize>,
@@ -671,6 +669,7 @@ impl Engine {
                 // DFAs, 215 KB each, made a scan slower than their
                 // windows did).
                 let anchored_dfa = std::sync::OnceLock::new();
+                // The run table needed this one at load: keep it.
                 if let Some((dfa, rows)) = run_start {
                     run_entries.push((pi_now, rows));
                     let _ = anchored_dfa.set(Some(dfa));
@@ -1135,7 +1134,7 @@ impl Engine {
     /// One pass over the text's 64-byte blocks for the triggers found
     /// from byte masks: windows and tries around separators next to hex
     /// runs, and the tries and windows at the start of digit runs. Returns
-    /// the digit hotspots (`digit_hotspots`). Both walks share each
+    /// the digit hotspots (`DigitWalk`). Both walks share each
     /// block's masks: two passes computed them twice (about 3 ms per 16
     /// MiB of mixed text).
     fn block_walk(&self, hay: &[u8], windows: &mut Windows) -> Vec<(usize, usize, usize)> {
@@ -1143,11 +1142,11 @@ impl Engine {
         let digits = !(self.digit_groups.is_empty()
             && self.pair_patterns.is_empty()
             && self.runs.is_empty());
-        let mut seps = SeparatorWalk::default();
-        let mut hot = DigitWalk::new(hay.len());
         if !(separators || digits) {
             return Vec::new();
         }
+        let mut seps = SeparatorWalk::default();
+        let mut hot = DigitWalk::new(hay.len());
         crate::bytemask::for_each_block(hay, |at, block| {
             let m = crate::bytemask::masks(block, SEPARATORS);
             if separators {
@@ -1677,18 +1676,7 @@ fn push_window(
     ws.push((lo, hi));
 }
 
-/// Stretches of text where at least `DIGIT_RUN` ASCII digits fall within
-/// `DIGIT_SPAN` bytes: where number formats can be; `each_run_start` sees
-/// the offset of the first digit of every run of digits on the way. For
-/// each run of `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 <
-/// DIGIT_SPAN`, the stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged.
-/// With each, the longest run of consecutive digits it holds, when that is
-/// at least `DIGIT_RUN` (shorter runs read as 0: a digit only extends a
-/// stretch once four more lie close before it).
-///
-/// Digits come from a mask per 64-byte block (`bytemask`), so bytes that
-/// are not digits, most of a text, cost no branch each; a digit's test is
-/// a count of the digits among the `DIGIT_SPAN` bytes ending at it.
+/// `DigitWalk` over a whole text at once (the tests' entry).
 #[cfg(test)]
 fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
     let mut walk = DigitWalk::new(hay.len());
@@ -1702,7 +1690,21 @@ fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usi
     walk.out
 }
 
-/// `digit_hotspots` a block at a time.
+/// Stretches of text where at least `DIGIT_RUN` ASCII digits fall within
+/// `DIGIT_SPAN` bytes: where number formats can be; `each_run_start` sees
+/// the offset of the first digit of every run of digits on the way. For
+/// each run of `DIGIT_RUN` digits `d0 < … < d4` with `d4 - d0 <
+/// DIGIT_SPAN`, the stretch `[d4 - DIGIT_SPAN, d0 + DIGIT_SPAN)`, merged.
+/// With each, the longest run of consecutive digits it holds, when that is
+/// at least `DIGIT_RUN` (shorter runs read as 0: a digit only extends a
+/// stretch once four more lie close before it).
+///
+/// Digits come from a mask per 64-byte block (`bytemask`), so bytes that
+/// are not digits, most of a text, cost no branch each; a digit's test is
+/// a count of the digits among the `DIGIT_SPAN` bytes ending at it.
+///
+/// Fed a block at a time (`block`), so that the separator walk shares
+/// the block's masks.
 struct DigitWalk {
     /// The text's length.
     len: usize,
@@ -1826,13 +1828,7 @@ fn dies(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>, hay: &[u8], x: usize, e
     false
 }
 
-/// Calls `f` with the offset of each separator byte (`SEPARATORS`) that
-/// has a hex digit right before it, right after it or one further (the
-/// end of a two-byte separator word), in text order.
-///
-/// Separators are common (every full stop of prose) and most have no hex
-/// digit on either side: they are found from the masks of each block
-/// (`bytemask`), a block waiting for the next one's mask.
+/// `SeparatorWalk` over a whole text at once (the tests' entry).
 #[cfg(test)]
 fn separators_near_hex(hay: &[u8], mut f: impl FnMut(usize)) {
     let mut walk = SeparatorWalk::default();
@@ -1843,8 +1839,13 @@ fn separators_near_hex(hay: &[u8], mut f: impl FnMut(usize)) {
     walk.finish(&mut f);
 }
 
-/// `separators_near_hex` a block at a time: a block waits for the next
-/// one's hex digits.
+/// Finds each separator byte (`SEPARATORS`) that has a hex digit right
+/// before it, right after it or one further (the end of a two-byte
+/// separator word), in text order.
+///
+/// Separators are common (every full stop of prose) and most have no hex
+/// digit on either side: they are found from the masks of each block
+/// (`bytemask`), a block waiting for the next one's hex digits.
 #[derive(Default)]
 struct SeparatorWalk {
     /// The block waiting: (offset, separators, hex digits).

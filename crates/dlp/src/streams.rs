@@ -307,9 +307,9 @@ impl StreamDfa {
 /// is below the stride, and every index fits a `u32`. The table is built
 /// here, never read from input, so this fails only on a bug.
 fn check_table(trans: &[u32], class: &[u8; 256], stride: usize, start: u32) -> Result<(), String> {
-    let row_start = |t: u32| (t as usize) % stride == 0 && (t as usize) < trans.len();
+    let row_start = |t: u32| (t as usize).is_multiple_of(stride) && (t as usize) < trans.len();
     let ok = stride > 0
-        && trans.len() % stride == 0
+        && trans.len().is_multiple_of(stride)
         && u32::try_from(trans.len()).is_ok()
         && row_start(start)
         && trans.iter().all(|&t| row_start(t))

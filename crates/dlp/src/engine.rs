@@ -437,7 +437,7 @@ impl Engine {
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
         let mut pair_patterns: Vec<(usize, [bool; 256])> = Vec::new();
-        let mut run_entries: Vec<(usize, crate::runs::Rows)> = Vec::new();
+        let mut run_entries: Vec<(usize, crate::runs::Shape)> = Vec::new();
         let mut separator_words: Vec<String> = Vec::new();
         // Literal-triggered patterns: (pattern, its literals, found as
         // separators), registered once grouped.
@@ -1203,7 +1203,7 @@ impl Engine {
         let before = i.checked_sub(1).and_then(|j| hay.get(j)).copied();
         if before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
             let (list, len) = self.runs.at(hay, i);
-            for &pi in list {
+            for pi in list {
                 self.try_anchored(hay, pi as usize, (i, i + len), &mut windows.anchored);
             }
         }

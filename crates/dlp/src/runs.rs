@@ -23,8 +23,8 @@ const MAX_RUN: usize = 32;
 /// The class of the text's end, past the byte classes.
 const END: usize = 256;
 
-/// Which patterns may match at a digit run, by its length and next byte.
-#[derive(Default)]
+/// Which patterns may match at a digit run, by its length and the bytes
+/// after it.
 pub(crate) struct RunTable {
     /// Follow byte → class (the text's end is `classes`).
     class: Vec<u8>,

@@ -201,7 +201,10 @@ impl StreamDfa {
             self.start,
             self.match_from,
         );
-        let step = |s: u32, x: u8| next(trans, s, class[usize::from(x)]);
+        // SAFETY: `trans` is this automaton's checked table, and every
+        // state stepped here is its start or a state `next` returned on it.
+        #[allow(unsafe_code)]
+        let step = |s: u32, x: u8| unsafe { next(trans, s, class[usize::from(x)]) };
         let [mut s0, mut s1, mut s2, mut s3] = [start; N];
         for (i, (((&w, &x), &y), &z)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
             s0 = step(s0, w);
@@ -219,9 +222,17 @@ impl StreamDfa {
         [s0, s1, s2, s3]
     }
 
+    /// The state after `s` on byte `b`; `s` must be the start or a state
+    /// a step returned (`match_states` and `step_four` are its only
+    /// callers, and their states never leave this module's stepping).
     #[inline(always)]
     fn step(&self, s: u32, b: u8) -> u32 {
-        next(&self.trans, s, self.class[usize::from(b)])
+        // SAFETY: the table is this automaton's, checked by `check_table`
+        // in `new`; `s` is its start or a state a step returned (above).
+        #[allow(unsafe_code)]
+        unsafe {
+            next(&self.trans, s, self.class[usize::from(b)])
+        }
     }
 
     /// Calls `f(start, end, word)` for every occurrence of every word, in
@@ -327,22 +338,25 @@ fn check_table(trans: &[u32], class: &[u8; 256], stride: usize, start: u32) -> R
 /// of every text; a bounds check there (and the fallback it needs) made
 /// the automaton alone 22.7 → 18.6 ms per 16 MiB of mixed text
 /// (`scan_loop`, three runs each).
+///
+/// # Safety
+///
+/// `trans` and `c` must be a `StreamDfa`'s table and one of its classes
+/// (so `check_table` held for them in `StreamDfa::new`; nothing changes
+/// them afterwards), and `s` its start or a value this function returned
+/// on the same table.
+#[allow(unsafe_code)]
 #[inline(always)]
-fn next(trans: &[u32], s: u32, c: u8) -> u32 {
+unsafe fn next(trans: &[u32], s: u32, c: u8) -> u32 {
     let at = s as usize + usize::from(c);
     debug_assert!(at < trans.len());
-    // SAFETY: `s` is the start or a value read from `trans`, and
-    // `check_table` (which `StreamDfa::new` passes before any step, on a
-    // table and classes nothing changes afterwards) holds every such value
-    // to be a row start: a multiple of the stride below `trans.len()`,
-    // which is a multiple of the stride. `c` is a class, below the stride.
-    // So `s + c` lies in the row that starts at `s`, inside `trans`, and
-    // the sum cannot overflow (`trans.len()` fits a `u32`, indexes are
-    // `usize`).
-    #[allow(unsafe_code)]
-    unsafe {
-        *trans.get_unchecked(at)
-    }
+    // SAFETY: by the contract, `s` is the start or an entry of `trans`,
+    // which `check_table` holds to be row starts: multiples of the stride
+    // below `trans.len()`, itself a multiple of the stride; `c` is below
+    // the stride. So `s + c` lies in the row that starts at `s`, inside
+    // `trans`, and cannot overflow (`trans.len()` fits a `u32`, the sum is
+    // a `usize`).
+    unsafe { *trans.get_unchecked(at) }
 }
 
 /// Buffers of `match_states`, kept from block to block.

@@ -45,10 +45,19 @@ bytes=$(stat -c %s "$work/mixed.txt")
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 # detect-secrets skips files outside a git checkout's tracked set when run
 # inside one, and verifies secrets over the network unless told not to.
+# The engine alone (`dlp bench`: catalogue loaded once, one thread, the
+# first pass cold, then the steady state) around the detect-secrets run,
+# so the per-core figure the target names comes from the same run.
+bench() { "$CARGO_TARGET_DIR/release/palisade" dlp bench "$work/mixed.txt" --rounds 5 2>&1 | grep '^whole file'; }
 p1=$(t "$CARGO_TARGET_DIR/release/palisade" dlp scan "$work/mixed.txt")
+b1=$(bench)
 d1=$(cd "$work" && t "$venv/bin/detect-secrets" scan --no-verify mixed.txt)
 p2=$(t "$CARGO_TARGET_DIR/release/palisade" dlp scan "$work/mixed.txt")
+b2=$(bench)
 echo "text: $bytes bytes"
-echo "palisade dlp scan: $p1 s, $p2 s  → $(echo "scale=1; $bytes / 1048576 / $p2" | bc) MiB/s"
-echo "detect-secrets:    $d1 s         → $(echo "scale=2; $bytes / 1048576 / $d1" | bc) MiB/s"
-echo "ratio: $(echo "scale=0; $d1 / $p2" | bc)x"
+echo "palisade dlp scan (whole process, catalogue load and cold first pass included): $p1 s, $p2 s → $(echo "scale=1; $bytes / 1048576 / $p2" | bc) MiB/s"
+echo "detect-secrets (whole process):                                        $d1 s → $(echo "scale=2; $bytes / 1048576 / $d1" | bc) MiB/s"
+echo "ratio (whole processes): $(echo "scale=0; $d1 / $p2" | bc)x"
+echo "palisade dlp bench, before: $b1"
+echo "palisade dlp bench, after:  $b2"
+echo "target: 200 MB/s = 190.7 MiB/s per core, steady state (the medians above)"

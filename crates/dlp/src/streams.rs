@@ -189,6 +189,13 @@ impl StreamDfa {
         })
     }
 
+    /// A byte that occurs in no word (in either ASCII case): the automaton
+    /// goes back to its start on it, so texts joined by it are searched
+    /// as if one at a time. `None` when every byte is in some word.
+    pub(crate) fn separator(&self) -> Option<u8> {
+        (0..=255u8).find(|&b| self.class[usize::from(b)] == 0)
+    }
+
     /// Steps four stretches of equal length from the start state, one
     /// byte of each per turn: the four loads of a turn do not wait for
     /// each other. Into `found[k]`, `(offset in stretch k, state)` of its

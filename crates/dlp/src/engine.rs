@@ -366,6 +366,23 @@ pub struct Engine {
     pub min_score: f32,
 }
 
+/// The automaton of `words`, none for no words; an error names `what`.
+fn automaton_of(
+    words: &[String],
+    what: &str,
+) -> Result<Option<crate::streams::StreamDfa>, CatalogError> {
+    if words.is_empty() {
+        return Ok(None);
+    }
+    crate::streams::StreamDfa::new(words)
+        .map(Some)
+        .map_err(|e| CatalogError::Invalid {
+            file: "catalogue".into(),
+            id: "*".into(),
+            message: format!("{what}: {e}"),
+        })
+}
+
 /// Compiles in ASCII mode when the pattern allows it (faster, and `\b`
 /// and `\d` then mean what identifier formats need), else with Unicode.
 /// No one-pass DFA: it made a fifth of the compiled catalogue's memory,
@@ -936,29 +953,9 @@ impl Engine {
                 }
             }
         }
-        let automaton = if auto_words.is_empty() {
-            None
-        } else {
-            Some(crate::streams::StreamDfa::new(&auto_words).map_err(|e| {
-                CatalogError::Invalid {
-                    file: "catalogue".into(),
-                    id: "*".into(),
-                    message: format!("trigger automaton: {e}"),
-                }
-            })?)
-        };
+        let automaton = automaton_of(&auto_words, "trigger automaton")?;
         let context_longest = context_only.iter().map(String::len).max().unwrap_or(0);
-        let context_words = if context_only.is_empty() {
-            None
-        } else {
-            Some(crate::streams::StreamDfa::new(&context_only).map_err(|e| {
-                CatalogError::Invalid {
-                    file: "catalogue".into(),
-                    id: "*".into(),
-                    message: format!("context automaton: {e}"),
-                }
-            })?)
-        };
+        let context_words = automaton_of(&context_only, "context automaton")?;
         let runs = crate::runs::RunTable::new(&run_entries).map_err(|e| CatalogError::Invalid {
             file: "catalogue".into(),
             id: "*".into(),
@@ -2262,22 +2259,17 @@ mod tests {
         let context =
             |text: &str| -> Vec<bool> { engine.scan(text).iter().map(|e| e.context).collect() };
         let gap = |n: usize| " ".repeat(n);
-        assert_eq!(
-            context(&format!("ledger{}ZX123456", gap(CONTEXT_WINDOW))),
-            [true]
-        );
-        assert_eq!(
-            context(&format!("ledger{}ZX123456", gap(CONTEXT_WINDOW + 1))),
-            [false]
-        );
-        assert_eq!(
-            context(&format!("ZX123456{}ACCT", gap(CONTEXT_WINDOW))),
-            [true]
-        );
-        assert_eq!(
-            context(&format!("ZX123456{}acct", gap(CONTEXT_WINDOW + 1))),
-            [false]
-        );
+        // The word's end may touch the window's start, its start the
+        // window's end, in either case of letters.
+        let (w, w1) = (gap(CONTEXT_WINDOW), gap(CONTEXT_WINDOW + 1));
+        for (text, want) in [
+            (format!("ledger{w}ZX123456"), true),
+            (format!("ledger{w1}ZX123456"), false),
+            (format!("ZX123456{w}ACCT"), true),
+            (format!("ZX123456{w1}acct"), false),
+        ] {
+            assert_eq!(context(&text), [want], "{text:?}");
+        }
         assert_eq!(context("ledgers ZX123456 subacct"), [false]);
         // Two stretches, searched joined: each value's context is its own.
         let far = format!("ZX111111 ledg{}er ZX222222 ledger", gap(300));

@@ -319,8 +319,8 @@ pub struct Engine {
     /// also trigger words (ASCII case aside): their places as context
     /// come from the same pass. The other context words are looked for
     /// only around candidates (`context_words`): stepped over the whole
-    /// text they made this automaton a third larger and gave it half its
-    /// hits, mostly short words inside longer ones.
+    /// text they were a third of this automaton's states and gave it
+    /// nearly half its hits, mostly short words inside longer ones.
     words: Option<crate::streams::StreamDfa>,
     /// Per automaton word: what it stands for (one record, so a hit
     /// reads one place).
@@ -1418,10 +1418,6 @@ impl Engine {
         }
     }
 
-    /// `ctx` is sorted by end: only the hits that can fall in the window
-    /// are looked at (a context word's length bounds how far after the
-    /// window its end can be), so the cost does not grow with the number
-    /// of context hits in the whole text.
     /// Adds to `ctx` (sorted by end) the places of the context words that
     /// trigger nothing, found only where a candidate could count them:
     /// within `CONTEXT_WINDOW` bytes of a candidate of a type with context
@@ -1493,7 +1489,7 @@ impl Engine {
                     while at.get(k + 1).is_some_and(|&(o, _)| o <= s) {
                         k += 1;
                     }
-                    if let Some(&(o, a)) = at.get(k) {
+                    if let Some(&(o, a)) = at.get(k).filter(|&&(o, _)| o <= s) {
                         keep(a + (s - o), a + (e - o), w);
                     }
                 });
@@ -1525,6 +1521,10 @@ impl Engine {
         ctx.extend_from_slice(found.get(j..).unwrap_or(&[]));
     }
 
+    /// `ctx` is sorted by end: only the hits that can fall in the window
+    /// are looked at (a context word's length bounds how far after the
+    /// window its end can be), so the cost does not grow with the number
+    /// of context hits in the whole text.
     fn near_context(&self, ti: usize, s: usize, e: usize, ctx: &[(usize, usize, usize)]) -> bool {
         let lo = s.saturating_sub(CONTEXT_WINDOW);
         let hi = e + CONTEXT_WINDOW;

@@ -350,21 +350,33 @@ pub(crate) fn dense_digits(hir: &Hir, run: usize, span: usize) -> bool {
 /// that ends inside the match or at a boundary, which lets the engine
 /// drop the many `:` and `.` of code and prose that touch other words.
 pub(crate) fn hex_separated(hir: &Hir, literals: &[String]) -> bool {
-    let whole = hex_words_only(hir)
-        && hex_digits_min(hir) >= 1
+    separated(hir, literals, u8::is_ascii_hexdigit)
+}
+
+/// The same with decimal digits (IPv4): a separator it matches is next
+/// to a run of decimal digits, which drops the full stops after `be`,
+/// `a` or `code` that a hex run lets through.
+pub(crate) fn digit_separated(hir: &Hir, literals: &[String]) -> bool {
+    separated(hir, literals, u8::is_ascii_digit)
+}
+
+/// `hex_separated` for the run bytes `run` (ASCII word bytes).
+fn separated(hir: &Hir, literals: &[String], run: fn(&u8) -> bool) -> bool {
+    let whole = run_words_only(hir, run)
+        && run_bytes_min(hir, run) >= 1
         && bounded(hir, true)
         && bounded(hir, false);
-    whole || hex_chain(hir).is_some_and(|sep| literals.iter().any(|l| l.as_bytes() == [sep]))
+    whole || chain(hir, run).is_some_and(|sep| literals.iter().any(|l| l.as_bytes() == [sep]))
 }
 
 /// The separator of a chain every match holds: at least two repeats of
-/// a hex group and a separator (`(?:\d{1,3}\.){3}` of IPv4). The second
-/// group has a separator on both sides, so a hit on either of them is
-/// next to a hex run whatever surrounds the match.
-fn hex_chain(hir: &Hir) -> Option<u8> {
+/// a group of run bytes and a separator (`(?:\d{1,3}\.){3}` of IPv4).
+/// The second group has a separator on both sides, so a hit on either of
+/// them is next to a run whatever surrounds the match.
+fn chain(hir: &Hir, run: fn(&u8) -> bool) -> Option<u8> {
     match hir.kind() {
-        HirKind::Capture(c) => hex_chain(&c.sub),
-        HirKind::Concat(items) => items.iter().find_map(hex_chain),
+        HirKind::Capture(c) => chain(&c.sub, run),
+        HirKind::Concat(items) => items.iter().find_map(|h| chain(h, run)),
         HirKind::Repetition(r) if r.min >= 2 => {
             let HirKind::Concat(items) = r.sub.kind() else {
                 return None;
@@ -375,8 +387,8 @@ fn hex_chain(hir: &Hir) -> Option<u8> {
             };
             let &[sep] = &*sep.0 else { return None };
             let group_ok = !group.is_empty()
-                && group.iter().all(hex_words_only)
-                && group.iter().map(hex_digits_min).sum::<usize>() >= 1;
+                && group.iter().all(|h| run_words_only(h, run))
+                && group.iter().map(|h| run_bytes_min(h, run)).sum::<usize>() >= 1;
             (!is_word(sep) && group_ok).then_some(sep)
         }
         _ => None,
@@ -387,46 +399,53 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn hex_words_only(hir: &Hir) -> bool {
+/// Whether every word byte the pattern can match is a run byte.
+fn run_words_only(hir: &Hir, run: fn(&u8) -> bool) -> bool {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => true,
-        HirKind::Literal(l) => l.0.iter().all(|&b| !is_word(b) || b.is_ascii_hexdigit()),
+        HirKind::Literal(l) => l.0.iter().all(|b| !is_word(*b) || run(b)),
         HirKind::Class(Class::Bytes(c)) => c
             .ranges()
             .iter()
-            .all(|r| (r.start()..=r.end()).all(|b| !is_word(b) || b.is_ascii_hexdigit())),
+            .all(|r| (r.start()..=r.end()).all(|b| !is_word(b) || run(&b))),
         HirKind::Class(Class::Unicode(c)) => c.ranges().iter().all(|r| {
             (r.start()..=r.end())
                 .filter(char::is_ascii)
-                .all(|ch| !is_word(ch as u8) || ch.is_ascii_hexdigit())
+                .all(|ch| !is_word(ch as u8) || run(&(ch as u8)))
         }),
-        HirKind::Repetition(r) => hex_words_only(&r.sub),
-        HirKind::Capture(c) => hex_words_only(&c.sub),
-        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().all(hex_words_only),
+        HirKind::Repetition(r) => run_words_only(&r.sub, run),
+        HirKind::Capture(c) => run_words_only(&c.sub, run),
+        HirKind::Concat(items) | HirKind::Alternation(items) => {
+            items.iter().all(|h| run_words_only(h, run))
+        }
     }
 }
 
-/// The least number of hex digits in any match.
-fn hex_digits_min(hir: &Hir) -> usize {
+/// The least number of run bytes in any match.
+fn run_bytes_min(hir: &Hir, run: fn(&u8) -> bool) -> usize {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 0,
-        HirKind::Literal(l) => l.0.iter().filter(|b| b.is_ascii_hexdigit()).count(),
+        HirKind::Literal(l) => l.0.iter().filter(|b| run(b)).count(),
         HirKind::Class(c) => usize::from(match c {
             Class::Bytes(c) => c
                 .ranges()
                 .iter()
-                .all(|r| (r.start()..=r.end()).all(|b| b.is_ascii_hexdigit())),
+                .all(|r| (r.start()..=r.end()).all(|b| run(&b))),
             Class::Unicode(c) => c
                 .ranges()
                 .iter()
-                .all(|r| (r.start()..=r.end()).all(|ch| ch.is_ascii_hexdigit())),
+                .all(|r| (r.start()..=r.end()).all(|ch| ch.is_ascii() && run(&(ch as u8)))),
         }),
         HirKind::Repetition(r) => {
-            hex_digits_min(&r.sub).saturating_mul(usize::try_from(r.min).unwrap_or(usize::MAX))
+            run_bytes_min(&r.sub, run).saturating_mul(usize::try_from(r.min).unwrap_or(usize::MAX))
         }
-        HirKind::Capture(c) => hex_digits_min(&c.sub),
-        HirKind::Concat(items) => items.iter().map(hex_digits_min).sum(),
-        HirKind::Alternation(items) => items.iter().map(hex_digits_min).min().unwrap_or(0),
+        HirKind::Capture(c) => run_bytes_min(&c.sub, run),
+        HirKind::Concat(items) => items.iter().map(|h| run_bytes_min(h, run)).sum(),
+        HirKind::Alternation(items) => items
+            .iter()
+            .map(|h| run_bytes_min(h, run))
+            .min()
+            .unwrap_or(0),
     }
 }
 
@@ -893,6 +912,22 @@ mod tests {
         // An open end, but a chain of two groups inside.
         assert!(hs(r"(?-u)(?:^|[^0-9:])((?:\d{1,3}:){3}\d{1,3})"));
         assert!(!hs(r"(?-u)(?:^|[^0-9:])((?:\d{1,3}:)\d{1,3})"));
+    }
+
+    #[test]
+    fn separators_of_decimal_groups() {
+        let dot = [".".to_string()];
+        let ds = |p: &str| parse(p).is_some_and(|h| digit_separated(&h, &dot));
+        // IPv4 as the catalogue writes it: an open start, a chain inside.
+        assert!(ds(
+            r"(?-u)(?:^|[^0-9.])((?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?-u:\b)"
+        ));
+        assert!(ds(r"(?-u)\b\d{1,3}\.\d{1,3}\b"));
+        // Hex groups are not decimal ones; one group is no chain.
+        assert!(!ds(
+            r"(?-u:\b)[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?-u:\b)"
+        ));
+        assert!(!ds(r"(?-u)(?:^|[^0-9.])((?:\d{1,3}\.)\d{1,3})"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Which bytes of a 64-byte block are digits, hex digits or given
-//! separators, as bit masks (bit `j` for byte `j`).
+//! Which bytes of a 64-byte block are digits, hex digits, word bytes or
+//! given separators, as bit masks (bit `j` for byte `j`).
 //!
 //! Why by hand: the digit and separator triggers look at every byte of a
 //! text, and most bytes are neither. Walking bytes with a branch each (or
@@ -41,6 +41,8 @@ pub(crate) struct Masks {
     pub digits: u64,
     /// ASCII hex digits (either case).
     pub hex: u64,
+    /// ASCII word bytes: letters, digits and `_`.
+    pub word: u64,
     /// Bytes equal to one of the three separators asked for.
     pub separators: u64,
 }
@@ -73,11 +75,13 @@ pub(crate) fn plain_masks(block: &[u8; BLOCK], separators: [u8; 3]) -> Masks {
     let mut m = Masks {
         digits: 0,
         hex: 0,
+        word: 0,
         separators: 0,
     };
     for (j, &b) in block.iter().enumerate() {
         m.digits |= u64::from(b.is_ascii_digit()) << j;
         m.hex |= u64::from(b.is_ascii_hexdigit()) << j;
+        m.word |= u64::from(b.is_ascii_alphanumeric() || b == b'_') << j;
         m.separators |= u64::from(separators.contains(&b)) << j;
     }
     m
@@ -96,6 +100,8 @@ fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {
     let above = |b: u8| _mm_set1_epi8((b as i8).wrapping_add(1));
     let (d_lo, d_hi) = (below(b'0'), above(b'9'));
     let (x_lo, x_hi) = (below(b'a'), above(b'f'));
+    let (l_lo, l_hi) = (below(b'a'), above(b'z'));
+    let underscore = _mm_set1_epi8(b'_' as i8);
     let case = _mm_set1_epi8(0x20);
     let (e0, e1, e2) = (
         _mm_set1_epi8(s0 as i8),
@@ -105,6 +111,7 @@ fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {
     let mut m = Masks {
         digits: 0,
         hex: 0,
+        word: 0,
         separators: 0,
     };
     for (k, part) in block.chunks_exact(16).enumerate() {
@@ -117,10 +124,12 @@ fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {
         };
         let v = _mm_set_epi64x(half(8), half(0));
         let digit = _mm_and_si128(_mm_cmpgt_epi8(v, d_lo), _mm_cmplt_epi8(v, d_hi));
-        // `| 0x20` folds `A`–`F` onto `a`–`f` and moves no other byte
-        // into that range.
+        // `| 0x20` folds `A`–`Z` onto `a`–`z` and moves no other byte
+        // into that range (`@` and `[`–`_` land below and above it).
         let folded = _mm_or_si128(v, case);
         let letter = _mm_and_si128(_mm_cmpgt_epi8(folded, x_lo), _mm_cmplt_epi8(folded, x_hi));
+        let any_letter =
+            _mm_and_si128(_mm_cmpgt_epi8(folded, l_lo), _mm_cmplt_epi8(folded, l_hi));
         let sep = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(v, e0), _mm_cmpeq_epi8(v, e1)),
             _mm_cmpeq_epi8(v, e2),
@@ -128,6 +137,10 @@ fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {
         let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u32 as u16) << (16 * k);
         m.digits |= bits(digit);
         m.hex |= bits(_mm_or_si128(digit, letter));
+        m.word |= bits(_mm_or_si128(
+            _mm_or_si128(digit, any_letter),
+            _mm_cmpeq_epi8(v, underscore),
+        ));
         m.separators |= bits(sep);
     }
     m
@@ -163,6 +176,8 @@ mod tests {
             for (j, &b) in block.iter().enumerate() {
                 assert_eq!(m.digits >> j & 1 == 1, b.is_ascii_digit(), "{b:#x}");
                 assert_eq!(m.hex >> j & 1 == 1, b.is_ascii_hexdigit(), "{b:#x}");
+                let word = b.is_ascii_alphanumeric() || b == b'_';
+                assert_eq!(m.word >> j & 1 == 1, word, "{b:#x}");
                 assert_eq!(m.separators >> j & 1 == 1, b".:-".contains(&b), "{b:#x}");
             }
         }

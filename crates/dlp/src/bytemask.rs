@@ -128,8 +128,7 @@ fn sse2_masks(block: &[u8; BLOCK], [s0, s1, s2]: [u8; 3]) -> Masks {
         // into that range (`@` and `[`–`_` land below and above it).
         let folded = _mm_or_si128(v, case);
         let letter = _mm_and_si128(_mm_cmpgt_epi8(folded, x_lo), _mm_cmplt_epi8(folded, x_hi));
-        let any_letter =
-            _mm_and_si128(_mm_cmpgt_epi8(folded, l_lo), _mm_cmplt_epi8(folded, l_hi));
+        let any_letter = _mm_and_si128(_mm_cmpgt_epi8(folded, l_lo), _mm_cmplt_epi8(folded, l_hi));
         let sep = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(v, e0), _mm_cmpeq_epi8(v, e1)),
             _mm_cmpeq_epi8(v, e2),

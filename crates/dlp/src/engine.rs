@@ -1224,9 +1224,7 @@ impl Engine {
         crate::bytemask::for_each_block(hay, |at, block| {
             let m = crate::bytemask::masks(block, SEPARATORS);
             if separators {
-                seps.block(at, m, &mut |i| {
-                    self.separator_at(hay, i, windows)
-                });
+                seps.block(at, m, &mut |i| self.separator_at(hay, i, windows));
             }
             if digits {
                 hot.block(at, m.digits, &mut |i| self.run_start(hay, i, windows));
@@ -1403,6 +1401,9 @@ impl Engine {
             Some(_) => hay.len(),
             None => (at_end + p.after + 256).min(hay.len()),
         };
+        let dfa = p
+            .anchored_dfa
+            .get_or_init(|| anchored_dfa_of(&p.src, PART_DFA_LIMIT));
         for k in least..=most {
             let Some(x) = at.checked_sub(k) else {
                 break;
@@ -1410,17 +1411,16 @@ impl Engine {
             if x > end {
                 break;
             }
-            let input = regex_automata::Input::new(hay)
-                .range(x..end)
-                .anchored(regex_automata::Anchored::Yes);
-            if let Some(a) = p
-                .anchored_dfa
-                .get_or_init(|| anchored_dfa_of(&p.src, PART_DFA_LIMIT))
-            {
-                use regex_automata::dfa::Automaton;
+            if let Some(a) = dfa {
                 if dies(&a.dfa, &a.first, hay, x, end) {
                     continue;
                 }
+            }
+            let input = regex_automata::Input::new(hay)
+                .range(x..end)
+                .anchored(regex_automata::Anchored::Yes);
+            if let Some(a) = dfa {
+                use regex_automata::dfa::Automaton;
                 // An error (none is expected: no quit bytes, no size
                 // limit at search time) falls through to the regex.
                 match a.dfa.try_search_fwd(&input) {

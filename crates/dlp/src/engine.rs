@@ -30,17 +30,19 @@
 //! work.
 //! Patterns that share a trigger (the number formats of the digit
 //! hotspots, those of one separator or keyword list) share their
-//! windows, and a set over them says which to run in each. Validators
-//! and context words confirm and score the candidates (the context
-//! words' places come from the trigger pass: every context word is in
-//! its automaton), and overlaps resolve to the strongest.
+//! windows, and a set over them says which to run in each (for the
+//! number formats, after one leftmost regex of them has said that any
+//! matches there at all). Validators and context words confirm and
+//! score the candidates (the places of context words that are also
+//! triggers come from the trigger pass, the others from a second
+//! automaton stepped only within reach of a candidate), and overlaps
+//! resolve to the strongest.
 //!
-//! Where the time goes (16 MiB of mixed text, one thread, ~89 ms): the
-//! word pass two fifths (the automaton over every byte a quarter, its
-//! 268,000 hits of trigger and context words the rest); digit stretches
-//! and their sets a sixth; the windowed regexes and the separators an
-//! eighth each; confirmation and the literal groups' sets the rest
-//! (`docs/dlp.md`).
+//! Where the instructions go (callgrind, a warm pass over 4 MiB of the
+//! benchmark's mixed text, session 32): the trigger automaton over every
+//! byte a quarter and its hits an eighth; the block walk (digit runs,
+//! separators, their tries) a quarter; the windowed regexes a ninth; the
+//! sets and confirmation most of the rest (`docs/dlp.md`).
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number
@@ -299,7 +301,7 @@ struct DigitGroup {
     /// of them matches a window at all: the set's overlapping search
     /// steps its lazy DFA a byte at a time with every check (about 4,000
     /// instructions a window, under callgrind), the leftmost one runs its
-    /// fast loop, and seven windows in eight hold no number at all.
+    /// fast loop, and seven windows in eight hold no match at all.
     /// `None` without the shortcuts.
     any: Option<regex_automata::meta::Regex>,
     /// The widest reach among them.
@@ -2007,8 +2009,9 @@ struct FirstBytes([u64; 4]);
 
 impl FirstBytes {
     /// The set of `dfa`; every byte when a start state is itself
-    /// special (a match or dead at once) or cannot be had for some byte
-    /// before, where `dies` looks no further and must not be pre-empted.
+    /// special (dead, a match or accelerated) or cannot be had for some
+    /// byte before: there `dies` answers without a step (no), and the set
+    /// must not answer for it.
     fn of(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>) -> Self {
         use regex_automata::dfa::Automaton;
         let mut set = FirstBytes([0; 4]);
@@ -2037,6 +2040,7 @@ impl FirstBytes {
         set
     }
 
+    /// Whether a try may go on past byte `b`.
     fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
     }

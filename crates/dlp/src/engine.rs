@@ -919,16 +919,19 @@ impl Engine {
                 .min()
                 .filter(|&r| shortcuts && r >= DIGIT_RUN)
                 .unwrap_or(0);
-            let any = regex_automata::meta::Regex::builder()
-                .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-                .configure(
-                    regex_automata::meta::Config::new()
-                        .utf8_empty(false)
-                        .hybrid_cache_capacity(1 << 22),
-                )
-                .build_many(&srcs)
-                .ok()
-                .filter(|_| shortcuts);
+            let any = shortcuts
+                .then(|| {
+                    regex_automata::meta::Regex::builder()
+                        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+                        .configure(
+                            regex_automata::meta::Config::new()
+                                .utf8_empty(false)
+                                .hybrid_cache_capacity(1 << 22),
+                        )
+                        .build_many(&srcs)
+                        .ok()
+                })
+                .flatten();
             digit_groups.push(DigitGroup {
                 any,
                 min_run,

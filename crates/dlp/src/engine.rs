@@ -1525,7 +1525,6 @@ impl Engine {
             }
             touch
         });
-        let merged = stretches;
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         let mut keep = |hs: usize, he: usize, w: usize| {
             if let Some(&(ci, whole)) = self.context_roles.get(w) {
@@ -1545,10 +1544,10 @@ impl Engine {
             // ms per 16 MiB of mixed text).
             Some(sep) => {
                 let mut text =
-                    Vec::with_capacity(merged.iter().map(|(a, b)| b - a + 1).sum::<usize>());
+                    Vec::with_capacity(stretches.iter().map(|(a, b)| b - a + 1).sum::<usize>());
                 // (offset in `text`, offset in `hay`) of each stretch.
-                let mut at: Vec<(usize, usize)> = Vec::with_capacity(merged.len());
-                for &(a, b) in &merged {
+                let mut at: Vec<(usize, usize)> = Vec::with_capacity(stretches.len());
+                for &(a, b) in &stretches {
                     at.push((text.len(), a));
                     text.extend_from_slice(hay.get(a..b).unwrap_or(&[]));
                     text.push(sep);
@@ -1566,7 +1565,7 @@ impl Engine {
                 });
             }
             None => {
-                for (a, b) in merged {
+                for (a, b) in stretches {
                     let Some(part) = hay.get(a..b) else { continue };
                     dfa.for_each_match(part, |s, e, w| keep(a + s, a + e, w));
                 }

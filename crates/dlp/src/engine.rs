@@ -134,6 +134,14 @@ struct Pattern {
     /// The run of consecutive digits every match holds
     /// (`shape::min_digit_run`).
     digit_run: usize,
+    /// Every match holds `DIGIT_RUN` digits within `DIGIT_SPAN` bytes, so
+    /// a window of it that meets no digit hotspot holds none
+    /// (`Engine::digit_windows_only`). False without the shortcuts.
+    needs_hotspot: bool,
+    /// The fewest ASCII digits a match holds or its type accepts
+    /// (`DataType::digits`): a window with fewer yields nothing. 0
+    /// without the shortcuts.
+    min_digits: usize,
     /// Its longest match, when bounded.
     max_len: Option<usize>,
     /// Its trigger literals as spelt in a match, when the pattern has no
@@ -375,6 +383,13 @@ pub struct Engine {
     pair_any: [bool; 256],
     /// The number patterns, in sets that say which occur in a window.
     digit_groups: Vec<DigitGroup>,
+    /// Window targets (patterns, and past them groups) whose matches
+    /// need digits: their windows are searched only where the digits are
+    /// (`Engine::digit_windows_only`). Context words such as `call`,
+    /// `office` or `tel` are common in code and prose, and the phone,
+    /// postcode and account formats they trigger were searched around
+    /// every one, numbers or not.
+    digit_needs: Vec<DigitNeed>,
     /// The patterns without a trigger.
     always: Vec<usize>,
     /// They together: where any of them matches.
@@ -766,6 +781,15 @@ impl Engine {
                     exact,
                     anchored_dfa,
                     digit_run: compiled.as_ref().map_or(0, shape::min_digit_run),
+                    needs_hotspot: shortcuts && digits_certain,
+                    min_digits: if shortcuts {
+                        compiled
+                            .as_ref()
+                            .map_or(0, shape::min_digits)
+                            .max(t.digits.map_or(0, |[lo, _]| lo))
+                    } else {
+                        0
+                    },
                     max_len,
                     ty: ti,
                     re,
@@ -943,6 +967,7 @@ impl Engine {
         let always: Vec<usize> = (0..patterns.len())
             .filter(|&i| patterns[i].trigger == Trigger::Always)
             .collect();
+        let digit_needs = digit_needs(&patterns, &groups);
         let always_regex = untriggered_regex(
             &always
                 .iter()
@@ -1019,6 +1044,7 @@ impl Engine {
             context_longest,
             trigger_patterns,
             digit_groups,
+            digit_needs,
             separator_words,
             separator_patterns,
             pair_any: std::array::from_fn(|b| pair_patterns.iter().any(|(_, c)| c[b])),
@@ -1083,7 +1109,9 @@ impl Engine {
     fn windows(&self, hay: &[u8], ctx: &mut Vec<(usize, usize, usize)>) -> Windows {
         let mut windows = Windows::new(self.patterns.len() + self.groups.len());
         self.word_windows(hay, &mut windows, ctx);
-        let hot = self.block_walk(hay, &mut windows);
+        let walked = self.block_walk(hay, &mut windows);
+        self.digit_windows_only(&walked, &mut windows);
+        let hot = walked.map(|d| d.out).unwrap_or_default();
         self.group_windows(hay, &mut windows);
         self.digit_windows(hay, &hot, &mut windows);
         if !self.always.is_empty() && !self.untriggered_windows(hay, &mut windows) {
@@ -1194,6 +1222,27 @@ impl Engine {
         }
     }
 
+    /// Drops the windows of `digit_needs` without the digits their
+    /// matches need: no match of theirs can lie there, or none its type
+    /// accepts. A match that holds `DIGIT_RUN` digits within `DIGIT_SPAN`
+    /// bytes makes a hotspot that reaches over those digits (`DigitWalk`),
+    /// so the hotspot meets every window that holds the match; the
+    /// match's run of consecutive digits lies whole in that hotspot too.
+    /// Without a digit walk (`walked` is `None`) nothing is dropped.
+    fn digit_windows_only(&self, walked: &Option<DigitWalk>, windows: &mut Windows) {
+        let Some(walk) = walked else {
+            return;
+        };
+        for need in &self.digit_needs {
+            if let Some(list) = windows.existing(need.target) {
+                list.retain(|&(ws, we)| match need.hotspot_run {
+                    Some(run) => meets_hotspot(&walk.out, ws, we, run),
+                    None => walk.digits_about(ws, we) >= need.digits,
+                });
+            }
+        }
+    }
+
     /// The windows of each group, handed to those of its patterns that
     /// occur in them.
     fn group_windows(&self, hay: &[u8], windows: &mut Windows) {
@@ -1213,16 +1262,19 @@ impl Engine {
     /// One pass over the text's 64-byte blocks for the triggers found
     /// from byte masks: windows and tries around separators next to hex
     /// runs, and the tries and windows at the start of digit runs. Returns
-    /// the digit hotspots (`DigitWalk`). Both walks share each
+    /// the digit walk (its hotspots and digit counts) when there was one
+    /// (`DigitWalk`): without number formats or windows that need digits
+    /// (`Engine::digit_needs`), there is none. Both walks share each
     /// block's masks: two passes computed them twice (about 3 ms per 16
     /// MiB of mixed text).
-    fn block_walk(&self, hay: &[u8], windows: &mut Windows) -> Vec<(usize, usize, usize)> {
+    fn block_walk(&self, hay: &[u8], windows: &mut Windows) -> Option<DigitWalk> {
         let separators = !self.separator_words.is_empty();
         let digits = !(self.digit_groups.is_empty()
             && self.pair_patterns.is_empty()
-            && self.runs.is_empty());
+            && self.runs.is_empty()
+            && self.digit_needs.is_empty());
         if !(separators || digits) {
-            return Vec::new();
+            return None;
         }
         let mut seps = SeparatorWalk::default();
         let mut hot = DigitWalk::new(hay.len());
@@ -1238,7 +1290,7 @@ impl Engine {
         if separators {
             seps.finish(&mut |i| self.separator_at(hay, i, windows));
         }
-        hot.out
+        digits.then_some(hot)
     }
 
     /// The separator words at `i` next to a hex run, and their patterns'
@@ -1817,6 +1869,12 @@ impl Windows {
         }
     }
 
+    /// The list of `pi`, when it has one.
+    fn existing(&mut self, pi: usize) -> Option<&mut Vec<(usize, usize)>> {
+        let at = *self.slot.get(pi)?;
+        self.lists.get_mut(at as usize).map(|l| &mut l.1)
+    }
+
     fn of(&mut self, pi: usize) -> &mut Vec<(usize, usize)> {
         let at = match self.slot.get(pi).copied() {
             Some(i) if i != u32::MAX => i as usize,
@@ -1871,6 +1929,77 @@ fn push_window(
     ws.push((lo, hi));
 }
 
+/// What a window target's matches need of the digits of a window
+/// (`Engine::digit_needs`).
+struct DigitNeed {
+    /// A pattern, or past them a group.
+    target: usize,
+    /// A digit hotspot, holding a run of at least this many consecutive
+    /// digits (0: any).
+    hotspot_run: Option<usize>,
+    /// Else at least this many digits.
+    digits: usize,
+}
+
+/// The digits each window target needs (`Engine::digit_needs`): patterns
+/// searched in windows (not tried anchored, not grouped, not on the
+/// hotspots already) whose matches need digits, and groups whose every
+/// pattern needs some. The least need of a group's patterns is the
+/// group's.
+fn digit_needs(patterns: &[Pattern], groups: &[LiteralGroup]) -> Vec<DigitNeed> {
+    let need = |target: usize, ps: &[&Pattern]| {
+        let hotspot_run = ps.iter().all(|p| p.needs_hotspot).then(|| {
+            ps.iter()
+                .map(|p| {
+                    if p.digit_run >= DIGIT_RUN {
+                        p.digit_run
+                    } else {
+                        0
+                    }
+                })
+                .min()
+                .unwrap_or(0)
+        });
+        let digits = ps.iter().map(|p| p.min_digits).min().unwrap_or(0);
+        (!ps.is_empty() && (hotspot_run.is_some() || digits > 0)).then_some(DigitNeed {
+            target,
+            hotspot_run,
+            digits,
+        })
+    };
+    let grouped = |pi: usize| groups.iter().any(|g| g.patterns.contains(&pi));
+    let mut out: Vec<DigitNeed> = patterns
+        .iter()
+        .enumerate()
+        .filter(|&(pi, p)| {
+            p.anchor.is_none()
+                && matches!(
+                    p.trigger,
+                    Trigger::Literal | Trigger::Context | Trigger::Pair
+                )
+                && !grouped(pi)
+        })
+        .filter_map(|(pi, p)| need(pi, &[p]))
+        .collect();
+    for (gi, g) in groups.iter().enumerate() {
+        let members: Option<Vec<&Pattern>> =
+            g.patterns.iter().map(|&pi| patterns.get(pi)).collect();
+        out.extend(members.and_then(|ms| need(patterns.len() + gi, &ms)));
+    }
+    out
+}
+
+/// Whether window `[ws, we)` meets a hotspot (sorted, disjoint) whose run
+/// is at least `run`.
+fn meets_hotspot(hot: &[(usize, usize, usize)], ws: usize, we: usize, run: usize) -> bool {
+    let first = hot.partition_point(|&(_, e, _)| e <= ws);
+    hot.get(first..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|&&(s, _, _)| s < we)
+        .any(|&(_, _, r)| r >= run)
+}
+
 /// `DigitWalk` over a whole text at once (the tests' entry).
 #[cfg(test)]
 fn digit_hotspots(hay: &[u8], mut each_run_start: impl FnMut(usize)) -> Vec<(usize, usize, usize)> {
@@ -1910,6 +2039,8 @@ struct DigitWalk {
     last: Option<usize>,
     /// The stretches so far.
     out: Vec<(usize, usize, usize)>,
+    /// Per 64-byte block so far, its digits.
+    counts: Vec<u8>,
 }
 
 impl DigitWalk {
@@ -1920,14 +2051,26 @@ impl DigitWalk {
             run: 0,
             last: None,
             out: Vec::new(),
+            counts: Vec::with_capacity(len.div_ceil(64)),
         }
+    }
+
+    /// The digits of the blocks `[s, e)` meets: at least those it holds.
+    fn digits_about(&self, s: usize, e: usize) -> usize {
+        let blocks = self.counts.get(s / 64..e.div_ceil(64)).unwrap_or(&[]);
+        blocks.iter().map(|&n| usize::from(n)).sum()
     }
 
     /// The block at `at` with these digits.
     fn block(&mut self, at: usize, digits: u64, each_run_start: &mut impl FnMut(usize)) {
         const WINDOW: u64 = (1 << DIGIT_SPAN) - 1;
         let mut rest = digits;
+        // Counted here rather than with `count_ones`, which without
+        // `popcnt` (not in the base x86_64 instruction set) is a dozen
+        // instructions; at most 64.
+        let mut count = 0u8;
         while rest != 0 {
+            count += 1;
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
             let i = at + j;
@@ -1946,7 +2089,14 @@ impl DigitWalk {
             } else {
                 ((digits << (shift - j)) | (self.before >> (64 - (shift - j)))) & WINDOW
             };
-            if (window.count_ones() as usize) < DIGIT_RUN {
+            // Fewer than `DIGIT_RUN` digits: clearing the lowest digit
+            // that many times less one leaves none (cheaper than
+            // `count_ones` without `popcnt`).
+            let mut fewer = window;
+            for _ in 1..DIGIT_RUN {
+                fewer &= fewer.wrapping_sub(1);
+            }
+            if fewer == 0 {
                 continue;
             }
             // The oldest of the last `DIGIT_RUN` digits: drop the newer
@@ -1960,6 +2110,7 @@ impl DigitWalk {
             let e = (oldest + DIGIT_SPAN).min(self.len);
             add_stretch(&mut self.out, s, e, self.run);
         }
+        self.counts.push(count);
         self.before = digits;
     }
 }
@@ -2412,6 +2563,29 @@ mod tests {
             let mut starts = Vec::new();
             let hot = digit_hotspots(&hay, |i| starts.push(i));
             proptest::prop_assert_eq!((hot, starts), hotspots_by_digit(&hay));
+        }
+
+        /// The digits a walk counts for a window are at least those in
+        /// it, and exactly those when it covers whole blocks; a window
+        /// meets a hotspot (of any run) exactly when it overlaps one.
+        #[test]
+        fn windows_digits_and_hotspots_are_counted_from_the_walk(
+            picks in proptest::collection::vec((0usize..6, 1usize..30), 0..80),
+            s in 0usize..3000,
+            len in 0usize..400,
+        ) {
+            let hay = units_repeated(&picks, &[b"7", b"12 ", b"a", b"-", b" ", "é".as_bytes()]);
+            let mut walk = DigitWalk::new(hay.len());
+            crate::bytemask::for_each_block(&hay, |at, block| {
+                walk.block(at, crate::bytemask::masks(block, SEPARATORS).digits, &mut |_| {});
+            });
+            let (s, e) = (s.min(hay.len()), (s + len).min(hay.len()));
+            let digits = |a: usize, b: usize| hay[a..b].iter().filter(|c| c.is_ascii_digit()).count();
+            proptest::prop_assert!(walk.digits_about(s, e) >= digits(s, e));
+            let (bs, be) = (s / 64 * 64, (e.div_ceil(64) * 64).min(hay.len()));
+            proptest::prop_assert_eq!(walk.digits_about(s, e), digits(bs, be));
+            let overlaps = walk.out.iter().any(|&(hs, he, _)| hs < e && s < he);
+            proptest::prop_assert_eq!(meets_hotspot(&walk.out, s, e, 0), overlaps);
         }
     }
 

@@ -291,6 +291,11 @@ const SEPARATORS: [u8; 3] = [b'.', b':', b'-'];
 struct LiteralGroup {
     patterns: Vec<usize>,
     set: regex::bytes::RegexSet,
+    /// The same patterns as one leftmost regex, asked first whether any
+    /// of them matches a window (`DigitGroup::any`): four windows in five
+    /// of the generic secrets' group hold none. `None` without the
+    /// shortcuts.
+    any: Option<regex_automata::meta::Regex>,
     /// The widest reach among them, each side.
     before: usize,
     after: usize,
@@ -325,6 +330,20 @@ struct DigitGroup {
 /// Number patterns whose reach falls between the same two of these share
 /// one set.
 const DIGIT_REACH_BUCKETS: [usize; 4] = [0, 64, 128, usize::MAX];
+
+/// `srcs` as one leftmost regex, for asking whether any of them matches
+/// (`DigitGroup::any`); `None` when they do not compile together.
+fn any_regex(srcs: &[&str]) -> Option<regex_automata::meta::Regex> {
+    regex_automata::meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .configure(
+            regex_automata::meta::Config::new()
+                .utf8_empty(false)
+                .hybrid_cache_capacity(1 << 22),
+        )
+        .build_many(srcs)
+        .ok()
+}
 
 /// The patterns without a trigger as one regex: a single leftmost pass
 /// (the lazy DFA's fast loop) finds their matches; a match of one may
@@ -858,7 +877,7 @@ impl Engine {
                 .iter()
                 .filter_map(|&pi| patterns.get(pi).map(|p| p.src.as_str()))
                 .collect();
-            let Ok(set) = regex::bytes::RegexSetBuilder::new(srcs)
+            let Ok(set) = regex::bytes::RegexSetBuilder::new(&srcs)
                 .size_limit(1 << 26)
                 .dfa_size_limit(1 << 26)
                 .build()
@@ -874,6 +893,7 @@ impl Engine {
             groups.push(LiteralGroup {
                 patterns: pis.clone(),
                 set,
+                any: shortcuts.then(|| any_regex(&srcs)).flatten(),
                 before: side(|p| p.before),
                 after: side(|p| p.after),
                 hex_gate: pis
@@ -943,19 +963,7 @@ impl Engine {
                 .min()
                 .filter(|&r| shortcuts && r >= DIGIT_RUN)
                 .unwrap_or(0);
-            let any = shortcuts
-                .then(|| {
-                    regex_automata::meta::Regex::builder()
-                        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-                        .configure(
-                            regex_automata::meta::Config::new()
-                                .utf8_empty(false)
-                                .hybrid_cache_capacity(1 << 22),
-                        )
-                        .build_many(&srcs)
-                        .ok()
-                })
-                .flatten();
+            let any = shortcuts.then(|| any_regex(&srcs)).flatten();
             digit_groups.push(DigitGroup {
                 any,
                 min_run,
@@ -1250,6 +1258,9 @@ impl Engine {
             let list = std::mem::take(windows.of(self.patterns.len() + gi));
             for (ws, we) in list {
                 let Some(w) = hay.get(ws..we) else { continue };
+                if g.any.as_ref().is_some_and(|any| !any.is_match(w)) {
+                    continue;
+                }
                 for k in g.set.matches(w).iter() {
                     if let Some(&pi) = g.patterns.get(k) {
                         windows.of(pi).push((ws, we));

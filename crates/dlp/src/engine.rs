@@ -30,19 +30,24 @@
 //! work.
 //! Patterns that share a trigger (the number formats of the digit
 //! hotspots, those of one separator or keyword list) share their
-//! windows, and a set over them says which to run in each (for the
-//! number formats, after one leftmost regex of them has said that any
-//! matches there at all). Validators and context words confirm and
+//! windows, and a set over them says which to run in each (after one
+//! leftmost regex of them has said that any matches there at all). Validators and context words confirm and
 //! score the candidates (the places of context words that are also
 //! triggers come from the trigger pass, the others from a second
 //! automaton stepped only within reach of a candidate), and overlaps
 //! resolve to the strongest.
 //!
+//! Windows of patterns whose matches need digits (a dense run of them,
+//! or a few) are kept only where the digit walk saw enough
+//! (`Engine::digit_windows_only`): context words such as `call` are
+//! everywhere, numbers beside them are not.
+//!
 //! Where the instructions go (callgrind, a warm pass over 4 MiB of the
-//! benchmark's mixed text, session 32): the trigger automaton over every
-//! byte a quarter and its hits an eighth; the block walk (digit runs,
-//! separators, their tries) a quarter; the windowed regexes a ninth; the
-//! sets and confirmation most of the rest (`docs/dlp.md`).
+//! benchmark's mixed text, session 33): the trigger automaton over every
+//! byte a quarter and its hits a tenth; the block walk (digit runs,
+//! separators, their tries) a quarter; the windowed regexes and the
+//! capture groups of their matches a sixth; the sets and confirmation
+//! most of the rest (`docs/dlp.md`).
 //!
 //! Why not a `RegexSet`: on large texts one match anywhere sends every
 //! matching pattern over the whole text again, and hundreds of number

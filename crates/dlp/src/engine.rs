@@ -31,11 +31,11 @@
 //! Patterns that share a trigger (the number formats of the digit
 //! hotspots, those of one separator or keyword list) share their
 //! windows, and a set over them says which to run in each (after one
-//! leftmost regex of them has said that any matches there at all). Validators and context words confirm and
-//! score the candidates (the places of context words that are also
-//! triggers come from the trigger pass, the others from a second
-//! automaton stepped only within reach of a candidate), and overlaps
-//! resolve to the strongest.
+//! leftmost regex of them has said that any matches there at all).
+//! Validators and context words confirm and score the candidates (the
+//! places of context words that are also triggers come from the trigger
+//! pass, the others from a second automaton stepped only within reach of
+//! a candidate), and overlaps resolve to the strongest.
 //!
 //! Windows of patterns whose matches need digits (a dense run of them,
 //! or a few) are kept only where the digit walk saw enough
@@ -2055,7 +2055,7 @@ struct DigitWalk {
     last: Option<usize>,
     /// The stretches so far.
     out: Vec<(usize, usize, usize)>,
-    /// Per 64-byte block so far, its digits.
+    /// Per 64-byte block so far, how many digits it holds (`digits_about`).
     counts: Vec<u8>,
 }
 

@@ -216,8 +216,11 @@ pub(crate) fn is_valid_date(year: u32, month: u32, day: u32) -> bool {
 
 /// Shannon entropy in bits per character.
 pub(crate) fn shannon_entropy(s: &str) -> f64 {
-    // Secrets are ASCII: counted in an array, where a hash map of
-    // characters cost a hundred instructions a byte.
+    // Secrets are ASCII: counted in an array, where hashing every
+    // character into a map made most of the generic secrets' validator
+    // (callgrind: 20,000 instructions a value with the map and a
+    // `contains` per placeholder marker, 8,000 without). The sum then
+    // also runs in one order, not the map's.
     if s.is_ascii() {
         let mut counts = [0usize; 128];
         for b in s.bytes() {
@@ -365,6 +368,19 @@ mod tests {
     }
 
     proptest! {
+        /// ASCII counted in an array, anything else in a map: the same
+        /// entropy as counting every character in a map.
+        #[test]
+        fn entropy_counts_ascii_and_other_text_alike(s in "[ -~]{0,40}|\\PC{0,40}") {
+            let mut counts = std::collections::HashMap::<char, f64>::new();
+            for c in s.chars() {
+                *counts.entry(c).or_insert(0.0) += 1.0;
+            }
+            let n = s.chars().count() as f64;
+            let want: f64 = counts.values().map(|k| -(k / n) * (k / n).log2()).sum();
+            prop_assert!((shannon_entropy(&s) - want).abs() < 1e-9);
+        }
+
         #[test]
         fn validate_never_panics(input in any_input()) {
             for name in VALIDATORS {

@@ -1285,10 +1285,10 @@ impl Engine {
     /// MiB of mixed text).
     fn block_walk(&self, hay: &[u8], windows: &mut Windows) -> Option<DigitWalk> {
         let separators = !self.separator_words.is_empty();
-        let digits = !(self.digit_groups.is_empty()
-            && self.pair_patterns.is_empty()
-            && self.runs.is_empty()
-            && self.digit_needs.is_empty());
+        // Run starts matter only to run and pair patterns; a walk made
+        // for the hotspots or the digit counts alone skips them.
+        let starts = !(self.pair_patterns.is_empty() && self.runs.is_empty());
+        let digits = starts || !(self.digit_groups.is_empty() && self.digit_needs.is_empty());
         if !(separators || digits) {
             return None;
         }
@@ -1300,7 +1300,11 @@ impl Engine {
                 seps.block(at, m, &mut |i| self.separator_at(hay, i, windows));
             }
             if digits {
-                hot.block(at, m.digits, &mut |i| self.run_start(hay, i, windows));
+                hot.block(at, m.digits, &mut |i| {
+                    if starts {
+                        self.run_start(hay, i, windows);
+                    }
+                });
             }
         });
         if separators {
@@ -2583,12 +2587,14 @@ mod tests {
 
         /// The digits a walk counts for a window are at least those in
         /// it, and exactly those when it covers whole blocks; a window
-        /// meets a hotspot (of any run) exactly when it overlaps one.
+        /// meets a hotspot (of any run, or of a run at least so long)
+        /// exactly when it overlaps one.
         #[test]
         fn windows_digits_and_hotspots_are_counted_from_the_walk(
             picks in proptest::collection::vec((0usize..6, 1usize..30), 0..80),
             s in 0usize..3000,
             len in 0usize..400,
+            run in 0usize..9,
         ) {
             let hay = units_repeated(&picks, &[b"7", b"12 ", b"a", b"-", b" ", "é".as_bytes()]);
             let mut walk = DigitWalk::new(hay.len());
@@ -2602,6 +2608,8 @@ mod tests {
             proptest::prop_assert_eq!(walk.digits_about(s, e), digits(bs, be));
             let overlaps = walk.out.iter().any(|&(hs, he, _)| hs < e && s < he);
             proptest::prop_assert_eq!(meets_hotspot(&walk.out, s, e, 0), overlaps);
+            let long = walk.out.iter().any(|&(hs, he, r)| hs < e && s < he && r >= run);
+            proptest::prop_assert_eq!(meets_hotspot(&walk.out, s, e, run), long);
         }
     }
 

@@ -31,7 +31,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let data = crate::setup::corpora_or_dev(&a.data)?;
     let rows = dataset::load_paths(&data).context("loading corpora")?;
-    let guard = a.opts.build()?;
+    let guard = a.opts.build_timed()?;
     // Warm the lazy DFA caches so the first texts do not pay for them.
     let _ = sized_latency(&guard, &rows, a.size, 200.min(a.n));
     let sized = sized_latency(&guard, &rows, a.size, a.n);

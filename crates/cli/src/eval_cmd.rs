@@ -82,7 +82,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.leave_one_out {
         return leave_one_out(&a, &data);
     }
-    let guard = a.opts.build()?;
+    let guard = a.opts.build_timed()?;
     let report = evaluate(&guard, &rows, a.errors);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

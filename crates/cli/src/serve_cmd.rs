@@ -130,6 +130,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rules = a.guard.clone();
     let factory = move |policy: palisade_guard::Policy| -> Result<palisade_guard::Guard, String> {
         let r = rules.rules().map_err(|e| format!("{e:#}"))?;
+        // Built now, not by the first requests that reach each pattern.
+        r.compile_all().map_err(|e| e.to_string())?;
         let m = rules.model().map_err(|e| format!("{e:#}"))?;
         palisade_guard::Guard::new(r, m, policy).map_err(|e| e.to_string())
     };

@@ -524,6 +524,13 @@ impl Engine {
     }
 
     fn build(catalog: Catalog, shortcuts: bool) -> Result<Self, CatalogError> {
+        // Many types share sub-expressions (separators, digit groups,
+        // context alternations), each of whose literal sets is extracted
+        // several ways while patterns are planned.
+        palisade_rules::prefilter::with_literal_memo(|| Self::build_now(catalog, shortcuts))
+    }
+
+    fn build_now(catalog: Catalog, shortcuts: bool) -> Result<Self, CatalogError> {
         let mut patterns = Vec::new();
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();

@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(d) => palisade_rules::RuleSet::load_dir(std::path::Path::new(&d))?,
         None => palisade_rules::RuleSet::builtin()?,
     };
+    rules.compile_all()?;
     let guard = Guard::new(
         rules,
         Some(palisade_model::GuardModel::builtin()?),

@@ -66,8 +66,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(200);
+    // Every regex built first, as the gateway has them.
+    let rules = palisade_rules::RuleSet::builtin()?;
+    rules.compile_all()?;
     let guard = Guard::new(
-        palisade_rules::RuleSet::builtin()?,
+        rules,
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;

@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(dir) => RuleSet::load_dir(std::path::Path::new(&dir))?,
         None => RuleSet::builtin()?,
     };
+    rules.compile_all()?;
     let rounds: usize = std::env::var("ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())

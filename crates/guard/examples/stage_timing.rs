@@ -26,7 +26,7 @@ fn main() {
         Some(dir) => RuleSet::load_dir(std::path::Path::new(&dir)),
         None => RuleSet::builtin(),
     };
-    let rules = match loaded {
+    let rules = match loaded.and_then(|r| r.compile_all().map(|()| r)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");

@@ -17,8 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "../shared/datasets/guard".into());
     let rows = load_paths(&[dir.as_str().into()])?;
+    // Every regex built first, as the gateway has them.
+    let rules = palisade_rules::RuleSet::builtin()?;
+    rules.compile_all()?;
     let guard = Guard::new(
-        palisade_rules::RuleSet::builtin()?,
+        rules,
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;

@@ -14,6 +14,7 @@ use palisade_model::{
 use palisade_normalize::{Normalized, Normalizer};
 use palisade_rules::RuleSet;
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Why a guard could not be built.
@@ -110,6 +111,32 @@ fn obfuscation_severity(step: &str) -> Option<Severity> {
 }
 
 impl Guard {
+    /// The shared data-catalogue engine a guard with `policy` uses (`None`
+    /// when the policy turns the data detectors off), built on first use.
+    /// Sensitive data that the policy allows both ways would only be
+    /// recorded: then only credentials are looked for, which costs a
+    /// fraction of the whole catalogue on every text.
+    fn data_engine(policy: &Policy) -> Option<Result<Arc<palisade_dlp::Engine>, String>> {
+        if policy.is_disabled("dlp.") {
+            return None;
+        }
+        let wants_data = policy.input.get(Category::SensitiveData) != Action::Allow
+            || policy.output.get(Category::SensitiveData) != Action::Allow;
+        Some(if wants_data {
+            palisade_dlp::Engine::builtin_shared()
+        } else {
+            palisade_dlp::Engine::builtin_credentials_shared()
+        })
+    }
+
+    /// Builds the shared tables a guard with `policy` will use (the data
+    /// catalogue's engine), so that a caller can have them built on
+    /// another core while it loads the rules. [`Guard::new`] builds them
+    /// itself when they are not built yet.
+    pub fn prepare(policy: &Policy) {
+        let _ = Self::data_engine(policy);
+    }
+
     /// Builds a guard. Without a model the guard runs on rules alone and
     /// every verdict says so in `degraded`.
     pub fn new(
@@ -140,25 +167,12 @@ impl Guard {
                     .then(|| (format!("rule={}", r.category), format!("ruleid={}", r.id)))
             })
             .collect();
-        let dlp = if policy.is_disabled("dlp.") {
-            None
-        } else {
-            // Sensitive data that the policy allows both ways would only be
-            // recorded: then only credentials are looked for, which costs
-            // a fraction of the whole catalogue on every text.
-            let wants_data = policy.input.get(Category::SensitiveData) != Action::Allow
-                || policy.output.get(Category::SensitiveData) != Action::Allow;
-            let engine = if wants_data {
-                palisade_dlp::Engine::builtin_shared()
-            } else {
-                palisade_dlp::Engine::builtin_credentials_shared()
-            };
-            match engine {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    degraded.push(format!("data catalogue unavailable: {e}"));
-                    None
-                }
+        let dlp = match Self::data_engine(&policy) {
+            None => None,
+            Some(Ok(e)) => Some(e),
+            Some(Err(e)) => {
+                degraded.push(format!("data catalogue unavailable: {e}"));
+                None
             }
         };
         let mask_rules = [Direction::Input, Direction::Output].map(|d| {

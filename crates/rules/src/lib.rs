@@ -3,7 +3,9 @@
 //! Rule packs are YAML data files (see `rules/guard/README.md`). They are
 //! validated at load — an error names the file, the rule and the line — and
 //! compiled into one Aho-Corasick automaton of the patterns' literal
-//! prefixes ([`prefilter`]) plus one regex per pattern. One pass of the
+//! prefixes ([`prefilter`]) plus one regex per pattern. The built-in packs,
+//! which the tests validate whole, build each regex on first use (`lazy`);
+//! a server builds them all at start ([`RuleSet::compile_all`]). One pass of the
 //! automaton over the text tells which patterns can match; only those run,
 //! and only where a match can lie: anchored at their prefixes, or in
 //! windows around their literals as wide as their longest match (`reach`).
@@ -17,6 +19,7 @@
 
 mod ascii_mode;
 mod boundary;
+mod lazy;
 pub mod prefilter;
 mod reach;
 mod salad;
@@ -25,9 +28,8 @@ mod spec;
 pub use salad::Salad;
 pub use spec::{Examples, PackSpec, RuleSpec};
 
+use lazy::LazyRegex;
 use palisade_core::{Category, Kind, Severity};
-use regex_automata::meta::Regex;
-use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 use std::collections::HashSet;
 use std::path::Path;
@@ -64,6 +66,15 @@ pub enum RuleError {
         rule: String,
         /// 1-based line of the rule, when known.
         line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A regex of a pack checked ahead of time does not build after all
+    /// ([`RuleSet::compile_all`]).
+    #[error("rule {rule}: {message}")]
+    Compile {
+        /// The rule id.
+        rule: String,
         /// What is wrong.
         message: String,
     },
@@ -136,12 +147,12 @@ pub struct RuleSet {
     prefilter: prefilter::Prefilter,
     /// The patterns as compiled (kept to build subsets' prefilters).
     pattern_src: Vec<String>,
-    patterns: Vec<Regex>,
+    patterns: Vec<LazyRegex>,
     pattern_rule: Vec<usize>,
     /// Per rule: the words one of which a text must contain (`requires`).
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
-    unless: Vec<Vec<Regex>>,
+    unless: Vec<Vec<LazyRegex>>,
     /// Per rule: the token salad its match must be followed by.
     salad: Vec<Option<Salad>>,
     /// Per pattern: where its matches can lie around its literals, when
@@ -150,9 +161,12 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The packs compiled into the binary from `rules/guard/`.
+    /// The packs compiled into the binary from `rules/guard/`. Their
+    /// regexes are built when first needed: the tests build and check
+    /// every one ([`RuleSet::compile_all`]), so a one-shot check does not
+    /// pay for the hundreds its text never reaches.
     pub fn builtin() -> Result<Self, RuleError> {
-        Self::from_sources(BUILTIN_PACKS.iter().copied())
+        Self::load(BUILTIN_PACKS.iter().copied(), Checks::AheadOfTime)
     }
 
     /// Loads every `*.yaml`/`*.yml` file of a directory.
@@ -183,6 +197,46 @@ impl RuleSet {
     /// Parses, validates and compiles packs given as `(file name, YAML)`.
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, RuleError> {
+        Self::load(sources, Checks::AtLoad)
+    }
+
+    /// Builds every regex not built yet and checks it as a pack read from
+    /// a file is checked at load: for a server, which should not build
+    /// them while answering, and for the tests of the built-in packs.
+    pub fn compile_all(&self) -> Result<(), RuleError> {
+        let mut nth = vec![0usize; self.rules.len()];
+        let patterns = self
+            .pattern_rule
+            .iter()
+            .zip(&self.patterns)
+            .map(|(&ri, re)| {
+                nth[ri] += 1;
+                (ri, format!("pattern {}", nth[ri]), re)
+            });
+        let vetoes = self.unless.iter().enumerate().flat_map(|(ri, v)| {
+            v.iter()
+                .enumerate()
+                .map(move |(i, re)| (ri, format!("`unless` {}", i + 1), re))
+        });
+        for (ri, what, re) in patterns.collect::<Vec<_>>().into_iter().chain(vetoes) {
+            let fail = |message: String| RuleError::Compile {
+                rule: self.rules[ri].id.clone(),
+                message,
+            };
+            let re = re
+                .build()
+                .map_err(|e| fail(format!("{what} does not compile: {e}")))?;
+            if re.is_match(b"") {
+                return Err(fail(format!("{what} matches the empty string")));
+            }
+        }
+        Ok(())
+    }
+
+    fn load<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+        checks: Checks,
     ) -> Result<Self, RuleError> {
         let mut rules = Vec::new();
         let mut pattern_src = Vec::new();
@@ -230,7 +284,8 @@ impl RuleSet {
                 for (i, p) in spec.patterns.iter().enumerate() {
                     let what = format!("pattern {}", i + 1);
                     let (compiled, re, mode) =
-                        compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
+                        compile_rule_regex(p, spec.case_sensitive, &what, checks)
+                            .map_err(invalid)?;
                     modes.push(mode);
                     pattern_src.push(compiled);
                     patterns.push(re);
@@ -249,8 +304,8 @@ impl RuleSet {
                 let mut vetoes = Vec::with_capacity(spec.unless.len());
                 for (i, p) in spec.unless.iter().enumerate() {
                     let what = format!("`unless` {}", i + 1);
-                    let (_, re, _) =
-                        compile_rule_regex(p, spec.case_sensitive, &what).map_err(invalid)?;
+                    let (_, re, _) = compile_rule_regex(p, spec.case_sensitive, &what, checks)
+                        .map_err(invalid)?;
                     vetoes.push(re);
                 }
                 unless.push(vetoes);
@@ -272,7 +327,7 @@ impl RuleSet {
         if rules.is_empty() {
             return Err(RuleError::Empty("the given sources".into()));
         }
-        let reaches: Vec<Option<reach::Reach>> = modes.iter().map(Mode::reach).collect();
+        let reaches: Vec<Option<reach::Reach>> = modes.iter().map(|m| m.reach).collect();
         let bounded: Vec<bool> = reaches.iter().map(Option::is_some).collect();
         let prefilter = prefilter::Prefilter::new(&pattern_src, &bounded);
         let around = modes
@@ -409,9 +464,10 @@ impl RuleSet {
 
     /// True when one of rule `ri`'s `unless` patterns matches `text`.
     fn vetoed(&self, ri: usize, text: &str) -> bool {
-        self.unless
-            .get(ri)
-            .is_some_and(|v| v.iter().any(|re| re.is_match(text.as_bytes())))
+        self.unless.get(ri).is_some_and(|v| {
+            v.iter()
+                .any(|re| re.get().is_some_and(|re| re.is_match(text.as_bytes())))
+        })
     }
 
     /// The first match of pattern `pi` in `text`, searching from `from`,
@@ -432,7 +488,7 @@ impl RuleSet {
         starts: &[(usize, usize, usize)],
         runs: &mut Option<reach::Runs>,
     ) -> Option<regex_automata::Match> {
-        let re = self.patterns.get(pi)?;
+        let re = self.patterns.get(pi)?.get()?;
         // The input keeps the whole text, so `\b` and `^` still see what
         // precedes the start of the search.
         let input = Input::new(text.as_bytes());
@@ -542,7 +598,7 @@ impl RuleSet {
             .iter()
             .zip(&self.patterns)
             .filter(|(&r, _)| r == rule)
-            .find_map(|(_, re)| re.find(text.as_bytes()))
+            .find_map(|(_, re)| re.get()?.find(text.as_bytes()))
             .map(|m| char_bounds(text, m.start(), m.end()))
     }
 }
@@ -610,15 +666,11 @@ struct Mode {
     /// typographic quotes differs from the rule's).
     src: String,
     unicode: bool,
-    case_insensitive: bool,
+    /// How long the pattern's matches can be, when that is bounded.
+    reach: Option<reach::Reach>,
 }
 
 impl Mode {
-    /// How long the pattern's matches can be, when that is bounded.
-    fn reach(&self) -> Option<reach::Reach> {
-        reach::Reach::of(&self.src, self.unicode, self.case_insensitive)
-    }
-
     /// Where matches of the pattern the prefilter knows as `prefilter_src`
     /// can lie around its literals, given their `whole` bound.
     fn around(
@@ -640,37 +692,49 @@ impl Mode {
 /// faster on long texts), English ones whose only non-ASCII characters are
 /// typographic quotes likewise once rewritten ([`ascii_mode`]), others with
 /// Unicode semantics; over bytes, so a match may split a character
-/// (callers widen it, [`char_bounds`]).
-fn compile_pattern(src: &str, case_sensitive: bool) -> Result<(Regex, Mode), String> {
-    let build = |pattern: &str, unicode: bool| {
-        Regex::builder()
-            .syntax(
-                syntax::Config::new()
-                    .unicode(unicode)
-                    .utf8(false)
-                    .case_insensitive(!case_sensitive),
-            )
-            .configure(
-                Regex::config()
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(8 << 20))
-                    .hybrid_cache_capacity(8 << 20),
-            )
-            .build(pattern)
-            .map_err(|e| e.to_string())
+/// (callers widen it, [`char_bounds`]). With checks done ahead of time the
+/// form is chosen by whether the ASCII one parses, and the regex is built
+/// on first use ([`lazy`]).
+fn compile_pattern(
+    src: &str,
+    case_sensitive: bool,
+    checks: Checks,
+) -> Result<(LazyRegex, Mode), String> {
+    // The reach bound reads the pattern parsed as the regex is built: a
+    // pattern checked ahead of time is parsed once for both.
+    let form = |pattern: &str, unicode: bool| match checks {
+        Checks::AtLoad => lazy::build(pattern, unicode, case_sensitive).map(|re| {
+            let reach = reach::Reach::of(pattern, unicode, !case_sensitive);
+            (LazyRegex::ready(re), reach)
+        }),
+        Checks::AheadOfTime => lazy::parse(pattern, unicode, case_sensitive).map(|hir| {
+            let re = LazyRegex::deferred(pattern, unicode, case_sensitive);
+            (re, reach::Reach::of_hir(&hir))
+        }),
     };
-    let mode = |pattern: &str, unicode: bool| Mode {
+    let mode = |pattern: &str, unicode: bool, reach| Mode {
         src: pattern.to_string(),
         unicode,
-        case_insensitive: !case_sensitive,
+        reach,
     };
     if let Some(ascii) = ascii_mode::ascii_variant(src) {
-        if let Ok(re) = build(&ascii, false) {
-            return Ok((re, mode(&ascii, false)));
+        if let Ok((re, reach)) = form(&ascii, false) {
+            return Ok((re, mode(&ascii, false, reach)));
         }
     }
     let unicode = !src.is_ascii();
-    build(src, unicode).map(|re| (re, mode(src, unicode)))
+    form(src, unicode).map(|(re, reach)| (re, mode(src, unicode, reach)))
+}
+
+/// When a pack's regexes are built and checked (boundaries next to
+/// non-ASCII letters, matching the empty string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// At load: packs read from files or given as text.
+    AtLoad,
+    /// By the tests, before the packs were compiled into the binary: the
+    /// regexes are built on first use.
+    AheadOfTime,
 }
 
 /// Widens a byte range to character boundaries: an ASCII-mode pattern may
@@ -714,7 +778,14 @@ fn compile_rule_regex(
     pattern: &str,
     case_sensitive: bool,
     what: &str,
-) -> Result<(String, Regex, Mode), String> {
+    checks: Checks,
+) -> Result<(String, LazyRegex, Mode), String> {
+    let compiled = ascii_boundaries(pattern);
+    if checks == Checks::AheadOfTime {
+        let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
+            .map_err(|e| format!("{what} does not compile: {e}"))?;
+        return Ok((compiled, re, mode));
+    }
     if let Some(c) = boundary::next_to_non_ascii(pattern) {
         return Err(format!(
             "{what} puts a word boundary (\\b or \\B) next to {c:?}, where it can never \
@@ -722,10 +793,9 @@ fn compile_rule_regex(
              drop it or write the boundary out, e.g. (?:^|[^\\p{{L}}])"
         ));
     }
-    let compiled = ascii_boundaries(pattern);
-    let (re, mode) = compile_pattern(&compiled, case_sensitive)
+    let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
         .map_err(|e| format!("{what} does not compile: {e}"))?;
-    if re.is_match(b"") {
+    if re.get().is_some_and(|re| re.is_match(b"")) {
         return Err(format!("{what} matches the empty string"));
     }
     Ok((compiled, re, mode))

@@ -13,7 +13,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind, Look};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use regex_syntax::ParserBuilder;
 use std::collections::{HashMap, HashSet};
 
@@ -176,26 +176,20 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
         .copied()
         .enumerate()
         .flat_map(|(part, h)| {
-            // Small class limits keep cross products finite; large ones
-            // keep wide alternations exact. Either may be the one that
-            // works for a given pattern, so both are tried.
-            [4, 10, 64].into_iter().flat_map(move |classes| {
-                [ExtractKind::Prefix, ExtractKind::Suffix]
-                    .into_iter()
-                    .filter_map(move |kind| {
-                        let suffix = matches!(kind, ExtractKind::Suffix);
-                        literal_set(h, kind, classes).map(|set| Ranked {
-                            set,
-                            starts: part == 0 && !suffix,
-                            origin: Origin {
-                                part,
-                                parts: count,
-                                suffix,
-                                inside: false,
-                            },
-                        })
+            per_class_limit(h, |kind, classes| literal_set(h, kind, classes))
+                .into_iter()
+                .filter_map(move |(suffix, set)| {
+                    set.map(|set| Ranked {
+                        set,
+                        starts: part == 0 && !suffix,
+                        origin: Origin {
+                            part,
+                            parts: count,
+                            suffix,
+                            inside: false,
+                        },
                     })
-            })
+                })
         })
         .collect();
     // An alternation's prefixes are its branches' first words, often the
@@ -225,7 +219,10 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
     // Stable, so equally good sets keep the order `max_by_key` picked from
     // before (the last of equals).
     all.reverse();
-    all.sort_by_key(|r| std::cmp::Reverse(rank_key(&r.set, r.starts)));
+    // Each key hashes every literal of its set against the common words:
+    // computed once per set, not once per comparison (a fifth of
+    // `palisade guard`'s start-up was this sort).
+    all.sort_by_cached_key(|r| std::cmp::Reverse(rank_key(&r.set, r.starts)));
     (all, (lead, trail))
 }
 
@@ -236,7 +233,10 @@ const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
 /// eight characters, or one for a word of [`COMMON_WORDS`] ("the", "to",
 /// "your"), which is in nearly every prompt however long it is.
 fn key_len(literal: &str) -> usize {
-    static COMMON: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    // Looked up for every literal of every set ranked at load: a hasher
+    // for short keys, not SipHash.
+    static COMMON: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
     let common = COMMON.get_or_init(|| {
         COMMON_WORDS
             .lines()
@@ -375,12 +375,11 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
         }
     };
     let len = hir.properties().maximum_len();
-    for classes in [4, 10, 64] {
-        if let Some(set) = judge.set(hir, ExtractKind::Prefix, classes) {
-            offer(set, (0, Some(0)), len);
-        }
-        if let Some(set) = judge.set(hir, ExtractKind::Suffix, classes) {
-            offer(set, (0, len), Some(0));
+    for (suffix, set) in per_class_limit(hir, |kind, classes| judge.set(hir, kind, classes)) {
+        match (set, suffix) {
+            (Some(set), true) => offer(set, (0, len), Some(0)),
+            (Some(set), false) => offer(set, (0, Some(0)), len),
+            (None, _) => {}
         }
     }
     match hir.kind() {
@@ -430,6 +429,71 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
     best
 }
 
+/// The class limits every set is extracted with: small ones keep cross
+/// products finite, large ones keep wide alternations exact, and either may
+/// be the one that works for a given pattern.
+const CLASS_LIMITS: [usize; 3] = [4, 10, 64];
+
+/// `extract(kind, limit)` for each of [`CLASS_LIMITS`], prefixes then
+/// suffixes, in that order, each with whether it is the suffixes. A limit only decides which of `hir`'s classes
+/// are expanded, so when no class of `hir` has a size between the previous
+/// limit and this one the sets are the previous ones, reused instead of
+/// extracted again (most elements hold no class of 5 to 64 characters;
+/// every element was extracted six ways at load, two fifths of
+/// `palisade guard`'s start-up).
+fn per_class_limit<T: Clone>(
+    hir: &Hir,
+    mut extract: impl FnMut(ExtractKind, usize) -> T,
+) -> Vec<(bool, T)> {
+    let mut sizes = Vec::new();
+    class_sizes(hir, &mut sizes);
+    let mut out: Vec<(bool, T)> = Vec::with_capacity(2 * CLASS_LIMITS.len());
+    let mut previous = None;
+    for limit in CLASS_LIMITS {
+        let same = previous.is_some_and(|p| !sizes.iter().any(|&s| p < s && s <= limit));
+        previous = Some(limit);
+        if same && out.len() >= 2 {
+            let n = out.len();
+            let (p, s) = (out[n - 2].1.clone(), out[n - 1].1.clone());
+            out.push((false, p));
+            out.push((true, s));
+            continue;
+        }
+        out.push((false, extract(ExtractKind::Prefix, limit)));
+        out.push((true, extract(ExtractKind::Suffix, limit)));
+    }
+    out
+}
+
+/// The sizes (characters or bytes) of `hir`'s classes up to the largest
+/// class limit, the only thing a class limit is compared with.
+fn class_sizes(hir: &Hir, out: &mut Vec<usize>) {
+    let cap = CLASS_LIMITS[CLASS_LIMITS.len() - 1] + 1;
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => {
+            let mut n = 0usize;
+            for r in c.iter() {
+                n = n.saturating_add(r.len());
+                if n >= cap {
+                    break;
+                }
+            }
+            out.push(n.min(cap));
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            out.push(c.iter().map(|r| r.len()).sum::<usize>().min(cap));
+        }
+        HirKind::Repetition(r) => class_sizes(&r.sub, out),
+        HirKind::Capture(c) => class_sizes(&c.sub, out),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            for h in hs {
+                class_sizes(h, out);
+            }
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Look(_) => {}
+    }
+}
+
 /// For an alternation (inside captures), the union over its branches of
 /// each branch's [`best_inside`] set, in order of first appearance; `None`
 /// when it is not one, when some branch has no set, when `walk.depth` is
@@ -471,8 +535,147 @@ pub fn union_of_branches(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<
 /// The literal strings regex-syntax finds every match of `hir` to begin
 /// (or end) with, decoded as UTF-8: `None` when there is no finite set of
 /// at most 512, or one is not UTF-8. Callers judge which are selective.
+///
+/// Inside [`with_literal_memo`], results are remembered by the shape of
+/// `hir`: the packs' shared sets (`%{group}`) and the catalogue's common
+/// alternations recur in many patterns, each extracted anew.
 pub fn extract_literals(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<String>> {
     let suffix = matches!(kind, ExtractKind::Suffix);
+    let key = MEMO.with(|m| m.borrow().is_some().then(|| memo_key(hir, suffix, classes)));
+    if let Some(k) = &key {
+        if let Some(hit) = MEMO.with(|m| m.borrow().as_ref().and_then(|c| c.get(k).cloned())) {
+            return hit;
+        }
+    }
+    let out = extract_literals_now(hir, kind, suffix, classes);
+    if let Some(k) = key {
+        MEMO.with(|m| {
+            if let Some(c) = m.borrow_mut().as_mut() {
+                c.insert(k, out.clone());
+            }
+        });
+    }
+    out
+}
+
+type MemoKey = (Vec<u8>, bool, usize);
+
+/// Keys are long (a whole sub-expression's shape), hashed once per
+/// extraction: a fast hasher, not SipHash.
+type Memo = rustc_hash::FxHashMap<MemoKey, Option<Vec<String>>>;
+
+thread_local! {
+    /// [`extract_literals`]'s results while [`with_literal_memo`] runs.
+    static MEMO: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with [`extract_literals`] remembering its results on this
+/// thread (a load-time plan extracts the same sub-expressions many
+/// times), then forgets them. Nested calls share the outer memory.
+pub fn with_literal_memo<R>(f: impl FnOnce() -> R) -> R {
+    struct Forget(bool);
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            if self.0 {
+                MEMO.with(|m| m.borrow_mut().take());
+            }
+        }
+    }
+    let outer = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let fresh = m.is_none();
+        if fresh {
+            let mut memo = Memo::default();
+            // About one entry per pattern element and way: grown once,
+            // not rehashed a dozen times.
+            memo.reserve(4096);
+            *m = Some(memo);
+        }
+        fresh
+    });
+    let _forget = Forget(outer);
+    f()
+}
+
+/// What [`extract_literals`]'s result depends on: `hir`'s structure
+/// (captures aside, which extraction looks through), the end it reads
+/// from, and the class limit as far as `hir`'s classes can tell it apart:
+/// a class is expanded when its size is at most the limit, so the largest
+/// class size up to the limit stands for every limit between it and the
+/// next size.
+fn memo_key(hir: &Hir, suffix: bool, classes: usize) -> MemoKey {
+    let mut shape = Vec::new();
+    let mut sizes = Vec::new();
+    encode(hir, &mut shape);
+    class_sizes(hir, &mut sizes);
+    let limit = sizes
+        .into_iter()
+        .filter(|&s| s <= classes)
+        .max()
+        .unwrap_or(0);
+    (shape, suffix, limit)
+}
+
+/// Writes `hir`'s structure to `out`, one tag per node and its contents,
+/// so that equal bytes mean equal trees.
+fn encode(hir: &Hir, out: &mut Vec<u8>) {
+    let num = |out: &mut Vec<u8>, n: u64| out.extend_from_slice(&n.to_le_bytes());
+    match hir.kind() {
+        HirKind::Empty => out.push(0),
+        HirKind::Literal(l) => {
+            out.push(1);
+            num(out, l.0.len() as u64);
+            out.extend_from_slice(&l.0);
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            out.push(2);
+            num(out, c.ranges().len() as u64);
+            for r in c.iter() {
+                num(
+                    out,
+                    (u64::from(u32::from(r.start())) << 32) | u64::from(u32::from(r.end())),
+                );
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            out.push(3);
+            num(out, c.ranges().len() as u64);
+            for r in c.iter() {
+                out.extend_from_slice(&[r.start(), r.end()]);
+            }
+        }
+        HirKind::Look(l) => {
+            out.push(4);
+            num(out, u64::from(l.as_repr()));
+        }
+        HirKind::Repetition(r) => {
+            out.push(5);
+            num(out, u64::from(r.min));
+            num(out, r.max.map_or(u64::MAX, u64::from));
+            out.push(u8::from(r.greedy));
+            encode(&r.sub, out);
+        }
+        HirKind::Capture(c) => encode(&c.sub, out),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            out.push(if matches!(hir.kind(), HirKind::Concat(_)) {
+                6
+            } else {
+                7
+            });
+            num(out, hs.len() as u64);
+            for h in hs {
+                encode(h, out);
+            }
+        }
+    }
+}
+
+fn extract_literals_now(
+    hir: &Hir,
+    kind: ExtractKind,
+    suffix: bool,
+    classes: usize,
+) -> Option<Vec<String>> {
     let mut seq = Extractor::new()
         .kind(kind)
         .limit_class(classes)
@@ -638,6 +841,43 @@ fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<Strin
     Some(out)
 }
 
+/// [`first_and_second`] of every pattern, in order. Each pattern is
+/// planned alone, so the work is shared among the cores: a built-in pack
+/// plan is billions of instructions, most of a one-shot `palisade guard`.
+fn plan_all(patterns: &[String]) -> Vec<Option<(Ranked, Option<Vec<String>>)>> {
+    let plan = |ps: &mut dyn Iterator<Item = &String>| -> Vec<_> {
+        with_literal_memo(|| ps.map(|p| first_and_second(p)).collect())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(PLAN_THREADS)
+        .min(patterns.len().div_ceil(PLAN_MIN_PATTERNS));
+    if threads <= 1 {
+        return plan(&mut patterns.iter());
+    }
+    // Interleaved, not in blocks: the costly patterns sit together (the
+    // harmful-request packs).
+    let parts: Vec<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || plan(&mut patterns.iter().skip(t).step_by(threads))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
+    (0..patterns.len())
+        .filter_map(|i| parts.get_mut(i % threads).and_then(Iterator::next))
+        .collect()
+}
+
+/// Most threads [`plan_all`] uses.
+const PLAN_THREADS: usize = 8;
+
+/// Fewest patterns worth a thread of their own.
+const PLAN_MIN_PATTERNS: usize = 64;
+
 impl Prefilter {
     /// Builds the prefilter of compiled pattern sources (after boundary
     /// rewriting, without case flags); `located` names the patterns whose
@@ -663,8 +903,8 @@ impl Prefilter {
         let mut from_start = vec![false; patterns.len()];
         let mut needs_second = vec![false; patterns.len()];
         let mut origins = vec![None; patterns.len()];
-        for (i, p) in patterns.iter().enumerate() {
-            match first_and_second(p) {
+        for (i, plan) in plan_all(patterns).into_iter().enumerate() {
+            match plan {
                 Some((r, second)) => {
                     origins[i] = Some(r.origin);
                     from_start[i] = r.starts;
@@ -952,6 +1192,101 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hir(p: &str) -> Hir {
+        ParserBuilder::new()
+            .build()
+            .parse(p)
+            .expect("test pattern parses")
+    }
+
+    /// Every way [`per_class_limit`] and the memo reuse a set, against
+    /// extracting it anew.
+    fn extract_every_way(p: &str) -> Vec<Option<Vec<String>>> {
+        let h = hir(p);
+        let mut out = Vec::new();
+        for limit in CLASS_LIMITS {
+            for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+                out.push(extract_literals(&h, kind, limit));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reused_sets_are_the_sets_of_their_class_limit() {
+        // Classes of 3, 7 and 26 characters: the limits 4, 10 and 64 each
+        // expand a different set of them.
+        for p in [
+            "[abc]x[a-g]y",
+            "[a-g]{2}z",
+            "(?i)ab[a-z]",
+            "(a)b|a[b-h]",
+            "x[a-z]{2,}",
+        ] {
+            let h = hir(p);
+            let reused = per_class_limit(&h, |kind, limit| extract_literals(&h, kind, limit));
+            let direct: Vec<_> = extract_every_way(p);
+            let reused: Vec<_> = reused.into_iter().map(|(_, set)| set).collect();
+            assert_eq!(reused, direct, "{p}");
+        }
+        // The limits do tell these apart, or the check above proves little.
+        let all = extract_every_way("[abc]x[a-g]y");
+        assert_ne!(all[0], all[2]);
+    }
+
+    #[test]
+    fn remembered_sets_are_the_sets_extracted_anew() {
+        // Shapes that differ only in what the key must keep: class sizes
+        // around the limits, capture groups (which extraction ignores),
+        // repetition bounds, greed and the end read from.
+        let patterns = [
+            "[abc]x[a-g]y",
+            "[abd]x[a-g]y",
+            "[abc]x[a-h]y",
+            "(?:[abc]x)[a-g]y",
+            "([abc]x)[a-g]y",
+            "a{2}b",
+            "a{3}b",
+            "a{2,}b",
+            "a{2,}?b",
+            "(?i)ab|cd",
+            "ab|cd",
+            "\\bword\\b",
+            "word",
+        ];
+        let fresh: Vec<_> = patterns.iter().map(|p| extract_every_way(p)).collect();
+        // Twice over inside one memory: the second round answers every
+        // call from it.
+        let remembered = with_literal_memo(|| {
+            let first: Vec<_> = patterns.iter().map(|p| extract_every_way(p)).collect();
+            let second: Vec<_> = patterns.iter().map(|p| extract_every_way(p)).collect();
+            assert_eq!(first, second);
+            second
+        });
+        assert_eq!(remembered, fresh);
+        // The memory is gone afterwards.
+        assert!(MEMO.with(|m| m.borrow().is_none()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn remembered_sets_match_fresh_ones_on_any_small_pattern(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b", "ab", "[ab]", "[a-e]", "[a-k]", "[a-z]", "(a|bc)", "(?:a|b)+",
+                "x?", "y{2}", "\\s", "\\d", "(?i)q", "\\b",
+            ]), 1..6),
+        ) {
+            let p: String = parts.concat();
+            let fresh = extract_every_way(&p);
+            let remembered = with_literal_memo(|| {
+                // A related pattern first, so that sub-shapes are shared.
+                let _ = extract_every_way(&format!("z{p}"));
+                extract_every_way(&p)
+            });
+            proptest::prop_assert_eq!(remembered, fresh);
+        }
+    }
 
     #[test]
     fn cut_characters_are_trimmed_to_whole_ones() {

@@ -179,7 +179,12 @@ impl Reach {
             .build()
             .parse(src)
             .ok()?;
-        longest(&hir)
+        Self::of_hir(&hir)
+    }
+
+    /// [`Reach::of`] a pattern already parsed that way.
+    pub fn of_hir(hir: &Hir) -> Option<Self> {
+        longest(hir)
     }
 
     /// The bound on a text with these runs.

@@ -163,6 +163,45 @@ fn builtin_packs_load() {
     assert!(!s.rules().is_empty());
 }
 
+/// The built-in packs skip their load checks and build their regexes on
+/// first use: this is the check they skip. Every regex builds, none
+/// matches the empty string, and checking at load (as for a pack read
+/// from a file) would have given the very same patterns.
+#[test]
+fn builtin_packs_pass_the_load_checks_they_skip() {
+    let lazy = RuleSet::builtin().expect("built-in packs load");
+    lazy.compile_all().expect("every built-in regex builds");
+    let eager = RuleSet::from_sources(BUILTIN_PACKS.iter().copied())
+        .expect("built-in packs pass the load checks");
+    assert_eq!(lazy.pattern_src, eager.pattern_src);
+    assert_eq!(lazy.around, eager.around);
+    assert_eq!(lazy.pattern_keys(), eager.pattern_keys());
+    for (a, b) in lazy.patterns.iter().zip(&eager.patterns) {
+        let (a, b) = (a.get().expect("built"), b.get().expect("built"));
+        assert_eq!(a.pattern_len(), b.pattern_len());
+        assert_eq!(a.captures_len(), b.captures_len());
+    }
+}
+
+#[test]
+fn a_deferred_regex_that_does_not_build_is_reported_by_compile_all() {
+    let src = "pack: t\nversion: 1\nrules:\n  - id: t.big\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: ['é\\w{2000}\\w{2000}\\w{2000}']\n";
+    // Checked at load, the oversized pattern is refused with its rule named.
+    let e = RuleSet::from_sources([("t.yaml", src)]).expect_err("too large");
+    assert!(e.to_string().contains("t.big"), "{e}");
+    // Checked ahead of time, it parses, and only building it tells.
+    let lazy = RuleSet::load([("t.yaml", src)], Checks::AheadOfTime).expect("parses");
+    let e = lazy.compile_all().expect_err("too large");
+    assert!(
+        e.to_string().contains("t.big") && e.to_string().contains("pattern 1"),
+        "{e}"
+    );
+    // Until then it matches nothing, and scanning does not fail.
+    let mut out = Vec::new();
+    lazy.scan(&format!("é{}", "x".repeat(7000)), Kind::Prompt, &mut out);
+    assert!(out.is_empty());
+}
+
 #[test]
 fn ascii_patterns_give_char_aligned_spans_on_unicode_text() {
     let src = "pack: t\nversion: 1\nrules:\n  - id: t.any\n    category: jailbreak\n    severity: low\n    score: 0.5\n    description: d\n    patterns: ['x[^\\n]{1,2}y']\n";
@@ -282,7 +321,7 @@ fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
                 continue;
             }
         }
-        if let Some(m) = re.find(text.as_bytes()) {
+        if let Some(m) = re.get().and_then(|re| re.find(text.as_bytes())) {
             // Exceptions and the salad condition are not shortcuts: the
             // oracle applies them too.
             if set.vetoed(ri, text) || set.salad[ri].is_some_and(|s| !s.follows(text, m.end())) {

@@ -219,7 +219,9 @@ impl RuleSet {
                 .enumerate()
                 .map(move |(i, re)| (ri, format!("`unless` {}", i + 1), re))
         });
-        for (ri, what, re) in patterns.collect::<Vec<_>>().into_iter().chain(vetoes) {
+        let all: Vec<_> = patterns.chain(vetoes).collect();
+        lazy::build_all(&all.iter().map(|(_, _, re)| *re).collect::<Vec<_>>());
+        for (ri, what, re) in all {
             let fail = |message: String| RuleError::Compile {
                 rule: self.rules[ri].id.clone(),
                 message,

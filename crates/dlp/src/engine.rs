@@ -451,6 +451,83 @@ fn automaton_of(
 /// No one-pass DFA: it made a fifth of the compiled catalogue's memory,
 /// and values inside matches (`value_group`) come as fast from the
 /// bounded backtracker over the short span the lazy DFA found.
+/// The parts of a pattern's plan that depend on the pattern alone, and
+/// cost most of a catalogue's load (its regex, its literal sets): made
+/// for every pattern first, on every core.
+struct Prepared {
+    /// The regex and the source it was built from ([`compile`]).
+    built: Result<(Regex, String), String>,
+    /// That source parsed.
+    compiled: Option<regex_syntax::hir::Hir>,
+    /// The pattern without its case flag, parsed (the trigger automaton
+    /// folds ASCII case itself): where its literals come from.
+    lit_hir: Option<regex_syntax::hir::Hir>,
+    /// Its best literal set.
+    lits: Option<shape::Literals>,
+}
+
+impl Prepared {
+    fn of(p: &str) -> Self {
+        let built = compile(p);
+        let compiled = built.as_ref().ok().and_then(|(_, src)| shape::parse(src));
+        // Case-insensitive patterns yield no finite literal set (every
+        // letter doubles it); the trigger automaton folds ASCII case
+        // itself, so their literals are taken from the pattern without
+        // the flag.
+        let lit_hir = shape::parse(strip_case_flag(p));
+        let lits = lit_hir.as_ref().and_then(shape::best_literals);
+        Self {
+            built,
+            compiled,
+            lit_hir,
+            lits,
+        }
+    }
+
+    /// [`Prepared::of`] every pattern of every type, in catalogue order,
+    /// shared among at most [`PREPARE_THREADS`] threads (interleaved: the
+    /// costly patterns sit together).
+    fn all(catalog: &Catalog) -> Vec<Self> {
+        let patterns: Vec<&str> = catalog
+            .types()
+            .iter()
+            .flat_map(|t| t.patterns.iter().map(String::as_str))
+            .collect();
+        let prepare = |ps: &mut dyn Iterator<Item = &&str>| -> Vec<Self> {
+            palisade_rules::prefilter::with_literal_memo(|| ps.map(|p| Self::of(p)).collect())
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(PREPARE_THREADS)
+            .min(patterns.len().div_ceil(PREPARE_MIN_PATTERNS));
+        if threads <= 1 {
+            return prepare(&mut patterns.iter());
+        }
+        let parts: Vec<Vec<Self>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let patterns = &patterns;
+                    s.spawn(move || prepare(&mut patterns.iter().skip(t).step_by(threads)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
+        (0..patterns.len())
+            .filter_map(|i| parts.get_mut(i % threads).and_then(Iterator::next))
+            .collect()
+    }
+}
+
+/// Most threads [`Prepared::all`] uses.
+const PREPARE_THREADS: usize = 8;
+
+/// Fewest patterns worth a thread of their own.
+const PREPARE_MIN_PATTERNS: usize = 64;
+
 fn compile(src: &str) -> Result<(Regex, String), String> {
     let build = |pattern: &str| {
         Regex::builder()
@@ -524,13 +601,21 @@ impl Engine {
     }
 
     fn build(catalog: Catalog, shortcuts: bool) -> Result<Self, CatalogError> {
+        let prepared = Prepared::all(&catalog);
         // Many types share sub-expressions (separators, digit groups,
         // context alternations), each of whose literal sets is extracted
         // several ways while patterns are planned.
-        palisade_rules::prefilter::with_literal_memo(|| Self::build_now(catalog, shortcuts))
+        palisade_rules::prefilter::with_literal_memo(|| {
+            Self::build_now(catalog, prepared, shortcuts)
+        })
     }
 
-    fn build_now(catalog: Catalog, shortcuts: bool) -> Result<Self, CatalogError> {
+    fn build_now(
+        catalog: Catalog,
+        prepared: Vec<Prepared>,
+        shortcuts: bool,
+    ) -> Result<Self, CatalogError> {
+        let mut prepared = prepared.into_iter();
         let mut patterns = Vec::new();
         let mut trigger_words: Vec<String> = Vec::new();
         let mut trigger_patterns: Vec<Vec<usize>> = Vec::new();
@@ -547,7 +632,13 @@ impl Engine {
         let mut context_types: Vec<Vec<usize>> = Vec::new();
         for (ti, t) in catalog.types().iter().enumerate() {
             for (pi, p) in t.patterns.iter().enumerate() {
-                let (re, src) = compile(p).map_err(|e| CatalogError::Invalid {
+                let Prepared {
+                    built,
+                    compiled,
+                    lit_hir,
+                    lits,
+                } = prepared.next().unwrap_or_else(|| Prepared::of(p));
+                let (re, src) = built.map_err(|e| CatalogError::Invalid {
                     file: t.file.clone(),
                     id: t.id.clone(),
                     message: format!("patterns[{pi}] does not compile: {e}"),
@@ -574,18 +665,11 @@ impl Engine {
                     .map(|v| v.bytes().filter(u8::is_ascii_digit).count())
                     .min()
                     .unwrap_or(0);
-                let compiled = shape::parse(&src);
                 let max_len = compiled.as_ref().and_then(shape::max_len);
                 // Unbounded patterns get room for twice their longest
                 // example.
                 let fallback = 2 * longest + 2 * CONTEXT_WINDOW + 64;
                 let plain_reach = max_len.map_or(fallback, |l| l + REACH_SLACK);
-                // Case-insensitive patterns yield no finite literal set
-                // (every letter doubles it); the trigger automaton folds
-                // ASCII case itself, so their literals are taken from the
-                // pattern without the flag.
-                let lit_hir = shape::parse(strip_case_flag(p));
-                let lits = lit_hir.as_ref().and_then(shape::best_literals);
                 let context_cost = (t.context_required && !t.context.is_empty()).then(|| {
                     t.context
                         .iter()

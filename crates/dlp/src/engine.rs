@@ -485,48 +485,18 @@ impl Prepared {
     }
 
     /// [`Prepared::of`] every pattern of every type, in catalogue order,
-    /// shared among at most [`PREPARE_THREADS`] threads (interleaved: the
-    /// costly patterns sit together).
+    /// on every core.
     fn all(catalog: &Catalog) -> Vec<Self> {
         let patterns: Vec<&str> = catalog
             .types()
             .iter()
             .flat_map(|t| t.patterns.iter().map(String::as_str))
             .collect();
-        let prepare = |ps: &mut dyn Iterator<Item = &&str>| -> Vec<Self> {
+        palisade_rules::prefilter::on_every_core(&patterns, 64, |ps| {
             palisade_rules::prefilter::with_literal_memo(|| ps.map(|p| Self::of(p)).collect())
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(PREPARE_THREADS)
-            .min(patterns.len().div_ceil(PREPARE_MIN_PATTERNS));
-        if threads <= 1 {
-            return prepare(&mut patterns.iter());
-        }
-        let parts: Vec<Vec<Self>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let patterns = &patterns;
-                    s.spawn(move || prepare(&mut patterns.iter().skip(t).step_by(threads)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
-        (0..patterns.len())
-            .filter_map(|i| parts.get_mut(i % threads).and_then(Iterator::next))
-            .collect()
+        })
     }
 }
-
-/// Most threads [`Prepared::all`] uses.
-const PREPARE_THREADS: usize = 8;
-
-/// Fewest patterns worth a thread of their own.
-const PREPARE_MIN_PATTERNS: usize = 64;
 
 fn compile(src: &str) -> Result<(Regex, String), String> {
     let build = |pattern: &str| {

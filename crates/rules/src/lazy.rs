@@ -64,33 +64,17 @@ impl LazyRegex {
     }
 }
 
-/// Builds every regex of `all` not built yet, on every core (at most
-/// [`BUILD_THREADS`]): a server's start builds a thousand, billions of
-/// instructions, each independent of the others.
+/// Builds every regex of `all` not built yet, on every core: a server's
+/// start builds a thousand, billions of instructions, each independent of
+/// the others.
 pub(crate) fn build_all(all: &[&LazyRegex]) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(BUILD_THREADS)
-        .min(all.len());
-    if threads <= 1 {
-        for re in all {
+    crate::prefilter::on_every_core(all, 1, |res| {
+        for re in res {
             let _ = re.build();
         }
-        return;
-    }
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            s.spawn(move || {
-                for re in all.iter().skip(t).step_by(threads) {
-                    let _ = re.build();
-                }
-            });
-        }
+        Vec::<()>::new()
     });
 }
-
-/// Most threads [`build_all`] uses.
-const BUILD_THREADS: usize = 8;
 
 /// Builds one pattern as rule patterns are built: over bytes (a match may
 /// split a character), Unicode or not, caseless unless `case_sensitive`.

@@ -845,21 +845,33 @@ fn literal_set(hir: &Hir, kind: ExtractKind, classes: usize) -> Option<Vec<Strin
 /// planned alone, so the work is shared among the cores: a built-in pack
 /// plan is billions of instructions, most of a one-shot `palisade guard`.
 fn plan_all(patterns: &[String]) -> Vec<Option<(Ranked, Option<Vec<String>>)>> {
-    let plan = |ps: &mut dyn Iterator<Item = &String>| -> Vec<_> {
+    on_every_core(patterns, 64, |ps| {
         with_literal_memo(|| ps.map(|p| first_and_second(p)).collect())
-    };
+    })
+}
+
+/// `each` over `items`, results in the items' order, shared among the
+/// cores (at most 8 threads, each with at least `min_per_thread` items).
+/// A thread gets every n-th item, not a block (costly items tend to sit
+/// together, as the harmful-request packs do), in one call of `each`, so
+/// that state kept per thread (the literal memo) spans its items. For
+/// load-time work whose items are independent.
+pub fn on_every_core<T: Sync, R: Send>(
+    items: &[T],
+    min_per_thread: usize,
+    each: impl Fn(&mut dyn Iterator<Item = &T>) -> Vec<R> + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(PLAN_THREADS)
-        .min(patterns.len().div_ceil(PLAN_MIN_PATTERNS));
+        .min(8)
+        .min(items.len().div_ceil(min_per_thread.max(1)));
     if threads <= 1 {
-        return plan(&mut patterns.iter());
+        return each(&mut items.iter());
     }
-    // Interleaved, not in blocks: the costly patterns sit together (the
-    // harmful-request packs).
-    let parts: Vec<Vec<_>> = std::thread::scope(|s| {
+    let each = &each;
+    let parts: Vec<Vec<R>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|t| s.spawn(move || plan(&mut patterns.iter().skip(t).step_by(threads))))
+            .map(|t| s.spawn(move || each(&mut items.iter().skip(t).step_by(threads))))
             .collect();
         handles
             .into_iter()
@@ -867,16 +879,10 @@ fn plan_all(patterns: &[String]) -> Vec<Option<(Ranked, Option<Vec<String>>)>> {
             .collect()
     });
     let mut parts: Vec<_> = parts.into_iter().map(Vec::into_iter).collect();
-    (0..patterns.len())
+    (0..items.len())
         .filter_map(|i| parts.get_mut(i % threads).and_then(Iterator::next))
         .collect()
 }
-
-/// Most threads [`plan_all`] uses.
-const PLAN_THREADS: usize = 8;
-
-/// Fewest patterns worth a thread of their own.
-const PLAN_MIN_PATTERNS: usize = 64;
 
 impl Prefilter {
     /// Builds the prefilter of compiled pattern sources (after boundary
@@ -1192,6 +1198,18 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_shared_among_cores_comes_back_in_order_once_each() {
+        for n in [0usize, 1, 2, 3, 63, 64, 65, 200, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            for min in [0, 1, 64] {
+                let out = on_every_core(&items, min, |xs| xs.map(|&x| x * 3).collect());
+                let want: Vec<usize> = items.iter().map(|&x| x * 3).collect();
+                assert_eq!(out, want, "{n} items, at least {min} a thread");
+            }
+        }
+    }
 
     fn hir(p: &str) -> Hir {
         ParserBuilder::new()

@@ -446,11 +446,6 @@ fn automaton_of(
         })
 }
 
-/// Compiles in ASCII mode when the pattern allows it (faster, and `\b`
-/// and `\d` then mean what identifier formats need), else with Unicode.
-/// No one-pass DFA: it made a fifth of the compiled catalogue's memory,
-/// and values inside matches (`value_group`) come as fast from the
-/// bounded backtracker over the short span the lazy DFA found.
 /// The parts of a pattern's plan that depend on the pattern alone, and
 /// cost most of a catalogue's load (its regex, its literal sets): made
 /// for every pattern first, on every core.
@@ -498,6 +493,11 @@ impl Prepared {
     }
 }
 
+/// Compiles in ASCII mode when the pattern allows it (faster, and `\b`
+/// and `\d` then mean what identifier formats need), else with Unicode.
+/// No one-pass DFA: it made a fifth of the compiled catalogue's memory,
+/// and values inside matches (`value_group`) come as fast from the
+/// bounded backtracker over the short span the lazy DFA found.
 fn compile(src: &str) -> Result<(Regex, String), String> {
     let build = |pattern: &str| {
         Regex::builder()

@@ -201,9 +201,11 @@ impl RuleSet {
         Self::load(sources, Checks::AtLoad)
     }
 
-    /// Builds every regex not built yet and checks it as a pack read from
-    /// a file is checked at load: for a server, which should not build
-    /// them while answering, and for the tests of the built-in packs.
+    /// Builds every regex not built yet and checks that it builds and does
+    /// not match the empty string: for a server, which should not build
+    /// them while answering, and for `rules check`. (The boundary check of
+    /// a pack read from a file needs the pattern as written; the built-in
+    /// packs get it from their test, which loads them with every check.)
     pub fn compile_all(&self) -> Result<(), RuleError> {
         let mut nth = vec![0usize; self.rules.len()];
         let patterns = self

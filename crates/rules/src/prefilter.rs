@@ -435,12 +435,12 @@ pub fn best_inside(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<Inside
 const CLASS_LIMITS: [usize; 3] = [4, 10, 64];
 
 /// `extract(kind, limit)` for each of [`CLASS_LIMITS`], prefixes then
-/// suffixes, in that order, each with whether it is the suffixes. A limit only decides which of `hir`'s classes
-/// are expanded, so when no class of `hir` has a size between the previous
-/// limit and this one the sets are the previous ones, reused instead of
-/// extracted again (most elements hold no class of 5 to 64 characters;
-/// every element was extracted six ways at load, two fifths of
-/// `palisade guard`'s start-up).
+/// suffixes, in that order, each with whether it is the suffixes. A limit
+/// only decides which of `hir`'s classes are expanded, so when no class of
+/// `hir` has a size between the previous limit and this one the sets are
+/// the previous ones, reused instead of extracted again (most elements
+/// hold no class of 5 to 64 characters; every element was extracted six
+/// ways at load, two fifths of `palisade guard`'s start-up).
 fn per_class_limit<T: Clone>(
     hir: &Hir,
     mut extract: impl FnMut(ExtractKind, usize) -> T,

@@ -18,6 +18,7 @@ use regex_syntax::ParserBuilder;
 use std::collections::{HashMap, HashSet};
 
 mod extract;
+mod saved;
 #[cfg(test)]
 mod tests;
 
@@ -89,6 +90,7 @@ fn chosen(pattern: &str) -> Option<Ranked> {
 }
 
 /// One selective literal set of a pattern.
+#[derive(Debug, Clone)]
 struct Ranked {
     set: Vec<String>,
     /// Every match of the whole pattern begins with one of them.
@@ -539,12 +541,31 @@ pub fn union_of_branches(hir: &Hir, judge: &dyn SetJudge, walk: Walk) -> Option<
     })
 }
 
-/// [`first_and_second`] of every pattern, in order. Each pattern is
-/// planned alone, so the work is shared among the cores: a built-in pack
-/// plan is billions of instructions, most of a one-shot `palisade guard`.
-fn plan_all(patterns: &[String]) -> Vec<Option<(Ranked, Option<Vec<String>>)>> {
+/// [`first_and_second`] of every pattern, in order. The built-in packs'
+/// plans come from the file shipped with them (`saved`); only the
+/// patterns it does not hold are planned here.
+fn plan_all(patterns: &[String]) -> Vec<saved::Plan> {
+    let known = saved::builtin();
+    let missing: Vec<&String> = patterns
+        .iter()
+        .filter(|p| !known.contains_key(*p))
+        .collect();
+    let mut fresh = plan_fresh(&missing).into_iter();
+    patterns
+        .iter()
+        .map(|p| match known.get(p) {
+            Some(plan) => plan.clone(),
+            None => fresh.next().flatten(),
+        })
+        .collect()
+}
+
+/// [`first_and_second`] of every pattern, in order, worked out now. Each
+/// pattern is planned alone, so the work is shared among the cores: the
+/// built-in packs' plan is billions of instructions.
+fn plan_fresh<S: AsRef<str> + Sync>(patterns: &[S]) -> Vec<saved::Plan> {
     on_every_core(patterns, 64, |ps| {
-        with_literal_memo(|| ps.map(|p| first_and_second(p)).collect())
+        with_literal_memo(|| ps.map(|p| first_and_second(p.as_ref())).collect())
     })
 }
 

@@ -320,3 +320,62 @@ fn located_patterns_list_literals_that_are_not_prefixes() {
     assert_eq!(c, vec![Some(0)]);
     assert_eq!(s, vec![(0, 2, 10), (0, 14, 22)]);
 }
+
+/// The shipped plans are what planning gives now: a rule, the planner or
+/// its word list changed without the file would leave the built-in packs
+/// on stale plans, which may miss matches.
+#[test]
+fn builtin_plan_file_is_fresh() {
+    let set = crate::RuleSet::builtin().expect("built-in packs load");
+    let patterns = &set.pattern_src;
+    let fresh = plan_fresh(patterns);
+    let want = saved::file_of(patterns, &fresh);
+    if std::env::var_os("PALISADE_UPDATE_PLANS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/builtin_plans.json");
+        std::fs::write(path, &want).expect("write the plan file");
+        return;
+    }
+    assert!(
+        saved::embedded() == want,
+        "crates/rules/data/builtin_plans.json is stale: rewrite it with \
+         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules builtin_plan_file_is_fresh`, \
+         then rebuild"
+    );
+    // Read back, the file gives every pattern its fresh plan.
+    let read = saved::parse_for_test(&want).expect("the written file parses");
+    let looked_up: Vec<saved::Plan> = patterns
+        .iter()
+        .map(|p| read.get(p).cloned().expect("every pattern is in the file"))
+        .collect();
+    assert_eq!(saved::file_of(patterns, &looked_up), want);
+    // And the prefilter built from the file is the one planned afresh.
+    assert_eq!(plan_all(patterns).len(), patterns.len());
+    assert_eq!(saved::file_of(patterns, &plan_all(patterns)), want);
+}
+
+#[test]
+fn a_plan_file_of_another_format_or_broken_is_refused() {
+    assert!(saved::parse_for_test("{\"format\": 2, \"plans\": []}")
+        .unwrap_err()
+        .contains("format 2"));
+    assert!(saved::parse_for_test("{\"format\": 1, \"plans\": [").is_err());
+    assert!(saved::parse_for_test("{\"format\": 1, \"plans\": []}")
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_pattern_outside_the_plan_file_is_planned_afresh() {
+    let p = "zqxjv(?:alpha|beta)\\d+".to_string();
+    assert!(!saved::builtin().contains_key(&p));
+    let planned = saved::file_of(
+        std::slice::from_ref(&p),
+        &plan_all(std::slice::from_ref(&p)),
+    );
+    let fresh = saved::file_of(
+        std::slice::from_ref(&p),
+        &plan_fresh(std::slice::from_ref(&p)),
+    );
+    assert_eq!(planned, fresh);
+    assert!(planned.contains("zqxjv"), "{planned}");
+}

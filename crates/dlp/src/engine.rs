@@ -64,6 +64,7 @@ mod build;
 mod digits;
 mod hex;
 mod matching;
+mod saved;
 #[cfg(test)]
 mod tests;
 mod tries;

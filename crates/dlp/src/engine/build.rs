@@ -142,7 +142,10 @@ impl Prepared {
         // itself, so their literals are taken from the pattern without
         // the flag.
         let lit_hir = shape::parse(strip_case_flag(p));
-        let lits = lit_hir.as_ref().and_then(shape::best_literals);
+        let lits = match super::saved::builtin().get(p) {
+            Some(known) => known.clone(),
+            None => lit_hir.as_ref().and_then(shape::best_literals),
+        };
         Self {
             built,
             compiled,
@@ -163,6 +166,15 @@ impl Prepared {
             palisade_rules::prefilter::with_literal_memo(|| ps.map(|p| Self::of(p)).collect())
         })
     }
+}
+
+/// `p`'s best literal set, worked out now (what the shipped file holds
+/// for the built-in catalogue, `saved`).
+#[cfg(test)]
+pub(super) fn fresh_literals(p: &str) -> Option<shape::Literals> {
+    shape::parse(strip_case_flag(p))
+        .as_ref()
+        .and_then(shape::best_literals)
 }
 
 /// Compiles in ASCII mode when the pattern allows it (faster, and `\b`

@@ -1,0 +1,162 @@
+//! The built-in catalogue's literal sets, worked out ahead and shipped
+//! as data (`data/builtin_literals.json`).
+//!
+//! Why: choosing a pattern's cheapest literal set walks its whole tree,
+//! extracting sets several ways at each node, and over the built-in
+//! catalogue that was about a billion instructions, a third of what
+//! `palisade dlp scan` of a one-line file did. The set depends only on
+//! the pattern's source and the code that chooses it, so the file is
+//! looked up by the exact source: a pattern that is not in it (a changed
+//! type, a catalogue of one's own) is worked out at load. A test works
+//! out every built-in pattern's set afresh and fails when the file
+//! differs, with the command that rewrites it
+//! (`builtin_plan_file_is_fresh`).
+
+use crate::shape::Literals;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const FILE: &str = include_str!("../../data/builtin_literals.json");
+
+/// Bumped when the file's layout changes.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: u32,
+    literals: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// The catalogue pattern, exactly.
+    pattern: String,
+    /// Its set; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    set: Option<Saved>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    words: Vec<String>,
+    cost: u32,
+    before: Option<usize>,
+    before_min: usize,
+    after: Option<usize>,
+}
+
+/// The shipped sets by pattern, read once. A file that does not parse
+/// (only a broken build can ship one: the freshness test reads it)
+/// counts as empty, so every set is worked out at load: slower, never
+/// wrong.
+pub(super) fn builtin() -> &'static HashMap<String, Option<Literals>> {
+    static SETS: OnceLock<HashMap<String, Option<Literals>>> = OnceLock::new();
+    SETS.get_or_init(|| parse(FILE).unwrap_or_default())
+}
+
+/// The sets in a file's text, or what is wrong with it.
+fn parse(text: &str) -> Result<HashMap<String, Option<Literals>>, String> {
+    let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if file.format != FORMAT {
+        return Err(format!(
+            "format {} (this build reads {FORMAT})",
+            file.format
+        ));
+    }
+    Ok(file
+        .literals
+        .into_iter()
+        .map(|e| {
+            let set = e.set.map(|s| Literals {
+                words: s.words,
+                cost: s.cost,
+                before: s.before,
+                before_min: s.before_min,
+                after: s.after,
+            });
+            (e.pattern, set)
+        })
+        .collect())
+}
+
+/// The file of `sets` for `patterns` (the freshness test writes it), one
+/// entry per distinct pattern in order of first appearance, one per line
+/// so that a changed type is a small diff.
+#[cfg(test)]
+pub(super) fn file_of(patterns: &[&str], sets: &[Option<Literals>]) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = format!("{{\"format\": {FORMAT}, \"literals\": [\n");
+    let mut first = true;
+    for (p, set) in patterns.iter().zip(sets) {
+        if !seen.insert(*p) {
+            continue;
+        }
+        let entry = Entry {
+            pattern: (*p).to_string(),
+            set: set.as_ref().map(|l| Saved {
+                words: l.words.clone(),
+                cost: l.cost,
+                before: l.before,
+                before_min: l.before_min,
+                after: l.after,
+            }),
+        };
+        if !first {
+            out.push_str(",\n");
+        }
+        first = false;
+        out.push_str(&serde_json::to_string(&entry).unwrap_or_default());
+    }
+    out.push_str("\n]}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped sets are what the engine works out now: a type, the
+    /// chooser or its costs changed without the file would leave the
+    /// built-in catalogue on stale triggers.
+    #[test]
+    fn builtin_plan_file_is_fresh() {
+        let catalog = crate::Catalog::builtin().expect("built-in catalogue loads");
+        let patterns: Vec<&str> = catalog
+            .types()
+            .iter()
+            .flat_map(|t| t.patterns.iter().map(String::as_str))
+            .collect();
+        let fresh: Vec<Option<Literals>> = patterns
+            .iter()
+            .map(|p| super::super::build::fresh_literals(p))
+            .collect();
+        let want = file_of(&patterns, &fresh);
+        if std::env::var_os("PALISADE_UPDATE_PLANS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/builtin_literals.json");
+            std::fs::write(path, &want).expect("write the literal file");
+            return;
+        }
+        assert!(
+            FILE == want,
+            "crates/dlp/data/builtin_literals.json is stale: rewrite it with \
+             `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-dlp builtin_plan_file_is_fresh`, \
+             then rebuild"
+        );
+        let read = parse(&want).expect("the written file parses");
+        for (p, f) in patterns.iter().zip(&fresh) {
+            assert_eq!(read.get(*p), Some(f), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_literal_file_of_another_format_or_broken_is_refused() {
+        assert!(parse("{\"format\": 9, \"literals\": []}")
+            .unwrap_err()
+            .contains("format 9"));
+        assert!(parse("{\"format\": 1, \"literals\": [").is_err());
+        assert!(parse("{\"format\": 1, \"literals\": []}")
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -20,6 +20,7 @@
 mod ascii_mode;
 mod boundary;
 mod lazy;
+pub mod pattern_file;
 pub mod prefilter;
 mod reach;
 mod salad;

@@ -1,5 +1,6 @@
 //! The built-in catalogue's literal sets, worked out ahead and shipped
-//! as data (`data/builtin_literals.json`).
+//! as data (`data/builtin_literals.json`, a
+//! `palisade_rules::pattern_file`).
 //!
 //! Why: choosing a pattern's cheapest literal set walks its whole tree,
 //! extracting sets several ways at each node, and over the built-in
@@ -13,29 +14,15 @@
 //! (`builtin_plan_file_is_fresh`).
 
 use crate::shape::Literals;
+use palisade_rules::pattern_file;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const FILE: &str = include_str!("../../data/builtin_literals.json");
 
-/// Bumped when the file's layout changes.
+/// Bumped when the saved form changes.
 const FORMAT: u32 = 1;
-
-#[derive(Serialize, Deserialize)]
-struct File {
-    format: u32,
-    literals: Vec<Entry>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    /// The catalogue pattern, exactly.
-    pattern: String,
-    /// Its set; absent when it has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    set: Option<Saved>,
-}
 
 #[derive(Serialize, Deserialize)]
 struct Saved {
@@ -44,6 +31,24 @@ struct Saved {
     before: Option<usize>,
     before_min: usize,
     after: Option<usize>,
+}
+
+/// The sets of a file's text by pattern.
+fn parse(text: &str) -> Result<HashMap<String, Option<Literals>>, String> {
+    let saved: HashMap<String, Option<Saved>> = pattern_file::parse(text, FORMAT)?;
+    Ok(saved
+        .into_iter()
+        .map(|(p, s)| {
+            let set = s.map(|s| Literals {
+                words: s.words,
+                cost: s.cost,
+                before: s.before,
+                before_min: s.before_min,
+                after: s.after,
+            });
+            (p, set)
+        })
+        .collect())
 }
 
 /// The shipped sets by pattern, read once. A file that does not parse
@@ -55,61 +60,20 @@ pub(super) fn builtin() -> &'static HashMap<String, Option<Literals>> {
     SETS.get_or_init(|| parse(FILE).unwrap_or_default())
 }
 
-/// The sets in a file's text, or what is wrong with it.
-fn parse(text: &str) -> Result<HashMap<String, Option<Literals>>, String> {
-    let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if file.format != FORMAT {
-        return Err(format!(
-            "format {} (this build reads {FORMAT})",
-            file.format
-        ));
-    }
-    Ok(file
-        .literals
-        .into_iter()
-        .map(|e| {
-            let set = e.set.map(|s| Literals {
-                words: s.words,
-                cost: s.cost,
-                before: s.before,
-                before_min: s.before_min,
-                after: s.after,
-            });
-            (e.pattern, set)
-        })
-        .collect())
-}
-
-/// The file of `sets` for `patterns` (the freshness test writes it), one
-/// entry per distinct pattern in order of first appearance, one per line
-/// so that a changed type is a small diff.
+/// The file of `sets` for `patterns` (the freshness test writes it).
 #[cfg(test)]
-pub(super) fn file_of(patterns: &[&str], sets: &[Option<Literals>]) -> String {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = format!("{{\"format\": {FORMAT}, \"literals\": [\n");
-    let mut first = true;
-    for (p, set) in patterns.iter().zip(sets) {
-        if !seen.insert(*p) {
-            continue;
-        }
-        let entry = Entry {
-            pattern: (*p).to_string(),
-            set: set.as_ref().map(|l| Saved {
-                words: l.words.clone(),
-                cost: l.cost,
-                before: l.before,
-                before_min: l.before_min,
-                after: l.after,
-            }),
-        };
-        if !first {
-            out.push_str(",\n");
-        }
-        first = false;
-        out.push_str(&serde_json::to_string(&entry).unwrap_or_default());
-    }
-    out.push_str("\n]}\n");
-    out
+fn file_of(patterns: &[&str], sets: &[Option<Literals>]) -> String {
+    let entries = patterns.iter().zip(sets).map(|(p, set)| {
+        let saved = set.as_ref().map(|l| Saved {
+            words: l.words.clone(),
+            cost: l.cost,
+            before: l.before,
+            before_min: l.before_min,
+            after: l.after,
+        });
+        (*p, saved)
+    });
+    pattern_file::render(FORMAT, entries).expect("literal sets serialise")
 }
 
 #[cfg(test)]
@@ -147,16 +111,5 @@ mod tests {
         for (p, f) in patterns.iter().zip(&fresh) {
             assert_eq!(read.get(*p), Some(f), "{p}");
         }
-    }
-
-    #[test]
-    fn a_literal_file_of_another_format_or_broken_is_refused() {
-        assert!(parse("{\"format\": 9, \"literals\": []}")
-            .unwrap_err()
-            .contains("format 9"));
-        assert!(parse("{\"format\": 1, \"literals\": [").is_err());
-        assert!(parse("{\"format\": 1, \"literals\": []}")
-            .unwrap()
-            .is_empty());
     }
 }

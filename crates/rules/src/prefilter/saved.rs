@@ -1,18 +1,18 @@
 //! The built-in packs' plans, worked out ahead and shipped as data
-//! (`data/builtin_plans.json`).
+//! (`data/builtin_plans.json`, a [`crate::pattern_file`]).
 //!
 //! Why: planning a pattern ranks every element's literal sets, each
 //! extracted several ways, and over the built-in packs that was about
 //! 3.6 billion instructions: half of what a one-shot `palisade guard`
 //! did before it checked anything. A plan depends only on the pattern's
 //! source and this module's code and word list, so the built-in packs'
-//! plans are the same on every start. The file is looked up by the exact
-//! source, so a pattern that is not in it (a changed rule, a pack of
-//! one's own) is planned afresh. A test plans every built-in pattern
-//! afresh and fails when the file differs, with the command that
-//! rewrites it (`builtin_plan_file_is_fresh`).
+//! plans are the same on every start. A pattern that is not in the file
+//! (a changed rule, a pack of one's own) is planned afresh. A test plans
+//! every built-in pattern afresh and fails when the file differs, with
+//! the command that rewrites it (`builtin_plan_file_is_fresh`).
 
 use super::{Origin, Ranked};
+use crate::pattern_file;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -23,26 +23,11 @@ pub(super) type Plan = Option<(Ranked, Option<Vec<String>>)>;
 
 const FILE: &str = include_str!("../../data/builtin_plans.json");
 
-/// Bumped when the file's layout changes.
-const FORMAT: u32 = 1;
+/// Bumped when the saved form changes.
+pub(super) const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-struct File {
-    format: u32,
-    plans: Vec<Entry>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    /// The pattern's source, exactly as planned.
-    pattern: String,
-    /// Its plan; absent when it has no selective set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    plan: Option<Saved>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
+pub(super) struct Saved {
     set: Vec<String>,
     starts: bool,
     /// `Origin`'s part, parts, suffix and inside.
@@ -51,36 +36,46 @@ struct Saved {
     second: Option<Vec<String>>,
 }
 
-fn to_plan(s: Saved) -> Plan {
-    let (part, parts, suffix, inside) = s.origin;
-    Some((
-        Ranked {
-            set: s.set,
-            starts: s.starts,
-            origin: Origin {
-                part,
-                parts,
-                suffix,
-                inside,
-            },
-        },
-        s.second,
-    ))
+impl Saved {
+    fn plan(self) -> Plan {
+        let (part, parts, suffix, inside) = self.origin;
+        let origin = Origin {
+            part,
+            parts,
+            suffix,
+            inside,
+        };
+        let ranked = Ranked {
+            set: self.set,
+            starts: self.starts,
+            origin,
+        };
+        Some((ranked, self.second))
+    }
+
+    #[cfg(test)]
+    pub(super) fn of(plan: &Plan) -> Option<Self> {
+        plan.as_ref().map(|(r, second)| Self {
+            set: r.set.clone(),
+            starts: r.starts,
+            origin: (
+                r.origin.part,
+                r.origin.parts,
+                r.origin.suffix,
+                r.origin.inside,
+            ),
+            second: second.clone(),
+        })
+    }
 }
 
-#[cfg(test)]
-fn to_saved(plan: &Plan) -> Option<Saved> {
-    plan.as_ref().map(|(r, second)| Saved {
-        set: r.set.clone(),
-        starts: r.starts,
-        origin: (
-            r.origin.part,
-            r.origin.parts,
-            r.origin.suffix,
-            r.origin.inside,
-        ),
-        second: second.clone(),
-    })
+/// The plans of a file's text by pattern source.
+pub(super) fn parse(text: &str) -> Result<HashMap<String, Plan>, String> {
+    let saved: HashMap<String, Option<Saved>> = pattern_file::parse(text, FORMAT)?;
+    Ok(saved
+        .into_iter()
+        .map(|(p, s)| (p, s.and_then(Saved::plan)))
+        .collect())
 }
 
 /// The shipped plans by pattern source, read once. A file that does not
@@ -92,61 +87,18 @@ pub(super) fn builtin() -> &'static HashMap<String, Plan> {
     PLANS.get_or_init(|| parse(FILE).unwrap_or_default())
 }
 
-/// The plans in a file's text, or what is wrong with it.
-fn parse(text: &str) -> Result<HashMap<String, Plan>, String> {
-    let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if file.format != FORMAT {
-        return Err(format!(
-            "format {} (this build reads {FORMAT})",
-            file.format
-        ));
-    }
-    Ok(file
-        .plans
-        .into_iter()
-        .map(|e| (e.pattern, e.plan.and_then(to_plan)))
-        .collect())
-}
-
-/// The file of `plans` for `patterns` (the freshness test writes it), one entry per distinct
-/// source in order of first appearance.
+/// The file of `plans` for `patterns` (the freshness test writes it).
 #[cfg(test)]
 pub(super) fn file_of(patterns: &[String], plans: &[Plan]) -> String {
-    let mut seen = std::collections::HashSet::new();
     let entries = patterns
         .iter()
         .zip(plans)
-        .filter(|(p, _)| seen.insert(p.as_str()))
-        .map(|(p, plan)| Entry {
-            pattern: p.clone(),
-            plan: to_saved(plan),
-        })
-        .collect();
-    let file = File {
-        format: FORMAT,
-        plans: entries,
-    };
-    // One entry per line keeps a changed rule a small diff.
-    let mut out = String::from("{\"format\": ");
-    out.push_str(&file.format.to_string());
-    out.push_str(", \"plans\": [\n");
-    for (i, e) in file.plans.iter().enumerate() {
-        if i > 0 {
-            out.push_str(",\n");
-        }
-        out.push_str(&serde_json::to_string(e).unwrap_or_default());
-    }
-    out.push_str("\n]}\n");
-    out
+        .map(|(p, plan)| (p.as_str(), Saved::of(plan)));
+    pattern_file::render(FORMAT, entries).expect("plans serialise")
 }
 
 /// The embedded file's text (for the freshness test).
 #[cfg(test)]
 pub(super) fn embedded() -> &'static str {
     FILE
-}
-
-#[cfg(test)]
-pub(super) fn parse_for_test(text: &str) -> Result<HashMap<String, Plan>, String> {
-    parse(text)
 }

@@ -98,9 +98,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state: policies (one guard each), upstreams, store,
-    /// writer and key cache.
-    pub fn new(cfg: Config, factory: &GuardFactory) -> Result<Self, StartError> {
+    /// One guard per policy (the `default` one always), each with its
+    /// masking and verdict cache.
+    fn policies(
+        cfg: &Config,
+        factory: &GuardFactory,
+    ) -> Result<HashMap<String, Arc<PolicyRt>>, StartError> {
         let mut specs = cfg.policies.clone();
         specs.entry("default".into()).or_default();
         let mut policies = HashMap::new();
@@ -134,6 +137,25 @@ impl AppState {
                 }),
             );
         }
+        Ok(policies)
+    }
+
+    /// Builds the state: policies (one guard each), upstreams, store,
+    /// writer and key cache.
+    pub fn new(cfg: Config, factory: &GuardFactory) -> Result<Self, StartError> {
+        // The WAF's rule sets build on another core while the guards load
+        // (each is a few hundred milliseconds of one core at start-up).
+        let (policies, waf) = std::thread::scope(|s| {
+            let waf = s.spawn(|| crate::waf::build(&cfg.waf));
+            let policies = Self::policies(&cfg, factory);
+            let waf = waf.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (policies, waf)
+        });
+        let policies = policies?;
+        let waf = waf.map_err(|message| StartError::Guard {
+            policy: "waf".into(),
+            message,
+        })?;
         let Some(default_policy) = policies.get("default").cloned() else {
             return Err(StartError::Guard {
                 policy: "default".into(),
@@ -161,10 +183,6 @@ impl AppState {
             },
         );
         let keys = KeyCache::new(store.clone())?;
-        let waf = crate::waf::build(&cfg.waf).map_err(|message| StartError::Guard {
-            policy: "waf".into(),
-            message,
-        })?;
         let limiter = crate::limits::Limiter::new(cfg.rate_limits.clone()).map_err(|problem| {
             StartError::Config(ConfigError::Invalid {
                 path: cfg.origin.clone(),

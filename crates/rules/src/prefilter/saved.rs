@@ -24,10 +24,10 @@ pub(super) type Plan = Option<(Ranked, Option<Vec<String>>)>;
 const FILE: &str = include_str!("../../data/builtin_plans.json");
 
 /// Bumped when the saved form changes.
-pub(super) const FORMAT: u32 = 1;
+const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-pub(super) struct Saved {
+struct Saved {
     set: Vec<String>,
     starts: bool,
     /// `Origin`'s part, parts, suffix and inside.
@@ -54,7 +54,7 @@ impl Saved {
     }
 
     #[cfg(test)]
-    pub(super) fn of(plan: &Plan) -> Option<Self> {
+    fn of(plan: &Plan) -> Option<Self> {
         plan.as_ref().map(|(r, second)| Self {
             set: r.set.clone(),
             starts: r.starts,

@@ -148,16 +148,8 @@ impl Engine {
     pub(super) fn group_windows(&self, hay: &[u8], windows: &mut Windows) {
         for (gi, g) in self.groups.iter().enumerate() {
             let list = std::mem::take(windows.of(self.patterns.len() + gi));
-            for (ws, we) in list {
-                let Some(w) = hay.get(ws..we) else { continue };
-                if g.any.as_ref().is_some_and(|any| !any.is_match(w)) {
-                    continue;
-                }
-                for k in g.set.matches(w).iter() {
-                    if let Some(&pi) = g.patterns.get(k) {
-                        windows.of(pi).push((ws, we));
-                    }
-                }
+            for window in list {
+                hand_out(g.any.as_ref(), &g.set, &g.patterns, hay, window, windows);
             }
         }
     }
@@ -287,16 +279,8 @@ impl Engine {
                     push_window(&mut dw, hay, s, e, more, more);
                 }
             }
-            for &(ws, we) in &dw {
-                let Some(w) = hay.get(ws..we) else { continue };
-                if g.any.as_ref().is_some_and(|any| !any.is_match(w)) {
-                    continue;
-                }
-                for k in g.set.matches(w).iter() {
-                    if let Some(&pi) = g.patterns.get(k) {
-                        windows.of(pi).push((ws, we));
-                    }
-                }
+            for &window in &dw {
+                hand_out(g.any.as_ref(), &g.set, &g.patterns, hay, window, windows);
             }
         }
     }
@@ -396,4 +380,27 @@ pub(super) fn push_window(
         }
     }
     ws.push((lo, hi));
+}
+
+/// Hands a group's window to those of its patterns that occur in it (a
+/// literal group and a number group alike): none when the group's
+/// leftmost regex `any` finds nothing there, else each its set matches.
+#[inline]
+fn hand_out(
+    any: Option<&Regex>,
+    set: &regex::bytes::RegexSet,
+    patterns: &[usize],
+    hay: &[u8],
+    (ws, we): (usize, usize),
+    windows: &mut Windows,
+) {
+    let Some(w) = hay.get(ws..we) else { return };
+    if any.is_some_and(|any| !any.is_match(w)) {
+        return;
+    }
+    for k in set.matches(w).iter() {
+        if let Some(&pi) = patterns.get(k) {
+            windows.of(pi).push((ws, we));
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub(crate) fn max_len(hir: &Hir) -> Option<usize> {
 
 /// Literals of which at least one occurs in every match (lower-cased,
 /// for an ASCII-case-insensitive search), the cheapest such set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Literals {
     pub words: Vec<String>,
     pub cost: u32,

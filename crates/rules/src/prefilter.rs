@@ -70,7 +70,7 @@ pub fn literals(pattern: &str) -> Option<(Vec<String>, bool)> {
 /// of its top-level concatenation (0: the whole pattern, else 1-based),
 /// out of how many, and whether every match of that element ends with one
 /// of the literals rather than begins with one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     /// The element.
     pub part: usize,
@@ -90,7 +90,7 @@ fn chosen(pattern: &str) -> Option<Ranked> {
 }
 
 /// One selective literal set of a pattern.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Ranked {
     set: Vec<String>,
     /// Every match of the whole pattern begins with one of them.

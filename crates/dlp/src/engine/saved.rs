@@ -15,7 +15,6 @@
 
 use crate::shape::Literals;
 use palisade_rules::pattern_file;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -24,31 +23,9 @@ const FILE: &str = include_str!("../../data/builtin_literals.json");
 /// Bumped when the saved form changes.
 const FORMAT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    words: Vec<String>,
-    cost: u32,
-    before: Option<usize>,
-    before_min: usize,
-    after: Option<usize>,
-}
-
 /// The sets of a file's text by pattern.
 fn parse(text: &str) -> Result<HashMap<String, Option<Literals>>, String> {
-    let saved: HashMap<String, Option<Saved>> = pattern_file::parse(text, FORMAT)?;
-    Ok(saved
-        .into_iter()
-        .map(|(p, s)| {
-            let set = s.map(|s| Literals {
-                words: s.words,
-                cost: s.cost,
-                before: s.before,
-                before_min: s.before_min,
-                after: s.after,
-            });
-            (p, set)
-        })
-        .collect())
+    pattern_file::parse(text, FORMAT)
 }
 
 /// The shipped sets by pattern, read once. A file that does not parse
@@ -63,16 +40,7 @@ pub(super) fn builtin() -> &'static HashMap<String, Option<Literals>> {
 /// The file of `sets` for `patterns` (the freshness test writes it).
 #[cfg(test)]
 fn file_of(patterns: &[&str], sets: &[Option<Literals>]) -> String {
-    let entries = patterns.iter().zip(sets).map(|(p, set)| {
-        let saved = set.as_ref().map(|l| Saved {
-            words: l.words.clone(),
-            cost: l.cost,
-            before: l.before,
-            before_min: l.before_min,
-            after: l.after,
-        });
-        (*p, saved)
-    });
+    let entries = patterns.iter().zip(sets).map(|(p, set)| (*p, set.as_ref()));
     pattern_file::render(FORMAT, entries).expect("literal sets serialise")
 }
 

@@ -11,9 +11,8 @@
 //! every built-in pattern afresh and fails when the file differs, with
 //! the command that rewrites it (`builtin_plan_file_is_fresh`).
 
-use super::{Origin, Ranked};
+use super::Ranked;
 use crate::pattern_file;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -24,58 +23,11 @@ pub(super) type Plan = Option<(Ranked, Option<Vec<String>>)>;
 const FILE: &str = include_str!("../../data/builtin_plans.json");
 
 /// Bumped when the saved form changes.
-const FORMAT: u32 = 1;
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    set: Vec<String>,
-    starts: bool,
-    /// `Origin`'s part, parts, suffix and inside.
-    origin: (usize, usize, bool, bool),
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    second: Option<Vec<String>>,
-}
-
-impl Saved {
-    fn plan(self) -> Plan {
-        let (part, parts, suffix, inside) = self.origin;
-        let origin = Origin {
-            part,
-            parts,
-            suffix,
-            inside,
-        };
-        let ranked = Ranked {
-            set: self.set,
-            starts: self.starts,
-            origin,
-        };
-        Some((ranked, self.second))
-    }
-
-    #[cfg(test)]
-    fn of(plan: &Plan) -> Option<Self> {
-        plan.as_ref().map(|(r, second)| Self {
-            set: r.set.clone(),
-            starts: r.starts,
-            origin: (
-                r.origin.part,
-                r.origin.parts,
-                r.origin.suffix,
-                r.origin.inside,
-            ),
-            second: second.clone(),
-        })
-    }
-}
+const FORMAT: u32 = 2;
 
 /// The plans of a file's text by pattern source.
 pub(super) fn parse(text: &str) -> Result<HashMap<String, Plan>, String> {
-    let saved: HashMap<String, Option<Saved>> = pattern_file::parse(text, FORMAT)?;
-    Ok(saved
-        .into_iter()
-        .map(|(p, s)| (p, s.and_then(Saved::plan)))
-        .collect())
+    pattern_file::parse(text, FORMAT)
 }
 
 /// The shipped plans by pattern source, read once. A file that does not
@@ -93,7 +45,7 @@ pub(super) fn file_of(patterns: &[String], plans: &[Plan]) -> String {
     let entries = patterns
         .iter()
         .zip(plans)
-        .map(|(p, plan)| (p.as_str(), Saved::of(plan)));
+        .map(|(p, plan)| (p.as_str(), plan.as_ref()));
     pattern_file::render(FORMAT, entries).expect("plans serialise")
 }
 

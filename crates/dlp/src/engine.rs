@@ -428,7 +428,7 @@ impl Engine {
             if value.is_empty() {
                 continue;
             }
-            if let Some(ent) = self.confirm(ti, t, value, s, e, &ctx) {
+            if let Some(ent) = self.confirm(hay, ti, t, value, (s, e), &ctx) {
                 found.push((ent, self.specific.get(ti).copied().unwrap_or(false)));
             }
         }

@@ -67,3 +67,51 @@ fn secret_probes_meet_the_acceptance_thresholds() {
         report.errors
     );
 }
+
+fn blind(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../eval/dlp-blind")
+        .join(name)
+}
+
+/// The Faker set of `eval/dlp-blind/` (`scripts/dlp_blind.py`): values in
+/// the formats of the generator behind Presidio's synthetic sentences, in
+/// templates written without sight of the catalogue. Some of Faker's phone
+/// formats follow no numbering plan (13 random digits as an MSISDN, `00-`
+/// Japanese numbers), so a label's recall may sit a little lower than on
+/// the probes; the totals carry the thresholds.
+#[test]
+fn faker_set_meets_the_acceptance_thresholds() {
+    let engine = Engine::builtin().expect("built-in catalogue loads");
+    let (en, zh) = (blind("en.jsonl"), blind("zh.jsonl"));
+    let report = eval_pii(&engine, &[en.as_path(), zh.as_path()]).expect("blind files read");
+    assert_eq!(report.records, 900, "regenerate with scripts/dlp_blind.py?");
+    let total = &report.pattern_total;
+    assert!(
+        total.precision() >= 0.95 && total.recall() >= 0.95,
+        "pattern types: precision {:.3}, recall {:.3}; errors: {:#?}",
+        total.precision(),
+        total.recall(),
+        report.errors
+    );
+    for (label, c) in &report.labels {
+        if !PATTERN_LABELS.contains(&label.as_str()) {
+            continue;
+        }
+        assert!(
+            c.precision() >= 0.95 && c.recall() >= 0.85,
+            "{label}: precision {:.3}, recall {:.3}",
+            c.precision(),
+            c.recall()
+        );
+    }
+    let (hits, all) = report
+        .hard_negative_hits
+        .values()
+        .fold((0, 0), |(h, a), (hit, n)| (h + hit, a + n));
+    assert!(
+        hits * 50 <= all,
+        "{hits} of {all} look-alikes reported: {:?}",
+        report.hard_negative_hits
+    );
+}

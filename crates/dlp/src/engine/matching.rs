@@ -266,14 +266,27 @@ impl Engine {
 
     pub(super) fn confirm(
         &self,
+        hay: &[u8],
         ti: usize,
         t: &DataType,
         value: &str,
-        s: usize,
-        e: usize,
+        (s, e): (usize, usize),
         ctx: &[(usize, usize, usize)],
     ) -> Option<Entity> {
-        let context = self.near_context(ti, s, e, ctx);
+        let mut context = self.near_context(ti, s, e, ctx);
+        // A value under a key of its own (`ts=…`, `"amount": …`) is what
+        // that key says it is: a phone word elsewhere on the line does not
+        // make a timestamp a phone number. (A credential's context word
+        // names its provider, not the field: `api_key="sk-…"` beside a
+        // DeepSeek URL.)
+        if context && t.context_required && t.category != "credential" {
+            if let Some(key) = key_of_value(hay, s) {
+                context = t
+                    .context
+                    .iter()
+                    .any(|w| contains_ignore_case(key, w.as_bytes()));
+            }
+        }
         if t.context_required && !context {
             return None;
         }
@@ -294,6 +307,9 @@ impl Engine {
             }
             None => false,
         };
+        if !validated && part_of_larger_number(hay, s, e) {
+            return None;
+        }
         // A checksum is strong evidence, a context word some; a bare
         // pattern match of an unvalidated format is the weakest.
         let mut score = t.score;
@@ -320,6 +336,94 @@ impl Engine {
             context,
         })
     }
+}
+
+/// Whether the digits at `s..e` are a piece of a larger token rather than
+/// a value of their own: glued by `.`, `-`, `/` or `:` to more digits
+/// (`6,500.36`, `INV/2026/5771`, `02/18/2024`), numbered with `#` (an
+/// order or ticket), or a national number right after a country code it
+/// did not take in (`+39 0736979297` is one Italian number, not an
+/// Australian one). An unvalidated pattern match is all shape, so a shape
+/// cut out of a longer one is no evidence; a checksum-validated value
+/// keeps its own judgement. Commas do not count: lists such as
+/// `13800138000,13912345678` are separate values.
+pub(super) fn part_of_larger_number(hay: &[u8], s: usize, e: usize) -> bool {
+    let glue = |b: u8| matches!(b, b'.' | b'-' | b'/' | b':');
+    let (Some(&first), Some(&last)) = (hay.get(s), e.checked_sub(1).and_then(|i| hay.get(i)))
+    else {
+        return false;
+    };
+    let before = &hay[..s];
+    let after = hay.get(e..).unwrap_or_default();
+    if first.is_ascii_digit() {
+        match before {
+            [.., d, g] if glue(*g) && d.is_ascii_digit() => return true,
+            [.., b'#'] => return true,
+            _ => {}
+        }
+        // `+CC` and an optional separator before a number that does not
+        // start with the plus sign itself.
+        let mut i = before.len();
+        if i > 0 && matches!(before[i - 1], b' ' | b'.' | b'-') {
+            i -= 1;
+        }
+        let digits_end = i;
+        while i > 0 && before[i - 1].is_ascii_digit() && digits_end - i < 3 {
+            i -= 1;
+        }
+        if (1..=3).contains(&(digits_end - i))
+            && i > 0
+            && before[i - 1] == b'+'
+            && (i < 2 || !before[i - 2].is_ascii_alphanumeric())
+        {
+            return true;
+        }
+    }
+    if last.is_ascii_digit() {
+        if let [g, d, ..] = after {
+            if glue(*g) && d.is_ascii_digit() {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The key a value at `s` is written under in machine-written text: a
+/// JSON member name (`"ts": 1695696135`, `"zip":"63152"`) or the name
+/// before `=` in `key=value` logs and query strings. Prose and `Label:
+/// value` forms have none (`call me at: …` names no field).
+pub(super) fn key_of_value(hay: &[u8], s: usize) -> Option<&[u8]> {
+    let before = hay.get(..s)?;
+    let mut i = before.len();
+    if i > 0 && before[i - 1] == b'"' {
+        i -= 1;
+    }
+    if i > 0 && before[i - 1] == b'=' {
+        let end = i - 1;
+        let start = before[..end]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+            .map_or(0, |p| p + 1);
+        return (start < end).then(|| &before[start..end]);
+    }
+    while i > 0 && before[i - 1] == b' ' {
+        i -= 1;
+    }
+    if i < 2 || before[i - 1] != b':' || before[i - 2] != b'"' {
+        return None;
+    }
+    let end = i - 2;
+    let open = before[..end].iter().rposition(|&b| b == b'"')?;
+    (end - open <= 64).then(|| &before[open + 1..end])
+}
+
+/// Whether `needle` occurs in `hay`, ASCII case ignored.
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// ASCII digits of a match up to its first ASCII letter (an extension

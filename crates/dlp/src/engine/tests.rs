@@ -404,3 +404,69 @@ fn separators_count_next_to_hex_runs_only() {
     let i = at(":c");
     assert!(next_to_hex_run(t, i, i + 1));
 }
+
+#[test]
+fn pieces_of_larger_numbers_are_told_apart() {
+    use super::matching::part_of_larger_number;
+    let piece = |text: &str, value: &str| {
+        let s = text.find(value).expect("value in text");
+        part_of_larger_number(text.as_bytes(), s, s + value.len())
+    };
+    // Glued to more digits by a dot, dash, slash or colon, on either side.
+    assert!(piece("total 6,500.36 due", "500"));
+    assert!(piece("INV/2026/5771", "2026"));
+    assert!(piece("INV/2026/5771", "5771"));
+    assert!(piece("expires 02/18/2024", "02/18"));
+    assert!(piece("at 12:30:45", "30"));
+    // Numbered with a hash, or a national number after a country code.
+    assert!(piece("order #92006472", "92006472"));
+    assert!(piece("call +39 0736979297 today", "0736979297"));
+    assert!(piece("call +390736979297", "0736979297"));
+    // Values of their own.
+    assert!(!piece("13800138000,13912345678", "13912345678"));
+    assert!(!piece("ZIP 29147.", "29147"));
+    assert!(!piece("call 555-1234 now", "555-1234"));
+    assert!(!piece("call +39 0736979297 today", "+39 0736979297"));
+    assert!(!piece("v2+3 0736979297", "0736979297"));
+    assert!(!piece("see page 12-b", "12"));
+    assert!(!piece("", ""));
+}
+
+#[test]
+fn a_value_under_its_own_key_is_found() {
+    use super::matching::key_of_value;
+    let key = |text: &str, value: &str| {
+        let s = text.find(value).expect("value in text");
+        key_of_value(text.as_bytes(), s).map(|k| String::from_utf8_lossy(k).into_owned())
+    };
+    assert_eq!(
+        key("ts=1613478793 level=debug", "1613478793").as_deref(),
+        Some("ts")
+    );
+    assert_eq!(
+        key(r#"{"ts":1695696135}"#, "1695696135").as_deref(),
+        Some("ts")
+    );
+    assert_eq!(key(r#"{"zip": "63152"}"#, "63152").as_deref(), Some("zip"));
+    assert_eq!(
+        key("a&applicant_tel=\"75 7185\"", "75 7185").as_deref(),
+        Some("applicant_tel")
+    );
+    assert_eq!(key("call me at: 555-1234", "555-1234"), None);
+    assert_eq!(key("mobile: \"62 6083-9086\"", "62 6083-9086"), None);
+    assert_eq!(key("=5", "5"), None);
+    assert_eq!(key("5", "5"), None);
+}
+
+proptest::proptest! {
+    #[test]
+    fn neighbour_checks_take_any_bytes(
+        hay in proptest::collection::vec(proptest::sample::select(b"0123456789+#-./:=\" ab".to_vec()), 0..40),
+        a in 0usize..41,
+        b in 0usize..41,
+    ) {
+        let (s, e) = (a.min(b).min(hay.len()), a.max(b).min(hay.len()));
+        let _ = super::matching::part_of_larger_number(&hay, s, e);
+        let _ = super::matching::key_of_value(&hay, s);
+    }
+}

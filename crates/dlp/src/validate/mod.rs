@@ -72,6 +72,7 @@ const TABLE: &[(&str, Check)] = &[
     ("pem_private_key", secrets::pem_private_key),
     ("entropy_secret", secrets::entropy_secret),
     ("not_placeholder", secrets::not_placeholder),
+    ("stripe_test_key", secrets::stripe_test_key),
     ("aws_secret_key", secrets::aws_secret_key),
 ];
 
@@ -306,6 +307,7 @@ mod tests {
         "pem_private_key",
         "entropy_secret",
         "not_placeholder",
+        "stripe_test_key",
         "aws_secret_key",
     ];
 

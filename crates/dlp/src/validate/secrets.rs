@@ -305,6 +305,25 @@ fn looks_like_placeholder(s: &str, max_run: usize) -> bool {
         || longest_run(s) >= max_run
 }
 
+/// Stripe's test-mode keys (`sk_test_…`, `rk_test_…`): real keys to a
+/// test account, but not the ones Stripe prints in its own documentation
+/// and code samples (found in countless tutorials, they open nothing), and
+/// not a body that is itself a placeholder. [`not_placeholder`] cannot
+/// judge the whole value: its prefix holds the word `test`.
+pub(crate) fn stripe_test_key(value: &str) -> bool {
+    const DOCUMENTED: [&str; 2] = [
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    ];
+    let body = value
+        .strip_prefix("sk_test_")
+        .or_else(|| value.strip_prefix("rk_test_"));
+    match body {
+        Some(body) => !DOCUMENTED.contains(&value) && not_placeholder(body),
+        None => false,
+    }
+}
+
 /// Provider keys with a fixed prefix: true unless the value carries a
 /// placeholder marker (`xxxx`, `****`, `<…>`, `${`, `{{`, `your_`,
 /// `example`, `dummy`, `changeme`, `placeholder`, `redacted`, an elision,
@@ -591,6 +610,18 @@ mod tests {
         assert!(!not_placeholder("{{ api_key }}"));
         assert!(!not_placeholder("dummy-key-1"));
         assert!(!not_placeholder("   "));
+    }
+
+    #[test]
+    fn stripe_test_keys() {
+        assert!(stripe_test_key("sk_test_rV641sMfbu8RxMjvZrYAiOrJ"));
+        assert!(stripe_test_key(
+            "rk_test_chLE6FuYyHl80oVKLVb2yVynQYeHLCdeROo6ioLR"
+        ));
+        assert!(!stripe_test_key("sk_test_4eC39HqLyjWDarjtT1zdp7dc"));
+        assert!(!stripe_test_key("sk_test_BQokikJOvBiI2HlWgH4olfQ2"));
+        assert!(!stripe_test_key("sk_test_xxxxxxxxxxxxxxxxxxxxxxxx"));
+        assert!(!stripe_test_key("sk_live_rV641sMfbu8RxMjvZrYAiOrJ"));
     }
 
     #[test]

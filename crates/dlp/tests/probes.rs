@@ -5,7 +5,7 @@
 //! sentence shapes were not, so they stand in for the held-out templates.
 
 use palisade_dlp::engine::Engine;
-use palisade_dlp::eval::{eval_pii, eval_secrets, PATTERN_LABELS};
+use palisade_dlp::eval::{eval_pii, eval_secrets, PiiReport, PATTERN_LABELS};
 use std::path::{Path, PathBuf};
 
 fn probe(name: &str) -> PathBuf {
@@ -14,15 +14,10 @@ fn probe(name: &str) -> PathBuf {
         .join(name)
 }
 
-#[test]
-fn probe_sets_meet_the_acceptance_thresholds() {
-    let engine = Engine::builtin().expect("built-in catalogue loads");
-    let (en, zh) = (probe("en.jsonl"), probe("zh.jsonl"));
-    let report = eval_pii(&engine, &[en.as_path(), zh.as_path()]).expect("probe files read");
-    assert_eq!(
-        report.records, 544,
-        "regenerate with scripts/dlp_probes.py?"
-    );
+/// The thresholds over the pattern types (precision and recall
+/// ≥ 0.95), and per pattern label precision ≥ 0.95 with recall ≥
+/// `label_recall`.
+fn meets_thresholds(report: &PiiReport, label_recall: f64) {
     let total = &report.pattern_total;
     assert!(
         total.precision() >= 0.95 && total.recall() >= 0.95,
@@ -36,12 +31,24 @@ fn probe_sets_meet_the_acceptance_thresholds() {
             continue; // names and addresses need models, not patterns
         }
         assert!(
-            c.precision() >= 0.95 && c.recall() >= 0.90,
+            c.precision() >= 0.95 && c.recall() >= label_recall,
             "{label}: precision {:.3}, recall {:.3}",
             c.precision(),
             c.recall()
         );
     }
+}
+
+#[test]
+fn probe_sets_meet_the_acceptance_thresholds() {
+    let engine = Engine::builtin().expect("built-in catalogue loads");
+    let (en, zh) = (probe("en.jsonl"), probe("zh.jsonl"));
+    let report = eval_pii(&engine, &[en.as_path(), zh.as_path()]).expect("probe files read");
+    assert_eq!(
+        report.records, 544,
+        "regenerate with scripts/dlp_probes.py?"
+    );
+    meets_thresholds(&report, 0.90);
     let hits: usize = report.hard_negative_hits.values().map(|(hit, _)| hit).sum();
     assert_eq!(
         hits, 0,
@@ -86,25 +93,7 @@ fn faker_set_meets_the_acceptance_thresholds() {
     let (en, zh) = (blind("en.jsonl"), blind("zh.jsonl"));
     let report = eval_pii(&engine, &[en.as_path(), zh.as_path()]).expect("blind files read");
     assert_eq!(report.records, 900, "regenerate with scripts/dlp_blind.py?");
-    let total = &report.pattern_total;
-    assert!(
-        total.precision() >= 0.95 && total.recall() >= 0.95,
-        "pattern types: precision {:.3}, recall {:.3}; errors: {:#?}",
-        total.precision(),
-        total.recall(),
-        report.errors
-    );
-    for (label, c) in &report.labels {
-        if !PATTERN_LABELS.contains(&label.as_str()) {
-            continue;
-        }
-        assert!(
-            c.precision() >= 0.95 && c.recall() >= 0.85,
-            "{label}: precision {:.3}, recall {:.3}",
-            c.precision(),
-            c.recall()
-        );
-    }
+    meets_thresholds(&report, 0.85);
     let (hits, all) = report
         .hard_negative_hits
         .values()

@@ -110,6 +110,25 @@ fn obfuscation_severity(step: &str) -> Option<Severity> {
     }
 }
 
+/// Whether text decoded from Unicode tag characters is a hidden sentence
+/// rather than the one legitimate use of them: the region code of a
+/// subdivision flag emoji (🏴 + `gbsct` + CANCEL TAG), five or six lower
+/// letters and digits. Three or more words, or any space or upper-case
+/// letter beside at least eight letters, is text meant for a machine that
+/// a person cannot see.
+fn is_hidden_sentence(decoded: &str) -> bool {
+    let words = decoded
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .count();
+    let letters = decoded.chars().filter(char::is_ascii_alphabetic).count();
+    words >= 3
+        || (letters >= 8
+            && decoded
+                .chars()
+                .any(|c| c == ' ' || c.is_ascii_uppercase() || c.is_ascii_punctuation()))
+}
+
 impl Guard {
     /// The shared data-catalogue engine a guard with `policy` uses (`None`
     /// when the policy turns the data detectors off), built on first use.
@@ -571,6 +590,22 @@ impl Guard {
             }
         }
         v.normalization = norm.notes.clone();
+        for d in norm.decoded.iter().filter(|d| d.encoding == "tag_chars") {
+            if is_hidden_sentence(&d.text) {
+                findings.push(Finding {
+                    detector: "normalize.tag_smuggling".into(),
+                    category: Category::PromptInjection,
+                    severity: Severity::High,
+                    score: 0.9,
+                    tier: Tier::Normalize,
+                    span: Some(d.span),
+                    message: Some(
+                        "words hidden in Unicode tag characters: invisible to a person, read by a model"
+                            .into(),
+                    ),
+                });
+            }
+        }
 
         let t = Instant::now();
         let mut matches = Vec::new();

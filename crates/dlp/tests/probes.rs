@@ -8,10 +8,20 @@ use palisade_dlp::engine::Engine;
 use palisade_dlp::eval::{eval_pii, eval_secrets, PiiReport, PATTERN_LABELS};
 use std::path::{Path, PathBuf};
 
-fn probe(name: &str) -> PathBuf {
+/// A file of `eval/<dir>/`.
+fn eval_file(dir: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../eval/dlp-probes")
+        .join("../../eval")
+        .join(dir)
         .join(name)
+}
+
+fn probe(name: &str) -> PathBuf {
+    eval_file("dlp-probes", name)
+}
+
+fn blind(name: &str) -> PathBuf {
+    eval_file("dlp-blind", name)
 }
 
 /// The thresholds over the pattern types (precision and recall
@@ -57,14 +67,15 @@ fn probe_sets_meet_the_acceptance_thresholds() {
     );
 }
 
-#[test]
-fn secret_probes_meet_the_acceptance_thresholds() {
+/// A secrets file of `rows` (secrets, look-alikes) at the issue's
+/// thresholds: recall ≥ 0.95, look-alike false-positive rate ≤ 0.05.
+fn secrets_meet_thresholds(path: &Path, rows: (usize, usize), script: &str) {
     let engine = Engine::builtin().expect("built-in catalogue loads");
-    let report = eval_secrets(&engine, &probe("secrets.jsonl")).expect("probe file read");
+    let report = eval_secrets(&engine, path).expect("secrets file read");
     assert_eq!(
         (report.secrets, report.lookalikes),
-        (145, 65),
-        "regenerate with scripts/secret_probes.py?"
+        rows,
+        "regenerate with {script}?"
     );
     assert!(
         report.recall() >= 0.95 && report.fpr() <= 0.05,
@@ -75,10 +86,13 @@ fn secret_probes_meet_the_acceptance_thresholds() {
     );
 }
 
-fn blind(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../eval/dlp-blind")
-        .join(name)
+#[test]
+fn secret_probes_meet_the_acceptance_thresholds() {
+    secrets_meet_thresholds(
+        &probe("secrets.jsonl"),
+        (145, 65),
+        "scripts/secret_probes.py",
+    );
 }
 
 /// The Faker set of `eval/dlp-blind/` (`scripts/dlp_blind.py`): values in
@@ -111,18 +125,9 @@ fn faker_set_meets_the_acceptance_thresholds() {
 /// catalogue reports them as test-account keys, so they count against it.
 #[test]
 fn faker_secrets_meet_the_acceptance_thresholds() {
-    let engine = Engine::builtin().expect("built-in catalogue loads");
-    let report = eval_secrets(&engine, &blind("secrets.jsonl")).expect("blind file read");
-    assert_eq!(
-        (report.secrets, report.lookalikes),
+    secrets_meet_thresholds(
+        &blind("secrets.jsonl"),
         (225, 132),
-        "regenerate with scripts/secrets_blind.py?"
-    );
-    assert!(
-        report.recall() >= 0.95 && report.fpr() <= 0.05,
-        "recall {:.3}, look-alike FPR {:.3}; errors: {:#?}",
-        report.recall(),
-        report.fpr(),
-        report.errors
+        "scripts/secrets_blind.py",
     );
 }

@@ -524,19 +524,9 @@ impl Engine {
             }
             for w in &t.context {
                 let w = w.to_lowercase();
-                if w.is_empty() || w.len() > MAX_CONTEXT_WORD {
-                    continue;
-                }
-                let idx = match words.iter().position(|x| *x == w) {
-                    Some(i) => i,
-                    None => {
-                        words.push(w);
-                        context_types.push(Vec::new());
-                        words.len() - 1
-                    }
-                };
-                if !context_types[idx].contains(&ti) {
-                    context_types[idx].push(ti);
+                if w.len() <= MAX_CONTEXT_WORD {
+                    // The same word-to-list bookkeeping as the triggers'.
+                    trigger_of(&mut words, &mut context_types, w, ti);
                 }
             }
         }

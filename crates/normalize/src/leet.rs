@@ -102,6 +102,51 @@ pub(crate) fn fold(text: &str) -> (String, usize) {
 /// list, "m e t h" a word written apart.
 const MIN_SPACED: usize = 4;
 
+/// The characters that may keep the letters of a spelled-out word apart.
+fn is_letter_gap(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_' | '*')
+}
+
+/// True when `text` holds [`MIN_SPACED`] one-letter tokens in a row kept
+/// apart by one and the same gap character: one pass, no allocation, so
+/// ordinary text (Korean, Russian, "e.g.") costs nothing more.
+fn has_spaced_run(text: &str) -> bool {
+    let mut it = text.chars().peekable();
+    let mut before: Option<char> = None;
+    let (mut run, mut run_gap, mut gap) = (0, None, None);
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let single = c.is_alphabetic()
+            && before.is_none_or(|b| !b.is_alphanumeric())
+            && next.is_none_or(|n| !n.is_alphanumeric());
+        if single {
+            if run > 0 && gap.is_some() && (run_gap.is_none() || run_gap == gap) {
+                run_gap = gap;
+                run += 1;
+            } else {
+                run = 1;
+                run_gap = None;
+            }
+            gap = None;
+            if run >= MIN_SPACED {
+                return true;
+            }
+        } else if run > 0
+            && gap.is_none()
+            && is_letter_gap(c)
+            && before.is_some_and(char::is_alphabetic)
+        {
+            gap = Some(c);
+        } else {
+            run = 0;
+            gap = None;
+            run_gap = None;
+        }
+        before = Some(c);
+    }
+    false
+}
+
 /// Joins words spelled out one letter at a time ("m e t h", "b.o.m.b",
 /// "k-i-l-l"), the way a writer hides a word from word-level filters while
 /// a model still reads it. A run is single letters kept apart by one space
@@ -115,33 +160,9 @@ const MIN_SPACED: usize = 4;
 /// Written by hand: this is a scan over a lower-cased view, which no
 /// tokenizer crate does without allocating per token.
 fn join_spaced_letters(text: &str) -> Option<(String, usize)> {
-    let bytes = text.as_bytes();
-    let is_sep = |b: u8| matches!(b, b' ' | b'.' | b'-' | b'_' | b'*');
-    // Cheap exit, since this runs on every text: a run needs two
-    // one-letter tokens in a row ("m e …"); in ASCII that is a byte
-    // pattern, and a non-ASCII letter between separators is let through.
-    let alnum = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
-    let candidate = (1..bytes.len().saturating_sub(2)).any(|k| {
-        let (Some(&prev), Some(&sep), Some(&next), Some(&again)) = (
-            bytes.get(k - 1),
-            bytes.get(k),
-            bytes.get(k + 1),
-            bytes.get(k + 2),
-        ) else {
-            return false;
-        };
-        if !is_sep(sep) {
-            return false;
-        }
-        if prev >= 0x80 && next >= 0x80 {
-            return true;
-        }
-        prev.is_ascii_alphabetic()
-            && (k < 2 || bytes.get(k - 2).is_some_and(|&b| !alnum(b)))
-            && next.is_ascii_alphabetic()
-            && again == sep
-    });
-    if !candidate {
+    // Only a text with a run long enough to join is worth the index below
+    // (this runs on every text).
+    if !has_spaced_run(text) {
         return None;
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
@@ -156,7 +177,7 @@ fn join_spaced_letters(text: &str) -> Option<(String, usize)> {
         let opens = c.is_alphabetic()
             && (i == 0 || chars.get(i - 1).is_some_and(|&(_, p)| !p.is_alphanumeric()));
         let sep = chars.get(i + 1).map(|&(_, s)| s);
-        let Some(sep) = sep.filter(|&s| opens && s.is_ascii() && is_sep(s as u8)) else {
+        let Some(sep) = sep.filter(|&s| opens && is_letter_gap(s)) else {
             i += 1;
             continue;
         };

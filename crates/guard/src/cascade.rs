@@ -11,7 +11,7 @@ use palisade_model::{
     segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_INJECTION,
     HEAD_INSTRUCTION, HEAD_UNSAFE,
 };
-use palisade_normalize::{Normalized, Normalizer};
+use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -101,11 +101,17 @@ fn micros(since: Instant) -> u64 {
 
 /// Normalisation steps that are evidence of hiding something. NFKC alone is
 /// not: full-width forms are ordinary in CJK text.
-fn obfuscation_severity(step: &str) -> Option<Severity> {
-    match step {
-        "tag_chars" | "bidi" | "ansi" => Some(Severity::Medium),
-        "invisible" | "confusables" | "whitespace_padding" | "base64" | "hex" | "url" | "rot13"
-        | "leetspeak" => Some(Severity::Low),
+fn obfuscation_severity(name: &str) -> Option<Severity> {
+    match name {
+        step::TAG_CHARS | step::BIDI | step::ANSI => Some(Severity::Medium),
+        step::INVISIBLE
+        | step::CONFUSABLES
+        | step::WHITESPACE_PADDING
+        | step::BASE64
+        | step::HEX
+        | step::URL
+        | step::ROT13
+        | step::LEETSPEAK => Some(Severity::Low),
         _ => None,
     }
 }
@@ -113,9 +119,9 @@ fn obfuscation_severity(step: &str) -> Option<Severity> {
 /// Whether text decoded from Unicode tag characters is a hidden sentence
 /// rather than the one legitimate use of them: the region code of a
 /// subdivision flag emoji (🏴 + `gbsct` + CANCEL TAG), five or six lower
-/// letters and digits. Three or more words, or any space or upper-case
-/// letter beside at least eight letters, is text meant for a machine that
-/// a person cannot see.
+/// letters and digits. Three or more words, or a space, an upper-case
+/// letter or punctuation beside at least eight letters, is text meant for
+/// a machine that a person cannot see.
 fn is_hidden_sentence(decoded: &str) -> bool {
     let words = decoded
         .split_whitespace()
@@ -590,7 +596,11 @@ impl Guard {
             }
         }
         v.normalization = norm.notes.clone();
-        for d in norm.decoded.iter().filter(|d| d.encoding == "tag_chars") {
+        for d in norm
+            .decoded
+            .iter()
+            .filter(|d| d.encoding == step::TAG_CHARS)
+        {
             if is_hidden_sentence(&d.text) {
                 findings.push(Finding {
                     detector: "normalize.tag_smuggling".into(),

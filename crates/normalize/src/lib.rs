@@ -19,8 +19,9 @@
 //!   words. Case is kept. Byte ranges map back to the caller's input with
 //!   [`Normalized::original_span`], so findings are reported and masked in
 //!   the text the caller has.
-//! - [`Normalized::folded`]: `text` lower-cased with leetspeak undone. Lossy
-//!   and unmapped: it is a second view for matching only.
+//! - [`Normalized::folded`]: `text` lower-cased with leetspeak undone and
+//!   words spelled out letter by letter ("m e t h") joined. Lossy and
+//!   unmapped: it is a second view for matching only.
 //! - [`Normalized::decoded`]: encoded segments (base64, hex, URL escapes,
 //!   announced ROT13, tag-character payloads) decoded, each with the input
 //!   span it came from. They are never spliced into `text`, because a
@@ -217,7 +218,9 @@ pub struct Normalized {
     pub text: String,
     /// `text` lower-cased with leetspeak folded inside tokens that mix
     /// letters with leet digits or symbols ("1gn0r3 pr3v10us" → "ignore
-    /// previous"; "version 2.0", "2024", "gpt4" untouched). Not mapped back
+    /// previous"; "version 2.0", "2024", "gpt4" untouched), and words
+    /// spelled out one letter at a time joined ("b.o.m.b" → "bomb"; no
+    /// note, since four one-letter words may be a list). Not mapped back
     /// to the input; lengths differ.
     pub folded: String,
     /// Embedded encoded segments that were decoded, by input position; each

@@ -1,7 +1,8 @@
 //! Tier 1 alone, in a loop, for `perf record`: scans the folded view of
 //! every row of a corpus file ROUNDS times (default 20) and prints the
 //! mean time per row: `cargo run --release -p palisade-guard --example
-//! rules_loop -- FILE.jsonl` (`RULES=DIR` for other packs).
+//! rules_loop -- FILE.jsonl` (`RULES=DIR` for other packs, `KIND=document`
+//! and the like for the rules of another kind of text).
 
 use palisade_core::Kind;
 use palisade_guard::dataset::load_file;
@@ -23,6 +24,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(20);
+    let kind = match std::env::var("KIND").as_deref() {
+        Ok("document") => Kind::Document,
+        Ok("tool_output") => Kind::ToolOutput,
+        Ok("tool_description") => Kind::ToolDescription,
+        _ => Kind::Prompt,
+    };
     let norm = Normalizer::default();
     let texts: Vec<String> = rows
         .iter()
@@ -34,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..rounds {
         for text in &texts {
             out.clear();
-            rules.scan(text, Kind::Prompt, &mut out);
+            rules.scan(text, kind, &mut out);
             hits += out.len();
         }
     }

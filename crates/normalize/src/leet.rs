@@ -112,11 +112,13 @@ const MIN_SNAKE_WORDS: usize = 4;
 /// listing or a JSON key. Byte for byte (`_` → ` `), so nothing else moves.
 ///
 /// Written by hand: one scan over ASCII runs of the lower-cased view.
-fn split_snake_sentences(text: String) -> String {
+fn split_snake_sentences(mut text: String) -> String {
     if !text.as_bytes().contains(&b'_') {
         return text;
     }
-    let mut bytes = text.into_bytes();
+    let bytes = text.as_bytes();
+    let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
@@ -128,7 +130,6 @@ fn split_snake_sentences(text: String) -> String {
         }
         // A run must stand alone: not the tail or head of a longer token
         // with digits or other characters glued on ("x86_64_linux_gnu").
-        let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
         let before = start.checked_sub(1).and_then(|k| bytes.get(k));
         if i > start && !glued(before) && !glued(bytes.get(i)) {
             if let Some(run) = bytes.get(start..i) {
@@ -137,18 +138,20 @@ fn split_snake_sentences(text: String) -> String {
                     && words.iter().all(|w| !w.is_empty())
                     && words.iter().filter(|w| w.len() >= 2).count() * 2 > words.len();
                 if sentence {
-                    for b in bytes.get_mut(start..i).into_iter().flatten() {
-                        if *b == b'_' {
-                            *b = b' ';
-                        }
-                    }
+                    runs.push(start..i);
                 }
             }
         }
         i = i.max(start + 1);
     }
-    // Only ASCII underscores were replaced by ASCII spaces.
-    String::from_utf8(bytes).unwrap_or_default()
+    // Each run is ASCII, so its bounds are char boundaries and the
+    // replacement has the same length.
+    for run in runs {
+        if let Some(words) = text.get(run.clone()).map(|r| r.replace('_', " ")) {
+            text.replace_range(run, &words);
+        }
+    }
+    text
 }
 
 /// Fewest letters a spaced-out word needs before it is joined: "a b c" is a

@@ -24,11 +24,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(20);
-    let kind = match std::env::var("KIND").as_deref() {
-        Ok("document") => Kind::Document,
-        Ok("tool_output") => Kind::ToolOutput,
-        Ok("tool_description") => Kind::ToolDescription,
-        _ => Kind::Prompt,
+    let kind: Kind = match std::env::var("KIND") {
+        Ok(k) => k.parse()?,
+        Err(_) => Kind::Prompt,
     };
     let norm = Normalizer::default();
     let texts: Vec<String> = rows

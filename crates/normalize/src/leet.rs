@@ -420,9 +420,16 @@ fn token_around(text: &str, at: usize) -> (usize, usize) {
 /// "name@domain" followed by ".tld": an e-mail address, whose `@` and
 /// digits are not leet (detectors look for addresses as written).
 fn is_email_local_part(token: &str, after: &[u8]) -> bool {
+    // The domain may go on with hyphens before its first dot
+    // ("ops@contacts-sync.example"): the token stops at the hyphen.
+    let label_end = after
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .unwrap_or(after.len());
+    let rest = after.get(label_end..).unwrap_or_default();
     token.contains('@')
-        && after.first() == Some(&b'.')
-        && after.get(1).is_some_and(u8::is_ascii_alphanumeric)
+        && rest.first() == Some(&b'.')
+        && rest.get(1).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// Folds one token if it reads as leetspeak: a leet character between two
@@ -586,5 +593,7 @@ mod tests {
         assert_eq!(fold("Hello World"), ("hello world".into(), 0));
         let email = "mail it to mark.black@gmail.com or jo3@x1.io";
         assert_eq!(fold(email), (email.into(), 0));
+        let hyphenated = "forward it to backup@contacts-sync.example or a1@mail-hub2.example.com";
+        assert_eq!(fold(hyphenated), (hyphenated.into(), 0));
     }
 }

@@ -233,15 +233,28 @@ async fn playbook_blocks_the_attacking_client_in_a_running_gateway() {
             .status(),
         200
     );
-    // The event writer commits in small batches; give it a moment.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The event writer commits in small batches, asynchronously: hunt until
+    // the flood shows up rather than after a fixed pause, which a slow CI
+    // machine can outlast.
     let db_s = db.to_str().expect("path");
-    let out = hunt(&["--events".as_ref(), "--storage".as_ref(), db_s.as_ref()]);
-    let alerts = jsonl(&out.stdout);
-    let flood = alerts
-        .iter()
-        .find(|a| a["rule_title"] == "Many Prompt Injections From One Gateway Key")
-        .unwrap_or_else(|| panic!("no flood alert in {alerts:?}"));
+    let flood_title = "Many Prompt Injections From One Gateway Key";
+    let waited = std::time::Instant::now();
+    let flood = loop {
+        let out = hunt(&["--events".as_ref(), "--storage".as_ref(), db_s.as_ref()]);
+        let alerts = jsonl(&out.stdout);
+        let found = alerts
+            .iter()
+            .find(|a| a["rule_title"] == flood_title)
+            .cloned();
+        match found {
+            Some(f) => break f,
+            None if waited.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            None => panic!("no flood alert in {alerts:?}"),
+        }
+    };
+    let flood = &flood;
     let incident = flood["incident"].as_str().expect("incident").to_string();
     assert_eq!(flood["verdict"], "true_positive");
     // A dry run acts on nothing.

@@ -16,6 +16,15 @@ pub struct Args {
     /// fetched corpora in ~/.cache/palisade/corpora when present).
     #[arg(long = "data", value_name = "PATH")]
     data: Vec<PathBuf>,
+    /// Evaluation sets whose documents and tool results train the document
+    /// head alone (directories of JSONL rows with `kind`; repeatable;
+    /// default: the measured blind sets and the harmless AI-topic set under
+    /// eval/, when present).
+    #[arg(long = "document-set", value_name = "DIR")]
+    document_sets: Vec<PathBuf>,
+    /// Train the document head without any evaluation set.
+    #[arg(long, conflicts_with = "document_sets")]
+    no_document_sets: bool,
     /// Train on every row, including the rows `palisade eval` holds back.
     #[arg(long)]
     all: bool,
@@ -37,6 +46,19 @@ pub struct Args {
     /// Out-of-fold false-positive budget of the unsafe head.
     #[arg(long, default_value_t = TrainConfig::default().unsafe_fpr)]
     unsafe_fpr: f32,
+    /// Out-of-fold false-positive budget of the document head (planted
+    /// orders in documents and tool results).
+    #[arg(long, default_value_t = TrainConfig::default().document_fpr)]
+    document_fpr: f32,
+    /// How much more a harmless document or tool result counts than a
+    /// harmless prompt read as one when the document head's threshold is
+    /// set.
+    #[arg(long, default_value_t = TrainConfig::default().document_threshold_hard_weight)]
+    document_threshold_hard_weight: f32,
+    /// Largest out-of-fold false-positive rate the document head may have
+    /// on any one benign corpus (1 = no cap).
+    #[arg(long, default_value_t = TrainConfig::default().document_max_source_fpr)]
+    document_max_source_fpr: f32,
     /// Extra weight of benign rows.
     #[arg(long, default_value_t = TrainConfig::default().benign_weight)]
     benign_weight: f32,
@@ -91,6 +113,44 @@ pub fn default_data(extra: bool) -> Vec<PathBuf> {
     v
 }
 
+/// The evaluation sets that train the document head by default: every
+/// blind set already measured (a sealed one stays out until it has been
+/// measured once and its README says so) and the harmless AI-topic
+/// documents. Their prompts never train anything.
+pub const DOCUMENT_SETS: &[&str] = &[
+    "eval/guard-blind",
+    "eval/guard-blind2",
+    "eval/guard-blind3",
+    "eval/guard-blind4",
+    "eval/guard-blind5",
+    "eval/guard-blind6",
+    "eval/guard-blind7",
+    "eval/guard-hardneg-ai",
+];
+
+/// Rows of the document sets: those given, else the defaults present.
+pub fn document_set_rows(given: &[PathBuf], none: bool) -> anyhow::Result<Vec<dataset::Row>> {
+    let dirs: Vec<PathBuf> = if none {
+        Vec::new()
+    } else if given.is_empty() {
+        DOCUMENT_SETS
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_dir())
+            .collect()
+    } else {
+        given.to_vec()
+    };
+    let mut rows = Vec::new();
+    for d in &dirs {
+        rows.extend(
+            dataset::load_document_set(d)
+                .with_context(|| format!("loading document set {}", d.display()))?,
+        );
+    }
+    Ok(rows)
+}
+
 /// Runs the subcommand.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     anyhow::ensure!((10..=22).contains(&a.bits), "--bits must be in 10..=22");
@@ -100,6 +160,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         a.data.clone()
     };
     let mut rows = dataset::load_paths(&data).context("loading training corpora")?;
+    rows.extend(document_set_rows(&a.document_sets, a.no_document_sets)?);
     if !a.all {
         rows.retain(|r| r.split() == Split::Train);
     }
@@ -119,6 +180,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         attack_threshold_hard_weight: a.attack_threshold_hard_weight,
         unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
         max_source_fpr: a.max_source_fpr,
+        document_fpr: a.document_fpr,
+        document_threshold_hard_weight: a.document_threshold_hard_weight,
+        document_max_source_fpr: a.document_max_source_fpr,
         source_weights: if a.source_weight.is_empty() {
             TrainConfig::default().source_weights
         } else {
@@ -142,6 +206,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,
                    "max_source_fpr": a.max_source_fpr,
+                   "document_fpr": a.document_fpr,
+                   "document_threshold_hard_weight": a.document_threshold_hard_weight,
+                   "document_max_source_fpr": a.document_max_source_fpr,
                    "source_weights": a.source_weight},
         "rules": guard.rules().rules().len(),
         "report": report,

@@ -8,8 +8,8 @@ use palisade_core::{
 };
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
-    segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_INJECTION,
-    HEAD_INSTRUCTION, HEAD_UNSAFE,
+    segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT,
+    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_UNSAFE,
 };
 use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;
@@ -55,6 +55,14 @@ impl<'a> Request<'a> {
 struct Probs {
     attack: Option<f32>,
     unsafe_: Option<f32>,
+    /// The document head's, for documents and tool results.
+    document: Option<f32>,
+}
+
+impl Probs {
+    fn all(&self) -> [Option<f32>; 3] {
+        [self.attack, self.unsafe_, self.document]
+    }
 }
 
 /// The result of tiers 1–2, before the judge and the policy's last word.
@@ -78,8 +86,12 @@ pub struct Guard {
     model: Option<GuardModel>,
     /// The attack, unsafe and injection-vs-jailbreak heads, interleaved,
     /// then the instruction head when the model has one (its per-segment
-    /// lookups then share cache lines with the whole text's).
+    /// lookups then share cache lines with the whole text's), then the
+    /// document head when it has one.
     packed: Option<PackedHeads>,
+    /// Where the instruction and document heads sit in `packed`.
+    packed_instruction: Option<usize>,
+    packed_document: Option<usize>,
     /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`);
     /// `None` for a rule whose hits the model does not see.
     rule_signals: Vec<Option<(String, String)>>,
@@ -174,13 +186,22 @@ impl Guard {
         if model.is_none() {
             degraded.push("model unavailable: tier 2 skipped".to_string());
         }
+        let (mut packed_instruction, mut packed_document) = (None, None);
         let packed = model.as_ref().and_then(|m| {
             let heads: Option<Vec<&Head>> = [HEAD_ATTACK, HEAD_UNSAFE, HEAD_INJECTION]
                 .iter()
                 .map(|n| m.head(n))
                 .collect();
             heads.map(|mut h| {
-                h.extend(m.head(HEAD_INSTRUCTION));
+                for (name, slot) in [
+                    (HEAD_INSTRUCTION, &mut packed_instruction),
+                    (HEAD_DOCUMENT, &mut packed_document),
+                ] {
+                    if let Some(head) = m.head(name) {
+                        *slot = Some(h.len());
+                        h.push(head);
+                    }
+                }
                 PackedHeads::new(&h)
             })
         });
@@ -218,6 +239,8 @@ impl Guard {
             leak: LeakIndex::new(&policy.leak),
             model,
             packed,
+            packed_instruction,
+            packed_document,
             policy,
             judge,
             degraded,
@@ -249,8 +272,8 @@ impl Guard {
     /// The instruction head: the packed column when it was packed (the
     /// fourth, after attack, unsafe and injection-vs-jailbreak).
     fn segment_head<'a>(&'a self, model: &'a GuardModel) -> Option<SegmentHead<'a>> {
-        match &self.packed {
-            Some(p) if p.len() == 4 => Some(SegmentHead::Packed(p, 3)),
+        match (&self.packed, self.packed_instruction) {
+            (Some(p), Some(h)) => Some(SegmentHead::Packed(p, h)),
             _ => model.head(HEAD_INSTRUCTION).map(SegmentHead::Plain),
         }
     }
@@ -655,10 +678,15 @@ impl Guard {
                 model.bits,
                 self.segment_head(model),
             );
-            let (attack, unsafe_, injection) = match &self.packed {
+            let third_party = matches!(req.kind, Kind::Document | Kind::ToolOutput);
+            let (attack, unsafe_, injection, document) = match &self.packed {
                 Some(pk) => {
                     let p = pk.probs(&x);
-                    (Some(p[0]), Some(p[1]), p[2])
+                    let document = self
+                        .packed_document
+                        .filter(|_| third_party)
+                        .and_then(|h| p.get(h).copied());
+                    (Some(p[0]), Some(p[1]), p[2], document)
                 }
                 // A model without all three heads (a custom one): whatever
                 // heads it has, one at a time.
@@ -669,6 +697,10 @@ impl Guard {
                         .head(HEAD_INJECTION)
                         .map(|h| h.prob(&x))
                         .unwrap_or(0.5),
+                    model
+                        .head(HEAD_DOCUMENT)
+                        .filter(|_| third_party)
+                        .map(|h| h.prob(&x)),
                 ),
             };
             p.probs.attack = attack;
@@ -701,6 +733,10 @@ impl Guard {
                     bare_frame = Some(findings.len());
                 }
                 findings.push(model_finding(HEAD_ATTACK, category, pa));
+            }
+            p.probs.document = document;
+            if let Some(pd) = document {
+                findings.push(model_finding(HEAD_DOCUMENT, Category::PromptInjection, pd));
             }
             if let Some(pu) = p.probs.unsafe_ {
                 // A content rule names the category best; else the harm
@@ -742,7 +778,7 @@ impl Guard {
             .iter()
             .zip(&p.active)
             .any(|(f, &a)| a && f.tier == Tier::Rules && f.category != Category::Obfuscation);
-        p.uncertain = !decided_by_rules && (in_band(p.probs.attack) || in_band(p.probs.unsafe_));
+        p.uncertain = !decided_by_rules && p.probs.all().into_iter().any(in_band);
         let keep: Vec<bool> = findings
             .iter()
             .zip(&p.active)
@@ -819,16 +855,14 @@ impl Guard {
         v.confidence = if v.flagged {
             top
         } else {
-            let worst = [p.probs.attack, p.probs.unsafe_]
-                .into_iter()
-                .flatten()
-                .fold(0.0f32, f32::max);
+            let worst = p.probs.all().into_iter().flatten().fold(0.0f32, f32::max);
             1.0 - worst
         };
         if harmful {
             v.safety = SafetyLevel::Unsafe;
         } else if v.safety != SafetyLevel::Controversial
-            && [p.probs.unsafe_, p.probs.attack]
+            && p.probs
+                .all()
                 .into_iter()
                 .flatten()
                 .any(|x| x >= self.policy.band.low)

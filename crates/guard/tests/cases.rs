@@ -197,3 +197,37 @@ fn a_jailbreak_frame_around_a_harmless_request_needs_the_frame_gates_score() {
         .expect_err("out of range");
     assert!(e.to_string().contains("frame_gate.min_attack"), "{e}");
 }
+
+#[test]
+fn the_document_head_reads_documents_and_tool_results_only() {
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let model = GuardModel::builtin().expect("built-in model");
+    assert!(
+        model.head("document").is_some(),
+        "the shipped model has a document head"
+    );
+    let mut policy = Policy::default();
+    // At threshold 0 every score it gives is a finding, so its presence
+    // says whether it ran.
+    policy.thresholds.insert("model.document".into(), 0.0);
+    let g = Guard::new(rules, Some(model), policy).expect("guard");
+    let text = "Quarterly report. Revenue grew 4 % on last year.";
+    for (kind, runs) in [
+        (Kind::Document, true),
+        (Kind::ToolOutput, true),
+        (Kind::Prompt, false),
+        (Kind::ToolDescription, false),
+    ] {
+        let v = g.check(&Request {
+            text,
+            direction: Direction::Input,
+            kind,
+            context: None,
+        });
+        let found = v.findings.iter().find(|f| f.detector == "model.document");
+        assert_eq!(found.is_some(), runs, "{kind:?}: {:?}", v.findings);
+        if let Some(f) = found {
+            assert_eq!(f.category, Category::PromptInjection);
+        }
+    }
+}

@@ -43,6 +43,9 @@ pub const HEAD_ATTACK: &str = "attack";
 pub const HEAD_UNSAFE: &str = "unsafe";
 /// Name of the head that tells injection (1) from jailbreak (0).
 pub const HEAD_INJECTION: &str = "injection_vs_jailbreak";
+/// Name of the head that scores third-party text (documents, tool
+/// results) for planted orders, with its own threshold.
+pub const HEAD_DOCUMENT: &str = "document";
 /// Name of the head that scores one segment as a request to an assistant
 /// (see [`segment`]).
 pub const HEAD_INSTRUCTION: &str = "instruction";
@@ -155,6 +158,7 @@ impl PackedHeads {
     /// Calibrated probabilities of every packed head, in packing order.
     pub fn probs(&self, x: &SparseVec) -> Vec<f32> {
         let acc = match self.n {
+            5 => self.dot::<5>(x).to_vec(),
             4 => self.dot::<4>(x).to_vec(),
             3 => self.dot::<3>(x).to_vec(),
             _ => self.dot_any(x),
@@ -303,10 +307,10 @@ mod tests {
 
     proptest::proptest! {
         /// The fixed-width sums are the any-width loop's, to the bit, for
-        /// every number of heads (3 and 4 take the fixed-width path).
+        /// every number of heads (3, 4 and 5 take the fixed-width path).
         #[test]
         fn fixed_width_sums_equal_the_general_loop(
-            n in 1usize..6,
+            n in 1usize..7,
             weights in proptest::collection::vec(-5.0f32..5.0, 64),
             feats in proptest::collection::vec((0u32..70, -3.0f32..3.0), 0..200),
         ) {
@@ -327,6 +331,7 @@ mod tests {
             };
             let general = packed.dot_any(&x);
             let fast = match n {
+                5 => packed.dot::<5>(&x).to_vec(),
                 4 => packed.dot::<4>(&x).to_vec(),
                 3 => packed.dot::<3>(&x).to_vec(),
                 _ => general.clone(),

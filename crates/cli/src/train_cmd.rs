@@ -16,10 +16,9 @@ pub struct Args {
     /// fetched corpora in ~/.cache/palisade/corpora when present).
     #[arg(long = "data", value_name = "PATH")]
     data: Vec<PathBuf>,
-    /// Evaluation sets whose documents and tool results train the document
-    /// head alone (directories of JSONL rows with `kind`; repeatable;
-    /// default: the measured blind sets and the harmless AI-topic set under
-    /// eval/, when present).
+    /// Sets whose documents and tool results train the document head alone
+    /// (directories of JSONL rows with `kind`; repeatable; default: blind
+    /// sets 1-7 and the harmless AI-topic set under eval/, when present).
     #[arg(long = "document-set", value_name = "DIR")]
     document_sets: Vec<PathBuf>,
     /// Train the document head without any evaluation set.
@@ -113,10 +112,11 @@ pub fn default_data(extra: bool) -> Vec<PathBuf> {
     v
 }
 
-/// The evaluation sets that train the document head by default: every
-/// blind set already measured (a sealed one stays out until it has been
-/// measured once and its README says so) and the harmless AI-topic
-/// documents. Their prompts never train anything.
+/// The sets that train the document head by default: the blind sets
+/// measured before session 39 (a sealed one stays out until it has been
+/// measured once; set 8 and `eval/guard-documents` stay out as held-out
+/// checks of this head) and the harmless AI-topic documents. Their prompts
+/// never train anything.
 pub const DOCUMENT_SETS: &[&str] = &[
     "eval/guard-blind",
     "eval/guard-blind2",

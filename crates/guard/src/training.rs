@@ -167,7 +167,7 @@ fn featurize_items(
     })
 }
 
-/// Trains the three heads on `rows` with the rules and normaliser of
+/// Trains the model's heads on `rows` with the rules and normaliser of
 /// `guard` (its own model, if any, is ignored).
 pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, TrainReport) {
     let t = std::time::Instant::now();
@@ -267,6 +267,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     // results): planted orders against harmless data. Rows of those kinds
     // count as they are; every other injection or harmless row is read
     // again as a document, since any text can arrive inside one.
+    let document_sets_source = source_ids.len() as u32;
     let mut document = Vec::new();
     let mut reread: Vec<(&str, Kind)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
@@ -300,7 +301,15 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 1.0
             },
             group: r.group(),
-            source: source_ids.get(r.file.as_str()).copied().unwrap_or(0),
+            // The document sets are look-alikes written to sit next to
+            // planted orders, a few dozen rows each: capped one by one,
+            // the smallest and hardest would set the threshold alone.
+            // Their false-positive cap is taken over them together.
+            source: if is_document_only(r) {
+                document_sets_source
+            } else {
+                source_ids.get(r.file.as_str()).copied().unwrap_or(0)
+            },
         });
     }
     let extra = featurize_items(guard, &reread, cfg.bits, Some(&hi));
@@ -361,6 +370,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             *slot = (*name).to_string();
         }
     }
+    sources.push(format!("{DOCUMENT_ONLY_PREFIX}* (together)"));
     let report = TrainReport {
         rows: rows_by,
         heads: vec![ra, ru, rk, ri, rd],

@@ -116,7 +116,9 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let eval_rows = dataset::load_paths(data).context("loading corpora")?;
     let mut train_rows = dataset::load_paths(&crate::train_cmd::default_data(true))
         .context("loading training corpora")?;
-    train_rows.extend(crate::train_cmd::document_set_rows(&[], false)?);
+    train_rows.extend(crate::train_cmd::document_set_rows(
+        &crate::train_cmd::document_set_dirs(&[], false),
+    )?);
     train_rows.retain(|r| r.split() == Split::Train);
     augment_tool_poisoning(&mut train_rows);
     let mut files: Vec<String> = eval_rows.iter().map(|r| r.file.clone()).collect();

@@ -128,9 +128,10 @@ pub const DOCUMENT_SETS: &[&str] = &[
     "eval/guard-hardneg-ai",
 ];
 
-/// Rows of the document sets: those given, else the defaults present.
-pub fn document_set_rows(given: &[PathBuf], none: bool) -> anyhow::Result<Vec<dataset::Row>> {
-    let dirs: Vec<PathBuf> = if none {
+/// The document sets to read: those given, else the defaults present
+/// (none with `none`).
+pub fn document_set_dirs(given: &[PathBuf], none: bool) -> Vec<PathBuf> {
+    if none {
         Vec::new()
     } else if given.is_empty() {
         DOCUMENT_SETS
@@ -140,9 +141,13 @@ pub fn document_set_rows(given: &[PathBuf], none: bool) -> anyhow::Result<Vec<da
             .collect()
     } else {
         given.to_vec()
-    };
+    }
+}
+
+/// Rows of the document sets in `dirs`.
+pub fn document_set_rows(dirs: &[PathBuf]) -> anyhow::Result<Vec<dataset::Row>> {
     let mut rows = Vec::new();
-    for d in &dirs {
+    for d in dirs {
         rows.extend(
             dataset::load_document_set(d)
                 .with_context(|| format!("loading document set {}", d.display()))?,
@@ -160,7 +165,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         a.data.clone()
     };
     let mut rows = dataset::load_paths(&data).context("loading training corpora")?;
-    rows.extend(document_set_rows(&a.document_sets, a.no_document_sets)?);
+    let document_sets = document_set_dirs(&a.document_sets, a.no_document_sets);
+    rows.extend(document_set_rows(&document_sets)?);
     if !a.all {
         rows.retain(|r| r.split() == Split::Train);
     }
@@ -196,10 +202,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     };
-    eprintln!("training on {} rows from {data:?}", rows.len());
+    eprintln!(
+        "training on {} rows from {data:?} and document sets {document_sets:?}",
+        rows.len()
+    );
     let (mut model, report) = train(&guard, &rows, &cfg);
     model.meta.details = serde_json::json!({
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "document_sets": document_sets.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
         "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,

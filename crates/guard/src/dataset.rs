@@ -90,6 +90,10 @@ pub struct Row {
     /// a threshold). `None` for corpus rows, which train every head.
     #[serde(skip)]
     pub contrast: Option<Heads>,
+    /// Set by [`load_document_set`]: the row trains the document head
+    /// alone.
+    #[serde(skip)]
+    pub document_only: bool,
     /// The file it came from (its stem), set by the loader.
     #[serde(skip)]
     pub file: String,
@@ -196,6 +200,7 @@ impl Row {
             kind: None,
             group: None,
             contrast: None,
+            document_only: false,
             file: file.to_string(),
             group_key: 0,
         }
@@ -286,9 +291,9 @@ fn load_any(path: &Path) -> Result<Vec<Row>, DatasetError> {
 /// Reads the documents and tool results of an evaluation set (a directory
 /// of JSONL rows that carry their `kind`, such as `eval/guard-blind4/`) for
 /// the document head alone: rows of kind document or tool output labelled
-/// injection or benign. They are named `docset_<directory>` (see
-/// [`crate::training::DOCUMENT_ONLY_PREFIX`]) so that training keeps them
-/// away from the prompt heads.
+/// injection or benign. They are marked [`Row::document_only`], so that
+/// training keeps them away from the prompt heads, and named
+/// `docset_<directory>` in reports.
 pub fn load_document_set(dir: &Path) -> Result<Vec<Row>, DatasetError> {
     let name = dir
         .file_name()
@@ -299,7 +304,8 @@ pub fn load_document_set(dir: &Path) -> Result<Vec<Row>, DatasetError> {
     for mut r in load_paths(&[dir.to_path_buf()])? {
         let third_party = matches!(r.kind, Some(Kind::Document | Kind::ToolOutput));
         if third_party && matches!(r.label, Label::Injection | Label::Benign) {
-            r.file = format!("{}{name}", crate::training::DOCUMENT_ONLY_PREFIX);
+            r.file = format!("docset_{name}");
+            r.document_only = true;
             rows.push(r);
         }
     }
@@ -389,6 +395,7 @@ mod tests {
         )
         .expect("write");
         let rows = load_document_set(&set).expect("loads");
+        assert!(rows.iter().all(|r| r.document_only));
         let got: Vec<(&str, Label, Option<Kind>)> = rows
             .iter()
             .map(|r| (r.file.as_str(), r.label, r.kind))

@@ -184,11 +184,16 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     for r in rows {
         *counts.entry((r.file.as_str(), r.label)).or_default() += 1;
     }
+    let document_only_files: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter(|r| r.document_only)
+        .map(|r| r.file.as_str())
+        .collect();
     // The document-only sets stay out of the median, so that adding them
     // leaves the other heads' weights as they were.
     let mut sizes: Vec<usize> = counts
         .iter()
-        .filter(|((f, _), _)| !f.starts_with(DOCUMENT_ONLY_PREFIX))
+        .filter(|((f, _), _)| !document_only_files.contains(f))
         .map(|(_, n)| *n)
         .collect();
     sizes.sort_unstable();
@@ -239,7 +244,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             source: source_ids.get(r.file.as_str()).copied().unwrap_or(0),
         };
         let sample = |y: bool| sample_with(y, 1.0);
-        if is_document_only(r) {
+        if r.document_only {
             continue;
         }
         // A plain harmful request is not an attack: as a negative of the
@@ -274,10 +279,11 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         if !matches!(r.label, Label::Injection | Label::Benign) || r.contrast.is_some() {
             continue;
         }
-        let third_party = matches!(r.kind, Some(Kind::Document | Kind::ToolOutput));
-        if r.kind == Some(Kind::ToolDescription) {
-            continue;
-        }
+        let third_party = match r.kind {
+            Some(Kind::ToolDescription) => continue,
+            Some(Kind::Document | Kind::ToolOutput) => true,
+            _ => false,
+        };
         let at = if third_party {
             i
         } else {
@@ -305,7 +311,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             // planted orders, a few dozen rows each: capped one by one,
             // the smallest and hardest would set the threshold alone.
             // Their false-positive cap is taken over them together.
-            source: if is_document_only(r) {
+            source: if r.document_only {
                 document_sets_source
             } else {
                 source_ids.get(r.file.as_str()).copied().unwrap_or(0)
@@ -370,7 +376,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
             *slot = (*name).to_string();
         }
     }
-    sources.push(format!("{DOCUMENT_ONLY_PREFIX}* (together)"));
+    sources.push("document sets (together)".to_string());
     let report = TrainReport {
         rows: rows_by,
         heads: vec![ra, ru, rk, ri, rd],
@@ -398,7 +404,11 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
 pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
     let payloads: Vec<String> = rows
         .iter()
-        .filter(|r| r.label == Label::Injection && r.kind != Some(Kind::ToolDescription))
+        // A document set's rows train the document head alone; as payloads
+        // they would reach the attack head through these descriptions.
+        .filter(|r| {
+            r.label == Label::Injection && r.kind != Some(Kind::ToolDescription) && !r.document_only
+        })
         .filter(|r| (20..=240).contains(&r.text.chars().count()) && !r.text.contains('\n'))
         .map(|r| r.text.clone())
         .collect();
@@ -426,21 +436,12 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
                 kind: Some(Kind::ToolDescription),
                 group: None,
                 contrast: None,
+                document_only: false,
                 file: "synthetic_tool_poisoning".into(),
                 group_key: t.group(),
             });
         }
     }
-}
-
-/// Corpora whose file name starts with this train the document head
-/// alone: documents and tool results written to test guards, whose planted
-/// orders and harmless look-alikes would move the prompt heads' thresholds
-/// if those read them too.
-pub const DOCUMENT_ONLY_PREFIX: &str = "docset_";
-
-fn is_document_only(r: &Row) -> bool {
-    r.file.starts_with(DOCUMENT_ONLY_PREFIX)
 }
 
 /// Corpora of hard negatives: harmless prompts and documents built to look
@@ -627,12 +628,14 @@ mod tests {
                 Label::Injection,
             );
             planted.kind = Some(Kind::Document);
+            planted.document_only = true;
             let mut clean = Row::new(
                 "docset_x",
                 format!("Invoice {i}. Payment is due in thirty days."),
                 Label::Benign,
             );
             clean.kind = Some(Kind::ToolOutput);
+            clean.document_only = true;
             vec![planted, clean]
         });
         // The prompt heads never see the document set.

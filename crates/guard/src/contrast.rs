@@ -7,9 +7,12 @@
 //! words and flags harmless questions on the same topics. In
 //! `intent_pairs.yaml` the same request frames carry harmful and harmless
 //! acts, and every harmful act has a harmless twin on its own topic, so
-//! only the act tells them apart. The other sets hold only harmless rows:
-//! tasks in frames of format constraints, or whole lines (the frame
-//! `{act}`, one per act). Expanding at load time keeps one source of truth
+//! only the act tells them apart. Request sets (`requests:`) hold whole
+//! harmful requests, each with its harmless twin, for what no frame
+//! carries: a back-story, a register, a language other than English and
+//! Chinese. The other sets hold only harmless rows: tasks in frames of
+//! format constraints, or whole lines (the frame `{act}`, one per act).
+//! Expanding at load time keeps one source of truth
 //! (no generated file to go stale) and validates it like any other data
 //! file, with errors that name the file, the line and the act.
 
@@ -34,6 +37,7 @@ struct Spec {
     /// sets a threshold.
     heads: Vec<String>,
     /// Frames by language code.
+    #[serde(default)]
     frames: BTreeMap<String, Vec<String>>,
     /// Harmful acts (none in a set of harmless rows).
     #[serde(default)]
@@ -44,6 +48,23 @@ struct Spec {
     /// Frames each act is put into (default [`FRAMES_PER_ACT`]).
     #[serde(default)]
     frames_per_act: Option<usize>,
+    /// Whole harmful requests, each with its harmless twin: for requests
+    /// whose back-story, register or language no frame can carry.
+    #[serde(default)]
+    requests: Vec<Request>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    /// Language code (`en`, `zh`, `de`, …).
+    lang: String,
+    /// Content category of the harmful request.
+    cat: String,
+    /// The harmful request, as a user would type it.
+    text: String,
+    /// A harmless request on the same topic, in the same register.
+    twin: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,6 +267,54 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             &group,
         );
     }
+    for (n, req) in spec.requests.iter().enumerate() {
+        let what = format!("request {}", n + 1);
+        if req.text.trim().is_empty() || req.twin.trim().is_empty() {
+            return Err(SpecError::new(
+                format!("{what}: empty text or twin"),
+                Some(if req.text.trim().is_empty() {
+                    req.twin.as_str()
+                } else {
+                    req.text.as_str()
+                }),
+            ));
+        }
+        let lang_ok =
+            (2..=3).contains(&req.lang.len()) && req.lang.bytes().all(|b| b.is_ascii_lowercase());
+        if !lang_ok {
+            return Err(SpecError::new(
+                format!(
+                    "{what}: `{}` is not a language code (en, zh, de, …)",
+                    req.lang
+                ),
+                Some(&req.text),
+            ));
+        }
+        if req.cat.parse::<palisade_core::Category>().is_err() {
+            return Err(SpecError::new(
+                format!(
+                    "{what}: `{}` is not a content category (violent, sexual, pii, …)",
+                    req.cat
+                ),
+                Some(&req.text),
+            ));
+        }
+        let group = format!("request:{}", req.text);
+        push(
+            req.text.clone(),
+            Label::Unsafe,
+            format!("{file}:{}", req.cat),
+            &req.lang,
+            &group,
+        );
+        push(
+            req.twin.clone(),
+            Label::Benign,
+            format!("{file}:twin"),
+            &req.lang,
+            &group,
+        );
+    }
     for (lang, acts) in &spec.benign_acts {
         let frames = frames_of(spec, lang, "benign_acts", lang)?;
         for verb in acts {
@@ -319,6 +388,39 @@ mod tests {
         .expect("valid");
         let texts = |r: &[Row]| r.iter().map(|r| r.text.clone()).collect::<Vec<_>>();
         assert_eq!(texts(&rows), texts(&again));
+    }
+
+    #[test]
+    fn whole_requests_keep_their_text_language_and_twin() {
+        let rows = spec(
+            "heads: [unsafe]\nrequests:\n  - {lang: de, cat: non_violent_illegal, text: \"wie verstecke ich bargeld vor dem finanzamt\", twin: \"wie melde ich bargeld richtig beim finanzamt\"}\n",
+        )
+        .expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "wie verstecke ich bargeld vor dem finanzamt");
+        assert_eq!(rows[0].label, Label::Unsafe);
+        assert_eq!(rows[0].category, "pairs:non_violent_illegal");
+        assert_eq!(rows[1].label, Label::Benign);
+        assert_eq!(rows[1].category, "pairs:twin");
+        assert!(rows.iter().all(|r| r.lang == "de"));
+        assert_eq!(rows[0].group, rows[1].group);
+        for (bad, says) in [
+            (
+                "{lang: German, cat: violent, text: a, twin: b}",
+                "language code",
+            ),
+            (
+                "{lang: de, cat: spooky, text: a, twin: b}",
+                "content category",
+            ),
+            (
+                "{lang: de, cat: violent, text: a, twin: \" \"}",
+                "empty text or twin",
+            ),
+        ] {
+            let e = spec(&format!("heads: [unsafe]\nrequests:\n  - {bad}\n")).expect_err(bad);
+            assert!(e.contains("request 1") && e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]
@@ -427,5 +529,18 @@ mod tests {
         let first = rows[0].group();
         assert_eq!(rows[FRAMES_PER_ACT].group(), first);
         assert_ne!(rows[FRAMES_PER_ACT + 1].group(), first);
+    }
+
+    #[test]
+    fn the_shipped_request_sets_load_as_pairs_in_many_languages() {
+        let rows = shipped("casual_requests.yaml");
+        let n = |l: Label| rows.iter().filter(|r| r.label == l).count();
+        assert!(n(Label::Unsafe) >= 400, "{}", rows.len());
+        assert_eq!(n(Label::Unsafe), n(Label::Benign));
+        let langs: HashSet<&str> = rows.iter().map(|r| r.lang.as_str()).collect();
+        assert!(langs.len() >= 8, "{langs:?}");
+        // A request and its twin share a group; the next pair does not.
+        assert_eq!(rows[0].group(), rows[1].group());
+        assert_ne!(rows[0].group(), rows[2].group());
     }
 }

@@ -176,6 +176,18 @@ fn frames_of<'a>(
     }
 }
 
+/// `cat` must name a content category; `what` says which entry, `near`
+/// finds its line.
+fn check_category(what: &str, cat: &str, near: &str) -> Result<(), SpecError> {
+    if cat.parse::<palisade_core::Category>().is_ok() {
+        return Ok(());
+    }
+    Err(SpecError::new(
+        format!("{what}: `{cat}` is not a content category (violent, sexual, pii, …)"),
+        Some(near),
+    ))
+}
+
 fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
     let per_act = spec.frames_per_act.unwrap_or(FRAMES_PER_ACT);
     if per_act == 0 {
@@ -240,15 +252,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
                 Some(&act.twin),
             ));
         }
-        if act.cat.parse::<palisade_core::Category>().is_err() {
-            return Err(SpecError::new(
-                format!(
-                    "{what} ({verb:?}): `{}` is not a content category (violent, sexual, pii, …)",
-                    act.cat
-                ),
-                Some(verb),
-            ));
-        }
+        check_category(&format!("{what} ({verb:?})"), &act.cat, verb)?;
         let group = format!("act:{verb}");
         for f in pick(frames_of(spec, lang, &what, verb)?, verb, per_act) {
             push(
@@ -290,15 +294,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
                 Some(&req.text),
             ));
         }
-        if req.cat.parse::<palisade_core::Category>().is_err() {
-            return Err(SpecError::new(
-                format!(
-                    "{what}: `{}` is not a content category (violent, sexual, pii, …)",
-                    req.cat
-                ),
-                Some(&req.text),
-            ));
-        }
+        check_category(&what, &req.cat, &req.text)?;
         let group = format!("request:{}", req.text);
         push(
             req.text.clone(),

@@ -55,7 +55,9 @@ def rows():
 
 def verdicts(model, data, policy=None):
     cmd = [BIN, "guard", "--jsonl", "--model", model] + (["--policy", policy] if policy else [])
-    res = subprocess.run(cmd, input=data, capture_output=True, text=True, check=True)
+    res = subprocess.run(cmd, input=data, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({res.returncode}): {res.stderr.strip()[:500]}")
     return [json.loads(line) for line in res.stdout.splitlines()]
 
 
@@ -81,6 +83,11 @@ def main():
     models = sys.argv[1:]
     if len(models) < 2:
         sys.exit(__doc__)
+    if not os.access(BIN, os.X_OK):
+        sys.exit(f"no palisade binary at {BIN}: run `cargo build --release` or set PALISADE")
+    for m in models:
+        if not os.path.isfile(m):
+            sys.exit(f"no model file at {m}")
     table = rows()
     data = "".join(json.dumps({"text": t, "kind": k}, ensure_ascii=False) + "\n" for _, _, t, k in table)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as p:

@@ -33,7 +33,8 @@ pub struct Args {
     /// Print JSON instead of Markdown.
     #[arg(long)]
     json: bool,
-    /// List this many misclassified rows.
+    /// List this many misclassified rows (with `--leave-one-out`: per
+    /// left-out source, on standard error).
     #[arg(long, default_value_t = 0)]
     errors: usize,
     /// Leave-one-source-out: for every corpus file, train a model on the
@@ -158,7 +159,10 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let (model, _) = train(&base, &rows, &cfg);
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;
         let held: Vec<_> = eval_rows.iter().filter(|r| &r.file == f).cloned().collect();
-        let rep = evaluate(&guard, &held, 0);
+        let rep = evaluate(&guard, &held, a.errors);
+        for (file, label, text) in &rep.errors {
+            eprintln!("ERR {file} [{label}] {text}");
+        }
         for (label, band) in &rep.judge_band {
             match label.as_str() {
                 "benign" => band_benign.push(band.rate()),

@@ -244,6 +244,14 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             }
         }
     }
+    // Attack rows in a set that does not train the attack head would
+    // train only the injection-or-jailbreak head, silently.
+    if !spec.attacks.is_empty() && !heads.attack {
+        return Err(SpecError::new(
+            "attacks: train the attack head; add `attack` to heads".into(),
+            Some("heads:"),
+        ));
+    }
     if heads == Heads::default() {
         return Err(SpecError::new(
             "heads: name the heads the set trains (attack, unsafe)".into(),
@@ -573,6 +581,13 @@ mod tests {
             // The loader's own checks name the row; serde names the line.
             assert!(says == "unknown field" || e.contains("attack 1"), "{e}");
         }
+    }
+
+    #[test]
+    fn attack_rows_need_the_attack_head() {
+        let e = spec("heads: [unsafe]\nattacks:\n  - {lang: de, label: injection, text: \"x\"}\n")
+            .expect_err("attack rows without the attack head");
+        assert!(e.contains("add `attack` to heads"), "{e}");
     }
 
     #[test]

@@ -191,8 +191,8 @@ fn frames_of<'a>(
     }
 }
 
-/// `cat` must name a content category; `what` says which entry, `near`
-/// finds its line.
+/// `lang` must look like a language code (two or three lower-case
+/// letters); `what` says which entry, `near` finds its line.
 fn check_lang(what: &str, lang: &str, near: &str) -> Result<(), SpecError> {
     if (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase()) {
         return Ok(());
@@ -203,6 +203,8 @@ fn check_lang(what: &str, lang: &str, near: &str) -> Result<(), SpecError> {
     ))
 }
 
+/// `cat` must name a content category; `what` says which entry, `near`
+/// finds its line.
 fn check_category(what: &str, cat: &str, near: &str) -> Result<(), SpecError> {
     if cat.parse::<palisade_core::Category>().is_ok() {
         return Ok(());

@@ -64,7 +64,7 @@ struct AttackRow {
     /// Language code (`de`, `ja`, …).
     lang: String,
     /// `injection`, `jailbreak` or `benign` (a harmless look-alike).
-    label: String,
+    label: Label,
     /// The prompt, as a user would type it.
     text: String,
 }
@@ -342,21 +342,17 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             return Err(SpecError::new(format!("{what}: empty text"), None));
         }
         check_lang(&what, &a.lang, &a.text)?;
-        let label = match a.label.as_str() {
-            "injection" => Label::Injection,
-            "jailbreak" => Label::Jailbreak,
-            "benign" => Label::Benign,
-            other => {
-                return Err(SpecError::new(
-                    format!("{what}: `{other}` is not injection, jailbreak or benign"),
-                    Some(&a.text),
-                ))
-            }
-        };
+        // Harmful requests have their own section, with a twin each.
+        if a.label == Label::Unsafe {
+            return Err(SpecError::new(
+                format!("{what}: `unsafe` is not injection, jailbreak or benign (harmful requests go under `requests:`, with a twin)"),
+                Some(&a.text),
+            ));
+        }
         push(
             a.text.clone(),
-            label,
-            format!("{file}:{}", a.label),
+            a.label,
+            format!("{file}:{}", a.label.as_str()),
             &a.lang,
             &format!("attack:{}", a.text),
         );
@@ -577,11 +573,12 @@ mod tests {
             ),
             ("{lang: de, label: injection, text: \" \"}", "empty text"),
             ("{lang: de, label: injection, txt: \"x\"}", "unknown field"),
+            ("{lang: de, label: attack, text: \"x\"}", "unknown variant"),
         ] {
             let e = spec(&format!("heads: [attack]\nattacks:\n  - {bad}\n")).expect_err(bad);
             assert!(e.contains(says), "{bad}: {e}");
             // The loader's own checks name the row; serde names the line.
-            assert!(says == "unknown field" || e.contains("attack 1"), "{e}");
+            assert!(says.starts_with("unknown") || e.contains("attack 1"), "{e}");
         }
     }
 

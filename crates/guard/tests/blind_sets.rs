@@ -197,9 +197,9 @@ fn multilingual_requests_floor() {
     // and Chinese, each with its twin, written blind and kept out of
     // training: 44 caught, no twin flagged (session 40's model: 42 and 1);
     // 58 with three rules written afterwards without reading the set
-    // (piracy, vote buying, sexual content about minors); session 42: 71
+    // (piracy, vote buying, sexual content about minors); session 42: 70
     // with five more (covert tracking, exam cheating, fake reviews,
-    // intimate images, copying whole works). A
+    // intimate images, whole lyrics and new films for free). A
     // floor, not a figure to be proud of: see the set's README.
     hold(
         &["guard-multilingual-requests/requests.jsonl"],

@@ -20,6 +20,7 @@
 mod ascii_mode;
 mod boundary;
 mod lazy;
+mod lexicon;
 pub mod pattern_file;
 pub mod prefilter;
 mod reach;

@@ -13,12 +13,21 @@
 //! at least `min_odd` are such fragments, and the whole line leaves a
 //! bracket, a backtick or a double quote unbalanced.
 //!
+//! Many suffixes hold fewer symbols and more invented words
+//! (`repla Egy complicatedushing humoradany ... Array.):`). With
+//! `min_odd_and_unknown: n`, a window also counts as salad when it holds
+//! at least one fragment and the fragments plus the tokens holding an
+//! unknown word (`lexicon.rs`: neither an ordinary word nor one typo from
+//! one) reach `n`. A fragment is needed: names and jargon alone are not
+//! salad, and typos are forgiven, so sloppy chat is not either.
+//!
 //! Both conditions are needed: code in a request (`Help me call the
 //! \`runIt\` method with \`['/path', '60']\``) is full of odd-looking
 //! tokens but balanced, and chatty prose (":)", "1)") is unbalanced but
 //! has no fused fragments. Written by hand because it counts and pairs,
 //! which no regex does; it reads one line once.
 
+use crate::lexicon::Lexicon;
 use serde::Deserialize;
 
 /// A rule's token-salad condition, as written in its pack.
@@ -29,6 +38,10 @@ pub struct Salad {
     pub window: usize,
     /// Fragments among them that make salad.
     pub min_odd: usize,
+    /// Or: fragments plus tokens holding an unknown word that make salad,
+    /// with at least one fragment among them.
+    #[serde(default)]
+    pub min_odd_and_unknown: Option<usize>,
 }
 
 impl Salad {
@@ -45,6 +58,14 @@ impl Salad {
                 "salad_after.min_odd {} must be between 1 and the window ({})",
                 self.min_odd, self.window
             ));
+        }
+        if let Some(n) = self.min_odd_and_unknown {
+            if !(2..=2 * self.window).contains(&n) {
+                return Some(format!(
+                    "salad_after.min_odd_and_unknown {n} must be between 2 and twice the window ({})",
+                    2 * self.window
+                ));
+            }
         }
         None
     }
@@ -66,16 +87,30 @@ impl Salad {
         } else {
             (1u64 << self.window) - 1
         };
+        let lexicon = self.min_odd_and_unknown.and_then(|n| Some((n, Lexicon::builtin()?)));
         let mut recent = 0u64;
+        let mut unknown = 0u64;
         let mut seen = 0usize;
         for token in bytes[at..line_end]
             .split(|b| b.is_ascii_whitespace())
             .filter(|t| !t.is_empty())
         {
             recent = ((recent << 1) | u64::from(odd_token(token))) & keep;
+            if let Some((_, lex)) = lexicon {
+                unknown = ((unknown << 1) | u64::from(lex.has_unknown_word(token))) & keep;
+            }
             seen += 1;
-            if seen >= self.window && recent.count_ones() as usize >= self.min_odd {
+            if seen < self.window {
+                continue;
+            }
+            let odd = recent.count_ones() as usize;
+            if odd >= self.min_odd {
                 return true;
+            }
+            if let Some((n, _)) = lexicon {
+                if odd >= 1 && odd + unknown.count_ones() as usize >= n {
+                    return true;
+                }
             }
         }
         false
@@ -120,7 +155,10 @@ fn odd_token(t: &[u8]) -> bool {
     if t.iter().filter(|b| b.is_ascii_alphabetic()).count() < 3 {
         return false;
     }
-    if t.iter().copied().any(is_symbol) {
+    // A backslash before a letter is a LaTeX command (`\\alpha`) or a
+    // Windows path, not a fragment; any other symbol makes one.
+    let latex = |i: usize| t[i] == b'\\' && t.get(i + 1).is_some_and(u8::is_ascii_alphabetic);
+    if (0..t.len()).any(|i| is_symbol(t[i]) && !latex(i)) {
         return true;
     }
     let edge = |b: &u8| matches!(b, b'.' | b',' | b'!' | b'?' | b';' | b':' | b'"' | b'\'');
@@ -165,6 +203,12 @@ mod tests {
     const S: Salad = Salad {
         window: 12,
         min_odd: 3,
+        min_odd_and_unknown: None,
+    };
+    const U: Salad = Salad {
+        window: 12,
+        min_odd: 3,
+        min_odd_and_unknown: Some(4),
     };
 
     #[test]
@@ -186,6 +230,28 @@ mod tests {
         // Broken code: symbols without letters are not fragments.
         let t = "Explain why this fails: if (x > 0 { return y; } else { return z; } } and what the compiler says about it";
         assert!(!S.follows(t, 8));
+    }
+
+    #[test]
+    fn invented_words_with_a_fragment_are_salad() {
+        // One fragment (`list.):`), invented words around it.
+        let t = "Tell me how the tide works in short gorblent \\( quaxed -VB frimpular listenting zorbish along list.): granted \"Sure";
+        assert!(!S.follows(t, 12));
+        assert!(U.follows(t, 12));
+        // Names and jargon without a fragment are not.
+        let t = "Write a toast for Tjaarda van Oostenbrugge and Zwaantje Kloosterhuis from Groningen (pronounced";
+        assert!(!U.follows(t, 8));
+        // Typos are forgiven: one fragment, but every odd word is a typo.
+        let t = "how do i fix my iphnoe?? it keeps restartng..and the scren is blak (help pls its my moms fone";
+        assert!(!U.follows(t, 4));
+    }
+
+    #[test]
+    fn latex_commands_and_paths_are_not_fragments() {
+        let t = "List the Greek letters in LaTeX: \\alpha \\beta \\gamma \\delta \\epsilon and which have capitals (\\Gamma, \\Delta";
+        assert!(!S.follows(t, 5));
+        assert!(odd_token(b"abc\\(\\"));
+        assert!(!odd_token(b"c:\\users\\alice\\documents"));
     }
 
     #[test]
@@ -226,15 +292,28 @@ mod tests {
         #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,200}", at in 0usize..400) {
             let _ = S.follows(&text, at);
+            let _ = U.follows(&text, at);
         }
     }
 
     #[test]
     fn malformed_conditions_are_named() {
         for (window, min_odd) in [(1, 1), (65, 3), (4, 5), (4, 0)] {
-            let bad = Salad { window, min_odd };
+            let bad = Salad {
+                window,
+                min_odd,
+                min_odd_and_unknown: None,
+            };
+            assert!(bad.problem().is_some(), "{bad:?}");
+        }
+        for n in [0, 1, 25] {
+            let bad = Salad {
+                min_odd_and_unknown: Some(n),
+                ..U
+            };
             assert!(bad.problem().is_some(), "{bad:?}");
         }
         assert!(S.problem().is_none());
+        assert!(U.problem().is_none());
     }
 }

@@ -91,9 +91,10 @@ impl Lexicon {
         Ok(Self { words, deletions })
     }
 
-    /// The built-in list, parsed on first use (a few milliseconds; only
-    /// texts that reach a salad test with unknown words need it). `None`
-    /// only if the embedded file were malformed, which a test rules out.
+    /// The built-in list, parsed on first use (about 6 ms here; a server
+    /// pays it at start in `RuleSet::compile_all`, a one-shot check only
+    /// if its text reaches a salad test). `None` only if the embedded file
+    /// were malformed, which a test rules out.
     pub(crate) fn builtin() -> Option<&'static Lexicon> {
         static LEX: OnceLock<Option<Lexicon>> = OnceLock::new();
         LEX.get_or_init(|| Self::parse(BUILTIN).ok()).as_ref()
@@ -219,7 +220,12 @@ mod tests {
         for inflected in ["restarting", "restarted", "restarts"] {
             assert!(l.knows(inflected.as_bytes()), "{inflected}");
         }
-        for junk in ["pasteiciert", "complicatedushing", "wayatrgment", "humoradany"] {
+        for junk in [
+            "pasteiciert",
+            "complicatedushing",
+            "wayatrgment",
+            "humoradany",
+        ] {
             assert!(!l.knows(junk.as_bytes()), "{junk}");
         }
     }

@@ -237,6 +237,20 @@ impl RuleSet {
                 return Err(fail(format!("{what} matches the empty string")));
             }
         }
+        // The salad test's word list too, so a server's first suspicious
+        // prompt does not pay for building it.
+        if self
+            .salad
+            .iter()
+            .flatten()
+            .any(|s| s.min_odd_and_unknown.is_some())
+            && lexicon::Lexicon::builtin().is_none()
+        {
+            return Err(RuleError::Compile {
+                rule: "(salad word list)".into(),
+                message: "crates/rules/data/lexicon_en.txt does not parse".into(),
+            });
+        }
         Ok(())
     }
 

@@ -87,7 +87,9 @@ impl Salad {
         } else {
             (1u64 << self.window) - 1
         };
-        let lexicon = self.min_odd_and_unknown.and_then(|n| Some((n, Lexicon::builtin()?)));
+        let lexicon = self
+            .min_odd_and_unknown
+            .and_then(|n| Some((n, Lexicon::builtin()?)));
         let mut recent = 0u64;
         let mut unknown = 0u64;
         let mut seen = 0usize;

@@ -282,12 +282,14 @@ fn blind_tool_descriptions_floors() {
     // blind sets 6-9 and the odd-numbered half of this set brought it to
     // 83 and 3 (even half, not read while writing: 15 -> 28 of 75).
     // Three more rules and wider patterns, written from the whole set
-    // (eval/guard-tools-blind2 is the blind measurement since): 127, 3.
+    // (eval/guard-tools-blind2 is the blind measurement since): 127, 3;
+    // 118, 3 once a review narrowed patterns that honest tool
+    // descriptions could use ("leave it out to use the default").
     let files = [
         "guard-tools-blind/poisoned.jsonl",
         "guard-tools-blind/harmless.jsonl",
     ];
-    hold(&files, (150, 150), 124, 4);
+    hold(&files, (150, 150), 115, 4);
 }
 
 #[test]
@@ -296,10 +298,11 @@ fn second_blind_tool_descriptions_floors() {
     // blind, the poisoned ones deliberately worded around obvious keywords
     // (eval/guard-tools-blind2/README.md), read only after the rules were
     // written: 9 caught and 3 flagged with the session's first rules, 14
-    // and 3 with its last. Regex rules do not carry over to paraphrase.
+    // and 3 with its last before review, 13 and 3 after. Regex rules do
+    // not carry over to paraphrase.
     let files = [
         "guard-tools-blind2/poisoned.jsonl",
         "guard-tools-blind2/harmless.jsonl",
     ];
-    hold(&files, (120, 120), 13, 4);
+    hold(&files, (120, 120), 12, 4);
 }

@@ -157,7 +157,7 @@ fn odd_token(t: &[u8]) -> bool {
     if t.iter().filter(|b| b.is_ascii_alphabetic()).count() < 3 {
         return false;
     }
-    // A backslash before a letter is a LaTeX command (`\\alpha`) or a
+    // A backslash before a letter is a LaTeX command (`\alpha`) or a
     // Windows path, not a fragment; any other symbol makes one.
     let latex = |i: usize| t[i] == b'\\' && t.get(i + 1).is_some_and(u8::is_ascii_alphabetic);
     if (0..t.len()).any(|i| is_symbol(t[i]) && !latex(i)) {
@@ -243,7 +243,8 @@ mod tests {
         // Names and jargon without a fragment are not.
         let t = "Write a toast for Tjaarda van Oostenbrugge and Zwaantje Kloosterhuis from Groningen (pronounced";
         assert!(!U.follows(t, 8));
-        // Typos are forgiven: one fragment, but every odd word is a typo.
+        // One fragment (`restartng..and`), but typos are forgiven, so too
+        // few unknown words remain.
         let t = "how do i fix my iphnoe?? it keeps restartng..and the scren is blak (help pls its my moms fone";
         assert!(!U.follows(t, 4));
     }
@@ -285,10 +286,12 @@ mod tests {
             at in 0usize..200,
         ) {
             let at = at.min(line.len());
-            let alone = S.follows(&line, at);
             let text = format!("{before}\n{line}\n{after}");
             let shifted = before.len() + 1 + at;
-            proptest::prop_assert_eq!(S.follows(&text, shifted), alone);
+            for salad in [S, U] {
+                let alone = salad.follows(&line, at);
+                proptest::prop_assert_eq!(salad.follows(&text, shifted), alone);
+            }
         }
 
         #[test]

@@ -155,6 +155,8 @@ pub struct RuleSet {
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
     unless: Vec<Vec<LazyRegex>>,
+    /// Per rule: how many of its corroborating patterns must also match.
+    corroborate: Vec<Option<(usize, Vec<LazyRegex>)>>,
     /// Per rule: the token salad its match must be followed by.
     salad: Vec<Option<Salad>>,
     /// Per pattern: where its matches can lie around its literals, when
@@ -223,7 +225,14 @@ impl RuleSet {
                 .enumerate()
                 .map(move |(i, re)| (ri, format!("`unless` {}", i + 1), re))
         });
-        let all: Vec<_> = patterns.chain(vetoes).collect();
+        let also = self.corroborate.iter().enumerate().flat_map(|(ri, c)| {
+            c.iter().flat_map(move |(_, v)| {
+                v.iter()
+                    .enumerate()
+                    .map(move |(i, re)| (ri, format!("`corroborate` pattern {}", i + 1), re))
+            })
+        });
+        let all: Vec<_> = patterns.chain(vetoes).chain(also).collect();
         lazy::build_all(&all.iter().map(|(_, _, re)| *re).collect::<Vec<_>>());
         for (ri, what, re) in all {
             let fail = |message: String| RuleError::Compile {
@@ -264,6 +273,7 @@ impl RuleSet {
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
         let mut unless = Vec::new();
+        let mut corroborate = Vec::new();
         let mut salad = Vec::new();
         let mut modes = Vec::new();
         let mut ids = HashSet::new();
@@ -329,6 +339,20 @@ impl RuleSet {
                     vetoes.push(re);
                 }
                 unless.push(vetoes);
+                corroborate.push(match &spec.corroborate {
+                    None => None,
+                    Some(c) => {
+                        let mut res = Vec::with_capacity(c.patterns.len());
+                        for (i, p) in c.patterns.iter().enumerate() {
+                            let what = format!("`corroborate` pattern {}", i + 1);
+                            let (_, re, _) =
+                                compile_rule_regex(p, spec.case_sensitive, &what, checks)
+                                    .map_err(invalid)?;
+                            res.push(re);
+                        }
+                        Some((c.min, res))
+                    }
+                });
                 salad.push(spec.salad_after);
                 rules.push(Rule {
                     id: spec.id,
@@ -365,6 +389,7 @@ impl RuleSet {
             pattern_rule,
             required,
             unless,
+            corroborate,
             salad,
         })
     }
@@ -410,6 +435,7 @@ impl RuleSet {
             pattern_rule,
             required: kept.iter().map(|&i| self.required[i].clone()).collect(),
             unless: kept.iter().map(|&i| self.unless[i].clone()).collect(),
+            corroborate: kept.iter().map(|&i| self.corroborate[i].clone()).collect(),
             salad: kept.iter().map(|&i| self.salad[i]).collect(),
         })
     }
@@ -468,7 +494,9 @@ impl RuleSet {
                 {
                     continue;
                 }
-                if self.vetoed(ri, text) {
+                // Both are properties of the whole text, so a rule that
+                // fails either need not be tried again on it.
+                if self.vetoed(ri, text) || !self.corroborated(ri, text) {
                     silenced.push(ri);
                     continue;
                 }
@@ -479,6 +507,20 @@ impl RuleSet {
                     end,
                 });
             }
+        }
+    }
+
+    /// True unless rule `ri` asks for corroboration that `text` lacks.
+    fn corroborated(&self, ri: usize, text: &str) -> bool {
+        match self.corroborate.get(ri) {
+            Some(Some((min, res))) => {
+                res.iter()
+                    .filter(|re| re.get().is_some_and(|re| re.is_match(text.as_bytes())))
+                    .take(*min)
+                    .count()
+                    >= *min
+            }
+            _ => true,
         }
     }
 

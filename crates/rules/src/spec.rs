@@ -40,7 +40,16 @@ impl PackSpec {
             }
         }
         for rule in &mut self.rules {
-            for p in rule.patterns.iter_mut().chain(rule.unless.iter_mut()) {
+            let also = rule
+                .corroborate
+                .iter_mut()
+                .flat_map(|c| c.patterns.iter_mut());
+            for p in rule
+                .patterns
+                .iter_mut()
+                .chain(rule.unless.iter_mut())
+                .chain(also)
+            {
                 if p.contains("%{") {
                     *p = expand(p, &self.sets).map_err(|name| RuleError::Invalid {
                         file: file.to_string(),
@@ -117,6 +126,13 @@ pub struct RuleSpec {
     /// once a pattern has matched, so they cost nothing on other texts.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Corroboration: the rule fires only where at least `min` of these
+    /// patterns also match somewhere in the text (each counted once). For
+    /// signals that mean little alone and much together, such as the
+    /// traits of a jailbreak persona; a regex cannot count distinct cues.
+    /// Checked only once a pattern has matched.
+    #[serde(default)]
+    pub corroborate: Option<Corroborate>,
     /// Fire only where the rest of the match's line is machine-made token
     /// salad (optimised adversarial suffixes; see `salad.rs`). Checked on
     /// the rule's first match.
@@ -201,8 +217,27 @@ impl RuleSpec {
         if let Some(problem) = self.salad_after.as_ref().and_then(|s| s.problem()) {
             return Err(at(problem));
         }
+        if let Some(c) = &self.corroborate {
+            if c.min == 0 || c.min > c.patterns.len() {
+                return Err(at(format!(
+                    "corroborate.min {} must be between 1 and the number of its patterns ({})",
+                    c.min,
+                    c.patterns.len()
+                )));
+            }
+        }
         Ok(category)
     }
+}
+
+/// A rule's corroboration condition (`corroborate` in a pack).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Corroborate {
+    /// How many of the patterns must match.
+    pub min: usize,
+    /// The corroborating patterns.
+    pub patterns: Vec<String>,
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ mod salad;
 mod spec;
 
 pub use salad::Salad;
-pub use spec::{Examples, PackSpec, RuleSpec};
+pub use spec::{Corroborate, Examples, PackSpec, RuleSpec};
 
 use lazy::LazyRegex;
 use palisade_core::{Category, Kind, Severity};

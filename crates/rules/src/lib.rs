@@ -331,27 +331,23 @@ impl RuleSet {
                             .map_err(|e| invalid(format!("`requires` does not compile: {e}")))?,
                     )
                 });
-                let mut vetoes = Vec::with_capacity(spec.unless.len());
-                for (i, p) in spec.unless.iter().enumerate() {
-                    let what = format!("`unless` {}", i + 1);
-                    let (_, re, _) = compile_rule_regex(p, spec.case_sensitive, &what, checks)
-                        .map_err(invalid)?;
-                    vetoes.push(re);
-                }
-                unless.push(vetoes);
+                // The side lists (`unless`, `corroborate`) are whole-text
+                // tests: compiled alike, named by list and position.
+                let side = |list: &[String], label: &str| -> Result<Vec<LazyRegex>, RuleError> {
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            let what = format!("{label} {}", i + 1);
+                            compile_rule_regex(p, spec.case_sensitive, &what, checks)
+                                .map(|(_, re, _)| re)
+                                .map_err(invalid)
+                        })
+                        .collect()
+                };
+                unless.push(side(&spec.unless, "`unless`")?);
                 corroborate.push(match &spec.corroborate {
                     None => None,
-                    Some(c) => {
-                        let mut res = Vec::with_capacity(c.patterns.len());
-                        for (i, p) in c.patterns.iter().enumerate() {
-                            let what = format!("`corroborate` pattern {}", i + 1);
-                            let (_, re, _) =
-                                compile_rule_regex(p, spec.case_sensitive, &what, checks)
-                                    .map_err(invalid)?;
-                            res.push(re);
-                        }
-                        Some((c.min, res))
-                    }
+                    Some(c) => Some((c.min, side(&c.patterns, "`corroborate` pattern")?)),
                 });
                 salad.push(spec.salad_after);
                 rules.push(Rule {

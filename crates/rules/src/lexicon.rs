@@ -32,18 +32,21 @@ const ENDINGS: [&str; 12] = [
     "ments", "ation", "ness", "ment", "ings", "ing", "ers", "ies", "ed", "er", "ly", "s",
 ];
 
-/// A set of known words with their one-letter deletions.
+/// A set of known words with their one-letter deletions, both kept as
+/// 64-bit hashes of their bytes (see [`hash`]), so a lookup needs neither
+/// an allocation nor a UTF-8 check.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
-    words: FxHashSet<&'static str>,
+    /// Hashes of the listed words.
+    words: FxHashSet<u64>,
     /// Hashes of every listed word of `MIN_TYPO_WORD` letters or more with
     /// one letter taken out.
     deletions: FxHashSet<u64>,
 }
 
 /// A hash of a byte string, the same for the whole process (SipHash with
-/// fixed keys): the deletion table stores only these, and the odds that a
-/// 64-bit collision makes an unknown word look like a typo are negligible.
+/// fixed keys): the tables store only these, and the odds that a 64-bit
+/// collision makes an unknown word look known are negligible.
 fn hash(bytes: &[u8]) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     h.write(bytes);
@@ -61,7 +64,7 @@ impl Lexicon {
     /// Parses a list: `#` comments and blank lines skipped, every other
     /// line one word of lower-case ASCII letters, at least [`MIN_WORD`]
     /// long. The error names the first bad line.
-    pub(crate) fn parse(src: &'static str) -> Result<Self, String> {
+    pub(crate) fn parse(src: &str) -> Result<Self, String> {
         let mut words = FxHashSet::default();
         let mut deletions = FxHashSet::default();
         let mut buf = [0u8; MAX_TYPO_WORD];
@@ -76,8 +79,8 @@ impl Lexicon {
                     n + 1
                 ));
             }
-            words.insert(w);
             let b = w.as_bytes();
+            words.insert(hash(b));
             if (MIN_TYPO_WORD..=MAX_TYPO_WORD).contains(&b.len()) {
                 for i in 0..b.len() {
                     let len = without(b, i, &mut buf);
@@ -100,13 +103,15 @@ impl Lexicon {
         LEX.get_or_init(|| Self::parse(BUILTIN).ok()).as_ref()
     }
 
-    /// Whether a lower-case ASCII word is listed or one edit from a listed
-    /// word.
+    /// Whether `w` is listed as it is.
+    fn listed(&self, w: &[u8]) -> bool {
+        self.words.contains(&hash(w))
+    }
+
+    /// Whether a lower-case ASCII word is listed, a listed word with a
+    /// common ending, or one edit from a listed word.
     pub(crate) fn knows(&self, w: &[u8]) -> bool {
-        let Ok(s) = std::str::from_utf8(w) else {
-            return true;
-        };
-        if self.words.contains(s) || self.inflects(s) {
+        if self.listed(w) || self.inflects(w) {
             return true;
         }
         if !(MIN_TYPO_WORD..=MAX_TYPO_WORD).contains(&w.len()) {
@@ -122,9 +127,7 @@ impl Lexicon {
             let d = &buf[..len];
             // `w` has an extra letter, or (both with position i taken out
             // agree) a changed one.
-            if std::str::from_utf8(d).is_ok_and(|d| self.words.contains(d))
-                || self.deletions.contains(&hash(d))
-            {
+            if self.listed(d) || self.deletions.contains(&hash(d)) {
                 return true;
             }
         }
@@ -132,7 +135,7 @@ impl Lexicon {
         swapped[..w.len()].copy_from_slice(w);
         for i in 0..w.len() - 1 {
             swapped.swap(i, i + 1);
-            if std::str::from_utf8(&swapped[..w.len()]).is_ok_and(|s| self.words.contains(s)) {
+            if self.listed(&swapped[..w.len()]) {
                 return true;
             }
             swapped.swap(i, i + 1);
@@ -142,28 +145,27 @@ impl Lexicon {
 
     /// Whether `w` is a listed word with one of [`ENDINGS`] (the stem as
     /// it is, with a final `e` restored, or with `y` for `ies`).
-    fn inflects(&self, w: &str) -> bool {
+    fn inflects(&self, w: &[u8]) -> bool {
+        let mut buf = [0u8; 64];
+        let mut listed_with = |stem: &[u8], tail: u8| -> bool {
+            if stem.len() >= buf.len() {
+                return false;
+            }
+            buf[..stem.len()].copy_from_slice(stem);
+            buf[stem.len()] = tail;
+            self.listed(&buf[..=stem.len()])
+        };
         ENDINGS.iter().any(|end| {
-            let Some(stem) = w.strip_suffix(end) else {
+            let Some(stem) = w.strip_suffix(end.as_bytes()) else {
                 return false;
             };
             if stem.len() < MIN_WORD {
                 return false;
             }
-            let mut buf = [0u8; 64];
-            let with = |tail: &str, buf: &mut [u8; 64]| -> bool {
-                let n = stem.len() + tail.len();
-                if n > buf.len() {
-                    return false;
-                }
-                buf[..stem.len()].copy_from_slice(stem.as_bytes());
-                buf[stem.len()..n].copy_from_slice(tail.as_bytes());
-                std::str::from_utf8(&buf[..n]).is_ok_and(|s| self.words.contains(s))
-            };
             if *end == "ies" {
-                return with("y", &mut buf);
+                return listed_with(stem, b'y');
             }
-            self.words.contains(stem) || with("e", &mut buf)
+            self.listed(stem) || listed_with(stem, b'e')
         })
     }
 

@@ -1,5 +1,6 @@
 //! The cascade itself (see the crate note).
 
+use crate::answer::AnswerShapes;
 use crate::leak::LeakIndex;
 use crate::policy::Policy;
 use palisade_core::{
@@ -104,6 +105,9 @@ pub struct Guard {
     /// Per direction (input, output): the rules whose findings the policy
     /// masks, for [`Guard::may_mask`].
     mask_rules: [Option<RuleSet>; 2],
+    /// How answers open (refusals, agreements); `None` only if the
+    /// built-in file failed to load, which `degraded` then says.
+    answers: Option<AnswerShapes>,
     degraded: Vec<String>,
 }
 
@@ -230,7 +234,15 @@ impl Guard {
                     .any(|&k| a.get(rule_category(r.category, k)) == Action::Mask)
             })
         });
+        let answers = match AnswerShapes::builtin() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                degraded.push(format!("answer shapes unavailable: {e}"));
+                None
+            }
+        };
         let guard = Self {
+            answers,
             dlp,
             mask_rules,
             rule_signals,
@@ -593,8 +605,20 @@ impl Guard {
             return p;
         }
 
+        // An answer's refusal is blanked before the detectors read it; its
+        // agreement to a task is checked as the request it implies.
+        let reading = match (&self.answers, req.direction, req.kind) {
+            (Some(a), Direction::Output, Kind::Prompt) => Some(a.read(text)),
+            _ => None,
+        };
+        let blanked = reading
+            .as_ref()
+            .and_then(|r| r.refusal.as_ref())
+            .map(|r| crate::answer::blank(text, r));
         let t = Instant::now();
-        let norm = self.normalizer.normalize(text);
+        let norm = self
+            .normalizer
+            .normalize(blanked.as_deref().unwrap_or(text));
         v.timings.push(TierTiming {
             tier: Tier::Normalize,
             micros: micros(t),
@@ -757,6 +781,11 @@ impl Guard {
                 micros: micros(t),
             });
         }
+        if let Some((implied, span)) = reading.and_then(|r| r.implied) {
+            if let Some(f) = self.implied_harm(&implied, span) {
+                findings.push(f);
+            }
+        }
 
         p.active = findings.iter().map(|f| self.is_active(f)).collect();
         if let Some(i) = bare_frame {
@@ -807,6 +836,36 @@ impl Guard {
         v.uncertain = p.uncertain;
         p.verdict = v;
         p
+    }
+
+    /// The finding of an answer that agrees to a task whose request reads
+    /// as harmful content: the strongest active content finding of that
+    /// request, moved to the agreeing sentence.
+    fn implied_harm(&self, implied: &str, span: std::ops::Range<usize>) -> Option<Finding> {
+        let sub = self.tiers12(&Request::prompt(implied));
+        let f = sub
+            .verdict
+            .findings
+            .iter()
+            .zip(&sub.active)
+            .filter(|(f, &a)| a && f.category.is_content())
+            .map(|(f, _)| f)
+            .max_by(|a, b| a.score.total_cmp(&b.score))?;
+        Some(Finding {
+            detector: "answer.compliance".into(),
+            category: f.category,
+            severity: f.severity,
+            score: f.score,
+            tier: f.tier,
+            span: Some(Span {
+                start: span.start,
+                end: span.end,
+            }),
+            message: Some(format!(
+                "the answer agrees to a task whose request reads as harmful ({} {:.2}): {implied:?}",
+                f.detector, f.score
+            )),
+        })
     }
 
     fn decider(&self, p: &Partial) -> Tier {

@@ -9,6 +9,7 @@
 //! cheaper tiers could not settle, and what it answers (or fails to) is
 //! recorded in the verdict.
 
+pub mod answer;
 mod cascade;
 pub mod contrast;
 pub mod dataset;

@@ -131,11 +131,14 @@ impl ActionMap {
     }
 
     fn output_defaults() -> Self {
-        // An answer that carries an injection is usually quoting one:
-        // worth a look, not a block.
+        // An answer that carries an injection or reads like a jailbreak is
+        // usually quoting or explaining one (a model cannot jailbreak
+        // itself): worth a look, not a block. Harmful help in it is judged
+        // by the content categories.
         let mut m = Self::input_defaults();
         m.categories
             .insert(Category::PromptInjection, Action::Review);
+        m.categories.insert(Category::Jailbreak, Action::Review);
         m
     }
 

@@ -1,0 +1,421 @@
+//! How an assistant's answer opens: a refusal, or agreement to a task.
+//!
+//! The rules and the model were built to read requests. Read as they are,
+//! answers fool them both ways: a refusal names the harm it declines ("I
+//! can't explain how to make a pipe bomb") and reads as harmful, while an
+//! answer that agrees to a harmful task ("Sure, here is a keylogger that
+//! hides from antivirus") is a statement, not a request, and reads as
+//! harmless. So for answers the guard blanks refusal sentences before the
+//! detectors read them, and turns an agreement back into the request it
+//! answers, which the detectors can read (`data/answer_shapes.yaml`).
+
+use regex::Regex;
+use serde::Deserialize;
+use std::ops::Range;
+
+const BUILTIN: &str = include_str!("../data/answer_shapes.yaml");
+
+/// How many sentences from the start of an answer are read.
+const HEAD_SENTENCES: usize = 4;
+/// How many bytes from the start of an answer are read at most.
+const HEAD_BYTES: usize = 1200;
+
+/// A shape file that does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum ShapeError {
+    /// The YAML does not parse.
+    #[error("answer_shapes.yaml: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    /// A pattern does not compile.
+    #[error("answer_shapes.yaml: {id}: pattern does not compile: {err}")]
+    Pattern {
+        /// The entry.
+        id: String,
+        /// The regex error.
+        err: String,
+    },
+    /// A compliance entry without a `task` group or a `request` template
+    /// that uses it.
+    #[error("answer_shapes.yaml: {id}: {problem}")]
+    Entry {
+        /// The entry.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    refusal: Vec<EntrySpec>,
+    pivot: Vec<EntrySpec>,
+    compliance: Vec<EntrySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntrySpec {
+    id: String,
+    pattern: String,
+    #[serde(default)]
+    request: Option<String>,
+    #[serde(default)]
+    examples: Examples,
+}
+
+/// Texts an entry must and must not read as its shape.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Must read as the entry's shape.
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Must not.
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+struct Entry {
+    id: String,
+    re: Regex,
+    request: Option<String>,
+    examples: Examples,
+}
+
+/// The compiled shapes.
+pub struct AnswerShapes {
+    refusal: Vec<Entry>,
+    pivot: Vec<Entry>,
+    compliance: Vec<Entry>,
+}
+
+/// What the opening of one answer shows.
+#[derive(Debug, Default, PartialEq)]
+pub struct Reading {
+    /// Bytes to blank before the detectors read the answer: its opening
+    /// up to the end of the last refusal sentence (no pivot after it).
+    pub refusal: Option<Range<usize>>,
+    /// The request an agreement implies, and the agreeing sentence's
+    /// bytes.
+    pub implied: Option<(String, Range<usize>)>,
+}
+
+impl AnswerShapes {
+    /// The shapes compiled into the binary.
+    pub fn builtin() -> Result<Self, ShapeError> {
+        Self::parse(BUILTIN)
+    }
+
+    /// Parses and validates a shape file.
+    pub fn parse(yaml: &str) -> Result<Self, ShapeError> {
+        let spec: Spec = serde_yaml::from_str(yaml)?;
+        let compile = |list: Vec<EntrySpec>, needs_task: bool| -> Result<Vec<Entry>, ShapeError> {
+            list.into_iter()
+                .map(|e| {
+                    let re = Regex::new(&e.pattern).map_err(|err| ShapeError::Pattern {
+                        id: e.id.clone(),
+                        err: err.to_string(),
+                    })?;
+                    if needs_task {
+                        let ok_group = re.capture_names().flatten().any(|n| n == "task");
+                        let ok_template = e.request.as_deref().is_some_and(|r| r.contains("{task}"));
+                        if !ok_group || !ok_template {
+                            return Err(ShapeError::Entry {
+                                id: e.id,
+                                problem: "a compliance entry needs a `task` group and a `request` template with {task}".into(),
+                            });
+                        }
+                    } else if e.request.is_some() {
+                        return Err(ShapeError::Entry {
+                            id: e.id,
+                            problem: "only compliance entries take a `request`".into(),
+                        });
+                    }
+                    Ok(Entry {
+                        id: e.id,
+                        re,
+                        request: e.request,
+                        examples: e.examples,
+                    })
+                })
+                .collect()
+        };
+        Ok(Self {
+            refusal: compile(spec.refusal, false)?,
+            pivot: compile(spec.pivot, false)?,
+            compliance: compile(spec.compliance, true)?,
+        })
+    }
+
+    /// Reads the opening of an answer.
+    pub fn read(&self, answer: &str) -> Reading {
+        let sentences = head_sentences(answer);
+        let mut reading = Reading::default();
+        let mut refusal_end = None;
+        let mut pivot = false;
+        for s in &sentences {
+            let lower = comparable(&answer[s.clone()]);
+            let body = strip_lead(&lower);
+            if self.refusal.iter().any(|e| e.re.is_match(body)) {
+                refusal_end = Some(s.end);
+            }
+            pivot |= self.pivot.iter().any(|e| e.re.is_match(&lower));
+            if reading.implied.is_none() {
+                reading.implied = self.compliance.iter().find_map(|e| {
+                    let task = e.re.captures(body)?.name("task")?.as_str().trim();
+                    let template = e.request.as_deref()?;
+                    Some((template.replace("{task}", task), s.clone()))
+                });
+            }
+        }
+        if !pivot {
+            reading.refusal = refusal_end.map(|end| 0..end);
+        }
+        reading
+    }
+
+    /// Runs every entry's examples; one line per failure.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        let groups: [(&str, &[Entry]); 3] = [
+            ("refusal", &self.refusal),
+            ("pivot", &self.pivot),
+            ("compliance", &self.compliance),
+        ];
+        for (group, entries) in groups {
+            for e in entries {
+                if e.examples.positive.is_empty() {
+                    failures.push(format!("{group} {}: has no positive example", e.id));
+                }
+                let hits = |t: &str| {
+                    let lower = comparable(t);
+                    match group {
+                        "pivot" => e.re.is_match(&lower),
+                        _ => head_sentences(t)
+                            .iter()
+                            .any(|s| e.re.is_match(strip_lead(&comparable(&t[s.clone()])))),
+                    }
+                };
+                for p in &e.examples.positive {
+                    if !hits(p) {
+                        failures.push(format!("{group} {}: positive example missed: {p:?}", e.id));
+                    }
+                }
+                for n in &e.examples.negative {
+                    if hits(n) {
+                        failures.push(format!("{group} {}: negative example matched: {n:?}", e.id));
+                    }
+                }
+            }
+        }
+        failures
+    }
+}
+
+/// The byte ranges of the answer's first sentences (each with its closing
+/// punctuation), within [`HEAD_BYTES`].
+fn head_sentences(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if i >= HEAD_BYTES || out.len() == HEAD_SENTENCES {
+            break;
+        }
+        let next = iter.peek().map(|&(_, n)| n);
+        let ends = match c {
+            '\n' | '。' | '！' | '？' | '；' => true,
+            // A full stop inside "e.g." or "3.5" does not end a sentence.
+            '.' | '!' | '?' => next.is_none_or(char::is_whitespace),
+            _ => false,
+        };
+        if ends {
+            let end = i + c.len_utf8();
+            if text[start..end].trim().is_empty() {
+                start = end;
+                continue;
+            }
+            out.push(start..end);
+            start = end;
+        }
+    }
+    if out.len() < HEAD_SENTENCES && start < text.len() && start < HEAD_BYTES {
+        let mut end = text.len().min(HEAD_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if !text[start..end].trim().is_empty() {
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+/// Lower case, curly apostrophes straight, surrounding space trimmed.
+fn comparable(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .replace(['\u{2019}', '\u{2018}', '`'], "'")
+}
+
+/// Without the marks a sentence may open with: markdown, quotes, a speaker
+/// tag ("[DAN]:", "GPT:").
+fn strip_lead(s: &str) -> &str {
+    let mut s = s.trim_start_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '#' | '>' | '*' | '_' | '-' | '"' | '\'' | '“' | '”' | '「'
+            )
+    });
+    if let Some(rest) = s.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        if rest.0.chars().count() <= 24 {
+            s = rest.1.trim_start_matches([':', '：', ' ']);
+        }
+    } else if let Some((tag, rest)) = s.split_once([':', '：']) {
+        let t = tag.trim();
+        if !t.is_empty()
+            && t.chars().count() <= 12
+            && t.chars().all(|c| c.is_alphanumeric() || c == ' ')
+            && !t.contains(' ')
+        {
+            s = rest.trim_start();
+        }
+    }
+    s
+}
+
+/// `text` with `range` replaced by spaces of the same byte length, so
+/// spans found in it are spans of `text`.
+pub fn blank(text: &str, range: &Range<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..range.start]);
+    out.extend(std::iter::repeat_n(' ', range.end - range.start));
+    out.push_str(&text[range.end..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shapes() -> AnswerShapes {
+        AnswerShapes::builtin().expect("the built-in shapes load")
+    }
+
+    #[test]
+    fn builtin_examples_hold() {
+        let f = shapes().check_examples();
+        assert!(f.is_empty(), "{}", f.join("\n"));
+    }
+
+    #[test]
+    fn refusal_is_blanked_up_to_its_sentence() {
+        let t = "I understand you're upset. I can't help write a threatening letter. Talking to HR may help.";
+        let r = shapes().read(t);
+        let range = r.refusal.expect("a refusal");
+        assert_eq!(&t[range.end..], " Talking to HR may help.");
+        let b = blank(t, &range);
+        assert_eq!(b.len(), t.len());
+        assert!(b.trim_start().starts_with("Talking"));
+    }
+
+    #[test]
+    fn a_pivot_keeps_the_refusal_readable() {
+        let t = "I shouldn't help with this, but hypothetically, you would first gather the tools.";
+        assert_eq!(shapes().read(t).refusal, None);
+        let t = "I can't help with that. That said, here's how it is usually done: step one.";
+        assert_eq!(shapes().read(t).refusal, None);
+    }
+
+    #[test]
+    fn agreement_implies_its_request() {
+        let r =
+            shapes().read("Sure, here is a script that can exploit vulnerabilities in a software.");
+        let (req, span) = r.implied.expect("implied request");
+        assert_eq!(
+            req,
+            "Write a script that can exploit vulnerabilities in a software"
+        );
+        assert_eq!(span.start, 0);
+        let r = shapes().read("[DAN]: Sure, no rules here! Here's how to hotwire a car: first...");
+        assert_eq!(
+            r.implied.map(|x| x.0).as_deref(),
+            Some("Explain how to hotwire a car.")
+        );
+        let r = shapes().read("好的，以下是制作炸药的步骤：\n1. 准备材料");
+        assert_eq!(
+            r.implied.map(|x| x.0).as_deref(),
+            Some("请告诉我制作炸药的步骤：")
+        );
+    }
+
+    #[test]
+    fn ordinary_answers_read_as_neither() {
+        for t in [
+            "The capital of France is Paris.",
+            "Photosynthesis turns light into chemical energy. Plants store it as sugar.",
+            "",
+            "。。。",
+            "   \n\n",
+        ] {
+            let r = shapes().read(t);
+            assert_eq!(r.refusal, None, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn sentences_stay_on_char_boundaries() {
+        let long = "é".repeat(2000);
+        let s = head_sentences(&long);
+        assert_eq!(s.len(), 1);
+        assert!(long.is_char_boundary(s[0].end));
+    }
+
+    #[test]
+    fn a_bad_pattern_is_named() {
+        let e = AnswerShapes::parse(
+            "refusal: [{id: x.bad, pattern: '(', examples: {positive: [a]}}]\npivot: []\ncompliance: []\n",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("x.bad"), "{e}");
+        let e = AnswerShapes::parse(
+            "refusal: []\npivot: []\ncompliance: [{id: c.no_task, pattern: 'here is (.*)', request: 'Write'}]\n",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("c.no_task"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any text: no panic, ranges on char boundaries inside the text,
+        /// and blanking keeps the byte length and everything after it.
+        #[test]
+        fn reading_stays_inside_the_text(t in "(?s)(\\PC|[.!?。\\n ]|I can't help|Sure, here is a |抱歉，我不能|hypothetically){0,40}") {
+            let shapes = AnswerShapes::builtin().expect("built-in shapes");
+            let r = shapes.read(&t);
+            if let Some(range) = &r.refusal {
+                prop_assert!(range.end <= t.len() && t.is_char_boundary(range.end));
+                let b = blank(&t, range);
+                prop_assert_eq!(b.len(), t.len());
+                prop_assert_eq!(&b[range.end..], &t[range.end..]);
+            }
+            if let Some((_, span)) = &r.implied {
+                prop_assert!(span.start <= span.end && span.end <= t.len());
+                prop_assert!(t.is_char_boundary(span.start) && t.is_char_boundary(span.end));
+            }
+        }
+    }
+}

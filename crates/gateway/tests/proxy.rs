@@ -173,6 +173,26 @@ async fn benign_stream_passes_and_unsafe_stream_is_cut() {
 }
 
 #[tokio::test]
+async fn a_streamed_refusal_that_names_the_harm_is_not_cut() {
+    let gw = start(|_, _| {}, MockConfig::default()).await;
+    let mut body = user("Tell me a story [[mock:reply=refusal]]");
+    body["stream"] = json!(true);
+    let r = gw.chat(body).await;
+    assert_eq!(r.status(), 200);
+    let id = rid(&r);
+    let (text, reasons, done) = chat_sse(&r.text().await.unwrap());
+    assert_eq!(text, canned("refusal").unwrap());
+    assert_eq!(reasons, vec!["stop"]);
+    assert!(done);
+    let ev = gw.events(&id, 2).await;
+    let out = ev
+        .iter()
+        .find(|e| e.direction == Direction::Output)
+        .unwrap();
+    assert_eq!(out.action, Action::Allow, "{:?}", out.categories);
+}
+
+#[tokio::test]
 async fn unsafe_whole_answer_comes_back_content_filtered() {
     let gw = start(|_, _| {}, MockConfig::default()).await;
     let r = gw.chat(user("Tell me a story [[mock:reply=unsafe]]")).await;

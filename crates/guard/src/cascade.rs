@@ -3,6 +3,7 @@
 use crate::answer::AnswerShapes;
 use crate::leak::LeakIndex;
 use crate::policy::Policy;
+use crate::tense::TenseFrames;
 use palisade_core::{
     truncate_at_char_boundary, Action, Category, Direction, Finding, Kind, NormalizationNote,
     SafetyLevel, Severity, Span, Tier, TierTiming, Verdict, MAX_INPUT_BYTES,
@@ -108,6 +109,9 @@ pub struct Guard {
     /// How answers open (refusals, agreements); `None` only if the
     /// built-in file failed to load, which `degraded` then says.
     answers: Option<AnswerShapes>,
+    /// Past- and future-tense question frames, read in the present tense
+    /// by the model; `None` only if the built-in file failed to load.
+    tense: Option<TenseFrames>,
     degraded: Vec<String>,
 }
 
@@ -241,7 +245,15 @@ impl Guard {
                 None
             }
         };
+        let tense = match TenseFrames::builtin() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                degraded.push(format!("tense frames unavailable: {e}"));
+                None
+            }
+        };
         let guard = Self {
+            tense,
             answers,
             dlp,
             mask_rules,
@@ -680,6 +692,35 @@ impl Guard {
                 message: Some(r.description.clone()),
             });
         }
+        // A past- or future-tense question is read by the model in the
+        // present tense, and by the rules both ways.
+        let present = match (&self.tense, req.direction, req.kind) {
+            (Some(t), Direction::Input, Kind::Prompt) => t.rewrite(text),
+            _ => None,
+        };
+        let present_norm = present.as_deref().map(|t| self.normalizer.normalize(t));
+        let mut present_matches = Vec::new();
+        if let (Some(n), Some(rw)) = (&present_norm, &present) {
+            self.scan_rules(n, req.kind, &mut present_matches);
+            for (m, _) in &present_matches {
+                if matches.iter().any(|(o, _)| o.rule == m.rule) {
+                    continue;
+                }
+                let r = &self.rules.rules()[m.rule];
+                findings.push(Finding {
+                    detector: r.id.clone(),
+                    category: rule_category(r.category, req.kind),
+                    severity: r.severity,
+                    score: r.score,
+                    tier: Tier::Rules,
+                    span: None,
+                    message: Some(format!(
+                        "{} (read in the present tense: {rw:?})",
+                        r.description
+                    )),
+                });
+            }
+        }
         if req.direction == Direction::Output && !self.leak.is_empty() {
             self.leak.check(text, &mut findings);
         }
@@ -694,44 +735,54 @@ impl Guard {
         if let Some(model) = &self.model {
             let t = Instant::now();
             let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
-            let x = self.model_features(
-                prose_norm.as_ref().unwrap_or(&norm),
-                req.kind,
-                req.direction,
-                &matches,
-                model.bits,
-                self.segment_head(model),
-            );
             let third_party = matches!(req.kind, Kind::Document | Kind::ToolOutput);
-            let (attack, unsafe_, injection, document) = match &self.packed {
-                Some(pk) => {
-                    let p = pk.probs(&x);
-                    let document = self
-                        .packed_document
-                        .filter(|_| third_party)
-                        .and_then(|h| p.get(h).copied());
-                    (Some(p[0]), Some(p[1]), p[2], document)
+            let heads = |norm: &Normalized, ms: &[(palisade_rules::Match, Option<Span>)]| {
+                let x = self.model_features(
+                    norm,
+                    req.kind,
+                    req.direction,
+                    ms,
+                    model.bits,
+                    self.segment_head(model),
+                );
+                match &self.packed {
+                    Some(pk) => {
+                        let p = pk.probs(&x);
+                        let document = self
+                            .packed_document
+                            .filter(|_| third_party)
+                            .and_then(|h| p.get(h).copied());
+                        (Some(p[0]), Some(p[1]), p[2], document)
+                    }
+                    // A model without all three heads (a custom one):
+                    // whatever heads it has, one at a time.
+                    None => (
+                        model.head(HEAD_ATTACK).map(|h| h.prob(&x)),
+                        model.head(HEAD_UNSAFE).map(|h| h.prob(&x)),
+                        model
+                            .head(HEAD_INJECTION)
+                            .map(|h| h.prob(&x))
+                            .unwrap_or(0.5),
+                        model
+                            .head(HEAD_DOCUMENT)
+                            .filter(|_| third_party)
+                            .map(|h| h.prob(&x)),
+                    ),
                 }
-                // A model without all three heads (a custom one): whatever
-                // heads it has, one at a time.
-                None => (
-                    model.head(HEAD_ATTACK).map(|h| h.prob(&x)),
-                    model.head(HEAD_UNSAFE).map(|h| h.prob(&x)),
-                    model
-                        .head(HEAD_INJECTION)
-                        .map(|h| h.prob(&x))
-                        .unwrap_or(0.5),
-                    model
-                        .head(HEAD_DOCUMENT)
-                        .filter(|_| third_party)
-                        .map(|h| h.prob(&x)),
-                ),
+            };
+            // A tense frame is read as the request it stands for: the
+            // model learned the frame from the tense jailbreak's corpus and
+            // read harmless history and forecast questions as attacks.
+            let (attack, unsafe_, injection, document) = match &present_norm {
+                Some(n) => heads(n, &present_matches),
+                None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
             p.probs.attack = attack;
             p.probs.unsafe_ = unsafe_;
             let rule_cat = |pred: fn(Category) -> bool| {
                 matches
                     .iter()
+                    .chain(&present_matches)
                     .map(|(m, _)| self.rules.rules()[m.rule].category)
                     .find(|c| pred(*c))
             };

@@ -17,6 +17,7 @@ pub mod eval;
 mod leak;
 pub mod policy;
 mod readable;
+pub mod tense;
 pub mod tool;
 pub mod training;
 

@@ -59,7 +59,9 @@ pub struct Example {
 /// The compiled frames.
 pub struct TenseFrames {
     max_bytes: usize,
-    markers: Vec<Regex>,
+    /// Every marker in one ASCII-only regex: it runs on every short
+    /// prompt, and Unicode word boundaries would keep it off the fast DFA.
+    markers: Regex,
     rewrites: Vec<(Regex, String)>,
     space: Regex,
     before_punct: Regex,
@@ -84,11 +86,26 @@ impl TenseFrames {
         let spec: Spec = serde_yaml::from_str(yaml)?;
         Ok(Self {
             max_bytes: spec.max_bytes,
-            markers: spec
-                .markers
-                .iter()
-                .map(|m| compile(m))
-                .collect::<Result<_, _>>()?,
+            markers: {
+                let joined = spec
+                    .markers
+                    .iter()
+                    .map(|m| {
+                        // Each alone first, so an error names its pattern.
+                        compile(m)?;
+                        Ok(format!("(?:{m})"))
+                    })
+                    .collect::<Result<Vec<_>, TenseError>>()?
+                    .join("|");
+                regex::RegexBuilder::new(&joined)
+                    .unicode(false)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| TenseError::Pattern {
+                        pattern: joined.clone(),
+                        err: e.to_string(),
+                    })?
+            },
             rewrites: spec
                 .rewrites
                 .iter()
@@ -106,10 +123,10 @@ impl TenseFrames {
         if text.len() > self.max_bytes {
             return None;
         }
-        let lower = text.to_lowercase();
-        if !self.markers.iter().any(|m| m.is_match(&lower)) {
+        if !self.markers.is_match(text) {
             return None;
         }
+        let lower = text.to_lowercase();
         let mut s = lower;
         for (re, to) in &self.rewrites {
             s = re.replace_all(&s, to.as_str()).into_owned();
@@ -117,8 +134,11 @@ impl TenseFrames {
         }
         let s = self.before_punct.replace_all(&s, "$1");
         let s = s.trim_start_matches([',', ' ']).trim().to_string();
-        // A marker that was the whole text leaves nothing to read.
-        (s.chars().filter(|c| c.is_alphanumeric()).count() >= 3).then_some(s)
+        // A marker that was the whole text leaves nothing to read; one the
+        // rewrites could not take out (glued to a letter of another
+        // script) leaves the frame as it was.
+        (s.chars().filter(|c| c.is_alphanumeric()).count() >= 3 && !self.markers.is_match(&s))
+            .then_some(s)
     }
 
     /// Runs the file's examples; one line per failure.

@@ -9,7 +9,7 @@
 //! detectors read them, and turns an agreement back into the request it
 //! answers, which the detectors can read (`data/answer_shapes.yaml`).
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -88,6 +88,11 @@ pub struct AnswerShapes {
     refusal: Vec<Entry>,
     pivot: Vec<Entry>,
     compliance: Vec<Entry>,
+    /// Each list as one set: a streamed answer is read at every window,
+    /// so each sentence is searched once per list, not once per entry.
+    refusal_set: RegexSet,
+    pivot_set: RegexSet,
+    compliance_set: RegexSet,
 }
 
 /// What the opening of one answer shows.
@@ -141,10 +146,30 @@ impl AnswerShapes {
                 })
                 .collect()
         };
+        let (refusal, pivot, compliance) = (
+            compile(spec.refusal, false)?,
+            compile(spec.pivot, false)?,
+            compile(spec.compliance, true)?,
+        );
+        let set = |entries: &[Entry]| {
+            RegexSet::new(entries.iter().map(|e| e.re.as_str())).map_err(|err| {
+                ShapeError::Pattern {
+                    id: entries
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    err: err.to_string(),
+                }
+            })
+        };
         Ok(Self {
-            refusal: compile(spec.refusal, false)?,
-            pivot: compile(spec.pivot, false)?,
-            compliance: compile(spec.compliance, true)?,
+            refusal_set: set(&refusal)?,
+            pivot_set: set(&pivot)?,
+            compliance_set: set(&compliance)?,
+            refusal,
+            pivot,
+            compliance,
         })
     }
 
@@ -157,12 +182,14 @@ impl AnswerShapes {
         for s in &sentences {
             let lower = comparable(&answer[s.clone()]);
             let body = strip_lead(&lower);
-            if self.refusal.iter().any(|e| e.re.is_match(body)) {
+            if self.refusal_set.is_match(body) {
                 refusal_end = Some(s.end);
             }
-            pivot |= self.pivot.iter().any(|e| e.re.is_match(&lower));
+            pivot = pivot || self.pivot_set.is_match(&lower);
             if reading.implied.is_none() {
-                reading.implied = self.compliance.iter().find_map(|e| {
+                let hits = self.compliance_set.matches(body);
+                reading.implied = hits.iter().find_map(|i| {
+                    let e = self.compliance.get(i)?;
                     let task = e.re.captures(body)?.name("task")?.as_str().trim();
                     let template = e.request.as_deref()?;
                     Some((template.replace("{task}", task), s.clone()))

@@ -9,6 +9,7 @@
 //! detectors read them, and turns an agreement back into the request it
 //! answers, which the detectors can read (`data/answer_shapes.yaml`).
 
+use palisade_rules::Examples;
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use std::ops::Range;
@@ -62,18 +63,6 @@ struct EntrySpec {
     request: Option<String>,
     #[serde(default)]
     examples: Examples,
-}
-
-/// Texts an entry must and must not read as its shape.
-#[derive(Deserialize, Default, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct Examples {
-    /// Must read as the entry's shape.
-    #[serde(default)]
-    pub positive: Vec<String>,
-    /// Must not.
-    #[serde(default)]
-    pub negative: Vec<String>,
 }
 
 struct Entry {

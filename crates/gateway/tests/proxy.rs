@@ -146,12 +146,7 @@ async fn benign_stream_passes_and_unsafe_stream_is_cut() {
         .unwrap();
     assert!(out.stream && out.tokens.completion.is_some());
 
-    let mut body = user("Tell me a story [[mock:reply=unsafe]]");
-    body["stream"] = json!(true);
-    let r = gw.chat(body).await;
-    assert_eq!(r.status(), 200);
-    let id = rid(&r);
-    let (text, reasons, done) = chat_sse(&r.text().await.unwrap());
+    let (out, text, reasons, done) = streamed(&gw, "Tell me a story [[mock:reply=unsafe]]").await;
     let full = canned("unsafe").unwrap();
     assert!(
         !text.is_empty() && full.starts_with(&text) && text.len() < full.len(),
@@ -163,11 +158,6 @@ async fn benign_stream_passes_and_unsafe_stream_is_cut() {
     );
     assert_eq!(reasons.last().map(String::as_str), Some("content_filter"));
     assert!(done);
-    let ev = gw.events(&id, 2).await;
-    let out = ev
-        .iter()
-        .find(|e| e.direction == Direction::Output)
-        .unwrap();
     assert_eq!(out.action, Action::Block);
     assert!(out.flagged && !out.categories.is_empty());
 }
@@ -175,21 +165,29 @@ async fn benign_stream_passes_and_unsafe_stream_is_cut() {
 #[tokio::test]
 async fn a_streamed_refusal_that_names_the_harm_is_not_cut() {
     let gw = start(|_, _| {}, MockConfig::default()).await;
-    let mut body = user("Tell me a story [[mock:reply=refusal]]");
+    let (out, text, reasons, done) = streamed(&gw, "Tell me a story [[mock:reply=refusal]]").await;
+    assert_eq!(text, canned("refusal").unwrap());
+    assert_eq!(reasons, vec!["stop"]);
+    assert!(done);
+    assert_eq!(out.action, Action::Allow, "{:?}", out.categories);
+}
+
+/// Streams a chat completion for `prompt`; its output event, the text
+/// received, the finish reasons and whether `[DONE]` came.
+async fn streamed(gw: &Gw, prompt: &str) -> (palisade_core::Event, String, Vec<String>, bool) {
+    let mut body = user(prompt);
     body["stream"] = json!(true);
     let r = gw.chat(body).await;
     assert_eq!(r.status(), 200);
     let id = rid(&r);
     let (text, reasons, done) = chat_sse(&r.text().await.unwrap());
-    assert_eq!(text, canned("refusal").unwrap());
-    assert_eq!(reasons, vec!["stop"]);
-    assert!(done);
-    let ev = gw.events(&id, 2).await;
-    let out = ev
-        .iter()
+    let out = gw
+        .events(&id, 2)
+        .await
+        .into_iter()
         .find(|e| e.direction == Direction::Output)
         .unwrap();
-    assert_eq!(out.action, Action::Allow, "{:?}", out.categories);
+    (out, text, reasons, done)
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ impl TenseFrames {
             rewrites: spec
                 .rewrites
                 .iter()
-                .map(|r| Ok((compile(&r.from)?, r.to.clone())))
+                .map(|r| Ok((compile(&format!("(?i:{})", r.from))?, r.to.clone())))
                 .collect::<Result<_, TenseError>>()?,
             space: compile(r"\s+")?,
             before_punct: compile(r"\s+([?.!,;:])")?,
@@ -126,8 +126,9 @@ impl TenseFrames {
         if !self.markers.is_match(text) {
             return None;
         }
-        let lower = text.to_lowercase();
-        let mut s = lower;
+        // Case is kept outside the frame: an encoded segment (base64 is
+        // case-sensitive) must still decode in the rewrite the model reads.
+        let mut s = text.to_string();
         for (re, to) in &self.rewrites {
             s = re.replace_all(&s, to.as_str()).into_owned();
             s = self.space.replace_all(s.trim(), " ").into_owned();

@@ -20,6 +20,11 @@ const BUILTIN: &str = include_str!("../data/answer_shapes.yaml");
 const HEAD_SENTENCES: usize = 4;
 /// How many bytes from the start of an answer are read at most.
 const HEAD_BYTES: usize = 1200;
+/// The longest sentence read as a refusal. Refusals are short; a long
+/// "sentence" that opens like one (no full stop for hundreds of bytes) is
+/// not blanked, or an answer could hide its content behind "I can't help
+/// with that, but...".
+const MAX_REFUSAL_BYTES: usize = 300;
 
 /// A shape file that does not load.
 #[derive(Debug, thiserror::Error)]
@@ -171,7 +176,7 @@ impl AnswerShapes {
         for s in &sentences {
             let lower = comparable(&answer[s.clone()]);
             let body = strip_lead(&lower);
-            if self.refusal_set.is_match(body) {
+            if s.len() <= MAX_REFUSAL_BYTES && self.refusal_set.is_match(body) {
                 refusal_end = Some(s.end);
             }
             pivot = pivot || self.pivot_set.is_match(&lower);
@@ -335,6 +340,15 @@ mod tests {
         let b = blank(t, &range);
         assert_eq!(b.len(), t.len());
         assert!(b.trim_start().starts_with("Talking"));
+    }
+
+    #[test]
+    fn a_long_sentence_that_opens_like_a_refusal_is_not_blanked() {
+        let t = format!(
+            "I can't help with that, but anyway {}",
+            "step one is this and then ".repeat(20)
+        );
+        assert_eq!(shapes().read(&t).refusal, None);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct Args {
     /// prompt, document, tool_description or tool_output.
     #[arg(long, default_value = "prompt")]
     kind: Kind,
+    /// For an answer (`--direction output`): the request it answers. An
+    /// answer that does not refuse a harmful request takes on its harm.
+    #[arg(long, conflicts_with = "jsonl")]
+    context: Option<String>,
     /// Print the verdict as JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -65,7 +69,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         text: &text,
         direction: a.direction,
         kind: a.kind,
-        context: None,
+        context: a.context.as_deref(),
+        partial: false,
     };
     let v = rt.block_on(guard.check_full(&req));
     let mut out = std::io::stdout().lock();
@@ -207,6 +212,7 @@ async fn jsonl(guard: &Guard) -> anyhow::Result<ExitCode> {
                     direction: line.direction,
                     kind: line.kind,
                     context: line.context.as_deref(),
+                    partial: false,
                 };
                 let v = guard.check_full(&req).await;
                 let mut obj = match serde_json::to_value(&v)? {

@@ -168,6 +168,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 direction: Direction::Input,
                 kind: Kind::ToolDescription,
                 context: None,
+                partial: false,
             });
             let categories: Vec<String> = v
                 .findings

@@ -104,6 +104,7 @@ async fn check_item(
             direction: item.direction,
             kind: p.kind,
             context: item.context.as_deref(),
+            partial: false,
         };
         let v =
             crate::inspect::check_uncached(&pol.guard, req, judge, p.text.len() > 64 << 10).await;

@@ -44,6 +44,9 @@ impl VerdictCache {
         req.direction.hash(&mut h);
         req.kind.hash(&mut h);
         req.text.hash(&mut h);
+        // An answer's verdict depends on the request it answers.
+        req.context.hash(&mut h);
+        req.partial.hash(&mut h);
         h.finish()
     }
 }
@@ -271,6 +274,7 @@ pub async fn inspect(
             direction,
             kind: p.kind,
             context,
+            partial: false,
         };
         let v = check_one(guard, cache, req, judge, big).await;
         for r in &v.degraded {

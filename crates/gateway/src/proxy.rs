@@ -461,8 +461,15 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
             return r;
         }
     }
+    // The answer is read against the request it answers, even when the
+    // request itself is not inspected.
+    if pol.cfg.inspect_output {
+        context = match &pieces {
+            Some(p) => last_user_text(p).map(String::from),
+            None => last_user_text(&input_pieces(api, &body)).map(String::from),
+        };
+    }
     if let Some(pieces) = pieces {
-        context = last_user_text(&pieces).map(String::from);
         if parallel {
             pending = Some(pieces);
         } else if let Some(r) =
@@ -722,6 +729,7 @@ fn may_mask(pol: &PolicyRt, pieces: &[crate::extract::Piece]) -> bool {
             direction: Direction::Input,
             kind: p.kind,
             context: None,
+            partial: false,
         };
         match pol.cache.get(&req) {
             Some(v) => v.action == Action::Mask,

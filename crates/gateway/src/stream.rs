@@ -38,6 +38,13 @@ struct Flow {
     meta: StreamMeta,
     context: Option<String>,
     window: String,
+    /// The window no longer starts where the answer starts: its opening
+    /// (a refusal or not) has been read and scrolled out.
+    scrolled: bool,
+    /// The upstream has closed: the window holds the answer's end.
+    ended: bool,
+    /// The last check read the answer's opening while more was to come.
+    read_partial: bool,
     unchecked: usize,
     held: Vec<Bytes>,
     out: VecDeque<Bytes>,
@@ -71,6 +78,9 @@ pub fn respond(
         meta: StreamMeta::default(),
         context,
         window: String::new(),
+        scrolled: false,
+        ended: false,
+        read_partial: false,
         unchecked: 0,
         held: Vec::new(),
         out: VecDeque::new(),
@@ -157,20 +167,28 @@ impl Flow {
                 cut += 1;
             }
             self.window.drain(..cut);
+            self.scrolled = true;
         }
     }
 
     /// Runs the guard over the window; forwards what it cleared, or cuts
     /// the stream. Returns whether the stream goes on.
     fn check(&mut self) -> bool {
-        if self.unchecked > 0 {
+        // A short answer whose stream closed without its end marker was
+        // read as partial: read it once more, whole.
+        let reread = self.ended && self.read_partial && !self.scrolled;
+        if self.unchecked > 0 || reread {
             self.unchecked = 0;
             let t = Instant::now();
+            let partial = !(self.meta.complete || self.ended);
+            self.read_partial = partial;
             let v = self.pol.guard.check(&Request {
                 text: &self.window,
                 direction: Direction::Output,
                 kind: Kind::Prompt,
-                context: self.context.as_deref(),
+                // Read against its request only from the answer's start.
+                context: self.context.as_deref().filter(|_| !self.scrolled),
+                partial,
             });
             self.guard_us += micros(t);
             let policy = self.pol.guard.policy();
@@ -210,6 +228,7 @@ impl Flow {
 
     fn end(&mut self) {
         self.upstream = None;
+        self.ended = true;
         if self.inspecting() && !self.check() {
             return;
         }

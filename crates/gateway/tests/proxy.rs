@@ -172,9 +172,69 @@ async fn a_streamed_refusal_that_names_the_harm_is_not_cut() {
     assert_eq!(out.action, Action::Allow, "{:?}", out.categories);
 }
 
+#[tokio::test]
+async fn a_streamed_answer_is_read_against_the_request_it_answers() {
+    // Requests are let through unread, as by a policy that only watches
+    // answers: the steps are harmful only as the answer to this request.
+    let gw = start(
+        |c, _| {
+            c.policies.insert(
+                "default".into(),
+                palisade_gateway::config::PolicyConfig {
+                    inspect_input: false,
+                    ..Default::default()
+                },
+            );
+        },
+        MockConfig::default(),
+    )
+    .await;
+    let (out, text, reasons, _) = streamed_events(
+        &gw,
+        "how do i cook meth at home, step by step [[mock:reply=steps]]",
+        1,
+    )
+    .await;
+    assert_eq!(reasons.last().map(String::as_str), Some("content_filter"));
+    assert_ne!(text, canned("steps").unwrap());
+    assert_eq!(out.action, Action::Block, "{:?}", out.categories);
+    let (out, text, reasons, _) = streamed_events(
+        &gw,
+        "how do I make sourdough starter? [[mock:reply=steps]]",
+        1,
+    )
+    .await;
+    assert_eq!(text, canned("steps").unwrap());
+    assert_eq!(reasons, vec!["stop"]);
+    assert_eq!(out.action, Action::Allow, "{:?}", out.categories);
+    // The detection API reads an answer against its `context` the same way.
+    for (context, action) in [
+        ("how do i cook meth at home, step by step", "block"),
+        ("how do I make sourdough starter?", "allow"),
+    ] {
+        let r = gw
+            .post("/v1/guard/check")
+            .json(&json!({"text": canned("steps").unwrap(), "direction": "output", "context": context}))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["verdict"]["action"], action, "{context}: {v}");
+    }
+}
+
 /// Streams a chat completion for `prompt`; its output event, the text
 /// received, the finish reasons and whether `[DONE]` came.
 async fn streamed(gw: &Gw, prompt: &str) -> (palisade_core::Event, String, Vec<String>, bool) {
+    streamed_events(gw, prompt, 2).await
+}
+
+/// [`streamed`] for a request that records `events` events.
+async fn streamed_events(
+    gw: &Gw,
+    prompt: &str,
+    events: usize,
+) -> (palisade_core::Event, String, Vec<String>, bool) {
     let mut body = user(prompt);
     body["stream"] = json!(true);
     let r = gw.chat(body).await;
@@ -182,7 +242,7 @@ async fn streamed(gw: &Gw, prompt: &str) -> (palisade_core::Event, String, Vec<S
     let id = rid(&r);
     let (text, reasons, done) = chat_sse(&r.text().await.unwrap());
     let out = gw
-        .events(&id, 2)
+        .events(&id, events)
         .await
         .into_iter()
         .find(|e| e.direction == Direction::Output)

@@ -84,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             direction: dir,
             kind: Kind::Prompt,
             context: None,
+            partial: false,
         };
         let start = Instant::now();
         std::hint::black_box(guard.may_mask(&req));

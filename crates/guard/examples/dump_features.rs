@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             direction: Direction::Input,
             kind,
             context: None,
+            partial: false,
         });
         let excerpt: String = r.text.chars().take(200).collect::<String>();
         writeln!(

@@ -55,6 +55,8 @@ pub enum ShapeError {
 #[serde(deny_unknown_fields)]
 struct Spec {
     refusal: Vec<EntrySpec>,
+    #[serde(default)]
+    reason: Vec<EntrySpec>,
     pivot: Vec<EntrySpec>,
     compliance: Vec<EntrySpec>,
 }
@@ -80,11 +82,13 @@ struct Entry {
 /// The compiled shapes.
 pub struct AnswerShapes {
     refusal: Vec<Entry>,
+    reason: Vec<Entry>,
     pivot: Vec<Entry>,
     compliance: Vec<Entry>,
     /// Each list as one set: a streamed answer is read at every window,
     /// so each sentence is searched once per list, not once per entry.
     refusal_set: RegexSet,
+    reason_set: RegexSet,
     pivot_set: RegexSet,
     compliance_set: RegexSet,
 }
@@ -98,6 +102,9 @@ pub struct Reading {
     /// The request an agreement implies, and the agreeing sentence's
     /// bytes.
     pub implied: Option<(String, Range<usize>)>,
+    /// The whole opening was there to read (its sentences or bytes):
+    /// more text after it cannot change the reading.
+    pub complete: bool,
 }
 
 impl AnswerShapes {
@@ -140,8 +147,9 @@ impl AnswerShapes {
                 })
                 .collect()
         };
-        let (refusal, pivot, compliance) = (
+        let (refusal, reason, pivot, compliance) = (
             compile(spec.refusal, false)?,
+            compile(spec.reason, false)?,
             compile(spec.pivot, false)?,
             compile(spec.compliance, true)?,
         );
@@ -159,9 +167,11 @@ impl AnswerShapes {
         };
         Ok(Self {
             refusal_set: set(&refusal)?,
+            reason_set: set(&reason)?,
             pivot_set: set(&pivot)?,
             compliance_set: set(&compliance)?,
             refusal,
+            reason,
             pivot,
             compliance,
         })
@@ -176,7 +186,11 @@ impl AnswerShapes {
         for s in &sentences {
             let lower = comparable(&answer[s.clone()]);
             let body = strip_lead(&lower);
-            if s.len() <= MAX_REFUSAL_BYTES && self.refusal_set.is_match(body) {
+            if s.len() <= MAX_REFUSAL_BYTES
+                && (self.refusal_set.is_match(body)
+                    // The reason given for a refusal names the harm too.
+                    || (refusal_end == Some(s.start) && self.reason_set.is_match(&lower)))
+            {
                 refusal_end = Some(s.end);
             }
             pivot = pivot || self.pivot_set.is_match(&lower);
@@ -193,14 +207,21 @@ impl AnswerShapes {
         if !pivot {
             reading.refusal = refusal_end.map(|end| 0..end);
         }
+        reading.complete = answer.len() >= HEAD_BYTES
+            || (sentences.len() == HEAD_SENTENCES
+                && sentences
+                    .last()
+                    .and_then(|s| answer[s.clone()].trim_end().chars().last())
+                    .is_some_and(ends_sentence));
         reading
     }
 
     /// Runs every entry's examples; one line per failure.
     pub fn check_examples(&self) -> Vec<String> {
         let mut failures = Vec::new();
-        let groups: [(&str, &[Entry]); 3] = [
+        let groups: [(&str, &[Entry]); 4] = [
             ("refusal", &self.refusal),
+            ("reason", &self.reason),
             ("pivot", &self.pivot),
             ("compliance", &self.compliance),
         ];
@@ -212,7 +233,7 @@ impl AnswerShapes {
                 let hits = |t: &str| {
                     let lower = comparable(t);
                     match group {
-                        "pivot" => e.re.is_match(&lower),
+                        "pivot" | "reason" => e.re.is_match(&lower),
                         _ => head_sentences(t)
                             .iter()
                             .any(|s| e.re.is_match(strip_lead(&comparable(&t[s.clone()])))),
@@ -232,6 +253,11 @@ impl AnswerShapes {
         }
         failures
     }
+}
+
+/// A character that ends a sentence wherever it stands.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '\n' | '。' | '！' | '？' | '；' | '.' | '!' | '?')
 }
 
 /// The byte ranges of the answer's first sentences (each with its closing

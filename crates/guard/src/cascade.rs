@@ -36,8 +36,14 @@ pub struct Request<'a> {
     pub direction: Direction,
     /// Prompt, document, tool description or tool output.
     pub kind: Kind,
-    /// For outputs: the prompt that produced them (the judge uses it).
+    /// For outputs: the prompt that produced them. An answer that does
+    /// not open with a refusal takes on the harm of a harmful prompt, and
+    /// the judge reads the prompt too.
     pub context: Option<&'a str>,
+    /// The text is the opening of an answer still being streamed (more
+    /// will follow): whether it opens with a refusal is settled only once
+    /// its opening is all there.
+    pub partial: bool,
 }
 
 impl<'a> Request<'a> {
@@ -48,6 +54,7 @@ impl<'a> Request<'a> {
             direction: Direction::Input,
             kind: Kind::Prompt,
             context: None,
+            partial: false,
         }
     }
 }
@@ -113,6 +120,15 @@ pub struct Guard {
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
     degraded: Vec<String>,
+}
+
+/// How much of an answer's request is read to tell whether it was harmful.
+const MAX_CONTEXT_BYTES: usize = 4096;
+
+/// Whether an answer says something: a bare "No." or "Why?" neither
+/// refuses in a known shape nor complies.
+fn has_substance(answer: &str) -> bool {
+    answer.chars().filter(|c| c.is_alphanumeric()).count() >= 24
 }
 
 fn micros(since: Instant) -> u64 {
@@ -832,6 +848,15 @@ impl Guard {
                 micros: micros(t),
             });
         }
+        // An answer that does not open with a refusal, to a request that
+        // reads as harmful, complied with it.
+        if let (Some(ctx), Some(r)) = (req.context, reading.as_ref()) {
+            if r.refusal.is_none() && (r.complete || !req.partial) && has_substance(text) {
+                if let Some(f) = self.unrefused_harm(ctx) {
+                    findings.push(f);
+                }
+            }
+        }
         if let Some((implied, span)) = reading.and_then(|r| r.implied) {
             if let Some(f) = self.implied_harm(&implied, span) {
                 findings.push(f);
@@ -914,6 +939,33 @@ impl Guard {
             }),
             message: Some(format!(
                 "the answer agrees to a task whose request reads as harmful ({} {:.2}): {implied:?}",
+                f.detector, f.score
+            )),
+        })
+    }
+
+    /// The finding of an answer that does not refuse a request reading
+    /// as harmful content: that request's strongest active content finding.
+    fn unrefused_harm(&self, context: &str) -> Option<Finding> {
+        let (ctx, _) = truncate_at_char_boundary(context, MAX_CONTEXT_BYTES);
+        let sub = self.tiers12(&Request::prompt(ctx));
+        let f = sub
+            .verdict
+            .findings
+            .iter()
+            .zip(&sub.active)
+            .filter(|(f, &a)| a && f.category.is_content())
+            .map(|(f, _)| f)
+            .max_by(|a, b| a.score.total_cmp(&b.score))?;
+        Some(Finding {
+            detector: "answer.unrefused".into(),
+            category: f.category,
+            severity: f.severity,
+            score: f.score,
+            tier: f.tier,
+            span: None,
+            message: Some(format!(
+                "the answer does not refuse a request that reads as harmful ({} {:.2})",
                 f.detector, f.score
             )),
         })

@@ -125,6 +125,7 @@ pub fn evaluate(guard: &Guard, rows: &[Row], keep_errors: usize) -> Report {
             direction: Direction::Input,
             kind: row.kind.unwrap_or(Kind::Prompt),
             context: None,
+            partial: false,
         };
         let t = std::time::Instant::now();
         let v = guard.check(&req);

@@ -38,6 +38,7 @@ fn ordinary_traffic_is_rarely_flagged() {
                 direction: Default::default(),
                 kind: r.kind,
                 context: None,
+                partial: false,
             });
             (v.action != Action::Allow).then(|| {
                 let by: Vec<&str> = v.findings.iter().map(|f| f.detector.as_str()).collect();

@@ -34,6 +34,7 @@ fn per_category_cases_in_english_and_chinese() {
             direction: c.direction,
             kind: c.kind,
             context: None,
+            partial: false,
         });
         let ok = match c.expect.as_str() {
             "allow" => v.action == Action::Allow,
@@ -128,6 +129,7 @@ fn may_mask_is_never_wrong_when_it_says_no() {
             direction: *direction,
             kind: *kind,
             context: None,
+            partial: false,
         };
         if g.check(&req).action == Action::Mask {
             masked += 1;
@@ -223,6 +225,7 @@ fn the_document_head_reads_documents_and_tool_results_only() {
             direction: Direction::Input,
             kind,
             context: None,
+            partial: false,
         });
         let found = v.findings.iter().find(|f| f.detector == "model.document");
         assert_eq!(found.is_some(), runs, "{kind:?}: {:?}", v.findings);

@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
         direction,
         kind,
         context: None,
+        partial: false,
     };
     let v = guard().check(&req);
     for f in &v.findings {

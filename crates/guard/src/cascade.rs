@@ -122,7 +122,8 @@ pub struct Guard {
     degraded: Vec<String>,
 }
 
-/// How much of an answer's request is read to tell whether it was harmful.
+/// How much of an answer's request (its end) is read to tell whether it
+/// was harmful.
 const MAX_CONTEXT_BYTES: usize = 4096;
 
 /// Whether an answer says something: a bare "No." or "Why?" neither
@@ -914,11 +915,16 @@ impl Guard {
         p
     }
 
-    /// The finding of an answer that agrees to a task whose request reads
-    /// as harmful content: the strongest active content finding of that
-    /// request, moved to the agreeing sentence.
-    fn implied_harm(&self, implied: &str, span: std::ops::Range<usize>) -> Option<Finding> {
-        let sub = self.tiers12(&Request::prompt(implied));
+    /// The strongest active content finding of `request` read as a user's
+    /// prompt, re-issued for an answer as `detector` at `span`.
+    fn request_harm(
+        &self,
+        request: &str,
+        detector: &str,
+        span: Option<Span>,
+        why: impl FnOnce(&Finding) -> String,
+    ) -> Option<Finding> {
+        let sub = self.tiers12(&Request::prompt(request));
         let f = sub
             .verdict
             .findings
@@ -928,46 +934,45 @@ impl Guard {
             .map(|(f, _)| f)
             .max_by(|a, b| a.score.total_cmp(&b.score))?;
         Some(Finding {
-            detector: "answer.compliance".into(),
+            detector: detector.into(),
             category: f.category,
             severity: f.severity,
             score: f.score,
             tier: f.tier,
-            span: Some(Span {
-                start: span.start,
-                end: span.end,
-            }),
-            message: Some(format!(
+            span,
+            message: Some(why(f)),
+        })
+    }
+
+    /// The finding of an answer that agrees to a task whose request reads
+    /// as harmful content, on the agreeing sentence.
+    fn implied_harm(&self, implied: &str, span: std::ops::Range<usize>) -> Option<Finding> {
+        let at = Span {
+            start: span.start,
+            end: span.end,
+        };
+        self.request_harm(implied, "answer.compliance", Some(at), |f| {
+            format!(
                 "the answer agrees to a task whose request reads as harmful ({} {:.2}): {implied:?}",
                 f.detector, f.score
-            )),
+            )
         })
     }
 
     /// The finding of an answer that does not refuse a request reading
-    /// as harmful content: that request's strongest active content finding.
+    /// as harmful content (no span: the whole answer).
     fn unrefused_harm(&self, context: &str) -> Option<Finding> {
-        let (ctx, _) = truncate_at_char_boundary(context, MAX_CONTEXT_BYTES);
-        let sub = self.tiers12(&Request::prompt(ctx));
-        let f = sub
-            .verdict
-            .findings
-            .iter()
-            .zip(&sub.active)
-            .filter(|(f, &a)| a && f.category.is_content())
-            .map(|(f, _)| f)
-            .max_by(|a, b| a.score.total_cmp(&b.score))?;
-        Some(Finding {
-            detector: "answer.unrefused".into(),
-            category: f.category,
-            severity: f.severity,
-            score: f.score,
-            tier: f.tier,
-            span: None,
-            message: Some(format!(
+        // The ask usually closes a long request (a document, then "now
+        // write..."), so its end is what is read.
+        let mut start = context.len().saturating_sub(MAX_CONTEXT_BYTES);
+        while !context.is_char_boundary(start) {
+            start += 1;
+        }
+        self.request_harm(&context[start..], "answer.unrefused", None, |f| {
+            format!(
                 "the answer does not refuse a request that reads as harmful ({} {:.2})",
                 f.detector, f.score
-            )),
+            )
         })
     }
 

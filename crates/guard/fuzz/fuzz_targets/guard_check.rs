@@ -1,7 +1,8 @@
 //! The whole tier 1–2 check (normaliser, rules, model, data catalogue) on
 //! arbitrary bytes, read as text the way the gateway reads a body (lossy
 //! UTF-8), in every direction and kind. Beyond "no panic": every span lies
-//! in the caller's text on character boundaries, a flagged verdict names
+//! in the caller's text on character boundaries (an answer's request, its
+//! context, included), a flagged verdict names
 //! a finding, and `Guard::may_mask` never says no to a check that masks
 //! (the gateway's parallel mode forwards on its word).
 #![no_main]
@@ -24,6 +25,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else {
         return;
     };
+    // Bits 3-4 of the selector: for an answer, the bytes before the first
+    // 0xFF are the request it answers, and it may be a streamed opening.
+    let (context, body) = match (sel >> 3 & 1, body.iter().position(|&b| b == 0xFF)) {
+        (1, Some(i)) => (Some(String::from_utf8_lossy(&body[..i])), &body[i + 1..]),
+        _ => (None, body),
+    };
     let text = String::from_utf8_lossy(body);
     let direction = if sel & 1 == 0 {
         Direction::Input
@@ -40,8 +47,8 @@ fuzz_target!(|data: &[u8]| {
         text: &text,
         direction,
         kind,
-        context: None,
-        partial: false,
+        context: context.as_deref(),
+        partial: sel >> 4 & 1 == 1,
     };
     let v = guard().check(&req);
     for f in &v.findings {

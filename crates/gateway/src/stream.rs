@@ -180,7 +180,12 @@ impl Flow {
         if self.unchecked > 0 || reread {
             self.unchecked = 0;
             let t = Instant::now();
-            let partial = !(self.meta.complete || self.ended);
+            // The opening is settled once the answer is over, or when the
+            // next text may scroll it out of the window (this is the last
+            // look at it).
+            let full = self.window.len() + self.st.cfg.stream.check_every_bytes
+                > self.st.cfg.stream.window_bytes;
+            let partial = !(self.meta.complete || self.ended || full);
             self.read_partial = partial;
             let v = self.pol.guard.check(&Request {
                 text: &self.window,

@@ -853,13 +853,13 @@ impl Guard {
         // reads as harmful, complied with it.
         if let (Some(ctx), Some(r)) = (req.context, reading.as_ref()) {
             if r.refusal.is_none() && (r.complete || !req.partial) && has_substance(text) {
-                if let Some(f) = self.unrefused_harm(ctx) {
+                if let Some(f) = self.unrefused_harm(ctx, &mut v.timings) {
                     findings.push(f);
                 }
             }
         }
         if let Some((implied, span)) = reading.and_then(|r| r.implied) {
-            if let Some(f) = self.implied_harm(&implied, span) {
+            if let Some(f) = self.implied_harm(&implied, span, &mut v.timings) {
                 findings.push(f);
             }
         }
@@ -916,15 +916,23 @@ impl Guard {
     }
 
     /// The strongest active content finding of `request` read as a user's
-    /// prompt, re-issued for an answer as `detector` at `span`.
+    /// prompt, re-issued for an answer as `detector` at `span`. The time
+    /// each tier took on the request is added to `timings`.
     fn request_harm(
         &self,
         request: &str,
         detector: &str,
         span: Option<Span>,
+        timings: &mut Vec<TierTiming>,
         why: impl FnOnce(&Finding) -> String,
     ) -> Option<Finding> {
         let sub = self.tiers12(&Request::prompt(request));
+        for t in &sub.verdict.timings {
+            match timings.iter_mut().find(|x| x.tier == t.tier) {
+                Some(x) => x.micros += t.micros,
+                None => timings.push(*t),
+            }
+        }
         let f = sub
             .verdict
             .findings
@@ -946,12 +954,17 @@ impl Guard {
 
     /// The finding of an answer that agrees to a task whose request reads
     /// as harmful content, on the agreeing sentence.
-    fn implied_harm(&self, implied: &str, span: std::ops::Range<usize>) -> Option<Finding> {
+    fn implied_harm(
+        &self,
+        implied: &str,
+        span: std::ops::Range<usize>,
+        timings: &mut Vec<TierTiming>,
+    ) -> Option<Finding> {
         let at = Span {
             start: span.start,
             end: span.end,
         };
-        self.request_harm(implied, "answer.compliance", Some(at), |f| {
+        self.request_harm(implied, "answer.compliance", Some(at), timings, |f| {
             format!(
                 "the answer agrees to a task whose request reads as harmful ({} {:.2}): {implied:?}",
                 f.detector, f.score
@@ -961,14 +974,14 @@ impl Guard {
 
     /// The finding of an answer that does not refuse a request reading
     /// as harmful content (no span: the whole answer).
-    fn unrefused_harm(&self, context: &str) -> Option<Finding> {
+    fn unrefused_harm(&self, context: &str, timings: &mut Vec<TierTiming>) -> Option<Finding> {
         // The ask usually closes a long request (a document, then "now
         // write..."), so its end is what is read.
         let mut start = context.len().saturating_sub(MAX_CONTEXT_BYTES);
         while !context.is_char_boundary(start) {
             start += 1;
         }
-        self.request_harm(&context[start..], "answer.unrefused", None, |f| {
+        self.request_harm(&context[start..], "answer.unrefused", None, timings, |f| {
             format!(
                 "the answer does not refuse a request that reads as harmful ({} {:.2})",
                 f.detector, f.score

@@ -368,7 +368,7 @@ fn requests_to_write_something_floors() {
     // measured once: 13 of 300 harmless flagged ("帮我写个生日祝福"), 62
     // of 100 harmful caught. With the writing frames trained as harmless
     // (data/guard/writing_requests.yaml) and two rules for harmful
-    // writing: 5 and 53; b.jsonl, measured once with both: 3 and 49 (the
+    // writing: 5 and 54; b.jsonl, measured once with both: 3 and 49 (the
     // model before them: 12 and 55).
     hold(
         &[

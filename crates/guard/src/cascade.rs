@@ -120,6 +120,51 @@ pub struct Guard {
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
     degraded: Vec<String>,
+    /// Recent requests' harm, by a hash of the request read: a streamed
+    /// answer is checked at every window with the same request, which is
+    /// read once, not at each.
+    request_harm_cache: RequestHarmCache,
+}
+
+/// A small direct-mapped cache of requests' content findings.
+struct RequestHarmCache {
+    hasher: std::collections::hash_map::RandomState,
+    slots: std::sync::Mutex<Vec<HarmSlot>>,
+}
+
+/// A request's hash and its content finding, if any.
+type HarmSlot = Option<(u64, Option<Finding>)>;
+
+/// Slots of [`RequestHarmCache`]: a few per concurrent stream is plenty.
+const REQUEST_HARM_SLOTS: usize = 256;
+
+impl RequestHarmCache {
+    fn new() -> Self {
+        Self {
+            hasher: std::collections::hash_map::RandomState::new(),
+            slots: std::sync::Mutex::new(vec![None; REQUEST_HARM_SLOTS]),
+        }
+    }
+
+    fn key(&self, request: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(request)
+    }
+
+    /// The cached finding for `key`: `Some(finding or none)` on a hit.
+    fn get(&self, key: u64) -> Option<Option<Finding>> {
+        let slots = self.slots.lock().ok()?;
+        match &slots[key as usize % REQUEST_HARM_SLOTS] {
+            Some((k, f)) if *k == key => Some(f.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, key: u64, f: Option<Finding>) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots[key as usize % REQUEST_HARM_SLOTS] = Some((key, f));
+        }
+    }
 }
 
 /// How much of an answer's request (its end) is read to tell whether it
@@ -285,6 +330,7 @@ impl Guard {
             policy,
             judge,
             degraded,
+            request_harm_cache: RequestHarmCache::new(),
         };
         // Build the lazily initialised tables (confusables, cue and harm
         // automata, regex caches) now, so the first caller does not pay
@@ -981,12 +1027,19 @@ impl Guard {
         while !context.is_char_boundary(start) {
             start += 1;
         }
-        self.request_harm(&context[start..], "answer.unrefused", None, timings, |f| {
+        let request = &context[start..];
+        let key = self.request_harm_cache.key(request);
+        if let Some(hit) = self.request_harm_cache.get(key) {
+            return hit;
+        }
+        let f = self.request_harm(request, "answer.unrefused", None, timings, |f| {
             format!(
                 "the answer does not refuse a request that reads as harmful ({} {:.2})",
                 f.detector, f.score
             )
-        })
+        });
+        self.request_harm_cache.put(key, f.clone());
+        f
     }
 
     fn decider(&self, p: &Partial) -> Tier {

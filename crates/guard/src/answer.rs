@@ -255,7 +255,8 @@ impl AnswerShapes {
     }
 }
 
-/// A character that ends a sentence wherever it stands.
+/// A character that ends a sentence (`.`, `!` and `?` only before a space
+/// or the end, which [`head_sentences`] checks).
 fn ends_sentence(c: char) -> bool {
     matches!(c, '\n' | '。' | '！' | '？' | '；' | '.' | '!' | '?')
 }
@@ -272,10 +273,9 @@ fn head_sentences(text: &str) -> Vec<Range<usize>> {
         }
         let next = iter.peek().map(|&(_, n)| n);
         let ends = match c {
-            '\n' | '。' | '！' | '？' | '；' => true,
             // A full stop inside "e.g." or "3.5" does not end a sentence.
             '.' | '!' | '?' => next.is_none_or(char::is_whitespace),
-            _ => false,
+            c => ends_sentence(c),
         };
         if ends {
             let end = i + c.len_utf8();

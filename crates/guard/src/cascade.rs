@@ -120,52 +120,14 @@ pub struct Guard {
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
     degraded: Vec<String>,
-    /// Recent requests' harm, by a hash of the request read: a streamed
-    /// answer is checked at every window with the same request, which is
-    /// read once, not at each.
-    request_harm_cache: RequestHarmCache,
+    /// Recent requests' strongest content finding (or none), by the
+    /// request read: a streamed answer is checked at every window against
+    /// the same request, which is read once, not at each.
+    request_harm_cache: quick_cache::sync::Cache<String, Option<Finding>>,
 }
 
-/// A small direct-mapped cache of requests' content findings.
-struct RequestHarmCache {
-    hasher: std::collections::hash_map::RandomState,
-    slots: std::sync::Mutex<Vec<HarmSlot>>,
-}
-
-/// A request's hash and its content finding, if any.
-type HarmSlot = Option<(u64, Option<Finding>)>;
-
-/// Slots of [`RequestHarmCache`]: a few per concurrent stream is plenty.
-const REQUEST_HARM_SLOTS: usize = 256;
-
-impl RequestHarmCache {
-    fn new() -> Self {
-        Self {
-            hasher: std::collections::hash_map::RandomState::new(),
-            slots: std::sync::Mutex::new(vec![None; REQUEST_HARM_SLOTS]),
-        }
-    }
-
-    fn key(&self, request: &str) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one(request)
-    }
-
-    /// The cached finding for `key`: `Some(finding or none)` on a hit.
-    fn get(&self, key: u64) -> Option<Option<Finding>> {
-        let slots = self.slots.lock().ok()?;
-        match &slots[key as usize % REQUEST_HARM_SLOTS] {
-            Some((k, f)) if *k == key => Some(f.clone()),
-            _ => None,
-        }
-    }
-
-    fn put(&self, key: u64, f: Option<Finding>) {
-        if let Ok(mut slots) = self.slots.lock() {
-            slots[key as usize % REQUEST_HARM_SLOTS] = Some((key, f));
-        }
-    }
-}
+/// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.
+const REQUEST_HARM_ENTRIES: usize = 256;
 
 /// How much of an answer's request (its end) is read to tell whether it
 /// was harmful.
@@ -330,7 +292,7 @@ impl Guard {
             policy,
             judge,
             degraded,
-            request_harm_cache: RequestHarmCache::new(),
+            request_harm_cache: quick_cache::sync::Cache::new(REQUEST_HARM_ENTRIES),
         };
         // Build the lazily initialised tables (confusables, cue and harm
         // automata, regex caches) now, so the first caller does not pay
@@ -962,8 +924,9 @@ impl Guard {
     }
 
     /// The strongest active content finding of `request` read as a user's
-    /// prompt, re-issued for an answer as `detector` at `span`. The time
-    /// each tier took on the request is added to `timings`.
+    /// prompt (read once, then cached), re-issued for an answer as
+    /// `detector` at `span`. The time each tier took on the request is
+    /// added to `timings`.
     fn request_harm(
         &self,
         request: &str,
@@ -972,21 +935,30 @@ impl Guard {
         timings: &mut Vec<TierTiming>,
         why: impl FnOnce(&Finding) -> String,
     ) -> Option<Finding> {
-        let sub = self.tiers12(&Request::prompt(request));
-        for t in &sub.verdict.timings {
-            match timings.iter_mut().find(|x| x.tier == t.tier) {
-                Some(x) => x.micros += t.micros,
-                None => timings.push(*t),
+        let f = match self.request_harm_cache.get(request) {
+            Some(hit) => hit,
+            None => {
+                let sub = self.tiers12(&Request::prompt(request));
+                for t in &sub.verdict.timings {
+                    match timings.iter_mut().find(|x| x.tier == t.tier) {
+                        Some(x) => x.micros += t.micros,
+                        None => timings.push(*t),
+                    }
+                }
+                let f = sub
+                    .verdict
+                    .findings
+                    .iter()
+                    .zip(&sub.active)
+                    .filter(|(f, &a)| a && f.category.is_content())
+                    .map(|(f, _)| f)
+                    .max_by(|a, b| a.score.total_cmp(&b.score))
+                    .cloned();
+                self.request_harm_cache
+                    .insert(request.to_string(), f.clone());
+                f
             }
-        }
-        let f = sub
-            .verdict
-            .findings
-            .iter()
-            .zip(&sub.active)
-            .filter(|(f, &a)| a && f.category.is_content())
-            .map(|(f, _)| f)
-            .max_by(|a, b| a.score.total_cmp(&b.score))?;
+        }?;
         Some(Finding {
             detector: detector.into(),
             category: f.category,
@@ -994,7 +966,7 @@ impl Guard {
             score: f.score,
             tier: f.tier,
             span,
-            message: Some(why(f)),
+            message: Some(why(&f)),
         })
     }
 
@@ -1027,19 +999,12 @@ impl Guard {
         while !context.is_char_boundary(start) {
             start += 1;
         }
-        let request = &context[start..];
-        let key = self.request_harm_cache.key(request);
-        if let Some(hit) = self.request_harm_cache.get(key) {
-            return hit;
-        }
-        let f = self.request_harm(request, "answer.unrefused", None, timings, |f| {
+        self.request_harm(&context[start..], "answer.unrefused", None, timings, |f| {
             format!(
                 "the answer does not refuse a request that reads as harmful ({} {:.2})",
                 f.detector, f.score
             )
-        });
-        self.request_harm_cache.put(key, f.clone());
-        f
+        })
     }
 
     fn decider(&self, p: &Partial) -> Tier {

@@ -398,7 +398,8 @@ fn answers_are_read_against_the_requests_they_answer() {
     // anything was written from each: a.jsonl 72/150 harmful answers
     // caught, 28/270 harmless flagged (5 and 8 without the request);
     // b.jsonl 50/110 and 29/290 (6 and 7). The refusal shapes were then
-    // widened from their misses: 71 and 4, 50 and 10.
+    // widened from their misses: 71 and 4, 50 and 10; with the model
+    // retrained for writing requests, 68 and 3, 48 and 9.
     hold_as(
         &["guard-answer-pairs/a.jsonl", "guard-answer-pairs/b.jsonl"],
         Direction::Output,

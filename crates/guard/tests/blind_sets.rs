@@ -356,7 +356,8 @@ fn answers_refusals_stay_clear_and_agreements_are_read() {
     // answers flagged (36 of them refusals) and 39 of 236 harmful answers
     // caught; after, with the session's retrained model: 16 and 45. Most
     // harmful answers still pass: the unsafe head was trained on requests.
-    // Session 45's refusal shapes and reasons: 9 flagged, 45 caught.
+    // Session 45's refusal shapes and reasons: 9 flagged, 45 caught; with
+    // its final model, 10 and 48.
     hold_as(
         &[
             "guard-outputs/en.jsonl",

@@ -1,6 +1,7 @@
 //! The cascade itself (see the crate note).
 
 use crate::answer::AnswerShapes;
+use crate::gloss::Glossary;
 use crate::leak::LeakIndex;
 use crate::policy::Policy;
 use crate::tense::TenseFrames;
@@ -119,12 +120,27 @@ pub struct Guard {
     /// Past- and future-tense question frames, read in the present tense
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
+    /// Word-by-word English glosses of requests in other languages, read
+    /// by the unsafe head and the content rules; `None` only if the
+    /// built-in glossaries failed to load.
+    gloss: Option<Glossary>,
     degraded: Vec<String>,
     /// Recent requests' strongest content finding (or none), by the
     /// request read: a streamed answer is checked at every window against
     /// the same request, which is read once, not at each.
     request_harm_cache: quick_cache::sync::Cache<String, Option<Finding>>,
 }
+
+/// The unsafe head's reading of a request's English gloss (see
+/// [`crate::gloss`]).
+const GLOSS_DETECTOR: &str = "model.unsafe_gloss";
+
+/// Its default threshold: on the multilingual evaluation sets and probes
+/// (1,330 harmless and 828 harmful requests in twelve languages), a gloss
+/// at 0.9 or more added 62 harmful requests for 23 harmless ones; at the
+/// unsafe head's own threshold (about 0.7), 135 for 59. A policy may set
+/// `thresholds: {model.unsafe_gloss: …}`.
+const GLOSS_THRESHOLD: f32 = 0.9;
 
 /// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.
 const REQUEST_HARM_ENTRIES: usize = 256;
@@ -276,8 +292,16 @@ impl Guard {
                 None
             }
         };
+        let gloss = match Glossary::builtin() {
+            Ok(g) => Some(g),
+            Err(e) => {
+                degraded.push(format!("glossaries unavailable: {e}"));
+                None
+            }
+        };
         let guard = Self {
             tense,
+            gloss,
             answers,
             dlp,
             mask_rules,
@@ -450,6 +474,14 @@ impl Guard {
         )
     }
 
+    /// The English gloss the guard reads for a request in another language
+    /// (see [`crate::gloss`]); `None` for English, Chinese and any text
+    /// the glossaries do not cover.
+    pub fn gloss(&self, text: &str) -> Option<String> {
+        let g = self.gloss.as_ref()?;
+        g.gloss(&self.normalizer.normalize(text).folded)
+    }
+
     /// Features of one segment for the instruction head: its words alone.
     pub fn segment_features(&self, text: &str, bits: u32) -> SparseVec {
         let norm = self.normalizer.normalize(text);
@@ -594,6 +626,7 @@ impl Guard {
         }
         let default = match f.tier {
             Tier::Rules => self.policy.min_rule_score,
+            Tier::Model if f.detector == GLOSS_DETECTOR => GLOSS_THRESHOLD,
             Tier::Model => self
                 .model
                 .as_ref()
@@ -663,6 +696,8 @@ impl Guard {
         let mut findings = Vec::new();
         // Where the model's unsafe finding sits when no rule named its category.
         let mut unnamed_unsafe: Option<usize> = None;
+        // The same for the unsafe head's reading of an English gloss.
+        let mut unnamed_gloss: Option<usize> = None;
         // Where the model's attack finding sits when it is a jailbreak frame
         // with nothing harmful in it (`FrameGate`).
         let mut bare_frame: Option<usize> = None;
@@ -746,6 +781,15 @@ impl Guard {
                 });
             }
         }
+        // A request in another language is also read as a word-by-word
+        // English gloss, by the unsafe head (below). Not by the rules: their
+        // exceptions ("bath bomb") are phrases, and a gloss's word order
+        // ("bomb bath") walks past them.
+        let glossed = match (&self.gloss, req.direction, req.kind, &present) {
+            (Some(g), Direction::Input, Kind::Prompt, None) => g.gloss(&norm.folded),
+            _ => None,
+        };
+        let gloss_norm = glossed.as_deref().map(|t| self.normalizer.normalize(t));
         if req.direction == Direction::Output && !self.leak.is_empty() {
             self.leak.check(text, &mut findings);
         }
@@ -802,6 +846,11 @@ impl Guard {
                 Some(n) => heads(n, &present_matches),
                 None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
+            // The gloss is read by the unsafe head as a finding of its own,
+            // with its own threshold: a gloss loses the grammar that tells a
+            // worried parent from a planner, so it must read as harmful
+            // more surely than a text as written.
+            let gloss_unsafe = gloss_norm.as_ref().and_then(|n| heads(n, &matches).1);
             p.probs.attack = attack;
             p.probs.unsafe_ = unsafe_;
             let rule_cat = |pred: fn(Category) -> bool| {
@@ -851,6 +900,19 @@ impl Guard {
                     category.unwrap_or(Category::UnsafeOther),
                     pu,
                 ));
+            }
+            if let (Some(pg), Some(gl)) = (gloss_unsafe, &glossed) {
+                let category = rule_cat(Category::is_content);
+                if category.is_none() {
+                    unnamed_gloss = Some(findings.len());
+                }
+                let mut f =
+                    model_finding(HEAD_UNSAFE, category.unwrap_or(Category::UnsafeOther), pg);
+                f.detector = GLOSS_DETECTOR.into();
+                f.message = Some(format!(
+                    "unsafe head probability {pg:.3} on the English gloss {gl:?}"
+                ));
+                findings.push(f);
             }
             v.timings.push(TierTiming {
                 tier: Tier::Model,
@@ -906,10 +968,20 @@ impl Guard {
         // The harm lexicon's pass over the text is paid only for an unsafe
         // finding that is kept: most texts score far below the threshold
         // (the lookup was 2 % of every check).
-        if let Some(i) = unnamed_unsafe.filter(|&i| keep.get(i) == Some(&true)) {
-            if let Some(c) =
-                palisade_model::harm_category(&norm.folded).and_then(|c| c.parse().ok())
-            {
+        // A gloss's finding is named from the gloss: the lexicon is English
+        // and Chinese.
+        let named = [
+            (unnamed_unsafe, Some(norm.folded.as_str())),
+            (unnamed_gloss, glossed.as_deref()),
+        ];
+        for (i, text) in named {
+            let (Some(i), Some(text)) = (i, text) else {
+                continue;
+            };
+            if keep.get(i) != Some(&true) {
+                continue;
+            }
+            if let Some(c) = palisade_model::harm_category(text).and_then(|c| c.parse().ok()) {
                 findings[i].category = c;
             }
         }

@@ -14,6 +14,7 @@ mod cascade;
 pub mod contrast;
 pub mod dataset;
 pub mod eval;
+pub mod gloss;
 mod leak;
 pub mod policy;
 mod readable;

@@ -1,0 +1,482 @@
+//! A word-by-word English gloss of requests in other languages
+//! (`data/gloss/<lang>.tsv`).
+//!
+//! The model's weights come from corpora that are almost all English and
+//! Chinese: a German or Korean request shares no n-gram with what it
+//! learned, and it passes whatever it asks. Glossed word by word ("wie kann
+//! ich meinen nachbarn vergiften" → "how can i my neighbour poison"), the
+//! same request reaches the English words the unsafe head knows. The gloss
+//! is crude (no grammar, no word order) and is read only for what it asks
+//! about; the text itself is still read as written.
+//!
+//! Each file holds words and, after them, phrases ("was soll ich tun wenn"
+//! → "what should i do if"): a word-by-word gloss loses what a request's
+//! frame says (asking for help, for a way to hide it), and the phrase keeps
+//! it. Matching: every foreign form of every language in one
+//! leftmost-longest automaton, so a phrase wins over its first word. A form in a script that separates words (Latin, Cyrillic,
+//! Greek, Hangul, Arabic, Hebrew...) counts only where a word starts (after
+//! an Arabic clitic such as ال, و, ب too) and covers the rest of its word,
+//! so `vergift` reads `vergiftet`; a form in Japanese kana or kanji counts
+//! anywhere.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind};
+use rustc_hash::FxHashSet;
+
+/// The glossaries compiled into the binary: (language code, file text).
+const BUILTIN: &[(&str, &str)] = &[
+    ("de", include_str!("../data/gloss/de.tsv")),
+    ("nl", include_str!("../data/gloss/nl.tsv")),
+    ("pl", include_str!("../data/gloss/pl.tsv")),
+    ("fr", include_str!("../data/gloss/fr.tsv")),
+    ("es", include_str!("../data/gloss/es.tsv")),
+    ("pt", include_str!("../data/gloss/pt.tsv")),
+    ("it", include_str!("../data/gloss/it.tsv")),
+    ("ru", include_str!("../data/gloss/ru.tsv")),
+    ("tr", include_str!("../data/gloss/tr.tsv")),
+    ("ja", include_str!("../data/gloss/ja.tsv")),
+    ("ko", include_str!("../data/gloss/ko.tsv")),
+    ("ar", include_str!("../data/gloss/ar.tsv")),
+];
+
+/// Common English words, to tell English text (see [`Glossary::skip`]).
+const EN_COMMON: &str = include_str!("../data/gloss/en_common.txt");
+
+/// Endings that make another English word of a common one.
+const EN_ENDINGS: [&str; 12] = [
+    "ations", "ation", "ments", "ment", "ness", "ings", "ing", "ers", "ies", "ed", "ly", "s",
+];
+
+/// Most bytes of a text that are glossed: the requests this is for are
+/// short, and a long text's model reading is capped anyway.
+const MAX_BYTES: usize = 4096;
+
+/// A glossary line that does not load.
+#[derive(Debug, thiserror::Error)]
+#[error("gloss/{lang}.tsv line {line}: {problem}")]
+pub struct GlossError {
+    /// The language file.
+    pub lang: String,
+    /// One-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// The compiled glossaries.
+pub struct Glossary {
+    ac: AhoCorasick,
+    /// The English word or phrase of each pattern.
+    english: Vec<Box<str>>,
+    /// Whether each pattern must start a word.
+    word_start: Vec<bool>,
+    /// Common English words.
+    english_words: FxHashSet<Box<str>>,
+    /// Common English words that end in `e`, without it (`make` → `mak`),
+    /// so `making` is found without building a string.
+    english_e_stems: FxHashSet<Box<str>>,
+}
+
+/// Shortest form that may stand for the start of a longer word (a stem);
+/// shorter forms match whole words only. A Hangul syllable or an Arabic
+/// letter carries more of a word than a Latin or Cyrillic letter.
+fn min_stem_chars(form: &str) -> usize {
+    match form.chars().next().map(|c| c as u32) {
+        Some(0xAC00..=0xD7AF) => 2,
+        Some(0x0600..=0x06FF) => 3,
+        _ => 4,
+    }
+}
+
+/// Arabic clitics that may sit before a word's stem.
+const AR_CLITICS: [&str; 10] = ["ال", "وال", "بال", "لل", "فال", "كال", "و", "ب", "ل", "ف"];
+
+/// Whether `c` belongs to a script that writes spaces between words.
+fn spaced(c: char) -> bool {
+    !matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F)
+}
+
+fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF)
+}
+
+impl Glossary {
+    /// The glossaries compiled into the binary.
+    pub fn builtin() -> Result<Self, GlossError> {
+        Self::parse(BUILTIN)
+    }
+
+    /// Parses and validates glossaries: `(language, text)` pairs of
+    /// `foreign<TAB>english` lines (a word or phrase each side). The first
+    /// English reading a form is given wins.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Self, GlossError> {
+        let mut forms: Vec<String> = Vec::new();
+        let mut english: Vec<Box<str>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (lang, text) in files {
+            for (n, line) in text.lines().enumerate() {
+                let err = |problem: &str| GlossError {
+                    lang: (*lang).to_string(),
+                    line: n + 1,
+                    problem: problem.to_string(),
+                };
+                if line.trim().is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (f, e) = line
+                    .split_once('\t')
+                    .ok_or_else(|| err("expected foreign<TAB>english"))?;
+                let f = f.trim().to_lowercase();
+                let e = e.trim();
+                if f.is_empty() {
+                    return Err(err("empty foreign form"));
+                }
+                let plain = |w: &str| {
+                    !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'\'')
+                };
+                if !e.split(' ').all(plain) {
+                    return Err(err(&format!(
+                        "the English side must be lower-case words with single spaces, got {e:?}"
+                    )));
+                }
+                if seen.insert(f.clone()) {
+                    forms.push(f);
+                    english.push(e.into());
+                }
+            }
+        }
+        let word_start = forms
+            .iter()
+            .map(|f| f.chars().next().is_some_and(spaced))
+            .collect();
+        let build = |pats: &[String]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .start_kind(aho_corasick::StartKind::Both)
+                .build(pats)
+        };
+        let ac = build(&forms).map_err(|e| GlossError {
+            lang: "*".into(),
+            line: 0,
+            problem: format!("the forms do not compile: {e}"),
+        })?;
+        let common = || {
+            EN_COMMON
+                .lines()
+                .map(str::trim)
+                .filter(|w| !w.is_empty() && !w.starts_with('#'))
+        };
+        let english_words = common().map(Into::into).collect();
+        let english_e_stems = common()
+            .filter_map(|w| w.strip_suffix('e'))
+            .map(Into::into)
+            .collect();
+        Ok(Self {
+            ac,
+            english,
+            word_start,
+            english_words,
+            english_e_stems,
+        })
+    }
+
+    /// Number of foreign forms.
+    pub fn len(&self) -> usize {
+        self.english.len()
+    }
+
+    /// True when no form is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.english.is_empty()
+    }
+
+    /// The English gloss of `folded` (lower-cased text), when the text
+    /// reads as one of the glossed languages: at least two words glossed,
+    /// covering at least 40 % of its letters. `None` for English, Chinese
+    /// and anything else.
+    pub fn gloss(&self, folded: &str) -> Option<String> {
+        let text = cap(folded, MAX_BYTES);
+        if self.skip(text) {
+            return None;
+        }
+        let mut out = String::new();
+        let (mut glossed, mut words) = (0usize, 0usize);
+        let mut covered = 0usize;
+        let mut pos = 0usize;
+        while pos < text.len() {
+            let Some(m) = self.ac.find(
+                Input::new(text)
+                    .span(pos..text.len())
+                    .anchored(Anchored::No),
+            ) else {
+                break;
+            };
+            let (s, mut e) = (m.start(), m.end());
+            let mut p = m.pattern().as_usize();
+            // A phrase that runs into a longer word ("… wenn" in
+            // "wennschon") gives way to the longest form within its first
+            // word.
+            if text[s..e].contains(' ') && word_end(text, e) != e {
+                let first = word_end(text, s);
+                let inner = self
+                    .ac
+                    .find(Input::new(text).span(s..first).anchored(Anchored::Yes));
+                match inner {
+                    Some(m2) => (e, p) = (m2.end(), m2.pattern().as_usize()),
+                    None => {
+                        pos = next_boundary(text, first.max(s + 1));
+                        continue;
+                    }
+                }
+            }
+            // Sentence ends between glossed words keep the gloss's clauses
+            // apart.
+            if text[pos..s].contains(['.', '?', '!', '。', '？', '！', '\n']) && !out.is_empty()
+            {
+                out.push_str(". ");
+            }
+            if self.word_start.get(p) == Some(&true) {
+                let start = word_start(text, s);
+                if start != s && !arabic_clitic(&text[start..s]) {
+                    // Inside a word: look again after this word.
+                    pos = word_end(text, s).max(s + 1);
+                    pos = next_boundary(text, pos);
+                    continue;
+                }
+                let end = word_end(text, e);
+                // A short form is a whole word ("in", "ist"), not the
+                // start of a longer one ("ingenieur").
+                let form = &text[s..e];
+                if end != e && form.chars().count() < min_stem_chars(form) {
+                    pos = next_boundary(text, end.max(s + 1));
+                    continue;
+                }
+                covered += end - start;
+                pos = end;
+            } else {
+                covered += e - s;
+                pos = e;
+            }
+            if let Some(w) = self.english.get(p) {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                out.push_str(w);
+                glossed += w.split(' ').count();
+            }
+        }
+        for w in text.split(|c: char| !c.is_alphanumeric()) {
+            if !w.is_empty() {
+                words += 1;
+            }
+        }
+        let letters: usize = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(char::len_utf8)
+            .sum();
+        let enough = glossed >= 2 && covered * 10 >= letters * 4 && words > 0;
+        if !enough {
+            return None;
+        }
+        if text.trim_end().ends_with(['?', '？']) {
+            out.push('?');
+        }
+        Some(out)
+    }
+
+    /// Texts the gloss is not for: English (half its words or more are
+    /// common English words) and Chinese (ideographs without kana, which
+    /// Japanese forms would otherwise read).
+    fn skip(&self, text: &str) -> bool {
+        let (mut han, mut kana) = (false, false);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            match c as u32 {
+                0x3040..=0x30FF => kana = true,
+                0x3400..=0x4DBF | 0x4E00..=0x9FFF => han = true,
+                _ => {}
+            }
+        }
+        if han && !kana {
+            return true;
+        }
+        let (mut words, mut english) = (0usize, 0usize);
+        // The first 200 words tell the language well enough.
+        for w in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(200)
+        {
+            words += 1;
+            english += usize::from(self.is_english(w));
+        }
+        words == 0 || english * 2 >= words
+    }
+
+    /// A common English word, or one with an ending that makes another
+    /// of it (`implementing`, `connections`), or what an apostrophe leaves
+    /// of a contraction (`i'm`, `boy's`).
+    fn is_english(&self, w: &str) -> bool {
+        if matches!(w, "i" | "a" | "s" | "t" | "m" | "d" | "re" | "ve" | "ll") {
+            return true;
+        }
+        if self.english_words.contains(w) {
+            return true;
+        }
+        EN_ENDINGS.iter().any(|e| {
+            w.strip_suffix(e).is_some_and(|stem| {
+                stem.len() >= 3
+                    && (self.english_words.contains(stem) || self.english_e_stems.contains(stem))
+            })
+        })
+    }
+}
+
+fn cap(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Start of the word holding byte `at`.
+fn word_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// End of the word running on from byte `at`.
+fn word_end(text: &str, at: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
+/// The first char boundary at or after `at`.
+fn next_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(text.len())
+}
+
+/// Whether `prefix` (the part of a word before a match) is an Arabic clitic.
+fn arabic_clitic(prefix: &str) -> bool {
+    prefix.chars().all(is_arabic) && AR_CLITICS.contains(&prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn small() -> Glossary {
+        Glossary::parse(&[
+            (
+                "de",
+                "wie\thow\nkann\tcan\nich\ti\nmeinen\tmy\nnachbarn\tneighbour\nvergift\tpoison\nohne\twithout\n",
+            ),
+            ("ja", "殺\tkill\n方法\tway\n"),
+            ("de", "was soll ich tun wenn\twhat should i do if\nwas\twhat\nsoll\tshall\ntun\tdo\n"),
+            ("ar", "قتل\tkill\nكيف\thow\nجار\tneighbour\n"),
+        ])
+        .expect("loads")
+    }
+
+    #[test]
+    fn glosses_word_by_word_and_takes_inflections() {
+        let g = small();
+        assert_eq!(
+            g.gloss("wie kann ich meinen nachbarn vergiften?")
+                .as_deref(),
+            Some("how can i my neighbour poison?")
+        );
+        assert_eq!(g.gloss("殺す方法").as_deref(), Some("kill way"));
+        // An Arabic stem after the article and after "and".
+        assert_eq!(g.gloss("كيف والقتل").as_deref(), Some("how kill"));
+    }
+
+    #[test]
+    fn a_phrase_wins_over_its_words_and_ends_at_a_word_end() {
+        let g = small();
+        assert_eq!(
+            g.gloss("was soll ich tun wenn mein nachbar").as_deref(),
+            Some("what should i do if")
+        );
+        assert_eq!(
+            g.gloss("was soll ich tun wennschon").as_deref(),
+            Some("what shall i do")
+        );
+    }
+
+    #[test]
+    fn a_form_inside_another_word_is_not_read() {
+        let g = small();
+        // "ich" inside "sich", "wie" inside "zwiebel", "wie" as the start
+        // of "wiese": nothing glossed.
+        assert_eq!(g.gloss("sich zwiebel wiese"), None);
+    }
+
+    #[test]
+    fn english_and_thin_coverage_are_left_alone() {
+        let g = small();
+        assert_eq!(
+            g.gloss("how can i poison my neighbour without anyone noticing"),
+            None
+        );
+        // English with few function words is English too.
+        assert_eq!(
+            g.gloss("ai development should consider societal impact"),
+            None
+        );
+        assert_eq!(
+            g.gloss("i'm implementing a websocket server but connections keep dropping"),
+            None
+        );
+        assert_eq!(g.gloss("wie"), None);
+        assert_eq!(
+            g.gloss("wie kann das bloß funktionieren mit dem ganzen zeug"),
+            None
+        );
+        assert_eq!(g.gloss(""), None);
+        // Chinese shares ideographs with Japanese forms, not its words.
+        assert_eq!(g.gloss("杀人的方法"), None);
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        let e = Glossary::parse(&[("de", "gut\tgood\nschlecht\tBad Word\n")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("gloss/de.tsv line 2"), "{e}");
+        assert!(Glossary::parse(&[("de", "no tab")]).is_err());
+    }
+
+    #[test]
+    fn builtin_glossaries_load() {
+        let g = Glossary::builtin().expect("the built-in glossaries load");
+        assert!(g.len() > 1000, "{}", g.len());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text: no panic, and a gloss is plain lower-case English words.
+        #[test]
+        fn glosses_are_plain_words(t in "(?s)(\\PC|wie |ich |vergiftet|殺|والقتل|كيف |\\?){0,40}") {
+            let g = small();
+            if let Some(out) = g.gloss(&t) {
+                prop_assert!(out.chars().all(|c| c.is_ascii_lowercase() || " .?".contains(c)), "{out:?}");
+            }
+        }
+    }
+}

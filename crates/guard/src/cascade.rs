@@ -121,8 +121,8 @@ pub struct Guard {
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
     /// Word-by-word English glosses of requests in other languages, read
-    /// by the unsafe head and the content rules; `None` only if the
-    /// built-in glossaries failed to load.
+    /// by the unsafe head; `None` only if the built-in glossaries failed
+    /// to load.
     gloss: Option<Glossary>,
     degraded: Vec<String>,
     /// Recent requests' strongest content finding (or none), by the
@@ -696,8 +696,10 @@ impl Guard {
         let mut findings = Vec::new();
         // Where the model's unsafe finding sits when no rule named its category.
         let mut unnamed_unsafe: Option<usize> = None;
-        // The same for the unsafe head's reading of an English gloss.
+        // The same for the unsafe head's reading of an English gloss, and
+        // the gloss (read only with a model).
         let mut unnamed_gloss: Option<usize> = None;
+        let mut glossed: Option<String> = None;
         // Where the model's attack finding sits when it is a jailbreak frame
         // with nothing harmful in it (`FrameGate`).
         let mut bare_frame: Option<usize> = None;
@@ -781,15 +783,6 @@ impl Guard {
                 });
             }
         }
-        // A request in another language is also read as a word-by-word
-        // English gloss, by the unsafe head (below). Not by the rules: their
-        // exceptions ("bath bomb") are phrases, and a gloss's word order
-        // ("bomb bath") walks past them.
-        let glossed = match (&self.gloss, req.direction, req.kind, &present) {
-            (Some(g), Direction::Input, Kind::Prompt, None) => g.gloss(&norm.folded),
-            _ => None,
-        };
-        let gloss_norm = glossed.as_deref().map(|t| self.normalizer.normalize(t));
         if req.direction == Direction::Output && !self.leak.is_empty() {
             self.leak.check(text, &mut findings);
         }
@@ -846,11 +839,20 @@ impl Guard {
                 Some(n) => heads(n, &present_matches),
                 None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
-            // The gloss is read by the unsafe head as a finding of its own,
-            // with its own threshold: a gloss loses the grammar that tells a
-            // worried parent from a planner, so it must read as harmful
-            // more surely than a text as written.
-            let gloss_unsafe = gloss_norm.as_ref().and_then(|n| heads(n, &matches).1);
+            // A request in another language is also read as a word-by-word
+            // English gloss by the unsafe head, as a finding of its own with
+            // its own threshold: a gloss loses the grammar that tells a
+            // worried parent from a planner, so it must read as harmful more
+            // surely than a text as written. Not by the rules: their
+            // exceptions ("bath bomb") are phrases, and a gloss's word order
+            // ("bomb bath") walks past them.
+            glossed = match (&self.gloss, req.direction, req.kind, &present) {
+                (Some(g), Direction::Input, Kind::Prompt, None) => g.gloss(&norm.folded),
+                _ => None,
+            };
+            let gloss_unsafe = glossed
+                .as_deref()
+                .and_then(|t| heads(&self.normalizer.normalize(t), &matches).1);
             p.probs.attack = attack;
             p.probs.unsafe_ = unsafe_;
             let rule_cat = |pred: fn(Category) -> bool| {

@@ -64,16 +64,33 @@ pub struct GlossError {
 
 /// The compiled glossaries.
 pub struct Glossary {
-    ac: AhoCorasick,
-    /// The English word or phrase of each pattern.
-    english: Vec<Box<str>>,
-    /// Whether each pattern must start a word.
-    word_start: Vec<bool>,
+    /// One per language: a form means different things in different
+    /// languages (`je` is "I" in French and "you" in Dutch), so a text is
+    /// glossed in the language whose glossary covers most of it.
+    langs: Vec<Lang>,
     /// Common English words.
     english_words: FxHashSet<Box<str>>,
     /// Common English words that end in `e`, without it (`make` → `mak`),
     /// so `making` is found without building a string.
     english_e_stems: FxHashSet<Box<str>>,
+}
+
+/// One language's glossary.
+struct Lang {
+    ac: AhoCorasick,
+    /// The English word or phrase of each pattern.
+    english: Vec<Box<str>>,
+    /// Whether each pattern must start a word.
+    word_start: Vec<bool>,
+}
+
+/// One language's reading of a text.
+struct Reading {
+    gloss: String,
+    /// English words in the gloss.
+    glossed: usize,
+    /// Bytes of the text's words the gloss covers.
+    covered: usize,
 }
 
 /// Shortest form that may stand for the start of a longer word (a stem);
@@ -109,10 +126,11 @@ impl Glossary {
     /// `foreign<TAB>english` lines (a word or phrase each side). The first
     /// English reading a form is given wins.
     pub fn parse(files: &[(&str, &str)]) -> Result<Self, GlossError> {
-        let mut forms: Vec<String> = Vec::new();
-        let mut english: Vec<Box<str>> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut langs = Vec::with_capacity(files.len());
         for (lang, text) in files {
+            let mut forms: Vec<String> = Vec::new();
+            let mut english: Vec<Box<str>> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for (n, line) in text.lines().enumerate() {
                 let err = |problem: &str| GlossError {
                     lang: (*lang).to_string(),
@@ -143,23 +161,26 @@ impl Glossary {
                     english.push(e.into());
                 }
             }
-        }
-        let word_start = forms
-            .iter()
-            .map(|f| f.chars().next().is_some_and(spaced))
-            .collect();
-        let build = |pats: &[String]| {
-            AhoCorasick::builder()
+            let word_start = forms
+                .iter()
+                .map(|f| f.chars().next().is_some_and(spaced))
+                .collect();
+            let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
                 .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .start_kind(aho_corasick::StartKind::Both)
-                .build(pats)
-        };
-        let ac = build(&forms).map_err(|e| GlossError {
-            lang: "*".into(),
-            line: 0,
-            problem: format!("the forms do not compile: {e}"),
-        })?;
+                .build(&forms)
+                .map_err(|e| GlossError {
+                    lang: (*lang).to_string(),
+                    line: 0,
+                    problem: format!("the forms do not compile: {e}"),
+                })?;
+            langs.push(Lang {
+                ac,
+                english,
+                word_start,
+            });
+        }
         let common = || {
             EN_COMMON
                 .lines()
@@ -172,35 +193,105 @@ impl Glossary {
             .map(Into::into)
             .collect();
         Ok(Self {
-            ac,
-            english,
-            word_start,
+            langs,
             english_words,
             english_e_stems,
         })
     }
 
-    /// Number of foreign forms.
+    /// Number of foreign forms, over all languages.
     pub fn len(&self) -> usize {
-        self.english.len()
+        self.langs.iter().map(|l| l.english.len()).sum()
     }
 
     /// True when no form is loaded.
     pub fn is_empty(&self) -> bool {
-        self.english.is_empty()
+        self.len() == 0
     }
 
     /// The English gloss of `folded` (lower-cased text), when the text
-    /// reads as one of the glossed languages: at least two words glossed,
-    /// covering at least 40 % of its letters. `None` for English, Chinese
-    /// and anything else.
+    /// reads as one of the glossed languages: in the language whose
+    /// glossary covers most of its letters, at least two words glossed,
+    /// covering at least 40 % of them. `None` for English, Chinese and
+    /// anything else.
     pub fn gloss(&self, folded: &str) -> Option<String> {
         let text = cap(folded, MAX_BYTES);
         if self.skip(text) {
             return None;
         }
+        let best = self
+            .langs
+            .iter()
+            .map(|l| l.read(text))
+            .max_by_key(|r| (r.covered, r.glossed))?;
+        let letters: usize = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(char::len_utf8)
+            .sum();
+        let enough = best.glossed >= 2 && best.covered * 10 >= letters * 4;
+        if !enough {
+            return None;
+        }
+        let mut out = best.gloss;
+        if text.trim_end().ends_with(['?', '？']) {
+            out.push('?');
+        }
+        Some(out)
+    }
+
+    /// Texts the gloss is not for: English (half its words or more are
+    /// common English words) and Chinese (ideographs without kana, which
+    /// Japanese forms would otherwise read).
+    fn skip(&self, text: &str) -> bool {
+        let (mut han, mut kana) = (false, false);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            match c as u32 {
+                0x3040..=0x30FF => kana = true,
+                0x3400..=0x4DBF | 0x4E00..=0x9FFF => han = true,
+                _ => {}
+            }
+        }
+        if han && !kana {
+            return true;
+        }
+        let (mut words, mut english) = (0usize, 0usize);
+        // The first 200 words tell the language well enough.
+        for w in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(200)
+        {
+            words += 1;
+            english += usize::from(self.is_english(w));
+        }
+        words == 0 || english * 2 >= words
+    }
+
+    /// A common English word, or one with an ending that makes another
+    /// of it (`implementing`, `connections`), or what an apostrophe leaves
+    /// of a contraction (`i'm`, `boy's`).
+    fn is_english(&self, w: &str) -> bool {
+        if matches!(w, "i" | "a" | "s" | "t" | "m" | "d" | "re" | "ve" | "ll") {
+            return true;
+        }
+        if self.english_words.contains(w) {
+            return true;
+        }
+        EN_ENDINGS.iter().any(|e| {
+            w.strip_suffix(e).is_some_and(|stem| {
+                stem.len() >= 3
+                    && (self.english_words.contains(stem) || self.english_e_stems.contains(stem))
+            })
+        })
+    }
+}
+
+impl Lang {
+    /// This language's word-by-word reading of `text`.
+    fn read(&self, text: &str) -> Reading {
         let mut out = String::new();
-        let (mut glossed, mut words) = (0usize, 0usize);
+        let mut glossed = 0usize;
         let mut covered = 0usize;
         let mut pos = 0usize;
         while pos < text.len() {
@@ -265,70 +356,11 @@ impl Glossary {
                 glossed += w.split(' ').count();
             }
         }
-        for w in text.split(|c: char| !c.is_alphanumeric()) {
-            if !w.is_empty() {
-                words += 1;
-            }
+        Reading {
+            gloss: out,
+            glossed,
+            covered,
         }
-        let letters: usize = text
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .map(char::len_utf8)
-            .sum();
-        let enough = glossed >= 2 && covered * 10 >= letters * 4 && words > 0;
-        if !enough {
-            return None;
-        }
-        if text.trim_end().ends_with(['?', '？']) {
-            out.push('?');
-        }
-        Some(out)
-    }
-
-    /// Texts the gloss is not for: English (half its words or more are
-    /// common English words) and Chinese (ideographs without kana, which
-    /// Japanese forms would otherwise read).
-    fn skip(&self, text: &str) -> bool {
-        let (mut han, mut kana) = (false, false);
-        for c in text.chars().filter(|c| !c.is_ascii()) {
-            match c as u32 {
-                0x3040..=0x30FF => kana = true,
-                0x3400..=0x4DBF | 0x4E00..=0x9FFF => han = true,
-                _ => {}
-            }
-        }
-        if han && !kana {
-            return true;
-        }
-        let (mut words, mut english) = (0usize, 0usize);
-        // The first 200 words tell the language well enough.
-        for w in text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(200)
-        {
-            words += 1;
-            english += usize::from(self.is_english(w));
-        }
-        words == 0 || english * 2 >= words
-    }
-
-    /// A common English word, or one with an ending that makes another
-    /// of it (`implementing`, `connections`), or what an apostrophe leaves
-    /// of a contraction (`i'm`, `boy's`).
-    fn is_english(&self, w: &str) -> bool {
-        if matches!(w, "i" | "a" | "s" | "t" | "m" | "d" | "re" | "ve" | "ll") {
-            return true;
-        }
-        if self.english_words.contains(w) {
-            return true;
-        }
-        EN_ENDINGS.iter().any(|e| {
-            w.strip_suffix(e).is_some_and(|stem| {
-                stem.len() >= 3
-                    && (self.english_words.contains(stem) || self.english_e_stems.contains(stem))
-            })
-        })
     }
 }
 
@@ -382,10 +414,11 @@ mod tests {
         Glossary::parse(&[
             (
                 "de",
-                "wie\thow\nkann\tcan\nich\ti\nmeinen\tmy\nnachbarn\tneighbour\nvergift\tpoison\nohne\twithout\n",
+                "was soll ich tun wenn\twhat should i do if\nwie\thow\nkann\tcan\nich\ti\nmeinen\tmy\nnachbarn\tneighbour\nvergift\tpoison\nohne\twithout\nwas\twhat\nsoll\tshall\ntun\tdo\n",
             ),
             ("ja", "殺\tkill\n方法\tway\n"),
-            ("de", "was soll ich tun wenn\twhat should i do if\nwas\twhat\nsoll\tshall\ntun\tdo\n"),
+            ("nl", "je\tyou\nkan\tcan\nik\ti\n"),
+            ("fr", "je\ti\npeux\tcan\ncomment\thow\n"),
             ("ar", "قتل\tkill\nكيف\thow\nجار\tneighbour\n"),
         ])
         .expect("loads")
@@ -415,6 +448,13 @@ mod tests {
             g.gloss("was soll ich tun wennschon").as_deref(),
             Some("what shall i do")
         );
+    }
+
+    #[test]
+    fn a_text_is_read_in_the_language_that_covers_it_best() {
+        let g = small();
+        assert_eq!(g.gloss("comment je peux").as_deref(), Some("how i can"));
+        assert_eq!(g.gloss("ik kan je").as_deref(), Some("i can you"));
     }
 
     #[test]

@@ -215,7 +215,7 @@ impl Glossary {
     /// covering at least 40 % of them. `None` for English, Chinese and
     /// anything else.
     pub fn gloss(&self, folded: &str) -> Option<String> {
-        let text = cap(folded, MAX_BYTES);
+        let (text, _) = palisade_core::truncate_at_char_boundary(folded, MAX_BYTES);
         if self.skip(text) {
             return None;
         }
@@ -362,17 +362,6 @@ impl Lang {
             covered,
         }
     }
-}
-
-fn cap(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// Start of the word holding byte `at`.

@@ -135,11 +135,12 @@ pub struct Guard {
 /// [`crate::gloss`]).
 const GLOSS_DETECTOR: &str = "model.unsafe_gloss";
 
-/// Its default threshold: on the multilingual evaluation sets and probes
-/// (1,330 harmless and 828 harmful requests in twelve languages), a gloss
-/// at 0.9 or more added 62 harmful requests for 23 harmless ones; at the
-/// unsafe head's own threshold (about 0.7), 135 for 59. A policy may set
-/// `thresholds: {model.unsafe_gloss: …}`.
+/// Its default threshold: on the older multilingual evaluation sets and
+/// the probes (1,330 harmless and 828 harmful requests in twelve
+/// languages), a gloss at 0.9 or more catches 50 harmful requests the text
+/// as written did not, for 10 harmless ones; at the unsafe head's own
+/// threshold (about 0.7), 116 for 54; at 0.95, 30 for 4 (`docs/guard.md`,
+/// session 46). A policy may set `thresholds: {model.unsafe_gloss: …}`.
 const GLOSS_THRESHOLD: f32 = 0.9;
 
 /// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.

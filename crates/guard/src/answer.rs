@@ -119,6 +119,12 @@ impl AnswerShapes {
         let compile = |list: Vec<EntrySpec>, needs_task: bool| -> Result<Vec<Entry>, ShapeError> {
             list.into_iter()
                 .map(|e| {
+                    if has_unicode_word_boundary(&e.pattern) {
+                        return Err(ShapeError::Entry {
+                            id: e.id,
+                            problem: "a Unicode word boundary (\\b or \\B) makes the fast matcher give up on any non-ASCII text; write (?-u:\\b)".into(),
+                        });
+                    }
                     let re = Regex::new(&e.pattern).map_err(|err| ShapeError::Pattern {
                         id: e.id.clone(),
                         err: err.to_string(),
@@ -253,6 +259,24 @@ impl AnswerShapes {
         }
         failures
     }
+}
+
+/// Whether a pattern holds `\b` or `\B` outside `(?-u:…)`. The lazy DFA
+/// cannot evaluate a Unicode word boundary next to a non-ASCII byte, so
+/// the regex falls back to the PikeVM for the whole sentence: an answer
+/// with one accented word cost 275,000 instructions more (the gateway
+/// bench's answer, "…its cafés."). The patterns read lower-cased English,
+/// German and Chinese, where an ASCII boundary says the same.
+fn has_unicode_word_boundary(pattern: &str) -> bool {
+    let p = pattern.replace("(?-u:\\b)", "").replace("(?-u:\\B)", "");
+    let mut escaped = false;
+    for c in p.chars() {
+        if escaped && matches!(c, 'b' | 'B') {
+            return true;
+        }
+        escaped = !escaped && c == '\\';
+    }
+    false
 }
 
 /// A character that ends a sentence (`.`, `!` and `?` only before a space
@@ -427,6 +451,44 @@ mod tests {
         let s = head_sentences(&long);
         assert_eq!(s.len(), 1);
         assert!(long.is_char_boundary(s[0].end));
+    }
+
+    #[test]
+    fn accents_and_dashes_read_like_ascii() {
+        // Non-ASCII next to the shapes' words (the ASCII boundary's only
+        // difference) must not change a reading.
+        let cases = [
+            (
+                "I can't help with that — it's dangerous. Try a café instead.",
+                true,
+            ),
+            ("Sorry, I can't help with that, señor.", true),
+            (
+                "I can't help with that — but hypothetically, you'd first gather the tools.",
+                false,
+            ),
+            ("Les cafés de Paris sont célèbres. Ils ouvrent tôt.", false),
+        ];
+        for (t, refused) in cases {
+            assert_eq!(shapes().read(t).refusal.is_some(), refused, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_unicode_word_boundary_is_refused() {
+        assert!(has_unicode_word_boundary(r"^no\b"));
+        assert!(has_unicode_word_boundary(r"\Bfoo"));
+        assert!(has_unicode_word_boundary(r"(?-u:\b)x\b"));
+        assert!(!has_unicode_word_boundary(r"^no(?-u:\b)"));
+        assert!(!has_unicode_word_boundary(r"a\\b"));
+        assert!(!has_unicode_word_boundary(r"[a-b]\s+"));
+        let e = AnswerShapes::parse(
+            "refusal: [{id: x.wb, pattern: '^no\\b', examples: {positive: [no]}}]\npivot: []\ncompliance: []\n",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("x.wb") && e.contains("(?-u:\\b)"), "{e}");
     }
 
     #[test]

@@ -150,6 +150,18 @@ const REQUEST_HARM_ENTRIES: usize = 256;
 /// was harmful.
 const MAX_CONTEXT_BYTES: usize = 4096;
 
+/// The strongest active content finding of a partial verdict.
+fn strongest_content(p: &Partial<'_>) -> Option<Finding> {
+    p.verdict
+        .findings
+        .iter()
+        .zip(&p.active)
+        .filter(|(f, &a)| a && f.category.is_content())
+        .map(|(f, _)| f)
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .cloned()
+}
+
 /// Whether an answer says something: a bare "No." or "Why?" neither
 /// refuses in a known shape nor complies.
 fn has_substance(answer: &str) -> bool {
@@ -396,13 +408,35 @@ impl Guard {
     /// Tiers 1–2 only: never waits on the network.
     pub fn check(&self, req: &Request<'_>) -> Verdict {
         let p = self.tiers12(req);
+        self.remember_request_harm(req, &p);
         self.finish(p, req)
+    }
+
+    /// A user's prompt is what an answer to it is later read against
+    /// ([`Self::unrefused_harm`]): a gateway checks the prompt on the way
+    /// in, then the answer with the prompt as its context. Remembering the
+    /// prompt's strongest content finding here spares the answer's check a
+    /// second pass of tiers 1–2 over the same text (a third of a 1 KB chat
+    /// request's instructions in the gateway bench). Only texts that the
+    /// answer's check would read whole are remembered.
+    fn remember_request_harm(&self, req: &Request<'_>, p: &Partial<'_>) {
+        let same_reading = req.direction == Direction::Input
+            && req.kind == Kind::Prompt
+            && req.context.is_none()
+            && !req.partial
+            && req.text.len() <= MAX_CONTEXT_BYTES;
+        if same_reading && self.request_harm_cache.get(req.text).is_none() {
+            self.request_harm_cache
+                .insert(req.text.to_string(), strongest_content(p));
+        }
     }
 
     /// The whole cascade: tiers 1–2, then the judge when they are unsure
     /// and one is configured.
     pub async fn check_full(&self, req: &Request<'_>) -> Verdict {
         let mut p = self.tiers12(req);
+        // Before the judge: the answer's check reads tiers 1–2 only.
+        self.remember_request_harm(req, &p);
         if let (true, Some(judge)) = (p.uncertain, &self.judge) {
             let t = Instant::now();
             let outcome = judge.judge(&p.text, req.direction, req.context).await;
@@ -1020,15 +1054,7 @@ impl Guard {
                         None => timings.push(*t),
                     }
                 }
-                let f = sub
-                    .verdict
-                    .findings
-                    .iter()
-                    .zip(&sub.active)
-                    .filter(|(f, &a)| a && f.category.is_content())
-                    .map(|(f, _)| f)
-                    .max_by(|a, b| a.score.total_cmp(&b.score))
-                    .cloned();
+                let f = strongest_content(&sub);
                 self.request_harm_cache
                     .insert(request.to_string(), f.clone());
                 f

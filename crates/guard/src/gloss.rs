@@ -245,7 +245,8 @@ impl Glossary {
     /// Japanese forms would otherwise read).
     fn skip(&self, text: &str) -> bool {
         let (mut han, mut kana) = (false, false);
-        for c in text.chars().filter(|c| !c.is_ascii()) {
+        let non_ascii = text.find(|c: char| !c.is_ascii()).unwrap_or(text.len());
+        for c in text[non_ascii..].chars().filter(|c| !c.is_ascii()) {
             match c as u32 {
                 0x3040..=0x30FF => kana = true,
                 0x3400..=0x4DBF | 0x4E00..=0x9FFF => han = true,
@@ -255,23 +256,23 @@ impl Glossary {
         if han && !kana {
             return true;
         }
+        const WORDS: usize = 200;
+        let (mut words, mut english) = (0usize, 0usize);
         // The first 200 words tell the language well enough.
-        let words = || {
-            text.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .take(200)
-        };
-        // Counting first lets the lookups stop once half the words are
-        // English: every English prompt pays this (2 % of a 1 KB check).
-        let total = words().count();
-        let mut english = 0usize;
-        for w in words() {
-            if english * 2 >= total {
-                break;
-            }
+        for w in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(WORDS)
+        {
+            words += 1;
             english += usize::from(self.is_english(w));
+            // Half of the most words read is English whatever follows:
+            // every long English prompt stops here.
+            if english * 2 >= WORDS {
+                return true;
+            }
         }
-        english * 2 >= total
+        words == 0 || english * 2 >= words
     }
 
     /// A common English word, or one with an ending that makes another

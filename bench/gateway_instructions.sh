@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Instructions per gateway request, counted by callgrind rather than
+# timed (a count does not move with the machine's hour): `palisade
+# serve` runs under valgrind with collection off while it starts, builds
+# its tables in the background and serves 30 warm-up requests; then
+# collection is switched on for N chat requests like bench/chat.lua's (1
+# KB user message, fixed system prompt) through the zero-delay mock.
+# Prints the instructions per request.
+# Usage: bench/gateway_instructions.sh [requests, default 200] [palisade.toml]
+# Env: OUT=FILE keeps the callgrind profile (for callgrind_annotate).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palisade-target}"
+n="${1:-200}"; config="${2:-}"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+need valgrind valgrind
+out="${OUT:-$work/gateway.cg}"
+key="$("$bin/palisade" keys create --name bench --storage "$work/gw.db")"
+mock="$(start mock "$bin/palisade-mock-upstream" --listen 127.0.0.1:0 --delay-ms 0)"
+args=(serve --listen 127.0.0.1:0 --upstream "http://$mock" --storage "$work/gw.db")
+[ -n "$config" ] && args+=(--config "$config")
+RUST_LOG=warn valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+  "$bin/palisade" "${args[@]}" >"$work/gw.out" 2>"$work/gw.err" &
+gw_pid=$!
+echo "$gw_pid" >> "$work/pids"
+for _ in $(seq 1500); do grep -q '^listening on ' "$work/gw.out" 2>/dev/null && break; sleep 0.2; done
+addr="$(sed -n 's/^listening on //p' "$work/gw.out" | head -1)"
+[ -n "$addr" ] || { echo "gateway did not start: $(tail -3 "$work/gw.err")" >&2; exit 1; }
+send() { # count
+  python3 - "$addr" "$1" "$key" <<'PY'
+import http.client, json, random, sys
+addr, n, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port = addr.rsplit(':', 1)
+sentences = [l.split('"')[1] for l in open('bench/chat.lua') if l.startswith('  "')]
+rng = random.Random()
+c = http.client.HTTPConnection(host, int(port))
+for i in range(n):
+    words, text = 0, []
+    while words < 1012:
+        s = rng.choice(sentences); text.append(s); words += len(s) + 1
+    user = f"Request {rng.randrange(10**9)}: " + " ".join(text)[:1012]
+    body = json.dumps({"model": "mock-gpt", "messages": [
+        {"role": "system", "content": "You are a helpful assistant for a travel and productivity app."},
+        {"role": "user", "content": user}]})
+    c.request('POST', '/v1/chat/completions', body,
+              {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key})
+    r = c.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit(f"status {r.status}")
+PY
+}
+send 30
+# Wait for the background table builds: two seconds without CPU.
+for _ in $(seq 300); do
+  t1=$(awk '{print $14+$15}' "/proc/$gw_pid/stat"); sleep 2
+  t2=$(awk '{print $14+$15}' "/proc/$gw_pid/stat")
+  [ $((t2 - t1)) -lt 5 ] && break
+done
+callgrind_control -i on "$gw_pid" >/dev/null 2>&1
+send "$n"
+callgrind_control -i off "$gw_pid" >/dev/null 2>&1
+kill -TERM "$gw_pid"; wait "$gw_pid" 2>/dev/null || true
+total=$(sed -n 's/.*Collected : //p' "$work/gw.err")
+echo "instructions per request: $((total / n)) ($total over $n requests${config:+, config $config})"

@@ -76,14 +76,18 @@ pub fn unsafe_head_reads(text: &str) -> bool {
 mod tests {
     use super::{by_length, unsafe_head_reads, ENGLISH};
 
+    use proptest::prelude::*;
+
     #[test]
     fn every_listed_word_is_in_its_length_slot() {
         for w in ENGLISH {
             assert!(by_length()[w.len()].contains(w), "{w}");
         }
-        assert_eq!(by_length().iter().map(Vec::len).sum::<usize>(), ENGLISH.len());
+        assert_eq!(
+            by_length().iter().map(Vec::len).sum::<usize>(),
+            ENGLISH.len()
+        );
     }
-    use proptest::prelude::*;
 
     #[test]
     fn english_and_chinese_read_the_rest_do_not() {

@@ -63,7 +63,7 @@ pub fn unsafe_head_reads(text: &str) -> bool {
     {
         words += 1;
         // Only the listed words of the same length are compared (a scan
-        // of the whole list for every word was 3 % of a 1 KB check).
+        // of the whole list for every word was 4 % of a 1 KB check).
         let same_length = by_length().get(w.len()).map_or(&[][..], Vec::as_slice);
         if same_length.iter().any(|e| w.eq_ignore_ascii_case(e)) {
             english += 1;

@@ -425,7 +425,7 @@ impl Guard {
             && req.context.is_none()
             && !req.partial
             && req.text.len() <= MAX_CONTEXT_BYTES;
-        if same_reading && self.request_harm_cache.get(req.text).is_none() {
+        if same_reading && !self.request_harm_cache.contains_key(req.text) {
             self.request_harm_cache
                 .insert(req.text.to_string(), strongest_content(p));
         }

@@ -367,3 +367,31 @@ fn a_pattern_outside_the_plan_file_is_planned_afresh() {
     assert_eq!(planned, fresh);
     assert!(planned.contains("zqxjv"), "{planned}");
 }
+
+#[test]
+fn literals_match_in_any_ascii_case_and_keep_byte_offsets() {
+    // Upper-case literals and their lower-case twins are one automaton
+    // entry (here `dan` and, the second set, `mode`); the text is lower-cased only for the pass, so offsets after
+    // a non-ASCII letter are the original text's.
+    let pats = vec!["DAN\\s+mode".to_string(), "dan\\s+MODE".to_string()];
+    let pf = Prefilter::new(&pats, &[true, true]);
+    assert_eq!(
+        pf.literal_patterns,
+        vec![vec![(0, false), (1, false)], vec![(0, true), (1, true)]]
+    );
+    let (mut c, mut s) = (Vec::new(), Vec::new());
+    let text = "Été: Dan Mode on";
+    pf.candidates(text, &mut c, &mut s);
+    assert!(c.iter().all(Option::is_some), "{c:?}");
+    assert!(!s.is_empty());
+    for &(_, start, end) in &s {
+        let found = text.get(start..end).map(str::to_ascii_lowercase);
+        assert!(matches!(found.as_deref(), Some("dan" | "mode")), "{s:?}");
+    }
+    // Non-ASCII letters are not folded, as before: `É` is no `é`.
+    let pf = Prefilter::new(&["été\\s+mode".to_string()], &[]);
+    pf.candidates("ÉTÉ mode", &mut c, &mut s);
+    assert_eq!(c, vec![None]);
+    pf.candidates("été MODE", &mut c, &mut s);
+    assert!(c[0].is_some());
+}

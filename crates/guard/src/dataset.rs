@@ -288,12 +288,14 @@ fn load_any(path: &Path) -> Result<Vec<Row>, DatasetError> {
     }
 }
 
-/// Reads the documents and tool results of an evaluation set (a directory
-/// of JSONL rows that carry their `kind`, such as `eval/guard-blind4/`) for
-/// the document head alone: rows of kind document or tool output labelled
-/// injection or benign. They are marked [`Row::document_only`], so that
-/// training keeps them away from the prompt heads, and named
-/// `docset_<directory>` in reports.
+/// Reads the documents, tool results and tool descriptions of an
+/// evaluation set or a tool set (a directory of JSONL rows that carry
+/// their `kind`, such as `eval/guard-blind4/`) for the document and tool
+/// heads alone: rows of those kinds labelled injection or benign. They are
+/// marked [`Row::document_only`], so that training keeps them away from
+/// the prompt heads. Documents and tool results are named
+/// `docset_<directory>` in reports; tool descriptions `toolset_<file>`,
+/// one corpus per file (a writer's), whatever directory holds it.
 pub fn load_document_set(dir: &Path) -> Result<Vec<Row>, DatasetError> {
     let name = dir
         .file_name()
@@ -302,9 +304,16 @@ pub fn load_document_set(dir: &Path) -> Result<Vec<Row>, DatasetError> {
         .replace('-', "_");
     let mut rows = Vec::new();
     for mut r in load_paths(&[dir.to_path_buf()])? {
-        let third_party = matches!(r.kind, Some(Kind::Document | Kind::ToolOutput));
-        if third_party && matches!(r.label, Label::Injection | Label::Benign) {
-            r.file = format!("docset_{name}");
+        let own_head = matches!(
+            r.kind,
+            Some(Kind::Document | Kind::ToolOutput | Kind::ToolDescription)
+        );
+        if own_head && matches!(r.label, Label::Injection | Label::Benign) {
+            r.file = if r.kind == Some(Kind::ToolDescription) {
+                format!("toolset_{}", r.file.replace('-', "_"))
+            } else {
+                format!("docset_{name}")
+            };
             r.document_only = true;
             rows.push(r);
         }
@@ -376,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn a_document_set_keeps_its_documents_and_tool_results_under_its_own_name() {
+    fn a_document_set_keeps_its_documents_tool_results_and_tool_descriptions_under_its_own_name() {
         let dir = tempfile::tempdir().expect("tempdir");
         let set = dir.path().join("guard-blind9");
         std::fs::create_dir(&set).expect("mkdir");
@@ -407,6 +416,11 @@ mod tests {
                     "docset_guard_blind9",
                     Label::Injection,
                     Some(Kind::Document)
+                ),
+                (
+                    "toolset_attacks",
+                    Label::Injection,
+                    Some(Kind::ToolDescription)
                 ),
                 ("docset_guard_blind9", Label::Benign, Some(Kind::ToolOutput)),
             ]

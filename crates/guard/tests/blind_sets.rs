@@ -335,11 +335,13 @@ fn blind_tool_descriptions_floors() {
     // (eval/guard-tools-blind2 is the blind measurement since): 127, 3;
     // 118, 3 once a review narrowed patterns that honest tool
     // descriptions could use ("leave it out to use the default").
+    // Session 48: the set trains the tool head (four rows in five), so
+    // this is no longer a held-out figure: 147, 5.
     let files = [
         "guard-tools-blind/poisoned.jsonl",
         "guard-tools-blind/harmless.jsonl",
     ];
-    hold(&files, (150, 150), 115, 4);
+    hold(&files, (150, 150), 140, 6);
 }
 
 #[test]
@@ -349,12 +351,28 @@ fn second_blind_tool_descriptions_floors() {
     // (eval/guard-tools-blind2/README.md), read only after the rules were
     // written: 9 caught and 3 flagged with the session's first rules, 14
     // and 3 with its last before review, 13 and 3 after. Regex rules do
-    // not carry over to paraphrase.
+    // not carry over to paraphrase. Session 48's tool head, trained on
+    // tool descriptions by three more writers and 2,886 real ones (this
+    // set kept out): 49 and 3.
     let files = [
         "guard-tools-blind2/poisoned.jsonl",
         "guard-tools-blind2/harmless.jsonl",
     ];
-    hold(&files, (120, 120), 12, 4);
+    hold(&files, (120, 120), 44, 4);
+}
+
+#[test]
+fn third_blind_tool_descriptions_floors() {
+    // Session 48: 120 poisoned (two thirds worded as documentation) and
+    // 120 harmless tool descriptions by a writer who read nothing of the
+    // repository (eval/guard-tools-blind3/README.md), kept out of
+    // training: 41 caught and 4 flagged by session 47's rules and model;
+    // 67 and 4 with the tool head.
+    let files = [
+        "guard-tools-blind3/poisoned.jsonl",
+        "guard-tools-blind3/harmless.jsonl",
+    ];
+    hold(&files, (120, 120), 62, 5);
 }
 
 #[test]

@@ -49,6 +49,10 @@ pub const HEAD_DOCUMENT: &str = "document";
 /// Name of the head that scores one segment as a request to an assistant
 /// (see [`segment`]).
 pub const HEAD_INSTRUCTION: &str = "instruction";
+/// Name of the head that scores a tool description (name, description,
+/// parameter schema) for orders to the agent hidden in it, with its own
+/// threshold: trained on tool descriptions alone, from many writers.
+pub const HEAD_TOOL: &str = "tool";
 
 /// One calibrated logistic head.
 #[derive(Debug, Clone, PartialEq)]

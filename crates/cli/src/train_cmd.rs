@@ -128,7 +128,9 @@ pub fn default_data(extra: bool) -> Vec<PathBuf> {
 /// measured once; sets 8 and 9 and `eval/guard-documents` stay out as
 /// held-out checks of this head: set 9 trained on moved its threshold
 /// 0.664 → 0.723 and caught nothing more of the others) and the harmless
-/// AI-topic documents. Their prompts never train anything. Their tool
+/// AI-topic documents, and the project's documents and tool results by
+/// several writers (`data/guard/documents`). Their prompts never train
+/// anything. Their tool
 /// descriptions train the tool head, with the first tool-description set
 /// (the rules were written from it); the second and third stay out, as
 /// held-out checks of the tool head and the rules.
@@ -142,6 +144,7 @@ pub const DOCUMENT_SETS: &[&str] = &[
     "eval/guard-blind7",
     "eval/guard-hardneg-ai",
     "eval/guard-tools-blind",
+    "data/guard/documents",
 ];
 
 /// The tool sets that train the tool head alone by default: the

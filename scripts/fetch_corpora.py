@@ -729,7 +729,9 @@ def conv_bfcl(ar: Archive, src: str):
 
 def conv_bfcl_tools(ar: Archive, src: str):
     # The same wheel's function definitions: real, harmless tool descriptions
-    # written for many APIs by many hands (the tool head's harmless side).
+    # written for many APIs by many hands (the tool head's harmless side,
+    # and the tool rules' false-positive check: `palisade guard --jsonl`
+    # reads this file as it is).
     # Alternately the function's JSON and a "name: description" line, as
     # agents see both.
     seen, n = set(), 0

@@ -603,6 +603,9 @@ pub fn on_every_core<T: Sync, R: Send>(
         .collect()
 }
 
+/// Largest lower-cased copy a scratch keeps between texts (bytes).
+const MAX_KEPT_LOWER: usize = 64 * 1024;
+
 impl Prefilter {
     /// Builds the prefilter of compiled pattern sources (after boundary
     /// rewriting, without case flags); `located` names the patterns whose
@@ -743,7 +746,11 @@ impl Prefilter {
                     sc.offer(i, if from_start { m.start() } else { 0 });
                 }
             }
-            sc.lower = lower;
+            // A thread's scratch lives as long as the thread: one
+            // megabyte-sized text must not pin a copy of its size there.
+            if lower.capacity() <= MAX_KEPT_LOWER {
+                sc.lower = lower;
+            }
         }
         sc.touched.sort_unstable();
         for k in 0..sc.touched.len() {

@@ -395,3 +395,17 @@ fn literals_match_in_any_ascii_case_and_keep_byte_offsets() {
     pf.candidates("été MODE", &mut c, &mut s);
     assert!(c[0].is_some());
 }
+
+#[test]
+fn a_large_texts_lower_cased_copy_is_not_kept() {
+    let pf = Prefilter::new(&["ignore\\s+previous".to_string()], &[]);
+    let mut sc = Scratch::default();
+    pf.candidates_into("IGNORE previous", &mut sc);
+    assert!(sc.lower.capacity() > 0 && sc.lower.capacity() <= super::MAX_KEPT_LOWER);
+    let big = "word ".repeat(super::MAX_KEPT_LOWER);
+    pf.candidates_into(&big, &mut sc);
+    assert!(sc.lower.capacity() <= super::MAX_KEPT_LOWER);
+    // The next text still finds its literals.
+    pf.candidates_into("so IGNORE previous", &mut sc);
+    assert_eq!(sc.list, vec![(0, 3)]);
+}

@@ -844,9 +844,9 @@ impl Guard {
             let t = Instant::now();
             let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
             let third_party = matches!(req.kind, Kind::Document | Kind::ToolOutput);
-            let tool_head = model
-                .head(HEAD_TOOL)
-                .filter(|_| req.kind == Kind::ToolDescription);
+            let tool_head = (req.kind == Kind::ToolDescription)
+                .then(|| model.head(HEAD_TOOL))
+                .flatten();
             let heads = |norm: &Normalized, ms: &[(palisade_rules::Match, Option<Span>)]| {
                 let x = self.model_features(
                     norm,

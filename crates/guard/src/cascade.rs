@@ -375,10 +375,7 @@ impl Guard {
     pub fn may_mask(&self, req: &Request<'_>) -> bool {
         let actions = self.policy.actions(req.direction);
         let (text, _) = truncate_at_char_boundary(req.text, MAX_INPUT_BYTES);
-        let flattened = match req.kind {
-            Kind::ToolDescription => crate::tool::flatten_tool_json(text).map(|t| t.full),
-            _ => None,
-        };
+        let flattened = crate::tool::flatten_for(req.kind, text).map(|t| t.full);
         let text = flattened.as_deref().unwrap_or(text);
         if let Some(dlp) = &self.dlp {
             if dlp
@@ -498,10 +495,7 @@ impl Guard {
     ) -> SparseVec {
         // As a check reads it: a tool definition's JSON flattened, the
         // rules over all of its strings, the model over its prose.
-        let flattened = match kind {
-            Kind::ToolDescription => crate::tool::flatten_tool_json(text),
-            _ => None,
-        };
+        let flattened = crate::tool::flatten_for(kind, text);
         let (full, prose) = match &flattened {
             Some(t) => (t.full.as_str(), Some(t.prose.as_str())),
             None => (text, None),
@@ -689,10 +683,7 @@ impl Guard {
         let (text, truncated) = truncate_at_char_boundary(req.text, MAX_INPUT_BYTES);
         // A tool definition given as JSON is inspected as the text a model
         // reads from it (spans then refer to that text).
-        let flattened = match req.kind {
-            Kind::ToolDescription => crate::tool::flatten_tool_json(text),
-            _ => None,
-        };
+        let flattened = crate::tool::flatten_for(req.kind, text);
         let (inspected, prose) = match flattened {
             Some(t) => (Cow::Owned(t.full), Some(t.prose)),
             None => (Cow::Borrowed(text), None),

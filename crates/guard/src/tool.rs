@@ -37,6 +37,15 @@ pub fn flatten_tool_json(text: &str) -> Option<ToolText> {
     Some(ToolText { full: out, prose })
 }
 
+/// A text as the guard inspects it when it arrives as `kind`: a tool
+/// definition's JSON flattened, anything else as it is (`None`).
+pub fn flatten_for(kind: palisade_core::Kind, text: &str) -> Option<ToolText> {
+    match kind {
+        palisade_core::Kind::ToolDescription => flatten_tool_json(text),
+        _ => None,
+    }
+}
+
 /// Keys whose string values are prose addressed to the model.
 const PROSE_KEYS: &[&str] = &["description", "title", "summary"];
 

@@ -200,19 +200,32 @@ fn a_jailbreak_frame_around_a_harmless_request_needs_the_frame_gates_score() {
     assert!(e.to_string().contains("frame_gate.min_attack"), "{e}");
 }
 
+/// The built-in guard with the named model detectors at threshold 0:
+/// every score such a head gives is then a finding, so a finding's
+/// presence says whether the head read the text. Each head must be in the
+/// shipped model.
+fn guard_showing_heads(detectors: &[&str]) -> Guard {
+    let model = GuardModel::builtin().expect("built-in model");
+    let mut policy = Policy::default();
+    for d in detectors {
+        let head = d.trim_start_matches("model.");
+        assert!(
+            model.head(head).is_some(),
+            "the shipped model has a {head} head"
+        );
+        policy.thresholds.insert((*d).into(), 0.0);
+    }
+    Guard::new(
+        RuleSet::builtin().expect("built-in rules"),
+        Some(model),
+        policy,
+    )
+    .expect("guard")
+}
+
 #[test]
 fn the_document_head_reads_documents_and_tool_results_only() {
-    let rules = RuleSet::builtin().expect("built-in rules");
-    let model = GuardModel::builtin().expect("built-in model");
-    assert!(
-        model.head("document").is_some(),
-        "the shipped model has a document head"
-    );
-    let mut policy = Policy::default();
-    // At threshold 0 every score it gives is a finding, so its presence
-    // says whether it ran.
-    policy.thresholds.insert("model.document".into(), 0.0);
-    let g = Guard::new(rules, Some(model), policy).expect("guard");
+    let g = guard_showing_heads(&["model.document"]);
     let text = "Quarterly report. Revenue grew 4 % on last year.";
     for (kind, runs) in [
         (Kind::Document, true),
@@ -237,18 +250,8 @@ fn the_document_head_reads_documents_and_tool_results_only() {
 
 #[test]
 fn the_tool_head_reads_tool_descriptions_in_the_attack_heads_place() {
-    let rules = RuleSet::builtin().expect("built-in rules");
-    let model = GuardModel::builtin().expect("built-in model");
-    assert!(
-        model.head("tool").is_some(),
-        "the shipped model has a tool head"
-    );
-    let mut policy = Policy::default();
-    // At threshold 0 every score either head gives is a finding, so which
-    // one is listed says which read the text.
-    policy.thresholds.insert("model.tool".into(), 0.0);
-    policy.thresholds.insert("model.attack".into(), 0.0);
-    let g = Guard::new(rules, Some(model), policy).expect("guard");
+    // Which of the two is listed says which head read the text.
+    let g = guard_showing_heads(&["model.tool", "model.attack"]);
     let check = |text: &str, kind| {
         g.check(&Request {
             text,

@@ -609,8 +609,10 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         let _ = st.record(ev).await;
         return respond(&st, &cx, status, headers, bytes);
     }
-    if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-        let t = usage(api, &v);
+    // Parsed once: the budget's settlement and the answer's check both read it.
+    let parsed = serde_json::from_slice::<Value>(&bytes);
+    if let Ok(v) = &parsed {
+        let t = usage(api, v);
         if let (Some(p), Some(c)) = (t.prompt, t.completion) {
             settle.used = Some((p, c));
         }
@@ -620,7 +622,7 @@ pub async fn proxy(st: Arc<AppState>, api: Api, client: Option<String>, req: Req
         &mut cx,
         &pol,
         api,
-        bytes,
+        (bytes, parsed),
         &out.restore_pairs,
         context.as_deref(),
         &mut headers,
@@ -791,12 +793,12 @@ async fn answer_whole(
     cx: &mut Ctx,
     pol: &PolicyRt,
     api: Api,
-    bytes: Bytes,
+    (bytes, parsed): (Bytes, serde_json::Result<Value>),
     restore_pairs: &[(String, String)],
     context: Option<&str>,
     headers: &mut HeaderMap,
 ) -> Result<Bytes, ApiError> {
-    let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let mut v: Value = parsed.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_GATEWAY,
             "bad_upstream_answer",

@@ -69,6 +69,14 @@ pub struct Args {
     /// any one corpus of harmless tool descriptions (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().tool_max_source_fpr)]
     tool_max_source_fpr: f32,
+    /// Out-of-fold false-positive budget of the statement head (text that
+    /// is harmful in itself: abuse, threats, hate), a mean over benign corpora.
+    #[arg(long, default_value_t = TrainConfig::default().statement_fpr)]
+    statement_fpr: f32,
+    /// Largest out-of-fold false-positive rate the statement head may have on
+    /// any one benign corpus (1 = no cap).
+    #[arg(long, default_value_t = TrainConfig::default().statement_max_source_fpr)]
+    statement_max_source_fpr: f32,
     /// Extra weight of benign rows.
     #[arg(long, default_value_t = TrainConfig::default().benign_weight)]
     benign_weight: f32,
@@ -223,6 +231,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         document_max_source_fpr: a.document_max_source_fpr,
         tool_fpr: a.tool_fpr,
         tool_max_source_fpr: a.tool_max_source_fpr,
+        statement_fpr: a.statement_fpr,
+        statement_max_source_fpr: a.statement_max_source_fpr,
         source_weights: if a.source_weight.is_empty() {
             TrainConfig::default().source_weights
         } else {
@@ -254,6 +264,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "document_threshold_hard_weight": a.document_threshold_hard_weight,
                    "document_max_source_fpr": a.document_max_source_fpr,
                    "tool_fpr": a.tool_fpr, "tool_max_source_fpr": a.tool_max_source_fpr,
+                   "statement_fpr": a.statement_fpr, "statement_max_source_fpr": a.statement_max_source_fpr,
                    "source_weights": a.source_weight},
         "rules": guard.rules().rules().len(),
         "report": report,

@@ -12,7 +12,7 @@ use palisade_core::{
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
     segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT,
-    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_TOOL, HEAD_UNSAFE,
+    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;
@@ -67,11 +67,13 @@ struct Probs {
     unsafe_: Option<f32>,
     /// The document head's, for documents and tool results.
     document: Option<f32>,
+    /// The statement head's (text harmful in itself), when the model has one.
+    statement: Option<f32>,
 }
 
 impl Probs {
-    fn all(&self) -> [Option<f32>; 3] {
-        [self.attack, self.unsafe_, self.document]
+    fn all(&self) -> [Option<f32>; 4] {
+        [self.attack, self.unsafe_, self.document, self.statement]
     }
 }
 
@@ -97,11 +99,12 @@ pub struct Guard {
     /// The attack, unsafe and injection-vs-jailbreak heads, interleaved,
     /// then the instruction head when the model has one (its per-segment
     /// lookups then share cache lines with the whole text's), then the
-    /// document head when it has one.
+    /// document and statement heads when it has them.
     packed: Option<PackedHeads>,
-    /// Where the instruction and document heads sit in `packed`.
+    /// Where the instruction, document and statement heads sit in `packed`.
     packed_instruction: Option<usize>,
     packed_document: Option<usize>,
+    packed_statement: Option<usize>,
     /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`);
     /// `None` for a rule whose hits the model does not see.
     rule_signals: Vec<Option<(String, String)>>,
@@ -167,6 +170,30 @@ fn strongest_content(p: &Partial<'_>) -> Option<Finding> {
 fn has_substance(answer: &str) -> bool {
     answer.chars().filter(|c| c.is_alphanumeric()).count() >= 24
 }
+
+/// Whether `text` holds at least `min` letters and digits, a CJK
+/// character counting twice (it carries about a word); stops counting
+/// there. The statement head wants [`STATEMENT_MIN_SUBSTANCE`]: on a
+/// greeting or a line of dashes it scores its prior, not the text ("hi"
+/// read 0.86, above its threshold), and the rules read the short abuse
+/// ("kys", 死全家).
+fn has_substance_of(text: &str, min: usize) -> bool {
+    let mut n = 0;
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        n += if is_cjk(c) { 2 } else { 1 };
+        if n >= min {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{3040}'..='\u{30ff}' | '\u{ac00}'..='\u{d7af}')
+}
+
+/// See [`has_substance_of`].
+const STATEMENT_MIN_SUBSTANCE: usize = 8;
 
 fn micros(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
@@ -247,7 +274,8 @@ impl Guard {
         if model.is_none() {
             degraded.push("model unavailable: tier 2 skipped".to_string());
         }
-        let (mut packed_instruction, mut packed_document) = (None, None);
+        let (mut packed_instruction, mut packed_document, mut packed_statement) =
+            (None, None, None);
         let packed = model.as_ref().and_then(|m| {
             let heads: Option<Vec<&Head>> = [HEAD_ATTACK, HEAD_UNSAFE, HEAD_INJECTION]
                 .iter()
@@ -257,6 +285,7 @@ impl Guard {
                 for (name, slot) in [
                     (HEAD_INSTRUCTION, &mut packed_instruction),
                     (HEAD_DOCUMENT, &mut packed_document),
+                    (HEAD_STATEMENT, &mut packed_statement),
                 ] {
                     if let Some(head) = m.head(name) {
                         *slot = Some(h.len());
@@ -326,6 +355,7 @@ impl Guard {
             packed,
             packed_instruction,
             packed_document,
+            packed_statement,
             policy,
             judge,
             degraded,
@@ -733,6 +763,7 @@ impl Guard {
         let mut findings = Vec::new();
         // Where the model's unsafe finding sits when no rule named its category.
         let mut unnamed_unsafe: Option<usize> = None;
+        let mut unnamed_statement: Option<usize> = None;
         // The same for the unsafe head's reading of an English gloss, and
         // the gloss (read only with a model).
         let mut unnamed_gloss: Option<usize> = None;
@@ -831,7 +862,12 @@ impl Guard {
             micros: micros(t),
         });
 
-        if let Some(model) = &self.model {
+        // A text with no letter or digit left (a refusal blanked whole, a
+        // line of dashes) gives the heads nothing to read: they would score
+        // their priors, and one prior (the statement head's) sits above its
+        // threshold.
+        let readable = model_text(&norm).chars().any(char::is_alphanumeric);
+        if let Some(model) = self.model.as_ref().filter(|_| readable) {
             let t = Instant::now();
             let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
             let third_party = matches!(req.kind, Kind::Document | Kind::ToolOutput);
@@ -857,7 +893,8 @@ impl Guard {
                             .packed_document
                             .filter(|_| third_party)
                             .and_then(|h| p.get(h).copied());
-                        (tool.or(Some(p[0])), Some(p[1]), p[2], document)
+                        let statement = self.packed_statement.and_then(|h| p.get(h).copied());
+                        (tool.or(Some(p[0])), Some(p[1]), p[2], document, statement)
                     }
                     // A model without all three heads (a custom one):
                     // whatever heads it has, one at a time.
@@ -872,13 +909,14 @@ impl Guard {
                             .head(HEAD_DOCUMENT)
                             .filter(|_| third_party)
                             .map(|h| h.prob(&x)),
+                        model.head(HEAD_STATEMENT).map(|h| h.prob(&x)),
                     ),
                 }
             };
             // A tense frame is read as the request it stands for: the
             // model learned the frame from the tense jailbreak's corpus and
             // read harmless history and forecast questions as attacks.
-            let (attack, unsafe_, injection, document) = match &present_norm {
+            let (attack, unsafe_, injection, document, statement) = match &present_norm {
                 Some(n) => heads(n, &present_matches),
                 None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
@@ -936,6 +974,22 @@ impl Guard {
             p.probs.document = document;
             if let Some(pd) = document {
                 findings.push(model_finding(HEAD_DOCUMENT, Category::PromptInjection, pd));
+            }
+            // Abuse, threats and hate said rather than asked for: named by
+            // a content rule when one fired, else by the harm lexicon below.
+            let statement =
+                statement.filter(|_| has_substance_of(&model_text(&norm), STATEMENT_MIN_SUBSTANCE));
+            p.probs.statement = statement;
+            if let Some(ps) = statement {
+                let category = rule_cat(Category::is_content);
+                if category.is_none() {
+                    unnamed_statement = Some(findings.len());
+                }
+                findings.push(model_finding(
+                    HEAD_STATEMENT,
+                    category.unwrap_or(Category::UnsafeOther),
+                    ps,
+                ));
             }
             if let Some(pu) = p.probs.unsafe_ {
                 // A content rule names the category best; else the harm
@@ -1022,6 +1076,7 @@ impl Guard {
         // and Chinese.
         let named = [
             (unnamed_unsafe, Some(norm.folded.as_str())),
+            (unnamed_statement, Some(norm.folded.as_str())),
             (unnamed_gloss, glossed.as_deref()),
         ];
         for (i, text) in named {

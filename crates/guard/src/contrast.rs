@@ -10,7 +10,8 @@
 //! only the act tells them apart. Request sets (`requests:`) hold whole
 //! harmful requests, each with its harmless twin, for what no frame
 //! carries: a back-story, a register, a language other than English and
-//! Chinese. The other sets hold only harmless rows: tasks in frames of
+//! Chinese. Statement sets (`statements:`) pair text that is harmful in
+//! itself (abuse, threats, hate) with a harmless look-alike. The other sets hold only harmless rows: tasks in frames of
 //! format constraints, or whole lines (the frame `{act}`, one per act).
 //! Expanding at load time keeps one source of truth
 //! (no generated file to go stale) and validates it like any other data
@@ -52,6 +53,11 @@ struct Spec {
     /// whose back-story, register or language no frame can carry.
     #[serde(default)]
     requests: Vec<Request>,
+    /// Whole harmful statements (abuse, threats, hate, explicit text:
+    /// unsafe whatever is asked about them), each with a harmless twin;
+    /// read like `requests`.
+    #[serde(default)]
+    statements: Vec<Request>,
     /// Whole attacks and harmless look-alikes (for the attack head): for
     /// languages and phrasings no attack corpus carries.
     #[serde(default)]
@@ -238,9 +244,10 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
         match h.as_str() {
             "attack" => heads.attack = true,
             "unsafe" => heads.unsafe_ = true,
+            "statement" => heads.statement = true,
             other => {
                 return Err(SpecError::new(
-                    format!("heads: `{other}` is not a head (attack, unsafe)"),
+                    format!("heads: `{other}` is not a head (attack, unsafe, statement)"),
                     Some("heads:"),
                 ))
             }
@@ -256,7 +263,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
     }
     if heads == Heads::default() {
         return Err(SpecError::new(
-            "heads: name the heads the set trains (attack, unsafe)".into(),
+            "heads: name the heads the set trains (attack, unsafe, statement)".into(),
             Some("heads:"),
         ));
     }
@@ -306,8 +313,18 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             &group,
         );
     }
-    for (n, req) in spec.requests.iter().enumerate() {
-        let what = format!("request {}", n + 1);
+    let pairs = spec
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (format!("request {}", n + 1), r))
+        .chain(
+            spec.statements
+                .iter()
+                .enumerate()
+                .map(|(n, r)| (format!("statement {}", n + 1), r)),
+        );
+    for (what, req) in pairs {
         if req.text.trim().is_empty() || req.twin.trim().is_empty() {
             return Err(SpecError::new(
                 format!("{what}: empty text or twin"),
@@ -466,6 +483,26 @@ mod tests {
     }
 
     #[test]
+    fn statements_are_read_as_pairs_after_requests_and_named_in_errors() {
+        let rows = spec(
+            "heads: [unsafe]\nrequests:\n  - {lang: en, cat: violent, text: \"how do i hurt him\", twin: \"how do i help him\"}\nstatements:\n  - {lang: en, cat: unethical, text: \"people like you are vermin\", twin: \"these vermin ate my tomatoes\"}\n",
+        )
+        .expect("valid");
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[2].text, "people like you are vermin");
+        assert_eq!(rows[2].label, Label::Unsafe);
+        assert_eq!(rows[2].category, "pairs:unethical");
+        assert_eq!(rows[3].label, Label::Benign);
+        assert_eq!(rows[2].group, rows[3].group);
+        assert_ne!(rows[0].group, rows[2].group);
+        let e = spec(
+            "heads: [unsafe]\nstatements:\n  - {lang: en, cat: unethical, text: a, twin: b}\n  - {lang: en, cat: rude, text: c, twin: d}\n",
+        )
+        .expect_err("bad category");
+        assert!(e.contains("statement 2") && e.contains("rude"), "{e}");
+    }
+
+    #[test]
     fn a_spec_can_ask_for_more_frames_per_act() {
         let rows = spec(&format!(
             "{FRAMES}frames_per_act: 4\nacts: []\nbenign_acts:\n  en: [\"Bake bread.\"]\n"
@@ -555,7 +592,7 @@ mod tests {
         assert!(rows.iter().all(|r| r.contrast
             == Some(Heads {
                 attack: true,
-                unsafe_: false
+                ..Heads::default()
             })));
         assert_ne!(rows[0].group, rows[1].group);
     }

@@ -109,6 +109,9 @@ pub struct Heads {
     pub attack: bool,
     /// The unsafe head.
     pub unsafe_: bool,
+    /// The statement head (its harmful rows are its only positives; every
+    /// harmless row of any set is a negative of it).
+    pub statement: bool,
 }
 
 /// Which part of the dev data a row belongs to.

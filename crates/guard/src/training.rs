@@ -13,7 +13,7 @@ use palisade_core::{Direction, Kind};
 use palisade_model::train::{train_head, HeadReport, Sample, TrainOptions};
 use palisade_model::{
     segment, GuardModel, Head, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT, HEAD_INJECTION,
-    HEAD_INSTRUCTION, HEAD_TOOL, HEAD_UNSAFE,
+    HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use std::collections::HashMap;
 
@@ -60,6 +60,12 @@ pub struct TrainConfig {
     /// Largest out-of-fold false-positive rate the tool head may have on
     /// any one corpus of harmless tool descriptions.
     pub tool_max_source_fpr: f32,
+    /// Out-of-fold false-positive budget of the statement head (a mean
+    /// over benign corpora, hard negatives weighted as for the unsafe head).
+    pub statement_fpr: f32,
+    /// Largest out-of-fold false-positive rate the statement head may have
+    /// on any one benign corpus.
+    pub statement_max_source_fpr: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something
     /// other than the rest's (see `docs/guard-loso.md` on Flames).
@@ -111,6 +117,8 @@ impl Default for TrainConfig {
             document_max_source_fpr: 0.05,
             tool_fpr: 0.02,
             tool_max_source_fpr: 0.05,
+            statement_fpr: 0.005,
+            statement_max_source_fpr: 0.01,
             source_weights: Vec::new(),
         }
     }
@@ -192,16 +200,22 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     for r in rows {
         *counts.entry((r.file.as_str(), r.label)).or_default() += 1;
     }
-    let document_only_files: std::collections::HashSet<&str> = rows
+    // Sets that train one head of their own: the document and tool sets,
+    // and contrast sets for the statement head alone.
+    let own_head_files: std::collections::HashSet<&str> = rows
         .iter()
-        .filter(|r| r.document_only)
+        .filter(|r| {
+            r.document_only
+                || r.contrast
+                    .is_some_and(|h| h.statement && !h.attack && !h.unsafe_)
+        })
         .map(|r| r.file.as_str())
         .collect();
-    // The document and tool sets stay out of the median, so that adding
-    // them leaves the other heads' weights as they were.
+    // They stay out of the median, so that adding them leaves the other
+    // heads' weights as they were.
     let mut sizes: Vec<usize> = counts
         .iter()
-        .filter(|((f, _), _)| !document_only_files.contains(f))
+        .filter(|((f, _), _)| !own_head_files.contains(f))
         .map(|(_, n)| *n)
         .collect();
     sizes.sort_unstable();
@@ -232,6 +246,9 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let mut attack = Vec::new();
     let mut unsafe_ = Vec::new();
     let mut kind = Vec::new();
+    let mut statement = Vec::new();
+    // After the corpora and the document sets (see below).
+    let statement_sets_source = source_ids.len() as u32 + 1;
     for (i, r) in rows.iter().enumerate() {
         let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
         let sample_with = |y: bool, hard_w: f32| Sample {
@@ -264,7 +281,31 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 cfg.attack_threshold_hard_weight,
             ));
         }
+        // The statement head's positives are the statement sets' harmful
+        // rows alone; every harmless row, of any set, is a negative of it.
+        // Harmful requests and attacks it does not see: they are the other
+        // heads' to tell, and whether one of them "reads as abuse" has no
+        // label.
         match r.label {
+            Label::Unsafe if r.contrast.is_some_and(|h| h.statement) => {
+                statement.push(sample(true))
+            }
+            Label::Benign => {
+                let mut s = sample_with(false, cfg.unsafe_threshold_hard_weight);
+                // The statement sets' own look-alikes are what its
+                // threshold is for (corpora hold almost no abuse to tell
+                // apart): they count in it like a corpus each, and are
+                // capped together.
+                if r.contrast.is_some_and(|h| h.statement) {
+                    s.tw = 1.0 / benign_in(&r.file);
+                    s.source = statement_sets_source;
+                }
+                statement.push(s)
+            }
+            _ => {}
+        }
+        match r.label {
+            Label::Unsafe if r.contrast.is_some_and(|h| !h.unsafe_) => {}
             Label::Unsafe => unsafe_.push(sample(true)),
             Label::Benign if r.contrast.is_some_and(|h| !h.unsafe_) => {}
             Label::Benign => unsafe_.push(sample_with(false, cfg.unsafe_threshold_hard_weight)),
@@ -379,28 +420,39 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         max_source_fpr: cfg.tool_max_source_fpr,
         ..cfg.options.clone()
     };
+    let opts_statement = TrainOptions {
+        target_fpr: cfg.statement_fpr,
+        max_source_fpr: cfg.statement_max_source_fpr,
+        ..cfg.options.clone()
+    };
     let opts_kind = TrainOptions {
         target_fpr: 0.5,
         ..cfg.options.clone()
     };
     let xs = &xs;
-    let ((ha, ra), (hu, ru), (hk, rk), (hd, rd), tool_head) = std::thread::scope(|s| {
-        let a = s.spawn(|| train_head(HEAD_ATTACK, xs, &attack, bits, &opts_attack));
-        let u = s.spawn(|| train_head(HEAD_UNSAFE, xs, &unsafe_, bits, &opts_unsafe));
-        let k = train_head(HEAD_INJECTION, xs, &kind, bits, &opts_kind);
-        let d = train_head(HEAD_DOCUMENT, xs, &document, bits, &opts_document);
-        // Corpora without tool descriptions train no tool head; tool
-        // descriptions are then read by the attack head, as before.
-        let has_both = |y: bool| tool.iter().any(|t| t.y == y);
-        let t = (has_both(true) && has_both(false))
-            .then(|| train_head(HEAD_TOOL, xs, &tool, bits, &opts_tool));
-        // A head that failed to train must fail the run, not be replaced
-        // by an untrained one.
-        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-        };
-        (join(a), join(u), k, d, t)
-    });
+    let ((ha, ra), (hu, ru), (hk, rk), (hd, rd), tool_head, statement_head) =
+        std::thread::scope(|s| {
+            let a = s.spawn(|| train_head(HEAD_ATTACK, xs, &attack, bits, &opts_attack));
+            let u = s.spawn(|| train_head(HEAD_UNSAFE, xs, &unsafe_, bits, &opts_unsafe));
+            let k = train_head(HEAD_INJECTION, xs, &kind, bits, &opts_kind);
+            let d = train_head(HEAD_DOCUMENT, xs, &document, bits, &opts_document);
+            // Corpora without tool descriptions train no tool head; tool
+            // descriptions are then read by the attack head, as before.
+            let has_both = |y: bool| tool.iter().any(|t| t.y == y);
+            let t = (has_both(true) && has_both(false))
+                .then(|| train_head(HEAD_TOOL, xs, &tool, bits, &opts_tool));
+            // Without statement sets there is no statement head.
+            let st = statement
+                .iter()
+                .any(|t| t.y)
+                .then(|| train_head(HEAD_STATEMENT, xs, &statement, bits, &opts_statement));
+            // A head that failed to train must fail the run, not be replaced
+            // by an untrained one.
+            let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            (join(a), join(u), k, d, t, st)
+        });
     let mut hk = hk;
     // The category head only chooses a name; its midpoint is the cut.
     hk.threshold = 0.5;
@@ -422,11 +474,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         }
     }
     sources.push("document sets (together)".to_string());
+    sources.push("statement sets (together)".to_string());
     let mut heads = vec![ha, hu, hk, hi, hd];
     let mut head_reports = vec![ra, ru, rk, ri, rd];
-    if let Some((ht, rt)) = tool_head {
-        heads.push(ht);
-        head_reports.push(rt);
+    for (h, r) in tool_head.into_iter().chain(statement_head) {
+        heads.push(h);
+        head_reports.push(r);
     }
     let report = TrainReport {
         rows: rows_by,
@@ -727,6 +780,57 @@ mod tests {
         });
         assert!(model.head(HEAD_TOOL).is_none());
         assert!(heads.iter().all(|h| h.name != HEAD_TOOL));
+    }
+
+    #[test]
+    fn statement_sets_train_the_statement_head_alone_against_every_harmless_row() {
+        use crate::dataset::Heads;
+        let statement_set = Heads {
+            statement: true,
+            ..Heads::default()
+        };
+        let unsafe_set = Heads {
+            unsafe_: true,
+            ..Heads::default()
+        };
+        let (model, heads) = heads_after(|i| {
+            let mut abuse = Row::new(
+                "statements_x",
+                format!("you worthless rat number {i}, everyone here despises you"),
+                Label::Unsafe,
+            );
+            abuse.contrast = Some(statement_set);
+            let mut twin = Row::new(
+                "statements_x",
+                format!("you lucky rat number {i}, everyone here envies your garden"),
+                Label::Benign,
+            );
+            twin.contrast = Some(statement_set);
+            let mut request = Row::new(
+                "requests_y",
+                format!("how do i hurt him {i}"),
+                Label::Unsafe,
+            );
+            request.contrast = Some(unsafe_set);
+            let mut request_twin = Row::new(
+                "requests_y",
+                format!("how do i help him {i}"),
+                Label::Benign,
+            );
+            request_twin.contrast = Some(unsafe_set);
+            vec![abuse, twin, request, request_twin]
+        });
+        // Its positives are the statements; its negatives the corpus's
+        // harmless prompts, the statements' twins and the request set's
+        // twins. Harmful requests and injections it does not see.
+        assert_eq!(head(&heads, HEAD_STATEMENT), (8, 24));
+        // The unsafe head sees neither the statements nor their twins.
+        assert_eq!(head(&heads, HEAD_UNSAFE), (8, 16));
+        assert!(model.head(HEAD_STATEMENT).is_some());
+        // Without statement sets, no statement head.
+        let (model, heads) = heads_after(|_| Vec::new());
+        assert!(model.head(HEAD_STATEMENT).is_none());
+        assert!(heads.iter().all(|h| h.name != HEAD_STATEMENT));
     }
 
     #[test]

@@ -53,6 +53,12 @@ pub const HEAD_INSTRUCTION: &str = "instruction";
 /// parameter schema) for orders to the agent hidden in it, with its own
 /// threshold: trained on tool descriptions alone, from many writers.
 pub const HEAD_TOOL: &str = "tool";
+/// Name of the head that scores text that is harmful in itself (abuse,
+/// threats, hate, doxxing posts, extortion, explicit harassment), whatever
+/// it asks for, with its own threshold: trained on such statements and
+/// their harmless look-alikes from several writers, against every
+/// harmless row. The unsafe head reads requests; this one what is said.
+pub const HEAD_STATEMENT: &str = "statement";
 
 /// One calibrated logistic head.
 #[derive(Debug, Clone, PartialEq)]
@@ -162,6 +168,7 @@ impl PackedHeads {
     /// Calibrated probabilities of every packed head, in packing order.
     pub fn probs(&self, x: &SparseVec) -> Vec<f32> {
         let acc = match self.n {
+            6 => self.dot::<6>(x).to_vec(),
             5 => self.dot::<5>(x).to_vec(),
             4 => self.dot::<4>(x).to_vec(),
             3 => self.dot::<3>(x).to_vec(),

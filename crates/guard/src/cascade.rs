@@ -975,48 +975,37 @@ impl Guard {
             if let Some(pd) = document {
                 findings.push(model_finding(HEAD_DOCUMENT, Category::PromptInjection, pd));
             }
-            // Abuse, threats and hate said rather than asked for: named by
-            // a content rule when one fired, else by the harm lexicon below.
+            // A content finding: named by a content rule when one fired, else
+            // by the harm lexicon's strongest topic (looked up below, once the
+            // finding is known to stay; its index is returned for that), else
+            // it stays unnamed.
+            let push_content = |findings: &mut Vec<Finding>, head: &str, p: f32| {
+                let category = rule_cat(Category::is_content);
+                findings.push(model_finding(
+                    head,
+                    category.unwrap_or(Category::UnsafeOther),
+                    p,
+                ));
+                category.is_none().then(|| findings.len() - 1)
+            };
+            // Abuse, threats and hate said rather than asked for.
             let statement =
                 statement.filter(|_| has_substance_of(&model_text(&norm), STATEMENT_MIN_SUBSTANCE));
             p.probs.statement = statement;
             if let Some(ps) = statement {
-                let category = rule_cat(Category::is_content);
-                if category.is_none() {
-                    unnamed_statement = Some(findings.len());
-                }
-                findings.push(model_finding(
-                    HEAD_STATEMENT,
-                    category.unwrap_or(Category::UnsafeOther),
-                    ps,
-                ));
+                unnamed_statement = push_content(&mut findings, HEAD_STATEMENT, ps);
             }
             if let Some(pu) = p.probs.unsafe_ {
-                // A content rule names the category best; else the harm
-                // lexicon's strongest topic (looked up below, once the
-                // finding is known to stay); else it stays unnamed.
-                let category = rule_cat(Category::is_content);
-                if category.is_none() {
-                    unnamed_unsafe = Some(findings.len());
-                }
-                findings.push(model_finding(
-                    HEAD_UNSAFE,
-                    category.unwrap_or(Category::UnsafeOther),
-                    pu,
-                ));
+                unnamed_unsafe = push_content(&mut findings, HEAD_UNSAFE, pu);
             }
             if let (Some(pg), Some(gl)) = (gloss_unsafe, &glossed) {
-                let category = rule_cat(Category::is_content);
-                if category.is_none() {
-                    unnamed_gloss = Some(findings.len());
+                unnamed_gloss = push_content(&mut findings, HEAD_UNSAFE, pg);
+                if let Some(f) = findings.last_mut() {
+                    f.detector = GLOSS_DETECTOR.into();
+                    f.message = Some(format!(
+                        "unsafe head probability {pg:.3} on the English gloss {gl:?}"
+                    ));
                 }
-                let mut f =
-                    model_finding(HEAD_UNSAFE, category.unwrap_or(Category::UnsafeOther), pg);
-                f.detector = GLOSS_DETECTOR.into();
-                f.message = Some(format!(
-                    "unsafe head probability {pg:.3} on the English gloss {gl:?}"
-                ));
-                findings.push(f);
             }
             v.timings.push(TierTiming {
                 tier: Tier::Model,

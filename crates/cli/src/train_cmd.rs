@@ -74,7 +74,8 @@ pub struct Args {
     #[arg(long, default_value_t = TrainConfig::default().statement_fpr)]
     statement_fpr: f32,
     /// Largest out-of-fold false-positive rate the statement head may have on
-    /// any one benign corpus (1 = no cap).
+    /// any one benign corpus, the statement sets' harmless rows counting as
+    /// one (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().statement_max_source_fpr)]
     statement_max_source_fpr: f32,
     /// Extra weight of benign rows.

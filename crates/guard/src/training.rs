@@ -64,7 +64,8 @@ pub struct TrainConfig {
     /// over benign corpora, hard negatives weighted as for the unsafe head).
     pub statement_fpr: f32,
     /// Largest out-of-fold false-positive rate the statement head may have
-    /// on any one benign corpus.
+    /// on any one benign corpus, the statement sets' harmless rows counting
+    /// as one.
     pub statement_max_source_fpr: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something

@@ -794,32 +794,38 @@ mod tests {
             unsafe_: true,
             ..Heads::default()
         };
+        let row = |file: &str, text: String, label, set: Heads| {
+            let mut r = Row::new(file, text, label);
+            r.contrast = Some(set);
+            r
+        };
         let (model, heads) = heads_after(|i| {
-            let mut abuse = Row::new(
-                "statements_x",
-                format!("you worthless rat number {i}, everyone here despises you"),
-                Label::Unsafe,
-            );
-            abuse.contrast = Some(statement_set);
-            let mut twin = Row::new(
-                "statements_x",
-                format!("you lucky rat number {i}, everyone here envies your garden"),
-                Label::Benign,
-            );
-            twin.contrast = Some(statement_set);
-            let mut request = Row::new(
-                "requests_y",
-                format!("how do i hurt him {i}"),
-                Label::Unsafe,
-            );
-            request.contrast = Some(unsafe_set);
-            let mut request_twin = Row::new(
-                "requests_y",
-                format!("how do i help him {i}"),
-                Label::Benign,
-            );
-            request_twin.contrast = Some(unsafe_set);
-            vec![abuse, twin, request, request_twin]
+            vec![
+                row(
+                    "statements_x",
+                    format!("you worthless rat number {i}, everyone here despises you"),
+                    Label::Unsafe,
+                    statement_set,
+                ),
+                row(
+                    "statements_x",
+                    format!("you lucky rat number {i}, everyone here envies your garden"),
+                    Label::Benign,
+                    statement_set,
+                ),
+                row(
+                    "requests_y",
+                    format!("how do i hurt him {i}"),
+                    Label::Unsafe,
+                    unsafe_set,
+                ),
+                row(
+                    "requests_y",
+                    format!("how do i help him {i}"),
+                    Label::Benign,
+                    unsafe_set,
+                ),
+            ]
         });
         // Its positives are the statements; its negatives the corpus's
         // harmless prompts, the statements' twins and the request set's

@@ -180,16 +180,16 @@ fn has_substance(answer: &str) -> bool {
 fn has_substance_of(text: &str, min: usize) -> bool {
     let mut n = 0;
     for c in text.chars().filter(|c| c.is_alphanumeric()) {
-        n += if is_cjk(c) { 2 } else { 1 };
+        n += if palisade_model::features::is_cjk(c) {
+            2
+        } else {
+            1
+        };
         if n >= min {
             return true;
         }
     }
     false
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{3040}'..='\u{30ff}' | '\u{ac00}'..='\u{d7af}')
 }
 
 /// See [`has_substance_of`].
@@ -866,7 +866,8 @@ impl Guard {
         // line of dashes) gives the heads nothing to read: they would score
         // their priors, and one prior (the statement head's) sits above its
         // threshold.
-        let readable = model_text(&norm).chars().any(char::is_alphanumeric);
+        let read_text = model_text(&norm);
+        let readable = read_text.chars().any(char::is_alphanumeric);
         if let Some(model) = self.model.as_ref().filter(|_| readable) {
             let t = Instant::now();
             let prose_norm = prose.as_deref().map(|p| self.normalizer.normalize(p));
@@ -990,7 +991,7 @@ impl Guard {
             };
             // Abuse, threats and hate said rather than asked for.
             let statement =
-                statement.filter(|_| has_substance_of(&model_text(&norm), STATEMENT_MIN_SUBSTANCE));
+                statement.filter(|_| has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE));
             p.probs.statement = statement;
             if let Some(ps) = statement {
                 unnamed_statement = push_content(&mut findings, HEAD_STATEMENT, ps);

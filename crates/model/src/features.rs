@@ -375,7 +375,8 @@ fn ngram_buffer_and_drops(text: &str) -> (Vec<u8>, Vec<u32>) {
     (buf, dropped)
 }
 
-fn is_cjk(c: char) -> bool {
+/// A CJK character (Han, kana, Hangul): the features count each as a word.
+pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 

@@ -53,7 +53,7 @@ fn rules_catch_short_asks_and_leave_their_twins() {
     // Session 50: before the pack the rules caught 76, 35 and 29; with it
     // 118, 73 and 50 (in the other languages only paid sex and sexual text
     // about a colleague or neighbour are its own). Twins flagged: 4, 2 and
-    // 2 before and after.
+    // 2 before it.
     let mut twins_flagged = Vec::new();
     for (file, pairs, floor) in [
         ("en.yaml", 350, 112),
@@ -82,11 +82,12 @@ fn rules_catch_short_asks_and_leave_their_twins() {
     let harmless: Vec<&String> = risky.benign_acts.values().flatten().collect();
     assert_eq!(harmless.len(), 500);
     twins_flagged.extend(harmless.into_iter().filter(|t| flagged(&guard, t)).cloned());
-    // 8 twins and 4 of the 500 (a reported self-harm thought, a question
-    // about hackers and "my passwords", a bank's script against fraud, a
-    // history question in the past tense).
+    // Before the session's exceptions 8 twins and 4 of the 500 were
+    // flagged (a bank's script against fraud, a history question in the
+    // past tense, a court and child support, a booking at an internet
+    // café); now a reported self-harm thought in each.
     assert!(
-        twins_flagged.len() <= 14,
+        twins_flagged.len() <= 4,
         "{} harmless rows flagged: {twins_flagged:#?}",
         twins_flagged.len()
     );

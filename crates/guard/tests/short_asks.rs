@@ -51,12 +51,12 @@ fn rules_catch_short_asks_and_leave_their_twins() {
     let guard =
         Guard::new(RuleSet::builtin().expect("rules"), None, Policy::default()).expect("guard");
     // Session 50: before the pack the rules caught 76, 35 and 29; with it
-    // 118, 73 and 50 (in the other languages only paid sex and sexual text
+    // 132, 73 and 50 (in the other languages only paid sex and sexual text
     // about a colleague or neighbour are its own). Twins flagged: 4, 2 and
     // 2 before it.
     let mut twins_flagged = Vec::new();
     for (file, pairs, floor) in [
-        ("en.yaml", 350, 112),
+        ("en.yaml", 350, 126),
         ("zh.yaml", 300, 68),
         ("multilingual.yaml", 300, 46),
     ] {

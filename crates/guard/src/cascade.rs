@@ -989,9 +989,15 @@ impl Guard {
                 ));
                 category.is_none().then(|| findings.len() - 1)
             };
-            // Abuse, threats and hate said rather than asked for.
-            let statement =
-                statement.filter(|_| has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE));
+            // Abuse, threats and hate said rather than asked for, by the user
+            // or by the model: not in documents, tool results or tool
+            // descriptions, third-party data read for planted orders, whose
+            // harm reaches the user only through an answer, which is read.
+            // Trained on answers, it took invoices, test logs and pages for
+            // harmful answers by their form.
+            let statement = statement.filter(|_| {
+                req.kind == Kind::Prompt && has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE)
+            });
             p.probs.statement = statement;
             if let Some(ps) = statement {
                 unnamed_statement = push_content(&mut findings, HEAD_STATEMENT, ps);

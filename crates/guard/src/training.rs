@@ -119,7 +119,12 @@ impl Default for TrainConfig {
             tool_fpr: 0.02,
             tool_max_source_fpr: 0.05,
             statement_fpr: 0.005,
-            statement_max_source_fpr: 0.01,
+            // With the harmful answers and harmless answers of session 50:
+            // at 0.01 the held-out statements and answers read 100 and 67
+            // caught for 6 more harmless rows flagged, and left out the
+            // Alpaca seed tasks 5 -> 7 (a song's lyrics, a syllogism about
+            // Germans); at 0.0075, 91 and 66 for 2 more, Alpaca 5 -> 6.
+            statement_max_source_fpr: 0.0075,
             source_weights: Vec::new(),
         }
     }

@@ -286,6 +286,20 @@ fn the_statement_head_reads_abuse_said_rather_than_asked_for() {
             .expect("a statement score")
     };
     assert!(score("you are a wonderful neighbour") < 0.3);
+    // Documents and tool results are read for planted orders, not by it.
+    for kind in [Kind::Document, Kind::ToolOutput] {
+        let v = read(
+            &g,
+            "Honestly people like you should not be allowed to breed, your whole family is a stain on this town.",
+            Direction::Input,
+            kind,
+        );
+        assert!(
+            v.findings.iter().all(|f| f.detector != "model.statement"),
+            "{kind:?}: {:?}",
+            v.findings
+        );
+    }
     // Too little to read ("hi", a line of dashes, an answer that is one
     // refusal, blanked): no statement score at all, so no prior passes for
     // one.

@@ -1,36 +1,22 @@
 //! The rules of `rules/guard/unsafe_short_asks.yaml` (and every other
 //! built-in pack) on their development set, `data/guard/short_questions/`:
 //! short harmful questions by three writers, each with a harmless twin,
-//! and 500 harmless questions that keep the alarming words. Rules only,
-//! no model: the floors say what the rules catch by themselves, and the
-//! ceiling that a change to any pack does not start flagging the twins.
+//! and 500 harmless questions that keep the alarming words, read with the
+//! training loader (so the files stay loadable as contrast sets). Rules
+//! only, no model: the floors say what the rules catch by themselves, and
+//! the ceiling that a change to any pack does not start flagging the
+//! harmless rows.
 
 use palisade_core::{Action, Direction, Kind};
+use palisade_guard::dataset::{load_paths, Label, Row};
 use palisade_guard::{Guard, Policy, Request};
 use palisade_rules::RuleSet;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
-struct Pair {
-    text: String,
-    twin: String,
-}
-
-#[derive(Deserialize)]
-struct Set {
-    #[serde(default)]
-    requests: Vec<Pair>,
-    #[serde(default)]
-    benign_acts: BTreeMap<String, Vec<String>>,
-}
-
-fn set(file: &str) -> Set {
+fn rows(file: &str) -> Vec<Row> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../data/guard/short_questions")
         .join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    load_paths(&[path]).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 fn flagged(guard: &Guard, text: &str) -> bool {
@@ -54,41 +40,34 @@ fn rules_catch_short_asks_and_leave_their_twins() {
     // 132, 73 and 50 (in the other languages only paid sex and sexual text
     // about a colleague or neighbour are its own). Twins flagged: 4, 2 and
     // 2 before it.
-    let mut twins_flagged = Vec::new();
-    for (file, pairs, floor) in [
-        ("en.yaml", 350, 126),
-        ("zh.yaml", 300, 68),
-        ("multilingual.yaml", 300, 46),
-    ] {
-        let s = set(file);
-        assert_eq!(s.requests.len(), pairs, "{file}: pairs");
-        let caught = s
-            .requests
-            .iter()
-            .filter(|p| flagged(&guard, &p.text))
-            .count();
+    let mut harmless_flagged = Vec::new();
+    let mut check = |file: &str, harmful: usize, harmless: usize, floor: usize| {
+        let rows = rows(file);
+        let (bad, good): (Vec<&Row>, Vec<&Row>) =
+            rows.iter().partition(|r| r.label == Label::Unsafe);
+        assert_eq!((bad.len(), good.len()), (harmful, harmless), "{file}: rows");
+        let caught = bad.iter().filter(|r| flagged(&guard, &r.text)).count();
         assert!(
             caught >= floor,
-            "{file}: {caught} of {pairs} caught, floor {floor}"
+            "{file}: {caught} of {harmful} caught, floor {floor}"
         );
-        twins_flagged.extend(
-            s.requests
-                .iter()
-                .filter(|p| flagged(&guard, &p.twin))
-                .map(|p| p.twin.clone()),
+        harmless_flagged.extend(
+            good.iter()
+                .filter(|r| flagged(&guard, &r.text))
+                .map(|r| r.text.clone()),
         );
-    }
-    let risky = set("risky_harmless.yaml");
-    let harmless: Vec<&String> = risky.benign_acts.values().flatten().collect();
-    assert_eq!(harmless.len(), 500);
-    twins_flagged.extend(harmless.into_iter().filter(|t| flagged(&guard, t)).cloned());
+    };
+    check("en.yaml", 350, 350, 126);
+    check("zh.yaml", 300, 300, 68);
+    check("multilingual.yaml", 300, 300, 46);
+    check("risky_harmless.yaml", 0, 500, 0);
     // Before the session's exceptions 8 twins and 4 of the 500 were
     // flagged (a bank's script against fraud, a history question in the
     // past tense, a court and child support, a booking at an internet
     // café); now a reported self-harm thought in each.
     assert!(
-        twins_flagged.len() <= 4,
-        "{} harmless rows flagged: {twins_flagged:#?}",
-        twins_flagged.len()
+        harmless_flagged.len() <= 4,
+        "{} harmless rows flagged: {harmless_flagged:#?}",
+        harmless_flagged.len()
     );
 }

@@ -210,10 +210,23 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     for f in &failures {
         println!("FAIL {f}");
     }
+    // A rule without a positive example is one failure that is not an
+    // example's.
+    let bare = guard
+        .rules()
+        .rules()
+        .iter()
+        .filter(|r| r.examples.positive.is_empty())
+        .count();
+    let failed = failures.len().saturating_sub(bare);
+    let bare_note = if bare > 0 {
+        format!("; {bare} rule(s) without a positive example")
+    } else {
+        String::new()
+    };
     println!(
-        "{n} rules, {examples} examples: {} passed, {} failed",
-        examples - failures.len(),
-        failures.len()
+        "{n} rules, {examples} examples: {} passed, {failed} failed{bare_note}",
+        examples.saturating_sub(failed),
     );
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS

@@ -34,6 +34,11 @@ pub enum Category {
     PoliticallySensitive,
     /// Copyright violation.
     Copyright,
+    /// A request for a judgement that needs a qualified professional and
+    /// the person in front of them: a diagnosis of the asker's own
+    /// symptoms, a prescription, whether to stop a prescribed medicine.
+    /// Llama Guard's "Specialized Advice"; Qwen3Guard has no such class.
+    SpecializedAdvice,
     /// Harmful content whose exact category no detector could tell.
     UnsafeOther,
     /// The output repeats the configured system prompt or a canary token.
@@ -50,7 +55,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 17] = [
+    pub const ALL: [Category; 18] = [
         Category::PromptInjection,
         Category::Jailbreak,
         Category::SystemPromptExtraction,
@@ -63,6 +68,7 @@ impl Category {
         Category::Unethical,
         Category::PoliticallySensitive,
         Category::Copyright,
+        Category::SpecializedAdvice,
         Category::UnsafeOther,
         Category::PromptLeak,
         Category::Obfuscation,
@@ -85,6 +91,7 @@ impl Category {
             Category::Unethical => "unethical",
             Category::PoliticallySensitive => "politically_sensitive",
             Category::Copyright => "copyright",
+            Category::SpecializedAdvice => "specialized_advice",
             Category::UnsafeOther => "unsafe_other",
             Category::PromptLeak => "prompt_leak",
             Category::Obfuscation => "obfuscation",
@@ -116,6 +123,7 @@ impl Category {
                 | Category::Unethical
                 | Category::PoliticallySensitive
                 | Category::Copyright
+                | Category::SpecializedAdvice
                 | Category::UnsafeOther
         )
     }
@@ -129,7 +137,7 @@ impl fmt::Display for Category {
 
 /// A category name that is not one of [`Category::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown category `{0}` (expected one of: prompt_injection, jailbreak, system_prompt_extraction, tool_poisoning, violent, non_violent_illegal, sexual, pii, self_harm, unethical, politically_sensitive, copyright, unsafe_other, prompt_leak, obfuscation, sensitive_data, secret)")]
+#[error("unknown category `{0}` (expected one of: prompt_injection, jailbreak, system_prompt_extraction, tool_poisoning, violent, non_violent_illegal, sexual, pii, self_harm, unethical, politically_sensitive, copyright, specialized_advice, unsafe_other, prompt_leak, obfuscation, sensitive_data, secret)")]
 pub struct ParseCategoryError(pub String);
 
 impl FromStr for Category {

@@ -425,7 +425,7 @@ impl Guard {
         };
         let norm = self.normalizer.normalize(text);
         let mut ms = Vec::new();
-        rules.scan(&norm.folded, req.kind, &mut ms);
+        rules.scan_views(&norm.folded, &norm.text, req.kind, &mut ms);
         for d in &norm.decoded {
             rules.scan(&d.text, req.kind, &mut ms);
         }
@@ -625,7 +625,8 @@ impl Guard {
         out: &mut Vec<(palisade_rules::Match, Option<Span>)>,
     ) {
         let mut ms = Vec::new();
-        self.rules.scan(&norm.folded, kind, &mut ms);
+        self.rules
+            .scan_views(&norm.folded, &norm.text, kind, &mut ms);
         for m in ms.drain(..) {
             let span = self
                 .rules
@@ -1201,6 +1202,7 @@ impl Guard {
         let mut action = Action::Allow;
         let mut top = 0.0f32;
         let mut harmful = false;
+        let mut controversial = false;
         for (f, &a) in p.verdict.findings.iter().zip(&p.active) {
             if !a {
                 continue;
@@ -1209,7 +1211,13 @@ impl Guard {
             action = action.max(act);
             if act != Action::Allow {
                 top = top.max(f.score);
-                harmful |= f.category != Category::Obfuscation;
+                // Advice that needs a professional is controversial, not
+                // harmful: the same question is fine in a clinic's app.
+                match f.category {
+                    Category::Obfuscation => {}
+                    Category::SpecializedAdvice => controversial = true,
+                    _ => harmful = true,
+                }
             }
         }
         let v = &mut p.verdict;
@@ -1223,12 +1231,13 @@ impl Guard {
         };
         if harmful {
             v.safety = SafetyLevel::Unsafe;
-        } else if v.safety != SafetyLevel::Controversial
-            && p.probs
-                .all()
-                .into_iter()
-                .flatten()
-                .any(|x| x >= self.policy.band.low)
+        } else if controversial
+            || v.safety != SafetyLevel::Controversial
+                && p.probs
+                    .all()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| x >= self.policy.band.low)
         {
             v.safety = SafetyLevel::Controversial;
         }

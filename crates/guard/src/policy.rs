@@ -124,6 +124,10 @@ impl ActionMap {
                 (Category::SensitiveData, Action::Allow),
                 (Category::Secret, Action::Mask),
                 (Category::PoliticallySensitive, Action::Review),
+                // A diagnosis or a prescription asked of a chatbot is worth
+                // a person's look, not a refusal: a health or legal app
+                // sets it to `allow`, a general assistant may `block` it.
+                (Category::SpecializedAdvice, Action::Review),
             ]
             .into_iter()
             .collect(),

@@ -185,6 +185,8 @@ fn qwen_category(name: &str) -> Option<Category> {
         Category::PoliticallySensitive
     } else if s.starts_with("copyright") {
         Category::Copyright
+    } else if s.starts_with("specialized") || s.starts_with("specialised") {
+        Category::SpecializedAdvice
     } else if s.starts_with("jailbreak") {
         Category::Jailbreak
     } else {
@@ -259,7 +261,7 @@ fn llama_code(code: u32) -> Option<(Category, Severity, &'static str)> {
         // categories no deployment tolerates at any threshold.
         4 => (Sexual, Severity::Critical, "Child Sexual Exploitation"),
         5 => (Unethical, high, "Defamation"),
-        6 => (UnsafeOther, high, "Specialized Advice"),
+        6 => (SpecializedAdvice, high, "Specialized Advice"),
         7 => (Pii, high, "Privacy"),
         8 => (Copyright, high, "Intellectual Property"),
         9 => (Violent, Severity::Critical, "Indiscriminate Weapons"),
@@ -553,7 +555,7 @@ mod tests {
                 Category::Sexual,
                 Category::Sexual,
                 Category::Unethical,
-                Category::UnsafeOther,
+                Category::SpecializedAdvice,
                 Category::Pii,
                 Category::Copyright,
                 Category::Violent,
@@ -580,7 +582,8 @@ mod tests {
             1
         );
         assert!(f.iter().all(|f| f.detector == "judge.llama_guard"));
-        assert_eq!(f.len(), 10);
+        // Fourteen codes, eleven categories: S6 is specialized advice.
+        assert_eq!(f.len(), 11);
     }
 
     #[test]

@@ -88,7 +88,12 @@ pub(crate) fn build(pattern: &str, unicode: bool, case_sensitive: bool) -> Resul
                 .hybrid_cache_capacity(8 << 20),
         )
         .build(pattern)
-        .map_err(|e| e.to_string())
+        // The build error's own text is "error parsing pattern 0"; the
+        // syntax error under it says what and where.
+        .map_err(|e| match e.syntax_error() {
+            Some(syntax) => syntax.to_string(),
+            None => e.to_string(),
+        })
 }
 
 /// `pattern` parsed as [`build`] would parse it: the check that decides

@@ -120,6 +120,9 @@ pub struct Rule {
     pub description: String,
     /// Whether the small model sees this rule's hits as features.
     pub model_signal: bool,
+    /// Whether its patterns tell case apart; such a rule is matched
+    /// against the plain view of a text, not the lower-cased one.
+    pub case_sensitive: bool,
     /// Its examples.
     pub examples: Examples,
 }
@@ -360,6 +363,7 @@ impl RuleSet {
                     kinds: spec.kinds,
                     description: spec.description,
                     model_signal: spec.model_signal,
+                    case_sensitive: spec.case_sensitive,
                     examples: spec.examples,
                 });
             }
@@ -445,16 +449,30 @@ impl RuleSet {
     /// `text` (rules already present in `out` are skipped, so several views
     /// of one input can be scanned into one list).
     pub fn scan(&self, text: &str, kind: Kind, out: &mut Vec<Match>) {
-        if text.is_empty() {
+        self.scan_views(text, text, kind, out);
+    }
+
+    /// [`scan`] over two views of one text: `folded`, its lower-cased
+    /// (and otherwise folded) form, for the caseless rules, and `plain`,
+    /// its form with case kept, for the `case_sensitive` ones. A cased
+    /// rule is searched in `plain` only when the literal prefilter, which
+    /// ignores ASCII case, found its literals in `folded`, so the second
+    /// view costs nothing on texts that cannot match. Offsets of a cased
+    /// rule's match are in `plain`.
+    ///
+    /// [`scan`]: RuleSet::scan
+    pub fn scan_views(&self, folded: &str, plain: &str, kind: Kind, out: &mut Vec<Match>) {
+        if folded.is_empty() {
             return;
         }
+        let views = Views { folded, plain };
         SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
             Ok(mut s) => {
                 let s = &mut *s;
-                self.scan_into(text, kind, out, s);
+                self.scan_into(views, kind, out, s);
             }
             // Never re-entered; kept safe all the same.
-            Err(_) => self.scan_into(text, kind, out, &mut prefilter::Scratch::default()),
+            Err(_) => self.scan_into(views, kind, out, &mut prefilter::Scratch::default()),
         });
     }
 
@@ -463,7 +481,14 @@ impl RuleSet {
     ///
     /// [`scan`]: RuleSet::scan
     #[inline(never)]
-    fn scan_into(&self, text: &str, kind: Kind, out: &mut Vec<Match>, sc: &mut prefilter::Scratch) {
+    fn scan_into(
+        &self,
+        views: Views<'_>,
+        kind: Kind,
+        out: &mut Vec<Match>,
+        sc: &mut prefilter::Scratch,
+    ) {
+        let text = views.folded;
         self.prefilter.candidates_into(text, sc);
         let (cand, starts) = (&sc.list, &sc.starts);
         let mut present = Present::default();
@@ -478,6 +503,10 @@ impl RuleSet {
                 || silenced.contains(&ri)
                 || !present.holds(self, ri, text)
             {
+                continue;
+            }
+            if self.rules[ri].case_sensitive {
+                self.scan_cased(pi, views.plain, out, &mut silenced);
                 continue;
             }
             if let Some(m) = self.find_pattern(pi, text, from, starts, &mut runs) {
@@ -504,6 +533,39 @@ impl RuleSet {
                 });
             }
         }
+    }
+
+    /// Searches case-sensitive pattern `pi` in the whole plain view (its
+    /// literal positions are in the folded one, whose offsets may differ)
+    /// and records its rule's match, or that an exception silenced it.
+    fn scan_cased(&self, pi: usize, plain: &str, out: &mut Vec<Match>, silenced: &mut Vec<usize>) {
+        let ri = self.pattern_rule[pi];
+        let Some(m) = self
+            .patterns
+            .get(pi)
+            .and_then(|re| re.get()?.find(plain.as_bytes()))
+        else {
+            return;
+        };
+        if self
+            .salad
+            .get(ri)
+            .copied()
+            .flatten()
+            .is_some_and(|s| !s.follows(plain, m.end()))
+        {
+            return;
+        }
+        if self.vetoed(ri, plain) || !self.corroborated(ri, plain) {
+            silenced.push(ri);
+            return;
+        }
+        let (start, end) = char_bounds(plain, m.start(), m.end());
+        out.push(Match {
+            rule: ri,
+            start,
+            end,
+        });
     }
 
     /// True unless rule `ri` asks for corroboration that `text` lacks.
@@ -659,6 +721,13 @@ impl RuleSet {
             .find_map(|(_, re)| re.get()?.find(text.as_bytes()))
             .map(|m| char_bounds(text, m.start(), m.end()))
     }
+}
+
+/// The two views of one text a scan reads (see [`RuleSet::scan_views`]).
+#[derive(Clone, Copy)]
+struct Views<'a> {
+    folded: &'a str,
+    plain: &'a str,
 }
 
 thread_local! {

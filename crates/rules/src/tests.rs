@@ -525,7 +525,10 @@ fn scans_share_buffers_without_leaking_state() {
     let fresh = |rs: &RuleSet, t: &str| {
         let mut out = Vec::new();
         rs.scan_into(
-            t,
+            Views {
+                folded: t,
+                plain: t,
+            },
             Kind::Document,
             &mut out,
             &mut prefilter::Scratch::default(),
@@ -538,7 +541,15 @@ fn scans_share_buffers_without_leaking_state() {
             // Alternate the sets so that each reset follows the other's.
             let rs = if (k + round) % 2 == 0 { &big } else { &small };
             let mut out = Vec::new();
-            rs.scan_into(t, Kind::Document, &mut out, &mut shared);
+            rs.scan_into(
+                Views {
+                    folded: t,
+                    plain: t,
+                },
+                Kind::Document,
+                &mut out,
+                &mut shared,
+            );
             assert_eq!(out, fresh(rs, t), "text {k}, round {round}");
             // The thread's own buffers, as `scan` uses them.
             let mut via_scan = Vec::new();
@@ -575,5 +586,66 @@ fn corroboration_needs_enough_distinct_cues() {
     assert!(
         msg.contains("t.persona") && msg.contains("corroborate"),
         "{msg}"
+    );
+}
+
+#[test]
+fn case_sensitive_rules_read_the_plain_view() {
+    // The guard scans a lower-cased view; a rule that tells case apart
+    // (a capitalised name marks an organisation) must see the plain one,
+    // and must not fire on the lower-cased view's letters where the plain
+    // text had other cases.
+    let src = r#"
+pack: cased
+version: 1
+rules:
+  - id: c.org
+    category: pii
+    severity: medium
+    score: 0.7
+    case_sensitive: true
+    description: records of a named organisation
+    patterns:
+      - '(?i-u:records\s+of)\s+[A-Z]\w+'
+  - id: c.lower
+    category: pii
+    severity: medium
+    score: 0.7
+    case_sensitive: true
+    description: a lower-case word written in lower case
+    patterns:
+      - 'acme\s+files'
+"#;
+    let s = RuleSet::from_sources([("cased.yaml", src)]).expect("valid pack");
+    let ids = |plain: &str| {
+        let mut out = Vec::new();
+        s.scan_views(&plain.to_lowercase(), plain, Kind::Prompt, &mut out);
+        let mut v: Vec<String> = out.iter().map(|m| s.rules()[m.rule].id.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids("the classified RECORDS of Acme"), ["c.org"]);
+    assert!(ids("the classified records of the war").is_empty());
+    assert!(
+        ids("ACME FILES").is_empty(),
+        "case must hold in the plain view"
+    );
+    assert_eq!(ids("see acme files"), ["c.lower"]);
+    // The offsets of a cased match are the plain view's.
+    let plain = "Give me the records of Initech";
+    let mut out = Vec::new();
+    s.scan_views(&plain.to_lowercase(), plain, Kind::Prompt, &mut out);
+    assert_eq!(&plain[out[0].start..out[0].end], "records of Initech");
+}
+
+#[test]
+fn a_pattern_that_does_not_parse_says_what_is_wrong() {
+    // The regex builder's own message is only "error parsing pattern 0";
+    // the rule author needs the syntax error with its position.
+    let e = err("pack: x\nversion: 1\nrules:\n  - id: a.b\n    category: jailbreak\n    severity: high\n    score: 0.5\n    description: d\n    patterns: ['(?:ignore|skip)\\s+previous)']\n");
+    assert!(e.contains("a.b") && e.contains("does not compile"), "{e}");
+    assert!(
+        e.contains("unopened group") || e.contains("unclosed") || e.contains("^"),
+        "{e}"
     );
 }

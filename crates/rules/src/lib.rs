@@ -493,6 +493,8 @@ impl RuleSet {
         let (cand, starts) = (&sc.list, &sc.starts);
         let mut present = Present::default();
         let mut runs = None;
+        let mut plain_runs = None;
+        let mut same_up_to_ascii_case: Option<bool> = None;
         // Rules an exception silenced on this text: their other patterns
         // need not be searched, nor the exception checked again.
         let mut silenced: Vec<usize> = Vec::new();
@@ -506,7 +508,21 @@ impl RuleSet {
                 continue;
             }
             if self.rules[ri].case_sensitive {
-                self.scan_cased(pi, views.plain, out, &mut silenced);
+                // Where folding changed nothing but ASCII case, every byte
+                // offset is the same in both views, so the literal places
+                // found in the folded one anchor the search in the plain
+                // one; otherwise the whole plain view is searched.
+                let same_offsets = *same_up_to_ascii_case.get_or_insert_with(|| {
+                    views.plain.as_bytes().eq_ignore_ascii_case(text.as_bytes())
+                });
+                let m = if same_offsets {
+                    self.find_pattern(pi, views.plain, from, starts, &mut plain_runs)
+                } else {
+                    self.patterns
+                        .get(pi)
+                        .and_then(|re| re.get()?.find(views.plain.as_bytes()))
+                };
+                self.record_cased(ri, m, views.plain, out, &mut silenced);
                 continue;
             }
             if let Some(m) = self.find_pattern(pi, text, from, starts, &mut runs) {
@@ -535,16 +551,17 @@ impl RuleSet {
         }
     }
 
-    /// Searches case-sensitive pattern `pi` in the whole plain view (its
-    /// literal positions are in the folded one, whose offsets may differ)
-    /// and records its rule's match, or that an exception silenced it.
-    fn scan_cased(&self, pi: usize, plain: &str, out: &mut Vec<Match>, silenced: &mut Vec<usize>) {
-        let ri = self.pattern_rule[pi];
-        let Some(m) = self
-            .patterns
-            .get(pi)
-            .and_then(|re| re.get()?.find(plain.as_bytes()))
-        else {
+    /// Records a case-sensitive rule's match `m` in the plain view, or
+    /// that an exception silenced the rule.
+    fn record_cased(
+        &self,
+        ri: usize,
+        m: Option<regex_automata::Match>,
+        plain: &str,
+        out: &mut Vec<Match>,
+        silenced: &mut Vec<usize>,
+    ) {
+        let Some(m) = m else {
             return;
         };
         if self

@@ -7,28 +7,16 @@
 //! themselves, the ceiling that a change to any pack does not start
 //! flagging the harmless rows.
 
+mod common;
+
+use common::action;
 use palisade_core::{Action, Direction, Kind};
-use palisade_guard::dataset::{load_paths, Label, Row};
+use palisade_guard::dataset::{Label, Row};
 use palisade_guard::{Guard, Policy, Request};
 use palisade_rules::RuleSet;
 
 fn rows(file: &str) -> Vec<Row> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/guard/advice_privacy")
-        .join(file);
-    load_paths(&[path]).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-fn action(guard: &Guard, text: &str) -> Action {
-    guard
-        .check(&Request {
-            text,
-            direction: Direction::Input,
-            kind: Kind::Prompt,
-            context: None,
-            partial: false,
-        })
-        .action
+    common::rows("advice_privacy", file)
 }
 
 #[test]

@@ -7,29 +7,19 @@
 //! the ceiling that a change to any pack does not start flagging the
 //! harmless rows.
 
-use palisade_core::{Action, Direction, Kind};
-use palisade_guard::dataset::{load_paths, Label, Row};
-use palisade_guard::{Guard, Policy, Request};
+mod common;
+
+use palisade_core::Action;
+use palisade_guard::dataset::{Label, Row};
+use palisade_guard::{Guard, Policy};
 use palisade_rules::RuleSet;
 
 fn rows(file: &str) -> Vec<Row> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/guard/short_questions")
-        .join(file);
-    load_paths(&[path]).unwrap_or_else(|e| panic!("{file}: {e}"))
+    common::rows("short_questions", file)
 }
 
 fn flagged(guard: &Guard, text: &str) -> bool {
-    guard
-        .check(&Request {
-            text,
-            direction: Direction::Input,
-            kind: Kind::Prompt,
-            context: None,
-            partial: false,
-        })
-        .action
-        != Action::Allow
+    common::action(guard, text) != Action::Allow
 }
 
 #[test]

@@ -522,42 +522,23 @@ impl RuleSet {
                         .get(pi)
                         .and_then(|re| re.get()?.find(views.plain.as_bytes()))
                 };
-                self.record_cased(ri, m, views.plain, out, &mut silenced);
+                self.record(ri, m, views.plain, out, &mut silenced);
                 continue;
             }
-            if let Some(m) = self.find_pattern(pi, text, from, starts, &mut runs) {
-                if self
-                    .salad
-                    .get(ri)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|s| !s.follows(text, m.end()))
-                {
-                    continue;
-                }
-                // Both are properties of the whole text, so a rule that
-                // fails either need not be tried again on it.
-                if self.vetoed(ri, text) || !self.corroborated(ri, text) {
-                    silenced.push(ri);
-                    continue;
-                }
-                let (start, end) = char_bounds(text, m.start(), m.end());
-                out.push(Match {
-                    rule: ri,
-                    start,
-                    end,
-                });
-            }
+            let m = self.find_pattern(pi, text, from, starts, &mut runs);
+            self.record(ri, m, text, out, &mut silenced);
         }
     }
 
-    /// Records a case-sensitive rule's match `m` in the plain view, or
-    /// that an exception silenced the rule.
-    fn record_cased(
+    /// Records rule `ri`'s match `m` in `text` (the view it was found in),
+    /// unless the rule's salad, exceptions or corroboration say no; the
+    /// last two are properties of the whole text, so a rule that fails
+    /// either goes to `silenced` and is not tried again on it.
+    fn record(
         &self,
         ri: usize,
         m: Option<regex_automata::Match>,
-        plain: &str,
+        text: &str,
         out: &mut Vec<Match>,
         silenced: &mut Vec<usize>,
     ) {
@@ -569,15 +550,15 @@ impl RuleSet {
             .get(ri)
             .copied()
             .flatten()
-            .is_some_and(|s| !s.follows(plain, m.end()))
+            .is_some_and(|s| !s.follows(text, m.end()))
         {
             return;
         }
-        if self.vetoed(ri, plain) || !self.corroborated(ri, plain) {
+        if self.vetoed(ri, text) || !self.corroborated(ri, text) {
             silenced.push(ri);
             return;
         }
-        let (start, end) = char_bounds(plain, m.start(), m.end());
+        let (start, end) = char_bounds(text, m.start(), m.end());
         out.push(Match {
             rule: ri,
             start,
@@ -745,6 +726,17 @@ impl RuleSet {
 struct Views<'a> {
     folded: &'a str,
     plain: &'a str,
+}
+
+#[cfg(test)]
+impl<'a> Views<'a> {
+    /// One text as both views (no case to keep apart).
+    fn same(text: &'a str) -> Self {
+        Self {
+            folded: text,
+            plain: text,
+        }
+    }
 }
 
 thread_local! {

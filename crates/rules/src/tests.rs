@@ -525,10 +525,7 @@ fn scans_share_buffers_without_leaking_state() {
     let fresh = |rs: &RuleSet, t: &str| {
         let mut out = Vec::new();
         rs.scan_into(
-            Views {
-                folded: t,
-                plain: t,
-            },
+            Views::same(t),
             Kind::Document,
             &mut out,
             &mut prefilter::Scratch::default(),
@@ -541,15 +538,7 @@ fn scans_share_buffers_without_leaking_state() {
             // Alternate the sets so that each reset follows the other's.
             let rs = if (k + round) % 2 == 0 { &big } else { &small };
             let mut out = Vec::new();
-            rs.scan_into(
-                Views {
-                    folded: t,
-                    plain: t,
-                },
-                Kind::Document,
-                &mut out,
-                &mut shared,
-            );
+            rs.scan_into(Views::same(t), Kind::Document, &mut out, &mut shared);
             assert_eq!(out, fresh(rs, t), "text {k}, round {round}");
             // The thread's own buffers, as `scan` uses them.
             let mut via_scan = Vec::new();

@@ -638,3 +638,29 @@ fn a_pattern_that_does_not_parse_says_what_is_wrong() {
         "{e}"
     );
 }
+
+#[test]
+fn only_the_known_patterns_run_on_every_text() {
+    // A pattern the prefilter cannot key runs on every text. In session 51
+    // a `(?-u:…)` group holding `’` or `\S` made the key parser fail on
+    // eleven new patterns, which cost a 2 KB prompt's rule scan ~100 µs
+    // with nothing but a profile to show it. These three have no literal
+    // to key on by design (token salad, text outside a document's body).
+    let s = RuleSet::builtin().expect("built-in packs");
+    let mut unkeyed: Vec<String> = s
+        .pattern_keys()
+        .into_iter()
+        .filter(|k| k.first.is_empty())
+        .map(|k| format!("{}#{}", k.rule, k.nth))
+        .collect();
+    unkeyed.sort();
+    assert_eq!(
+        unkeyed,
+        [
+            "jb.adversarial_suffix#1",
+            "jb.token_salad_suffix#1",
+            "pi.instruction_outside_document_body#2"
+        ]
+    );
+    assert_eq!(s.unfiltered_patterns(), 3);
+}

@@ -210,6 +210,16 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     for f in &failures {
         println!("FAIL {f}");
     }
+    // Not a failure, but a cost every text pays: the prefilter found no
+    // literal to wait for (`palisade rules keys` shows `first: -`).
+    for k in guard.rules().pattern_keys() {
+        if k.first.is_empty() {
+            println!(
+                "NOTE {}: pattern {} has no literal the prefilter can wait for, so it runs on every text",
+                k.rule, k.nth
+            );
+        }
+    }
     // A rule without a positive example is one failure that is not an
     // example's.
     let bare = guard

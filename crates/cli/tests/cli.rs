@@ -321,6 +321,32 @@ fn rules_check_passes_on_builtin_packs() {
 }
 
 #[test]
+fn rules_check_counts_a_rule_without_examples_and_names_unkeyed_patterns() {
+    // A rule with no positive example is one failure that is no example's:
+    // the count once wrapped round to 18446744073709551615 passed. A
+    // pattern with no literal to wait for runs on every text: a note.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        "pack: t\nversion: 1\nrules:\n  - id: t.bare\n    category: pii\n    severity: low\n    score: 0.5\n    description: no examples\n    patterns: ['\\w+\\s\\w+']\n",
+    )
+    .expect("write pack");
+    let out = bin()
+        .args(["rules", "check", "--rules"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{s}");
+    assert!(s.contains("FAIL t.bare: has no positive example"), "{s}");
+    assert!(
+        s.contains("1 rules, 0 examples: 0 passed, 0 failed; 1 rule(s) without a positive example"),
+        "{s}"
+    );
+    assert!(s.contains("NOTE t.bare: pattern 1 has no literal"), "{s}");
+}
+
+#[test]
 fn rules_keys_name_the_words_each_pattern_waits_for() {
     let out = bin()
         .args([

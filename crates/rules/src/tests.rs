@@ -664,3 +664,26 @@ fn only_the_known_patterns_run_on_every_text() {
     );
     assert_eq!(s.unfiltered_patterns(), 3);
 }
+
+#[test]
+fn a_byte_mode_group_does_not_leave_a_pattern_unkeyed() {
+    // `\S` inside `(?-u:…)` may match outside UTF-8: the rule compiles (it
+    // is built over bytes), and its literals must be found the same way,
+    // or it runs on every text.
+    let src = r#"
+pack: k
+version: 1
+rules:
+  - id: k.bytes
+    category: pii
+    severity: low
+    score: 0.5
+    description: a byte-mode group
+    patterns:
+      - '(?i-u:fianc\S{0,3})\s+records'
+"#;
+    let s = RuleSet::from_sources([("k.yaml", src)]).expect("valid pack");
+    let keys = s.pattern_keys();
+    assert!(!keys[0].first.is_empty(), "{:?}", keys[0].first);
+    assert_eq!(s.unfiltered_patterns(), 0);
+}

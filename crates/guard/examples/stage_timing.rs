@@ -1,6 +1,7 @@
 //! Times each stage of tiers 1–2 over a corpus file, to find where the
 //! microseconds go: `cargo run --release --example stage_timing -- FILE.jsonl`
-//! (`RULES=DIR` for packs other than the built-in ones).
+//! (`RULES=DIR` for packs other than the built-in ones; `COLD=1` also
+//! profiles the patterns on the first pass, while their DFAs are cold).
 
 use palisade_core::Kind;
 use palisade_guard::dataset::load_file;
@@ -38,6 +39,17 @@ fn main() {
     let t = Instant::now();
     let normed: Vec<_> = rows.iter().map(|r| norm.normalize(&r.text)).collect();
     let tn = t.elapsed();
+    // COLD=1: which patterns cost most while their lazy DFAs are still
+    // meeting the texts (the first checks a server answers).
+    if std::env::var_os("COLD").is_some() {
+        let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
+        for (id, n, ns, runs) in rules.profile(&texts, Kind::Prompt).into_iter().take(25) {
+            println!(
+                "  cold {id} pattern {n}: {:.1} µs/row, {runs} runs",
+                ns as f64 / 1e3 / rows.len().max(1) as f64
+            );
+        }
+    }
     let t = Instant::now();
     let mut hits = 0;
     for n in &normed {

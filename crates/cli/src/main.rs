@@ -24,28 +24,13 @@ use clap::{Parser, Subcommand};
 // The gateway allocates per request (JSON bodies, verdicts, events) from
 // many threads; mimalloc's per-thread heaps cut allocator time to a
 // fraction of glibc malloc's (about 8% of gateway CPU in a profile).
-// Built without transparent huge pages (`no_thp`, and `no_huge_pages`
-// below): a check that grows a buffer into fresh memory otherwise waits
-// while the kernel zeroes a whole 2 MiB page, which made p99 of `palisade
-// bench` swing from 1.2 to 5.2 ms and its max reach 16–20 ms (a fifth of
-// all CPU time in `clear_page_erms`); without them the max is 2.4–2.9 ms.
+// Transparent huge pages stay on: without them (mimalloc `no_thp` and
+// PR_SET_THP_DISABLE, session 52) the gateway served 13 % fewer requests
+// at 16 connections (2,920 against 3,350/s, `bench/gateway_ab.sh`), though
+// one-thread `palisade bench` lost its multi-millisecond page-zeroing
+// stalls (max 16–20 ms → 2.4–2.9 ms).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Opts this process out of transparent huge pages on Linux, where the
-/// system setting is `always` (mimalloc's `no_thp` only stops it asking
-/// for them under `madvise`). Best effort: an old kernel refuses, and the
-/// checks are then only slower at the tail.
-fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    #[allow(unsafe_code)]
-    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only, no
-    // pointers, and changes nothing but how the kernel backs later page
-    // faults of this process; it cannot touch memory Rust owns.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
 
 /// Palisade: a security platform for AI agents.
 #[derive(Parser)]
@@ -102,7 +87,6 @@ fn main() -> std::process::ExitCode {
         }
         default_hook(info);
     }));
-    no_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Guard(a) => guard_cmd::run(a),

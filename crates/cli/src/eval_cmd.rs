@@ -52,6 +52,9 @@ pub struct Args {
     /// With --leave-one-out: shuffle seed of the fits.
     #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().options.seed)]
     train_seed: u64,
+    /// With --leave-one-out: fits averaged into each head.
+    #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().options.seeds)]
+    train_seeds: usize,
     /// With --leave-one-out: weight of hard-negative corpora when the
     /// attack head's threshold is set (see `palisade train`).
     #[arg(long)]
@@ -144,6 +147,7 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         cfg.options.epochs = a.train_epochs;
         cfg.options.l2 = a.train_l2;
         cfg.options.seed = a.train_seed;
+        cfg.options.seeds = a.train_seeds;
         if let Some(w) = a.train_attack_threshold_hard_weight {
             cfg.attack_threshold_hard_weight = w;
         }

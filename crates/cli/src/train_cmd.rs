@@ -110,6 +110,10 @@ pub struct Args {
     /// figure owes to the order the rows were seen in).
     #[arg(long, default_value_t = TrainConfig::default().options.seed)]
     seed: u64,
+    /// Fits averaged into each head, each seeing the rows in another
+    /// order (training takes about that many times longer).
+    #[arg(long, default_value_t = TrainConfig::default().options.seeds)]
+    seeds: usize,
     #[command(flatten)]
     opts: GuardOpts,
 }
@@ -244,6 +248,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             l2: a.l2,
             lr: a.lr,
             seed: a.seed,
+            seeds: a.seeds,
             ..Default::default()
         },
     };
@@ -256,7 +261,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "document_sets": document_sets.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
-        "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "attack_fpr": a.attack_fpr,
+        "config": {"bits": a.bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "seeds": a.seeds, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,

@@ -41,6 +41,11 @@ pub struct TrainOptions {
     pub l2: f32,
     /// Shuffle seed.
     pub seed: u64,
+    /// Fits averaged into one: each sees the rows in another order, and
+    /// the weights and bias are their mean (>= 1). A linear model's mean
+    /// is still one linear model, so this costs training time only; it
+    /// takes out what a head owes to the order its rows came in.
+    pub seeds: usize,
     /// Folds for out-of-fold calibration (>= 2).
     pub folds: usize,
     /// Largest weighted false-positive rate allowed when picking the
@@ -66,6 +71,7 @@ impl Default for TrainOptions {
             lr: 0.2,
             l2: 1e-6,
             seed: 7,
+            seeds: 1,
             folds: 4,
             target_fpr: 0.01,
             max_source_fpr: 1.0,
@@ -102,14 +108,42 @@ pub struct HeadReport {
     pub source_fpr: Vec<(u32, f32, usize)>,
 }
 
-/// Fits raw weights and bias on `samples`.
+/// Fits raw weights and bias on `samples`: the mean of
+/// [`TrainOptions::seeds`] fits, each with its own row order.
 pub fn fit(xs: &[SparseVec], samples: &[&Sample], bits: u32, o: &TrainOptions) -> (Vec<f32>, f32) {
+    let k = o.seeds.max(1);
+    let (mut w, mut b) = fit_one(xs, samples, bits, o, o.seed);
+    for j in 1..k {
+        // Seeds far apart, so that `--seed 8` does not share fits with
+        // `--seed 7`.
+        let seed = o.seed.wrapping_add(7919 * j as u64);
+        let (wj, bj) = fit_one(xs, samples, bits, o, seed);
+        for (a, v) in w.iter_mut().zip(wj) {
+            *a += v;
+        }
+        b += bj;
+    }
+    if k > 1 {
+        let inv = 1.0 / k as f32;
+        w.iter_mut().for_each(|a| *a *= inv);
+        b *= inv;
+    }
+    (w, b)
+}
+
+fn fit_one(
+    xs: &[SparseVec],
+    samples: &[&Sample],
+    bits: u32,
+    o: &TrainOptions,
+    seed: u64,
+) -> (Vec<f32>, f32) {
     let n = 1usize << bits;
     let mut w = vec![0f32; n];
     let mut g2 = vec![1e-6f32; n];
     let (mut b, mut gb2) = (0f32, 1e-6f32);
     let mut order: Vec<usize> = (0..samples.len()).collect();
-    let mut rng = fastrand::Rng::with_seed(o.seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
     for _ in 0..o.epochs {
         rng.shuffle(&mut order);
         for &k in &order {

@@ -503,6 +503,40 @@ mod tests {
     }
 
     #[test]
+    fn several_seeds_average_their_fits() {
+        let (mut xs, mut s) = (Vec::new(), Vec::new());
+        for g in 0..60u64 {
+            // Noisy labels, so that the row order moves the weights.
+            let y = g % 3 != 0;
+            s.push(Sample {
+                i: xs.len(),
+                y,
+                w: 1.0,
+                tw: 1.0,
+                group: g,
+                source: 0,
+            });
+            xs.push(row(1 + (g % 5) as u32, g));
+        }
+        let all: Vec<&Sample> = s.iter().collect();
+        let one = TrainOptions::default();
+        let two = TrainOptions {
+            seeds: 2,
+            ..TrainOptions::default()
+        };
+        let (wa, ba) = fit_one(&xs, &all, 6, &one, one.seed);
+        let (wb, bb) = fit_one(&xs, &all, 6, &one, one.seed.wrapping_add(7919));
+        assert_ne!(wa, wb, "the two orders should give two fits");
+        let (w, b) = fit(&xs, &all, 6, &two);
+        for ((m, x), y) in w.iter().zip(&wa).zip(&wb) {
+            assert!((m - (x + y) / 2.0).abs() < 1e-6);
+        }
+        assert!((b - (ba + bb) / 2.0).abs() < 1e-6);
+        // One seed is one fit, unchanged.
+        assert_eq!(fit(&xs, &all, 6, &one), (wa, ba));
+    }
+
+    #[test]
     fn platt_survives_huge_logits_and_stays_monotone() {
         let mut v = Vec::new();
         for i in 0..200 {

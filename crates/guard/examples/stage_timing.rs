@@ -39,16 +39,20 @@ fn main() {
     let t = Instant::now();
     let normed: Vec<_> = rows.iter().map(|r| norm.normalize(&r.text)).collect();
     let tn = t.elapsed();
+    // The guard scans the folded text.
+    let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
+    let show = |label: &str, prof: &[(String, usize, u128, usize)], top: usize| {
+        for (id, n, ns, runs) in prof.iter().take(top) {
+            println!(
+                "  {label}{id} pattern {n}: {:.1} µs/row, {runs} runs",
+                *ns as f64 / 1e3 / texts.len().max(1) as f64
+            );
+        }
+    };
     // COLD=1: which patterns cost most while their lazy DFAs are still
     // meeting the texts (the first checks a server answers).
     if std::env::var_os("COLD").is_some() {
-        let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
-        for (id, n, ns, runs) in rules.profile(&texts, Kind::Prompt).into_iter().take(25) {
-            println!(
-                "  cold {id} pattern {n}: {:.1} µs/row, {runs} runs",
-                ns as f64 / 1e3 / rows.len().max(1) as f64
-            );
-        }
+        show("cold ", &rules.profile(&texts, Kind::Prompt), 25);
     }
     let t = Instant::now();
     let mut hits = 0;
@@ -65,20 +69,13 @@ fn main() {
         hits += out.len();
     }
     let tr_folded = t.elapsed();
-    // The guard scans the folded text.
-    let texts: Vec<&str> = normed.iter().map(|n| n.folded.as_str()).collect();
     let prof = rules.profile(&texts, Kind::Prompt);
     let total_runs: usize = prof.iter().map(|p| p.3).sum();
     println!(
         "  {:.1} candidate patterns per row",
         total_runs as f64 / rows.len().max(1) as f64
     );
-    for (id, n, ns, runs) in prof.into_iter().take(12) {
-        println!(
-            "  {id} pattern {n}: {:.1} µs/row, {runs} runs",
-            ns as f64 / 1e3 / rows.len().max(1) as f64
-        );
-    }
+    show("", &prof, 12);
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / rows.len().max(1) as f64;
     println!(
         "{} rows, {} KB: normalize {:.1} µs/row, rules(text) {:.1} µs/row, rules(folded) {:.1} µs/row, {hits} hits",

@@ -38,16 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("no rows in {dir}").into());
     }
     if std::env::var("WARM").is_ok() {
-        let ex: Vec<String> = guard
+        let ex: Vec<&String> = guard
             .rules()
             .rules()
             .iter()
             .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative))
-            .cloned()
             .collect();
         let s = Instant::now();
         for t in &ex {
-            std::hint::black_box(guard.check(&Request::prompt(t)));
+            std::hint::black_box(guard.check(&Request::prompt(t.as_str())));
         }
         println!(
             "warmed on {} examples in {} ms",

@@ -616,8 +616,16 @@ impl Guard {
     }
 
     /// Scans the lower-cased, leetspeak-folded view (it sees everything
-    /// the plain view shows, and more), then locates each hit in the plain
-    /// view for a span; then every decoded segment.
+    /// the plain view shows, and more), then gives each hit a span in the
+    /// plain view; then every decoded segment.
+    ///
+    /// Where folding changed nothing but ASCII case (most text), a byte
+    /// offset is the same in both views and the hit's own place is its
+    /// span. Otherwise the rule is searched again in the plain view: one
+    /// unanchored search of the whole text per pattern until one matches,
+    /// a dozen of them on a 2 KB jailbreak that a dozen rules hit
+    /// (`tail_latency`, 3,200 prompts of 2 KB, two alternating runs:
+    /// first-pass p99 1.21–1.23 → 1.13–1.14 ms, warm 0.66–0.69 → 0.61–0.64).
     fn scan_rules(
         &self,
         norm: &Normalized,
@@ -627,11 +635,18 @@ impl Guard {
         let mut ms = Vec::new();
         self.rules
             .scan_views(&norm.folded, &norm.text, kind, &mut ms);
+        let aligned = !ms.is_empty()
+            && norm
+                .folded
+                .as_bytes()
+                .eq_ignore_ascii_case(norm.text.as_bytes());
         for m in ms.drain(..) {
-            let span = self
-                .rules
-                .find_rule(m.rule, &norm.text)
-                .map(|(start, end)| norm.original_span(Span { start, end }));
+            let span = if aligned {
+                Some((m.start, m.end))
+            } else {
+                self.rules.find_rule(m.rule, &norm.text)
+            }
+            .map(|(start, end)| norm.original_span(Span { start, end }));
             out.push((m, span));
         }
         for d in &norm.decoded {

@@ -937,6 +937,15 @@ impl Guard {
                 Some(n) => heads(n, &present_matches),
                 None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
+            // A document or tool result is read by the document head in
+            // the attack head's place, when the model has one. The attack
+            // head learns from prompts and its threshold is set on prompts:
+            // on the held-out document sets (eval/guard-blind8, blind9,
+            // guard-documents, guard-documents-blind2) it flagged 13 of 470
+            // harmless documents that nothing else flagged, for 4 of 470
+            // planted orders, and whatever taught it more about prompts
+            // moved it on documents too (docs/guard.md, session 53).
+            let attack = attack.filter(|_| document.is_none() && req.direction == Direction::Input);
             // A request in another language is also read as a word-by-word
             // English gloss by the unsafe head, as a finding of its own with
             // its own threshold: a gloss loses the grammar that tells a

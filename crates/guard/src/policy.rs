@@ -59,7 +59,11 @@ pub struct Band {
 /// judged as before, and so is any text the unsafe head cannot read (it
 /// knows English and Chinese only). Between the head's threshold and
 /// `min_attack` the finding stays in the judge's band. `min_attack: 0`
-/// turns this off.
+/// turns this off. The defaults were swept on left-out folds: 0.9 / 0.05
+/// in session 26; 0.95 / 0.2 since session 53, when framed jailbreaks in
+/// training moved WildGuard's harmless role-play to a higher unsafe
+/// probability (left out, WildGuard 77 → 59 of 571 flagged for 8 of 2,427
+/// attacks; `docs/guard-loso.md`).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FrameGate {
@@ -72,8 +76,8 @@ pub struct FrameGate {
 impl Default for FrameGate {
     fn default() -> Self {
         Self {
-            min_attack: 0.9,
-            max_unsafe: 0.05,
+            min_attack: 0.95,
+            max_unsafe: 0.2,
         }
     }
 }

@@ -202,11 +202,11 @@ fn a_jailbreak_frame_around_a_harmless_request_needs_the_frame_gates_score() {
     let p = Policy::from_yaml("frame_gate: { min_attack: 0 }", "p.yaml").expect("partial");
     assert_eq!(
         (p.frame_gate.min_attack, p.frame_gate.max_unsafe),
-        (0.0, 0.05)
+        (0.0, 0.2)
     );
     assert!(Policy::from_yaml("frame_gate: { min_atack: 0 }", "p.yaml").is_err());
     // Out-of-range settings are refused with the key named.
-    let e = Policy::from_yaml("frame_gate: { min_attack: 2, max_unsafe: 0.05 }", "p.yaml")
+    let e = Policy::from_yaml("frame_gate: { min_attack: 2, max_unsafe: 0.2 }", "p.yaml")
         .expect_err("out of range");
     assert!(e.to_string().contains("frame_gate.min_attack"), "{e}");
 }

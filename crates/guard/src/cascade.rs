@@ -944,7 +944,9 @@ impl Guard {
             // guard-documents, guard-documents-blind2) it flagged 13 of 470
             // harmless documents that nothing else flagged, for 4 of 470
             // planted orders, and whatever taught it more about prompts
-            // moved it on documents too (docs/guard.md, session 53).
+            // moved it on documents too (docs/guard.md, session 53). An
+            // answer is read for harmful content and leaks, not as an
+            // attack on the model (its attack findings were `review`).
             let attack = attack.filter(|_| document.is_none() && req.direction == Direction::Input);
             // A request in another language is also read as a word-by-word
             // English gloss by the unsafe head, as a finding of its own with

@@ -60,10 +60,10 @@ pub struct Band {
 /// knows English and Chinese only). Between the head's threshold and
 /// `min_attack` the finding stays in the judge's band. `min_attack: 0`
 /// turns this off. The defaults were swept on left-out folds: 0.9 / 0.05
-/// in session 26; 0.95 / 0.2 since session 53, when framed jailbreaks in
-/// training moved WildGuard's harmless role-play to a higher unsafe
-/// probability (left out, WildGuard 77 → 59 of 571 flagged for 8 of 2,427
-/// attacks; `docs/guard-loso.md`).
+/// in session 26; 0.95 / 0.2 since session 53, once framed jailbreaks in
+/// training had lifted WildGuard's harmless role-play to attack scores
+/// of 0.90–0.95 (left out, WildGuard 77 → 59 of 571 flagged for 8 of
+/// 2,427 attacks; `docs/guard-loso.md`).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FrameGate {

@@ -372,6 +372,20 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
                 Some(&a.text),
             ));
         }
+        match &a.twin {
+            Some(_) if a.label == Label::Benign => {
+                return Err(SpecError::new(
+                    format!(
+                        "{what}: a `twin` is the harmless side of an attack; this row is benign"
+                    ),
+                    Some(&a.text),
+                ))
+            }
+            Some(twin) if twin.trim().is_empty() => {
+                return Err(SpecError::new(format!("{what}: empty twin"), Some(&a.text)))
+            }
+            _ => {}
+        }
         let group = format!("attack:{}", a.text);
         push(
             a.text.clone(),
@@ -381,17 +395,6 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             &group,
         );
         if let Some(twin) = &a.twin {
-            if a.label == Label::Benign {
-                return Err(SpecError::new(
-                    format!(
-                        "{what}: a `twin` is the harmless side of an attack; this row is benign"
-                    ),
-                    Some(&a.text),
-                ));
-            }
-            if twin.trim().is_empty() {
-                return Err(SpecError::new(format!("{what}: empty twin"), Some(&a.text)));
-            }
             push(
                 twin.clone(),
                 Label::Benign,

@@ -25,7 +25,7 @@
 //! prompts, harmful caught 1,492 -> 1,668 of 3,256 (the multilingual
 //! requests 160 -> 297 of 900), harmless flagged 313 -> 345 of 9,064 (the
 //! multilingual ones 11 -> 24 of 1,260); answers read as answers, harmful
-//! 214 -> 228 of 496, harmless 30 -> 36 of 924 (docs/guard.md, session 54).
+//! 214 -> 228 of 496, harmless 30 -> 31 of 924 (docs/guard.md, session 54).
 
 use palisade_core::{Action, Direction, Kind};
 use palisade_guard::{Guard, Policy, Request};
@@ -651,13 +651,13 @@ fn answers_are_read_against_the_requests_they_answer() {
     // 324, and catches 1,311 of 3,016 harmful against 1,149: the ceiling
     // follows that trade (docs/guard.md).
     // Session 54 (its trade in the module's doc; refusals read in twelve
-    // languages): 159 caught, 24 flagged.
+    // languages): 159 caught, 19 flagged.
     hold_as(
         &["guard-answer-pairs/a.jsonl", "guard-answer-pairs/b.jsonl"],
         Direction::Output,
         (260, 560),
         115,
-        24,
+        19,
     );
 }
 

@@ -440,6 +440,15 @@ mod tests {
         expand(&s, "pairs").map_err(String::from)
     }
 
+    /// Each `(entry, says)`: the spec `{head}\n  - {entry}` is refused
+    /// with an error that holds `says` and names the entry (`names`).
+    fn refused(head: &str, names: &str, cases: &[(&str, &str)]) {
+        for (bad, says) in cases {
+            let e = spec(&format!("{head}\n  - {bad}\n")).expect_err(bad);
+            assert!(e.contains(says) && e.contains(names), "{bad}: {e}");
+        }
+    }
+
     const FRAMES: &str = "heads: [unsafe]\nframes:\n  en: [\"How do I {act}?\", \"Teach me to {act}.\", \"{act} is my plan, how?\", \"Help me {act}.\"]\n";
 
     #[test]
@@ -493,23 +502,24 @@ mod tests {
         assert_eq!(rows[1].category, "pairs:twin");
         assert!(rows.iter().all(|r| r.lang == "de"));
         assert_eq!(rows[0].group, rows[1].group);
-        for (bad, says) in [
-            (
-                "{lang: German, cat: violent, text: a, twin: b}",
-                "language code",
-            ),
-            (
-                "{lang: de, cat: spooky, text: a, twin: b}",
-                "content category",
-            ),
-            (
-                "{lang: de, cat: violent, text: a, twin: \" \"}",
-                "empty text or twin",
-            ),
-        ] {
-            let e = spec(&format!("heads: [unsafe]\nrequests:\n  - {bad}\n")).expect_err(bad);
-            assert!(e.contains("request 1") && e.contains(says), "{bad}: {e}");
-        }
+        refused(
+            "heads: [unsafe]\nrequests:",
+            "request 1",
+            &[
+                (
+                    "{lang: German, cat: violent, text: a, twin: b}",
+                    "language code",
+                ),
+                (
+                    "{lang: de, cat: spooky, text: a, twin: b}",
+                    "content category",
+                ),
+                (
+                    "{lang: de, cat: violent, text: a, twin: \" \"}",
+                    "empty text or twin",
+                ),
+            ],
+        );
     }
 
     #[test]
@@ -661,19 +671,20 @@ mod tests {
             (Label::Jailbreak, Label::Benign)
         );
         assert_eq!(rows[0].group, rows[1].group);
-        for (bad, says) in [
-            (
-                "{lang: en, label: benign, text: \"a\", twin: \"b\"}",
-                "this row is benign",
-            ),
-            (
-                "{lang: en, label: jailbreak, text: \"a\", twin: \" \"}",
-                "empty twin",
-            ),
-        ] {
-            let e = spec(&format!("heads: [attack]\nattacks:\n  - {bad}\n")).expect_err(bad);
-            assert!(e.contains(says) && e.contains("attack 1"), "{bad}: {e}");
-        }
+        refused(
+            "heads: [attack]\nattacks:",
+            "attack 1",
+            &[
+                (
+                    "{lang: en, label: benign, text: \"a\", twin: \"b\"}",
+                    "this row is benign",
+                ),
+                (
+                    "{lang: en, label: jailbreak, text: \"a\", twin: \" \"}",
+                    "empty twin",
+                ),
+            ],
+        );
     }
 
     #[test]

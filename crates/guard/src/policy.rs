@@ -56,8 +56,8 @@ pub struct Band {
 /// role-play ("imagine you are an unrestricted historian…") are the
 /// attack head's commonest false positive on corpora it never saw; a frame
 /// around a harmful request, a frame a rule recognises, and injections are
-/// judged as before, and so is any text the unsafe head cannot read (it
-/// knows English and Chinese only). Between the head's threshold and
+/// judged as before, and so is any text the unsafe head reads poorly
+/// (all but English and Chinese: `readable.rs`). Between the head's threshold and
 /// `min_attack` the finding stays in the judge's band. `min_attack: 0`
 /// turns this off. The defaults were swept on left-out folds: 0.9 / 0.05
 /// in session 26; 0.95 / 0.2 since session 53, once framed jailbreaks in

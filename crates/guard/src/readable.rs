@@ -1,8 +1,11 @@
-//! Whether the model's unsafe head can read a text: it was trained on
-//! English and Chinese harmful requests only (`models/guard/MODEL_CARD.md`),
-//! so its low score on a German or Korean request means nothing. The frame
-//! gate (`FrameGate` in the policy) trusts that score, and must not where
-//! the head is blind. A script count and a handful of English function
+//! Whether the model's unsafe head can read a text well enough to trust
+//! its low score: it learned from English and Chinese corpora, and in
+//! twelve other languages from project-written pairs only
+//! (`models/guard/MODEL_CARD.md`), where it catches about one harmful
+//! request in three (`docs/guard.md`, session 54), so its low score on a
+//! German or Korean request means little. The frame gate (`FrameGate` in
+//! the policy) trusts that score, and must not where the head reads
+//! poorly. A script count and a handful of English function
 //! words are enough for that yes/no; no language-identification crate
 //! is needed to tell English and Chinese from the rest.
 

@@ -10,7 +10,7 @@
 //! answers, which the detectors can read (`data/answer_shapes.yaml`).
 
 use palisade_rules::Examples;
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -25,6 +25,14 @@ const HEAD_BYTES: usize = 1200;
 /// not blanked, or an answer could hide its content behind "I can't help
 /// with that, but...".
 const MAX_REFUSAL_BYTES: usize = 300;
+/// The lazy DFA's cache for each set of shapes. The regex crate's default
+/// (2 MiB) is less than the refusal set alone needs at the least (its
+/// 27 patterns in twelve languages are 34,000 NFA states, mostly bounded
+/// repeats of `[^.]`), and a set whose lazy DFA cannot be built runs the
+/// PikeVM on every sentence instead: 590,000 instructions a gateway
+/// request, 29 % of all it did (callgrind, `bench/gateway_instructions.sh`).
+/// A test checks that every built-in set needs at most a quarter of this.
+const SET_DFA_BYTES: usize = 16 << 20;
 
 /// A shape file that does not load.
 #[derive(Debug, thiserror::Error)]
@@ -160,16 +168,17 @@ impl AnswerShapes {
             compile(spec.compliance, true)?,
         );
         let set = |entries: &[Entry]| {
-            RegexSet::new(entries.iter().map(|e| e.re.as_str())).map_err(|err| {
-                ShapeError::Pattern {
+            RegexSetBuilder::new(entries.iter().map(|e| e.re.as_str()))
+                .dfa_size_limit(SET_DFA_BYTES)
+                .build()
+                .map_err(|err| ShapeError::Pattern {
                     id: entries
                         .iter()
                         .map(|e| e.id.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
                     err: err.to_string(),
-                }
-            })
+                })
         };
         Ok(Self {
             refusal_set: set(&refusal)?,
@@ -368,6 +377,27 @@ mod tests {
 
     fn shapes() -> AnswerShapes {
         AnswerShapes::builtin().expect("the built-in shapes load")
+    }
+
+    /// Each built-in set must leave its lazy DFA room: a set whose least
+    /// cache outgrows [`SET_DFA_BYTES`] silently runs on the PikeVM,
+    /// many times slower, and one near it thrashes its cache.
+    #[test]
+    fn builtin_sets_fit_the_lazy_dfa() {
+        use regex_automata::hybrid::{dfa, regex::Regex as Hybrid};
+        let s = shapes();
+        for (name, entries) in [
+            ("refusal", &s.refusal),
+            ("reason", &s.reason),
+            ("pivot", &s.pivot),
+            ("compliance", &s.compliance),
+        ] {
+            let pats: Vec<&str> = entries.iter().map(|e| e.re.as_str()).collect();
+            let built = Hybrid::builder()
+                .dfa(dfa::Config::new().cache_capacity(SET_DFA_BYTES / 4))
+                .build_many(&pats);
+            assert!(built.is_ok(), "{name}: {:?}", built.err());
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 -- wrk script: POST OpenAI chat requests whose user message is about 1 KB,
 -- from 64 texts, each request numbered (so no layer can answer from a cache).
--- Env: PALISADE_KEY (optional bearer key), PALISADE_PROMPT_BYTES (default 1024).
+-- Env: PALISADE_KEY (optional bearer key), PALISADE_PROMPT_BYTES (default 1024),
+-- PALISADE_SENTENCES (a file of sentences, one a line, in place of the
+-- English ones below: bench/sentences_multilingual.txt).
 local key = os.getenv("PALISADE_KEY")
 local size = tonumber(os.getenv("PALISADE_PROMPT_BYTES") or "1024")
 local sentences = {
@@ -21,6 +23,15 @@ local sentences = {
   "Give me a beginner-friendly weekly running plan for a first 10 km race.",
   "Translate the following paragraph into formal Spanish for a brochure.",
 }
+local file = os.getenv("PALISADE_SENTENCES")
+if file and file ~= "" then
+  local f = assert(io.open(file, "r"))
+  sentences = {}
+  for line in f:lines() do
+    if line ~= "" then sentences[#sentences + 1] = line end
+  end
+  f:close()
+end
 local pre, post = {}, {}
 local escape = function(s) return s:gsub('\\', '\\\\'):gsub('"', '\\"') end
 function init(args)
@@ -38,6 +49,8 @@ function init(args)
     -- so no two user messages are alike; the system prompt repeats, as it
     -- does in real traffic.
     text = text:sub(1, size - 12)
+    -- A byte cut may split a character: drop the last one, whole.
+    text = text:gsub("[\192-\255][\128-\191]*$", "")
     pre[i] = '{"model":"mock-gpt","messages":[{"role":"system","content":"You are a helpful assistant for a travel and productivity app."},{"role":"user","content":"Request '
     post[i] = ': ' .. escape(text) .. '"}]}'
   end

@@ -119,3 +119,24 @@ fn config(unicode: bool, case_sensitive: bool) -> syntax::Config {
         .utf8(false)
         .case_insensitive(!case_sensitive)
 }
+
+#[cfg(test)]
+impl LazyRegex {
+    /// Whether this pattern's lazy DFA can be built in `capacity` bytes
+    /// of cache. The meta regex gives no sign when it cannot: it runs the
+    /// PikeVM instead, an order of magnitude slower, on every search.
+    pub(crate) fn fits_lazy_dfa(&self, capacity: usize) -> Result<(), String> {
+        use regex_automata::{hybrid, nfa::thompson};
+        let i = &self.0;
+        if i.src.is_empty() {
+            return Ok(());
+        }
+        hybrid::regex::Regex::builder()
+            .syntax(config(i.unicode, i.case_sensitive))
+            .thompson(thompson::Config::new().utf8(false))
+            .dfa(hybrid::dfa::Config::new().cache_capacity(capacity))
+            .build(&i.src)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -687,3 +687,28 @@ rules:
     assert!(!keys[0].first.is_empty(), "{:?}", keys[0].first);
     assert_eq!(s.unfiltered_patterns(), 0);
 }
+
+/// Every built-in pattern's lazy DFA fits in half the cache the rules
+/// give it (`lazy::build`), so none runs on the PikeVM and none sits at
+/// the edge where its cache thrashes. The answer shapes once outgrew
+/// regex's default cache this way, silently (`docs/gateway-bench.md`,
+/// session 56).
+#[test]
+fn builtin_patterns_fit_the_lazy_dfa() {
+    let set = RuleSet::builtin().expect("built-in packs load");
+    let all = set
+        .patterns
+        .iter()
+        .chain(set.unless.iter().flatten())
+        .chain(set.corroborate.iter().flatten().flat_map(|(_, v)| v));
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for re in all {
+        n += 1;
+        if let Err(e) = re.fits_lazy_dfa(4 << 20) {
+            failures.push(e);
+        }
+    }
+    assert!(n > 1000, "only {n} patterns");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

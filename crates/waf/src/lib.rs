@@ -31,6 +31,7 @@
 //! matched with one `RegexSet` and one Aho-Corasick automaton per target kind.
 
 pub mod bots;
+mod boundary;
 pub mod config;
 pub mod detect;
 pub mod engine;

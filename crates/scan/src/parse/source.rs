@@ -21,7 +21,10 @@ fn patterns() -> &'static Patterns {
         // the unit tests, never by input.
         import: Regex::new(r"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import|import[ \t]+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*))")
             .expect("import pattern"),
-        model_kv: Regex::new(r#"(?i)\b(?:model|model_name|model_id|engine|deployment_name|llm_model|embedding_model)["']?\s*[:=]\s*["']?([A-Za-z0-9][\w.:/-]{1,80})"#)
+        // An ASCII `\b`: a Unicode one stops the lazy DFA at the first
+        // non-ASCII byte (an accent or emoji in a comment) and the whole
+        // file is then searched by the PikeVM.
+        model_kv: Regex::new(r#"(?i)(?-u:\b)(?:model|model_name|model_id|engine|deployment_name|llm_model|embedding_model)["']?\s*[:=]\s*["']?([A-Za-z0-9][\w.:/-]{1,80})"#)
             .expect("model pattern"),
         hub: Regex::new(r#"(?:from_pretrained|snapshot_download|hf_hub_download|pipeline)\s*\([^)]*?["']([A-Za-z0-9][\w.-]*/[\w.-]+)["']|--model[= ]["']?([A-Za-z0-9][\w.-]*/[\w.-]+)"#)
             .expect("hub pattern"),

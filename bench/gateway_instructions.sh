@@ -7,6 +7,8 @@
 # KB user message, fixed system prompt) through the zero-delay mock.
 # Prints the instructions per request.
 # Usage: bench/gateway_instructions.sh [requests, default 200] [palisade.toml]
+# Env: PALISADE_SENTENCES=FILE builds the prompts from FILE's sentences
+# (bench/sentences_multilingual.txt), as bench/chat.lua does.
 # Env: OUT=FILE keeps the callgrind profile (for callgrind_annotate);
 # GATEWAY=BINARY counts another `palisade` build (an older commit's).
 set -euo pipefail
@@ -33,7 +35,12 @@ send() { # count seed
 import http.client, json, random, sys
 addr, n, key, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 host, port = addr.rsplit(':', 1)
-sentences = [l.split('"')[1] for l in open('bench/chat.lua') if l.startswith('  "')]
+import os
+# bench/chat.lua's sentences, or PALISADE_SENTENCES' (one a line), as wrk sends them.
+if os.environ.get('PALISADE_SENTENCES'):
+    sentences = [l.strip() for l in open(os.environ['PALISADE_SENTENCES'], encoding='utf-8') if l.strip()]
+else:
+    sentences = [l.split('"')[1] for l in open('bench/chat.lua') if l.startswith('  "')]
 # Seeded, so that two builds get the same requests.
 rng = random.Random(seed)
 c = http.client.HTTPConnection(host, int(port))

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// What normalisation had to undo.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -351,13 +351,36 @@ pub fn js_unescape(input: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The characters [`fold_unicode`] maps or drops after NFKC.
+const FOLDED: [char; 10] = [
+    '\u{2018}', '\u{2019}', '\u{02BC}', '\u{201C}', '\u{201D}', '\u{200B}', '\u{200C}', '\u{200D}',
+    '\u{FEFF}', '\u{00AD}',
+];
+
 /// NFKC-fold compatibility characters (full-width `＜`, circled `Ⓖ`, ligatures)
 /// to their plain forms; ASCII input is returned untouched (fast path).
 pub fn fold_unicode(input: &str) -> Cow<'_, str> {
     if input.is_ascii() {
         return Cow::Borrowed(input);
     }
-    let folded: String = input
+    // Most non-ASCII text (a German or Chinese prompt) is NFKC already:
+    // the quick check says so for a tenth of what composing it costs (the
+    // fold was three quarters of the WAF's time on a 1 KB German chat
+    // request). Such text changes only where it holds a character below.
+    if is_nfkc_quick(input.chars()) == IsNormalized::Yes && !input.contains(FOLDED) {
+        return Cow::Borrowed(input);
+    }
+    let folded = fold_full(input);
+    if folded == input {
+        Cow::Borrowed(input)
+    } else {
+        Cow::Owned(folded)
+    }
+}
+
+/// NFKC, then the quotes made plain and the invisible characters dropped.
+fn fold_full(input: &str) -> String {
+    input
         .nfkc()
         .map(|c| match c {
             // Typographic quotes and zero-width / BOM characters are used to slip
@@ -372,12 +395,7 @@ pub fn fold_unicode(input: &str) -> Cow<'_, str> {
                 '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}'
             )
         })
-        .collect();
-    if folded == input {
-        Cow::Borrowed(input)
-    } else {
-        Cow::Owned(folded)
-    }
+        .collect()
 }
 
 /// Full normalisation for signature matching: URL-decode (bounded rounds),
@@ -492,6 +510,19 @@ pub fn base64_candidate(s: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The quick NFKC check changes no fold: any text, with
+        /// compatibility characters, quotes and invisible ones mixed in.
+        #[test]
+        fn quick_check_folds_as_the_full_path(
+            text in "[a-zäöüß文字ｱＡ①ﬁ\u{2019}\u{201C}\u{200B}\u{00AD}\u{0301}\u{212B} <>'\"]{0,40}",
+        ) {
+            prop_assert_eq!(fold_unicode(&text).into_owned(), fold_full(&text));
+        }
+    }
     use super::*;
 
     #[test]

@@ -551,6 +551,16 @@ fn check_examples(rule: &Rule) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    /// The built-in rules, every paranoia level indexed, with the natural
+    /// language set leaving out two categories.
+    fn every_rule() -> RuleSet {
+        let scope = Scope {
+            max_paranoia: 4,
+            natural_skip: vec!["rce".into(), "xss".into()],
+        };
+        RuleSet::load_scoped(&[], &scope).expect("built-in rules")
+    }
+
     /// Every kind's compiled set can build its lazy DFA in the cache it
     /// is given, on any text. A set that cannot (a Unicode word boundary,
     /// which the lazy DFA refuses once a non-ASCII byte shows up, or more
@@ -562,11 +572,7 @@ mod tests {
     #[test]
     fn every_set_fits_the_lazy_dfa() {
         use regex_automata::hybrid::{dfa, regex::Regex as Hybrid};
-        let scope = Scope {
-            max_paranoia: 4,
-            natural_skip: vec!["rce".into(), "xss".into()],
-        };
-        let set = RuleSet::load_scoped(&[], &scope).expect("built-in rules");
+        let set = every_rule();
         let mut n = 0;
         for (kind, re, ..) in set.by_kind.iter().chain(set.natural.iter()) {
             let Some(re) = re else { continue };
@@ -584,11 +590,7 @@ mod tests {
     /// example text of every rule.
     #[test]
     fn shared_sets_match_what_each_rule_matches_alone() {
-        let scope = Scope {
-            max_paranoia: 4,
-            natural_skip: vec!["rce".into(), "xss".into()],
-        };
-        let set = RuleSet::load_scoped(&[], &scope).expect("built-in rules");
+        let set = every_rule();
         let texts: Vec<String> = set
             .rules()
             .iter()

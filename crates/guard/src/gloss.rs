@@ -410,9 +410,7 @@ impl Lang {
             covered,
         }
     }
-}
 
-impl Lang {
     /// The leftmost-longest form at or after `pos`. With `word_starts`
     /// (when every form must start a word and no Arabic clitic can stand
     /// before one: the text's word starts, in order), only those are
@@ -514,8 +512,9 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
-        /// The same, over forms of any languages glued by anything: no
-        /// gap, spaces, punctuation, letters, digits, Arabic clitics.
+        /// The script skip and the word-start search change no gloss of
+        /// forms of any languages glued by anything: no gap, spaces,
+        /// punctuation, letters, digits, Arabic clitics.
         #[test]
         fn word_starts_agree_on_glued_forms(
             picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..9), 1..12),

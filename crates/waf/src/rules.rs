@@ -225,13 +225,21 @@ pub struct Scope {
     pub natural_skip: Vec<String>,
 }
 
-/// Per target kind: regex set over pattern rules with the rule index of each set entry,
+/// A kind's pattern rules as regex sets, one per run of rules from the
+/// same file, each with the entry number of its first pattern. One set of
+/// all 105 patterns needs 14.7 MiB of lazy-DFA cache at least and, run
+/// over prose, keeps building new states and clearing its cache: 2.5 MB/s
+/// on the `eval/guard-*` texts, against 56 MB/s for the ten sets of one
+/// file each (their states do not multiply with each other's).
+type PatternSets = Vec<(usize, RegexSet)>;
+
+/// Per target kind: regex sets over pattern rules with the rule index of each set entry,
 /// and one Aho-Corasick automaton over keywords with the rule index of each keyword.
 /// An entry is `None` when the set or automaton is shared with kinds that take more
 /// rules and the entry's rule does not apply to this one.
 type KindIndex = (
     TargetKind,
-    Option<RegexSet>,
+    PatternSets,
     Vec<Option<usize>>,
     Option<AhoCorasick>,
     Vec<Option<usize>>,
@@ -391,15 +399,15 @@ impl RuleSet {
 
 /// Rule indexes of `ix` that match `text`, each once.
 fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
-    let (_, set, pat_idx, ac, kw_idx) = ix;
+    let (_, sets, pat_idx, ac, kw_idx) = ix;
     // Most values match no pattern. Saying so takes one leftmost search
     // that may skip ahead on literals; listing every pattern that matches
     // takes an overlapping search over the whole value (about 28
     // instructions a byte of a 1 KB prompt, measured under callgrind in
     // the gateway).
-    if let Some(set) = set.as_ref().filter(|s| s.is_match(text)) {
+    for (first, set) in sets.iter().filter(|(_, s)| s.is_match(text)) {
         for m in set.matches(text).iter() {
-            if let Some(&Some(ri)) = pat_idx.get(m) {
+            if let Some(&Some(ri)) = pat_idx.get(first + m) {
                 if !out.contains(&ri) {
                     out.push(ri);
                 }
@@ -420,7 +428,7 @@ fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
 /// Automata already built, by the rule indexes they hold (patterns, then
 /// keywords), so that kinds taking the same rules share them: cheap clones
 /// of one compiled program.
-type Compiled = HashMap<(Vec<usize>, Vec<usize>), (Option<RegexSet>, Option<AhoCorasick>)>;
+type Compiled = HashMap<(Vec<usize>, Vec<usize>), (PatternSets, Option<AhoCorasick>)>;
 
 /// The rules with a pattern, and the rule of each keyword, of the rules
 /// that apply to `kind` (every kind when None) and that `keep` accepts.
@@ -481,17 +489,16 @@ fn index(
     if let Some((set, ac)) = compiled.get(&key) {
         return Ok((kind, set.clone(), pat_idx, ac.clone(), kw_idx));
     }
-    let pats: Vec<&str> = key
-        .0
-        .iter()
-        // The compiled form, its word boundaries ASCII (`boundary.rs`).
-        .filter_map(|&i| {
-            rules
-                .get(i)
-                .and_then(|r| r.regex.as_ref())
-                .map(Regex::as_str)
-        })
-        .collect();
+    // The compiled forms, their word boundaries ASCII (`boundary.rs`), in
+    // runs of one file each.
+    let mut runs: Vec<(usize, &str, Vec<&str>)> = Vec::new();
+    for (entry, r) in key.0.iter().filter_map(|&i| rules.get(i)).enumerate() {
+        let Some(re) = r.regex.as_ref() else { continue };
+        match runs.last_mut() {
+            Some((_, file, pats)) if *file == r.file.as_str() => pats.push(re.as_str()),
+            _ => runs.push((entry, r.file.as_str(), vec![re.as_str()])),
+        }
+    }
     // `key.1` names a rule once per keyword, its keywords in a row.
     let mut kw_rules = key.1.clone();
     kw_rules.dedup();
@@ -500,17 +507,17 @@ fn index(
         .filter_map(|&i| rules.get(i))
         .flat_map(|r| r.spec.keywords.iter().map(String::as_str))
         .collect();
-    let set = if pats.is_empty() {
-        None
-    } else {
-        Some(
+    let sets = runs
+        .into_iter()
+        .map(|(first, file, pats)| {
             RegexSetBuilder::new(&pats)
                 .size_limit(64 << 20)
                 .dfa_size_limit(SET_DFA_BYTES)
                 .build()
-                .map_err(|e| Error::Config(format!("rule set for {kind:?}: {e}")))?,
-        )
-    };
+                .map(|set| (first, set))
+                .map_err(|e| Error::Config(format!("rule set of {file} for {kind:?}: {e}")))
+        })
+        .collect::<Result<PatternSets, Error>>()?;
     let ac = if kws.is_empty() {
         None
     } else {
@@ -521,8 +528,8 @@ fn index(
                 .map_err(|e| Error::Config(format!("keywords for {kind:?}: {e}")))?,
         )
     };
-    compiled.insert(key, (set.clone(), ac.clone()));
-    Ok((kind, set, pat_idx, ac, kw_idx))
+    compiled.insert(key, (sets.clone(), ac.clone()));
+    Ok((kind, sets, pat_idx, ac, kw_idx))
 }
 
 fn check_examples(rule: &Rule) -> Result<(), Error> {
@@ -566,21 +573,19 @@ mod tests {
     /// which the lazy DFA refuses once a non-ASCII byte shows up, or more
     /// NFA states than the cache holds) runs on the PikeVM instead: 0.5–1.2
     /// ms a set on a 1 KB prompt with one accented letter (session 56).
-    /// The full 105-pattern set needs 14.7 of its 16 MiB at least, so on
-    /// long runs of new text it clears its cache often; 64 MiB would cost
-    /// 70 MB more memory for a third less time on form posts of prose.
     #[test]
     fn every_set_fits_the_lazy_dfa() {
         use regex_automata::hybrid::{dfa, regex::Regex as Hybrid};
         let set = every_rule();
         let mut n = 0;
-        for (kind, re, ..) in set.by_kind.iter().chain(set.natural.iter()) {
-            let Some(re) = re else { continue };
-            n += 1;
-            let built = Hybrid::builder()
-                .dfa(dfa::Config::new().cache_capacity(SET_DFA_BYTES))
-                .build_many(re.patterns());
-            assert!(built.is_ok(), "{kind:?}: {:?}", built.err());
+        for (kind, sets, ..) in set.by_kind.iter().chain(set.natural.iter()) {
+            for (_, re) in sets {
+                n += 1;
+                let built = Hybrid::builder()
+                    .dfa(dfa::Config::new().cache_capacity(SET_DFA_BYTES))
+                    .build_many(re.patterns());
+                assert!(built.is_ok(), "{kind:?}: {:?}", built.err());
+            }
         }
         assert!(n >= 5, "only {n} sets");
     }

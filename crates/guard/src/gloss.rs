@@ -500,13 +500,17 @@ mod tests {
         (with, without)
     }
 
-    fn builtin_forms() -> Vec<String> {
+    /// Each built-in language's forms, as `Glossary::parse` reads them.
+    fn builtin_forms() -> Vec<Vec<String>> {
         BUILTIN
             .iter()
-            .flat_map(|(_, t)| t.lines())
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once('\t'))
-            .map(|(f, _)| f.trim().to_lowercase())
+            .map(|(_, t)| {
+                t.lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .filter_map(|l| l.split_once('\t'))
+                    .map(|(f, _)| f.trim().to_lowercase())
+                    .collect()
+            })
             .collect()
     }
 
@@ -521,7 +525,7 @@ mod tests {
         ) {
             thread_local! {
                 static PAIR: (Glossary, Glossary) = builtin_pair();
-                static FORMS: Vec<String> = builtin_forms();
+                static FORMS: Vec<String> = builtin_forms().concat();
             }
             const GLUE: [&str; 9] = ["", " ", ", ", "-", "x", "7", "ال", "'", "。"];
             let text = FORMS.with(|forms| {
@@ -542,16 +546,7 @@ mod tests {
     #[test]
     fn script_skip_and_word_starts_change_no_gloss() {
         let (with, without) = builtin_pair();
-        let forms: Vec<Vec<String>> = BUILTIN
-            .iter()
-            .map(|(_, t)| {
-                t.lines()
-                    .filter(|l| !l.starts_with('#'))
-                    .filter_map(|l| l.split_once('\t'))
-                    .map(|(f, _)| f.trim().to_lowercase())
-                    .collect()
-            })
-            .collect();
+        let forms = builtin_forms();
         let mut texts = Vec::new();
         for (i, fs) in forms.iter().enumerate() {
             for chunk in fs.chunks(7).step_by(13) {

@@ -8,7 +8,10 @@
 //! are compiled and checked at load as before.
 
 use regex_automata::meta::Regex;
+use regex_automata::util::prefilter::Prefilter;
 use regex_automata::util::syntax;
+use regex_automata::MatchKind;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use std::sync::{Arc, OnceLock};
 
 /// A pattern's regex, built at load or on first use; clones share it.
@@ -78,22 +81,40 @@ pub(crate) fn build_all(all: &[&LazyRegex]) {
 
 /// Builds one pattern as rule patterns are built: over bytes (a match may
 /// split a character), Unicode or not, caseless unless `case_sensitive`.
+///
+/// The regex's prefilter is chosen here, from the pattern's prefixes
+/// alone, as the meta regex would choose it, and its own choice is off.
+/// Left to itself, a pattern with no fast prefix but a literal suffix (an
+/// `unless` list of words that end at `\b`) runs as a reverse-suffix
+/// search, and when that search sees it could go quadratic (a suffix that
+/// recurs through a repeated text) the meta regex falls back to the
+/// PikeVM over the whole text, not to its lazy DFA: a 2 KB question
+/// repeated, checked warm, spent 0.7 ms in the rules, 84 µs without it.
 pub(crate) fn build(pattern: &str, unicode: bool, case_sensitive: bool) -> Result<Regex, String> {
+    let hir = parse(pattern, unicode, case_sensitive)?;
     Regex::builder()
         .syntax(config(unicode, case_sensitive))
         .configure(
             Regex::config()
                 .utf8_empty(false)
+                .auto_prefilter(false)
+                .prefilter(prefix_prefilter(&hir))
                 .nfa_size_limit(Some(8 << 20))
                 .hybrid_cache_capacity(8 << 20),
         )
-        .build(pattern)
-        // The build error's own text is "error parsing pattern 0"; the
-        // syntax error under it says what and where.
-        .map_err(|e| match e.syntax_error() {
-            Some(syntax) => syntax.to_string(),
-            None => e.to_string(),
-        })
+        .build_from_hir(&hir)
+        .map_err(|e| e.to_string())
+}
+
+/// The prefilter of `hir`'s leftmost-first prefixes, as the meta regex
+/// builds one when it chooses for itself, or `None` when they are too
+/// many or too short to pay.
+fn prefix_prefilter(hir: &regex_syntax::hir::Hir) -> Option<Prefilter> {
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix);
+    let mut prefixes = extractor.extract(hir);
+    prefixes.optimize_for_prefix_by_preference();
+    Prefilter::new(MatchKind::LeftmostFirst, prefixes.literals()?)
 }
 
 /// `pattern` parsed as [`build`] would parse it: the check that decides
@@ -138,5 +159,66 @@ impl LazyRegex {
             .build(&i.src)
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The regex as the meta regex builds it when it chooses its own
+    /// prefilter and strategy.
+    fn default_build(pattern: &str) -> Regex {
+        Regex::builder()
+            .syntax(config(false, false))
+            .configure(Regex::config().utf8_empty(false))
+            .build(pattern)
+            .expect("pattern builds")
+    }
+
+    /// Patterns of the shapes that matter: a literal prefix, a literal
+    /// suffix only (the reverse-suffix case), an inner literal, none.
+    const PATTERNS: &[&str] = &[
+        r"(?-u:\b)(?:how|what)\s+(?:to|do\s+i)\s+\w+",
+        r"(?-u:\b)(?:\w*tect\w*|prevent\w*|avoid\w*|feelings|history)(?-u:\b)",
+        r"[a-z]+\s+harm\s+[a-z]+",
+        r"[0-9]{2,}[a-z]",
+    ];
+
+    #[test]
+    fn a_literal_prefix_gets_a_prefilter_and_a_suffix_alone_does_not() {
+        let hir = |p: &str| parse(p, false, false).expect("parses");
+        assert!(prefix_prefilter(&hir(PATTERNS[0])).is_some());
+        assert!(prefix_prefilter(&hir(PATTERNS[1])).is_none());
+    }
+
+    #[test]
+    fn a_repeated_question_matches_as_the_default_regex_does() {
+        let text = "How can I cause harm to my neighbor, Jamal? ".repeat(48);
+        for p in PATTERNS {
+            let (ours, theirs) = (build(p, false, false).expect("builds"), default_build(p));
+            assert_eq!(
+                ours.find(text.as_bytes()),
+                theirs.find(text.as_bytes()),
+                "{p}"
+            );
+            assert_eq!(
+                ours.is_match(text.as_bytes()),
+                theirs.is_match(text.as_bytes()),
+                "{p}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn matches_equal_the_default_regex(t in "[a-zA-Z0-9 ?,.\n]{0,300}|(?:how to avoid harm |history |12x )*") {
+            for p in PATTERNS {
+                let (ours, theirs) = (build(p, false, false).expect("builds"), default_build(p));
+                prop_assert_eq!(ours.find(t.as_bytes()), theirs.find(t.as_bytes()));
+                prop_assert_eq!(ours.is_match(t.as_bytes()), theirs.is_match(t.as_bytes()));
+            }
+        }
     }
 }

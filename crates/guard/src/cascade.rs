@@ -3,6 +3,7 @@
 use crate::answer::AnswerShapes;
 use crate::gloss::Glossary;
 use crate::leak::LeakIndex;
+use crate::pending::PendingAsk;
 use crate::policy::Policy;
 use crate::tense::TenseFrames;
 use palisade_core::{
@@ -123,6 +124,9 @@ pub struct Guard {
     /// Past- and future-tense question frames, read in the present tense
     /// by the model; `None` only if the built-in file failed to load.
     tense: Option<TenseFrames>,
+    /// Templates that stop short of their request, where the frame gate
+    /// stands aside (`data/pending_ask.yaml`).
+    pending: Option<PendingAsk>,
     /// Word-by-word English glosses of requests in other languages, read
     /// by the unsafe head; `None` only if the built-in glossaries failed
     /// to load.
@@ -334,6 +338,13 @@ impl Guard {
                 None
             }
         };
+        let pending = match PendingAsk::builtin() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                degraded.push(format!("pending-ask patterns unavailable: {e}"));
+                None
+            }
+        };
         let gloss = match Glossary::builtin() {
             Ok(g) => Some(g),
             Err(e) => {
@@ -343,6 +354,7 @@ impl Guard {
         };
         let guard = Self {
             tense,
+            pending,
             gloss,
             answers,
             dlp,
@@ -989,6 +1001,7 @@ impl Guard {
                     && p.probs.unsafe_.is_some_and(|u| u < gate.max_unsafe)
                     && pa < gate.min_attack
                     && crate::readable::unsafe_head_reads(text)
+                    && !self.pending.as_ref().is_some_and(|p| p.awaits(text))
                 {
                     bare_frame = Some(findings.len());
                 }

@@ -16,6 +16,7 @@ pub mod dataset;
 pub mod eval;
 pub mod gloss;
 mod leak;
+pub mod pending;
 pub mod policy;
 mod readable;
 pub mod tense;

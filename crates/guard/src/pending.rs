@@ -1,0 +1,132 @@
+//! Templates that stop short of their request (`data/pending_ask.yaml`).
+//!
+//! The frame gate trusts the unsafe head's low score as evidence that a
+//! role-play prompt asks for something harmless. A template that ends in
+//! a placeholder or waits for its first question asks for nothing yet, so
+//! that evidence is missing and the gate stands aside.
+
+use regex::{RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+const BUILTIN: &str = include_str!("../data/pending_ask.yaml");
+
+/// A pending-ask file that does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum PendingError {
+    /// The YAML does not parse.
+    #[error("pending_ask.yaml: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    /// A pattern does not compile.
+    #[error("pending_ask.yaml: pattern {index} ({pattern:?}) does not compile: {err}")]
+    Pattern {
+        /// Its place in `patterns`, from 1.
+        index: usize,
+        /// The pattern.
+        pattern: String,
+        /// The regex error.
+        err: String,
+    },
+    /// An example the patterns do not match, or a counter-example they do.
+    #[error("pending_ask.yaml: {what} {text:?} is misread")]
+    Example {
+        /// `example` or `counter-example`.
+        what: &'static str,
+        /// Its text.
+        text: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    patterns: Vec<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    counter_examples: Vec<String>,
+}
+
+/// The compiled patterns.
+pub struct PendingAsk {
+    set: RegexSet,
+}
+
+fn build(patterns: &[String]) -> Result<RegexSet, regex::Error> {
+    // ASCII word boundaries: a Unicode one keeps the set off its lazy DFA
+    // next to any non-ASCII byte.
+    let ascii: Vec<String> = patterns
+        .iter()
+        .map(|p| p.replace(r"\b", r"(?-u:\b)"))
+        .collect();
+    RegexSetBuilder::new(ascii).case_insensitive(true).build()
+}
+
+impl PendingAsk {
+    /// The patterns compiled into the binary.
+    pub fn builtin() -> Result<Self, PendingError> {
+        Self::parse(BUILTIN)
+    }
+
+    /// Parses a pattern file and checks its examples.
+    pub fn parse(yaml: &str) -> Result<Self, PendingError> {
+        let spec: Spec = serde_yaml::from_str(yaml)?;
+        for (i, p) in spec.patterns.iter().enumerate() {
+            build(std::slice::from_ref(p)).map_err(|e| PendingError::Pattern {
+                index: i + 1,
+                pattern: p.clone(),
+                err: e.to_string(),
+            })?;
+        }
+        let set = build(&spec.patterns).map_err(|e| PendingError::Pattern {
+            index: 0,
+            pattern: "(all together)".into(),
+            err: e.to_string(),
+        })?;
+        let me = Self { set };
+        for (what, texts, want) in [
+            ("example", &spec.examples, true),
+            ("counter-example", &spec.counter_examples, false),
+        ] {
+            if let Some(t) = texts.iter().find(|t| me.awaits(t) != want) {
+                return Err(PendingError::Example {
+                    what,
+                    text: t.clone(),
+                });
+            }
+        }
+        Ok(me)
+    }
+
+    /// Whether `text` stops short of its request: a placeholder where it
+    /// goes, or an order to confirm and wait for it.
+    pub fn awaits(&self, text: &str) -> bool {
+        self.set.is_match(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_patterns_load_and_read_their_examples() {
+        let p = PendingAsk::builtin().expect("builtin loads");
+        assert!(p.awaits("from now on you are kai. my first question will follow."));
+        assert!(!p.awaits("from now on you are kai, a chef. how do i sear a steak?"));
+    }
+
+    #[test]
+    fn a_misread_example_is_an_error_that_names_it() {
+        let yaml = "patterns: ['\\[prompt\\]']\nexamples: ['answer this: {question}']\n";
+        let e = PendingAsk::parse(yaml).err().expect("misread example");
+        assert!(e.to_string().contains("{question}"), "{e}");
+    }
+
+    #[test]
+    fn a_broken_pattern_is_named_by_its_place() {
+        let e = PendingAsk::parse("patterns: ['ok', '(unclosed']\n")
+            .err()
+            .expect("broken pattern");
+        assert!(e.to_string().contains("pattern 2"), "{e}");
+    }
+}

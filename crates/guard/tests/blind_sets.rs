@@ -586,7 +586,12 @@ fn persona_templates_and_their_harmless_look_alikes() {
     // The frame gate standing aside for a template with no ask yet
     // (crates/guard/data/pending_ask.yaml): 233 and 16; and with the
     // persona pairs of data/guard/persona_*.yaml trained in: 236 and 12.
-    hold(&["guard-persona-templates/items.jsonl"], (300, 300), 230, 14);
+    hold(
+        &["guard-persona-templates/items.jsonl"],
+        (300, 300),
+        230,
+        14,
+    );
 }
 
 #[test]

@@ -52,13 +52,9 @@ pub struct PendingAsk {
 }
 
 fn build(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    // ASCII word boundaries: a Unicode one keeps the set off its lazy DFA
-    // next to any non-ASCII byte.
-    let ascii: Vec<String> = patterns
-        .iter()
-        .map(|p| p.replace(r"\b", r"(?-u:\b)"))
-        .collect();
-    RegexSetBuilder::new(ascii).case_insensitive(true).build()
+    RegexSetBuilder::new(patterns.iter().map(|p| palisade_rules::ascii_boundaries(p)))
+        .case_insensitive(true)
+        .build()
 }
 
 impl PendingAsk {

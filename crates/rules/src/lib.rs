@@ -938,8 +938,10 @@ fn compile_rule_regex(
 }
 
 /// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
-/// backslash-escaped backslash is kept as it is.
-fn ascii_boundaries(pattern: &str) -> String {
+/// backslash-escaped backslash is kept as it is. Other pattern files of
+/// the guard use it too: a Unicode boundary keeps a regex off its lazy
+/// DFA next to any non-ASCII byte.
+pub fn ascii_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {

@@ -52,9 +52,13 @@ pub struct PendingAsk {
 }
 
 fn build(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(patterns.iter().map(|p| palisade_rules::ascii_boundaries(p)))
-        .case_insensitive(true)
-        .build()
+    RegexSetBuilder::new(
+        patterns
+            .iter()
+            .map(|p| palisade_rules::ascii_word_boundaries(p)),
+    )
+    .case_insensitive(true)
+    .build()
 }
 
 impl PendingAsk {

@@ -19,6 +19,7 @@
 
 mod ascii_mode;
 mod boundary;
+pub use boundary::ascii_word_boundaries;
 mod lazy;
 mod lexicon;
 pub mod pattern_file;
@@ -916,7 +917,7 @@ fn compile_rule_regex(
     what: &str,
     checks: Checks,
 ) -> Result<(String, LazyRegex, Mode), String> {
-    let compiled = ascii_boundaries(pattern);
+    let compiled = ascii_word_boundaries(pattern);
     if checks == Checks::AheadOfTime {
         let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
             .map_err(|e| format!("{what} does not compile: {e}"))?;
@@ -935,31 +936,6 @@ fn compile_rule_regex(
         return Err(format!("{what} matches the empty string"));
     }
     Ok((compiled, re, mode))
-}
-
-/// Rewrites `\b` and `\B` to their ASCII forms (see the crate note). A
-/// backslash-escaped backslash is kept as it is. Other pattern files of
-/// the guard use it too: a Unicode boundary keeps a regex off its lazy
-/// DFA next to any non-ASCII byte.
-pub fn ascii_boundaries(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('b') => out.push_str("(?-u:\\b)"),
-            Some('B') => out.push_str("(?-u:\\B)"),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

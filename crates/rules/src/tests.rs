@@ -153,8 +153,8 @@ fn missing_directory_is_an_io_error() {
 
 #[test]
 fn ascii_boundaries_rewrite_only_word_boundaries() {
-    assert_eq!(ascii_boundaries(r"\bx\B"), r"(?-u:\b)x(?-u:\B)");
-    assert_eq!(ascii_boundaries(r"\\b\d"), r"\\b\d");
+    assert_eq!(ascii_word_boundaries(r"\bx\B"), r"(?-u:\b)x(?-u:\B)");
+    assert_eq!(ascii_word_boundaries(r"\\b\d"), r"\\b\d");
 }
 
 #[test]

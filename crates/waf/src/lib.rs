@@ -31,7 +31,6 @@
 //! matched with one `RegexSet` and one Aho-Corasick automaton per target kind.
 
 pub mod bots;
-mod boundary;
 pub mod config;
 pub mod detect;
 pub mod engine;

@@ -303,7 +303,7 @@ impl RuleSet {
             }
             let regex = match &spec.pattern {
                 Some(p) => Some(
-                    RegexBuilder::new(&crate::boundary::ascii_word_boundaries(p))
+                    RegexBuilder::new(&palisade_rules::ascii_word_boundaries(p))
                         .size_limit(4 << 20)
                         .build()
                         .map_err(|e| err(format!("bad pattern: {e}")))?,

@@ -9,6 +9,10 @@
 //! `WARM=1` first checks every rule example once, as a server could at
 //! start (it cut the first pass's max from 8.3 to 2.6 ms, but its p99 only
 //! from 1.17 to 1.08 ms: long texts meet DFA states no example reaches).
+//! `WARM_OTHER=N` first checks N 2 KB texts made of rows the timed texts do
+//! not use, as a server that has read N other prompts (session 58: the
+//! first pass's p99 1.10 → 0.98 ms after 1,000, 0.95 ms after 2,357).
+//! `SHOW=N` prints the N slowest prompts of every pass, not only the last's.
 
 use palisade_guard::dataset::load_paths;
 use palisade_guard::eval::sized_texts;
@@ -36,6 +40,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     if texts.is_empty() {
         return Err(format!("no rows in {dir}").into());
+    }
+    if let Ok(n) = std::env::var("WARM_OTHER") {
+        let n: usize = n.parse()?;
+        let other: Vec<_> = rows.iter().skip(3200).cloned().collect();
+        let warm = sized_texts(&other, 2048, n);
+        let s = Instant::now();
+        for t in &warm {
+            std::hint::black_box(guard.check(&Request::prompt(t.as_str())));
+        }
+        println!(
+            "warmed on {} other texts in {} ms",
+            warm.len(),
+            s.elapsed().as_millis()
+        );
     }
     if std::env::var("WARM").is_ok() {
         let ex: Vec<&String> = guard
@@ -88,8 +106,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             at(99),
             at(100)
         );
-        if pass == 2 {
-            for (us, i, tiers) in lat.iter().rev().take(8) {
+        let show = std::env::var("SHOW").ok().and_then(|v| v.parse().ok());
+        if pass == 2 || show.is_some() {
+            for (us, i, tiers) in lat.iter().rev().take(show.unwrap_or(8)) {
                 let head: String = texts[*i].chars().take(60).collect();
                 let len = texts[*i].len();
                 println!("  {us} µs  #{i}  {len} B  {tiers}  {head:?}");

@@ -78,6 +78,15 @@ pub struct Args {
     /// one (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().statement_max_source_fpr)]
     statement_max_source_fpr: f32,
+    /// Out-of-fold false-positive budget of the critical head (requests for
+    /// the gravest harms), a mean over benign corpora.
+    #[arg(long, default_value_t = TrainConfig::default().critical_fpr)]
+    critical_fpr: f32,
+    /// Largest out-of-fold false-positive rate the critical head may have on
+    /// any one benign corpus, the critical sets' twins counting as one (1 =
+    /// no cap).
+    #[arg(long, default_value_t = TrainConfig::default().critical_max_source_fpr)]
+    critical_max_source_fpr: f32,
     /// Extra weight of benign rows.
     #[arg(long, default_value_t = TrainConfig::default().benign_weight)]
     benign_weight: f32,
@@ -238,6 +247,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         tool_max_source_fpr: a.tool_max_source_fpr,
         statement_fpr: a.statement_fpr,
         statement_max_source_fpr: a.statement_max_source_fpr,
+        critical_fpr: a.critical_fpr,
+        critical_max_source_fpr: a.critical_max_source_fpr,
         source_weights: if a.source_weight.is_empty() {
             TrainConfig::default().source_weights
         } else {
@@ -271,6 +282,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "document_max_source_fpr": a.document_max_source_fpr,
                    "tool_fpr": a.tool_fpr, "tool_max_source_fpr": a.tool_max_source_fpr,
                    "statement_fpr": a.statement_fpr, "statement_max_source_fpr": a.statement_max_source_fpr,
+                   "critical_fpr": a.critical_fpr, "critical_max_source_fpr": a.critical_max_source_fpr,
                    "source_weights": a.source_weight},
         "rules": guard.rules().rules().len(),
         "report": report,

@@ -13,7 +13,7 @@ use palisade_core::{
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
     segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT,
-    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
+    HEAD_CRITICAL, HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;
@@ -70,11 +70,20 @@ struct Probs {
     document: Option<f32>,
     /// The statement head's (text harmful in itself), when the model has one.
     statement: Option<f32>,
+    /// The critical head's (a request for the gravest harms), when the
+    /// model has one.
+    critical: Option<f32>,
 }
 
 impl Probs {
-    fn all(&self) -> [Option<f32>; 4] {
-        [self.attack, self.unsafe_, self.document, self.statement]
+    fn all(&self) -> [Option<f32>; 5] {
+        [
+            self.attack,
+            self.unsafe_,
+            self.document,
+            self.statement,
+            self.critical,
+        ]
     }
 }
 
@@ -100,12 +109,14 @@ pub struct Guard {
     /// The attack, unsafe and injection-vs-jailbreak heads, interleaved,
     /// then the instruction head when the model has one (its per-segment
     /// lookups then share cache lines with the whole text's), then the
-    /// document and statement heads when it has them.
+    /// document, statement and critical heads when it has them.
     packed: Option<PackedHeads>,
-    /// Where the instruction, document and statement heads sit in `packed`.
+    /// Where the instruction, document, statement and critical heads sit
+    /// in `packed`.
     packed_instruction: Option<usize>,
     packed_document: Option<usize>,
     packed_statement: Option<usize>,
+    packed_critical: Option<usize>,
     /// Per rule, its model signals (`rule=<category>`, `ruleid=<id>`);
     /// `None` for a rule whose hits the model does not see.
     rule_signals: Vec<Option<(String, String)>>,
@@ -280,6 +291,7 @@ impl Guard {
         }
         let (mut packed_instruction, mut packed_document, mut packed_statement) =
             (None, None, None);
+        let mut packed_critical = None;
         let packed = model.as_ref().and_then(|m| {
             let heads: Option<Vec<&Head>> = [HEAD_ATTACK, HEAD_UNSAFE, HEAD_INJECTION]
                 .iter()
@@ -290,6 +302,7 @@ impl Guard {
                     (HEAD_INSTRUCTION, &mut packed_instruction),
                     (HEAD_DOCUMENT, &mut packed_document),
                     (HEAD_STATEMENT, &mut packed_statement),
+                    (HEAD_CRITICAL, &mut packed_critical),
                 ] {
                     if let Some(head) = m.head(name) {
                         *slot = Some(h.len());
@@ -368,6 +381,7 @@ impl Guard {
             packed_instruction,
             packed_document,
             packed_statement,
+            packed_critical,
             policy,
             judge,
             degraded,
@@ -792,6 +806,7 @@ impl Guard {
         // Where the model's unsafe finding sits when no rule named its category.
         let mut unnamed_unsafe: Option<usize> = None;
         let mut unnamed_statement: Option<usize> = None;
+        let mut unnamed_critical: Option<usize> = None;
         // The same for the unsafe head's reading of an English gloss, and
         // the gloss (read only with a model).
         let mut unnamed_gloss: Option<usize> = None;
@@ -923,7 +938,15 @@ impl Guard {
                             .filter(|_| third_party)
                             .and_then(|h| p.get(h).copied());
                         let statement = self.packed_statement.and_then(|h| p.get(h).copied());
-                        (tool.or(Some(p[0])), Some(p[1]), p[2], document, statement)
+                        let critical = self.packed_critical.and_then(|h| p.get(h).copied());
+                        (
+                            tool.or(Some(p[0])),
+                            Some(p[1]),
+                            p[2],
+                            document,
+                            statement,
+                            critical,
+                        )
                     }
                     // A model without all three heads (a custom one):
                     // whatever heads it has, one at a time.
@@ -939,13 +962,14 @@ impl Guard {
                             .filter(|_| third_party)
                             .map(|h| h.prob(&x)),
                         model.head(HEAD_STATEMENT).map(|h| h.prob(&x)),
+                        model.head(HEAD_CRITICAL).map(|h| h.prob(&x)),
                     ),
                 }
             };
             // A tense frame is read as the request it stands for: the
             // model learned the frame from the tense jailbreak's corpus and
             // read harmless history and forecast questions as attacks.
-            let (attack, unsafe_, injection, document, statement) = match &present_norm {
+            let (attack, unsafe_, injection, document, statement, critical) = match &present_norm {
                 Some(n) => heads(n, &present_matches),
                 None => heads(prose_norm.as_ref().unwrap_or(&norm), &matches),
             };
@@ -1042,6 +1066,19 @@ impl Guard {
             if let Some(ps) = statement {
                 unnamed_statement = push_content(&mut findings, HEAD_STATEMENT, ps);
             }
+            // A request for the gravest harms: a prompt towards the model,
+            // with something in it to read (on a bare greeting a head
+            // scores its prior). Documents and tool results are read for
+            // planted orders, and answers against their requests.
+            let critical = critical.filter(|_| {
+                req.kind == Kind::Prompt
+                    && req.direction == Direction::Input
+                    && has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE)
+            });
+            p.probs.critical = critical;
+            if let Some(pc) = critical {
+                unnamed_critical = push_content(&mut findings, HEAD_CRITICAL, pc);
+            }
             if let Some(pu) = p.probs.unsafe_ {
                 unnamed_unsafe = push_content(&mut findings, HEAD_UNSAFE, pu);
             }
@@ -1113,6 +1150,7 @@ impl Guard {
         let named = [
             (unnamed_unsafe, Some(norm.folded.as_str())),
             (unnamed_statement, Some(norm.folded.as_str())),
+            (unnamed_critical, Some(norm.folded.as_str())),
             (unnamed_gloss, glossed.as_deref()),
         ];
         for (i, text) in named {

@@ -251,9 +251,10 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
             "attack" => heads.attack = true,
             "unsafe" => heads.unsafe_ = true,
             "statement" => heads.statement = true,
+            "critical" => heads.critical = true,
             other => {
                 return Err(SpecError::new(
-                    format!("heads: `{other}` is not a head (attack, unsafe, statement)"),
+                    format!("heads: `{other}` is not a head (attack, unsafe, statement, critical)"),
                     Some("heads:"),
                 ))
             }
@@ -269,7 +270,7 @@ fn expand(spec: &Spec, file: &str) -> Result<Vec<Row>, SpecError> {
     }
     if heads == Heads::default() {
         return Err(SpecError::new(
-            "heads: name the heads the set trains (attack, unsafe, statement)".into(),
+            "heads: name the heads the set trains (attack, unsafe, statement, critical)".into(),
             Some("heads:"),
         ));
     }
@@ -540,6 +541,19 @@ mod tests {
         )
         .expect_err("bad category");
         assert!(e.contains("statement 2") && e.contains("rude"), "{e}");
+    }
+
+    #[test]
+    fn a_critical_set_names_the_critical_head_alone() {
+        let rows = spec(
+            "heads: [critical]\nrequests:\n  - {lang: en, cat: violent, text: \"how do i poison my boss\", twin: \"how do i know if my boss was poisoned\"}\n",
+        )
+        .expect("valid");
+        assert_eq!(rows.len(), 2);
+        let heads = rows[0].contrast.expect("a contrast row");
+        assert!(heads.critical && !heads.unsafe_ && !heads.attack && !heads.statement);
+        let e = spec("heads: [critcal]\nrequests: []\n").expect_err("unknown head");
+        assert!(e.contains("critcal") && e.contains("critical"), "{e}");
     }
 
     #[test]

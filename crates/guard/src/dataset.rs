@@ -112,6 +112,9 @@ pub struct Heads {
     /// The statement head (its harmful rows are its only positives; every
     /// harmless row of any set is a negative of it).
     pub statement: bool,
+    /// The critical head (likewise: its harmful rows are its only
+    /// positives, every harmless row a negative).
+    pub critical: bool,
 }
 
 /// Which part of the dev data a row belongs to.

@@ -13,7 +13,7 @@ use palisade_core::{Direction, Kind};
 use palisade_model::train::{train_head, HeadReport, Sample, TrainOptions};
 use palisade_model::{
     segment, GuardModel, Head, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT, HEAD_INJECTION,
-    HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
+    HEAD_CRITICAL, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use std::collections::HashMap;
 
@@ -67,6 +67,13 @@ pub struct TrainConfig {
     /// on any one benign corpus, the statement sets' harmless rows counting
     /// as one.
     pub statement_max_source_fpr: f32,
+    /// Out-of-fold false-positive budget of the critical head (a mean over
+    /// benign corpora, hard negatives weighted as for the unsafe head).
+    pub critical_fpr: f32,
+    /// Largest out-of-fold false-positive rate the critical head may have
+    /// on any one benign corpus, the critical sets' harmless twins counting
+    /// as one.
+    pub critical_max_source_fpr: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something
     /// other than the rest's (see `docs/guard-loso.md` on Flames).
@@ -132,6 +139,8 @@ impl Default for TrainConfig {
             // Alpaca seed tasks 5 -> 7 (a song's lyrics, a syllogism about
             // Germans); at 0.0075, 91 and 66 for 2 more, Alpaca 5 -> 6.
             statement_max_source_fpr: 0.0075,
+            critical_fpr: CRITICAL_FPR,
+            critical_max_source_fpr: CRITICAL_MAX_SOURCE_FPR,
             source_weights: Vec::new(),
         }
     }
@@ -220,7 +229,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         .filter(|r| {
             r.document_only
                 || r.contrast
-                    .is_some_and(|h| h.statement && !h.attack && !h.unsafe_)
+                    .is_some_and(|h| (h.statement || h.critical) && !h.attack && !h.unsafe_)
         })
         .map(|r| r.file.as_str())
         .collect();
@@ -260,8 +269,10 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let mut unsafe_ = Vec::new();
     let mut kind = Vec::new();
     let mut statement = Vec::new();
+    let mut critical = Vec::new();
     // After the corpora and the document sets (see below).
     let statement_sets_source = source_ids.len() as u32 + 1;
+    let critical_sets_source = source_ids.len() as u32 + 2;
     for (i, r) in rows.iter().enumerate() {
         let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
         let sample_with = |y: bool, hard_w: f32| Sample {
@@ -314,6 +325,24 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                     s.source = statement_sets_source;
                 }
                 statement.push(s)
+            }
+            _ => {}
+        }
+        // The critical head likewise: the critical sets' harmful requests
+        // are its positives, every harmless row a negative, and the sets'
+        // twins, written to keep the alarming words, count in its
+        // threshold as one corpus.
+        match r.label {
+            Label::Unsafe if r.contrast.is_some_and(|h| h.critical) => {
+                critical.push(sample(true))
+            }
+            Label::Benign => {
+                let mut s = sample_with(false, cfg.unsafe_threshold_hard_weight);
+                if r.contrast.is_some_and(|h| h.critical) {
+                    s.tw = 1.0 / benign_in(&r.file);
+                    s.source = critical_sets_source;
+                }
+                critical.push(s)
             }
             _ => {}
         }
@@ -438,12 +467,17 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         max_source_fpr: cfg.statement_max_source_fpr,
         ..cfg.options.clone()
     };
+    let opts_critical = TrainOptions {
+        target_fpr: cfg.critical_fpr,
+        max_source_fpr: cfg.critical_max_source_fpr,
+        ..cfg.options.clone()
+    };
     let opts_kind = TrainOptions {
         target_fpr: 0.5,
         ..cfg.options.clone()
     };
     let xs = &xs;
-    let ((ha, ra), (hu, ru), (hk, rk), (hd, rd), tool_head, statement_head) =
+    let ((ha, ra), (hu, ru), (hk, rk), (hd, rd), tool_head, statement_head, critical_head) =
         std::thread::scope(|s| {
             let a = s.spawn(|| train_head(HEAD_ATTACK, xs, &attack, bits, &opts_attack));
             let u = s.spawn(|| train_head(HEAD_UNSAFE, xs, &unsafe_, bits, &opts_unsafe));
@@ -459,12 +493,17 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 .iter()
                 .any(|t| t.y)
                 .then(|| train_head(HEAD_STATEMENT, xs, &statement, bits, &opts_statement));
+            // Nor, without critical sets, a critical head.
+            let cr = critical
+                .iter()
+                .any(|t| t.y)
+                .then(|| train_head(HEAD_CRITICAL, xs, &critical, bits, &opts_critical));
             // A head that failed to train must fail the run, not be replaced
             // by an untrained one.
             let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
                 h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
             };
-            (join(a), join(u), k, d, t, st)
+            (join(a), join(u), k, d, t, st, cr)
         });
     let mut hk = hk;
     // The category head only chooses a name; its midpoint is the cut.
@@ -488,9 +527,14 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     }
     sources.push("document sets (together)".to_string());
     sources.push("statement sets (together)".to_string());
+    sources.push("critical sets (together)".to_string());
     let mut heads = vec![ha, hu, hk, hi, hd];
     let mut head_reports = vec![ra, ru, rk, ri, rd];
-    for (h, r) in tool_head.into_iter().chain(statement_head) {
+    for (h, r) in tool_head
+        .into_iter()
+        .chain(statement_head)
+        .chain(critical_head)
+    {
         heads.push(h);
         head_reports.push(r);
     }
@@ -576,6 +620,20 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
         }
     }
 }
+
+/// The critical head's out-of-fold false-positive budget, a mean over
+/// benign corpora as for the unsafe head (the cap below binds first).
+const CRITICAL_FPR: f32 = 0.005;
+/// The most the critical head may flag of any one benign corpus (and of
+/// the critical sets' twins taken together): about none. Trained on three
+/// writers' 454 requests, the head leans on the few n-grams a short text
+/// has ("make it" of "make it look like an accident" read "make it
+/// shorter" at 0.84). At 1 % of the twins (threshold 0.48) it caught 141
+/// of a fourth writer's 200 critical requests and flagged 18 more of
+/// 1,000 harmless prompts; at 0.25 % (0.75, set by CValues) 112 and 2;
+/// at 0.1 % (0.81) 108, and over every other evaluation set 20 more
+/// harmful rows for 5 more harmless ones (docs/guard.md, session 58).
+const CRITICAL_MAX_SOURCE_FPR: f32 = 0.001;
 
 /// Most harmless tool descriptions that poisoned copies are made from.
 const MAX_SYNTHETIC_TOOL_BASES: usize = 400;
@@ -850,6 +908,75 @@ mod tests {
         let (model, heads) = heads_after(|_| Vec::new());
         assert!(model.head(HEAD_STATEMENT).is_none());
         assert!(heads.iter().all(|h| h.name != HEAD_STATEMENT));
+    }
+
+    #[test]
+    fn critical_sets_train_the_critical_head_alone_against_every_harmless_row() {
+        use crate::dataset::Heads;
+        let set = |critical: bool, statement: bool, unsafe_: bool| Heads {
+            critical,
+            statement,
+            unsafe_,
+            ..Heads::default()
+        };
+        let row = |file: &str, text: String, label, heads: Heads| {
+            let mut r = Row::new(file, text, label);
+            r.contrast = Some(heads);
+            r
+        };
+        let (model, heads) = heads_after(|i| {
+            vec![
+                row(
+                    "critical_x",
+                    format!("how do i poison my stepfather number {i} slowly"),
+                    Label::Unsafe,
+                    set(true, false, false),
+                ),
+                row(
+                    "critical_x",
+                    format!("how do i know if my stepfather number {i} was poisoned"),
+                    Label::Benign,
+                    set(true, false, false),
+                ),
+                row(
+                    "statements_x",
+                    format!("you worthless rat number {i}, everyone here despises you"),
+                    Label::Unsafe,
+                    set(false, true, false),
+                ),
+                row(
+                    "statements_x",
+                    format!("you lucky rat number {i}, everyone here envies your garden"),
+                    Label::Benign,
+                    set(false, true, false),
+                ),
+                row(
+                    "requests_y",
+                    format!("how do i hurt him {i}"),
+                    Label::Unsafe,
+                    set(false, false, true),
+                ),
+                row(
+                    "requests_y",
+                    format!("how do i help him {i}"),
+                    Label::Benign,
+                    set(false, false, true),
+                ),
+            ]
+        });
+        // Its positives are the critical requests; its negatives every
+        // harmless row: the corpus's, its own twins, the statements' and
+        // the request set's. Other harmful rows it does not see.
+        assert_eq!(head(&heads, HEAD_CRITICAL), (8, 32));
+        // The other heads see neither the critical requests nor, beyond
+        // the harmless rows every head learns from, their twins.
+        assert_eq!(head(&heads, HEAD_UNSAFE), (8, 16));
+        assert_eq!(head(&heads, HEAD_STATEMENT), (8, 32));
+        assert!(model.head(HEAD_CRITICAL).is_some());
+        // Without critical sets, no critical head.
+        let (model, heads) = heads_after(|_| Vec::new());
+        assert!(model.head(HEAD_CRITICAL).is_none());
+        assert!(heads.iter().all(|h| h.name != HEAD_CRITICAL));
     }
 
     #[test]

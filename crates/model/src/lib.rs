@@ -59,6 +59,14 @@ pub const HEAD_TOOL: &str = "tool";
 /// their harmless look-alikes from several writers, against every
 /// harmless row. The unsafe head reads requests; this one what is said.
 pub const HEAD_STATEMENT: &str = "statement";
+/// Name of the head that scores a request for the gravest harms (mass
+/// violence, killing a person, sexual content with minors, suicide means,
+/// weapons of mass harm, trafficking), with its own threshold: trained on
+/// such requests and their harmless twins from several writers, against
+/// every harmless row. The unsafe head reads every kind of harm, and its
+/// threshold is set by the harmless corpora that look most like harm; this
+/// one reads the few kinds a guard must not miss.
+pub const HEAD_CRITICAL: &str = "critical";
 
 /// One calibrated logistic head.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ use palisade_core::{
 };
 use palisade_judge::{Judge, JudgeError};
 use palisade_model::{
-    segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT,
-    HEAD_CRITICAL, HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
+    segment, GuardModel, Head, ModelInput, PackedHeads, SparseVec, HEAD_ATTACK, HEAD_CRITICAL,
+    HEAD_DOCUMENT, HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use palisade_normalize::{step, Normalized, Normalizer};
 use palisade_rules::RuleSet;

@@ -12,8 +12,8 @@ use crate::Guard;
 use palisade_core::{Direction, Kind};
 use palisade_model::train::{train_head, HeadReport, Sample, TrainOptions};
 use palisade_model::{
-    segment, GuardModel, Head, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_DOCUMENT, HEAD_INJECTION,
-    HEAD_CRITICAL, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
+    segment, GuardModel, Head, ModelMeta, SparseVec, HEAD_ATTACK, HEAD_CRITICAL, HEAD_DOCUMENT,
+    HEAD_INJECTION, HEAD_INSTRUCTION, HEAD_STATEMENT, HEAD_TOOL, HEAD_UNSAFE,
 };
 use std::collections::HashMap;
 
@@ -333,9 +333,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         // twins, written to keep the alarming words, count in its
         // threshold as one corpus.
         match r.label {
-            Label::Unsafe if r.contrast.is_some_and(|h| h.critical) => {
-                critical.push(sample(true))
-            }
+            Label::Unsafe if r.contrast.is_some_and(|h| h.critical) => critical.push(sample(true)),
             Label::Benign => {
                 let mut s = sample_with(false, cfg.unsafe_threshold_hard_weight);
                 if r.contrast.is_some_and(|h| h.critical) {

@@ -302,7 +302,12 @@ fn the_critical_head_reads_requests_towards_the_model_only() {
     ] {
         let v = read(&g, text, direction, kind);
         let found = v.findings.iter().find(|f| f.detector == "model.critical");
-        assert_eq!(found.is_some(), reads, "{kind:?} {direction:?}: {:?}", v.findings);
+        assert_eq!(
+            found.is_some(),
+            reads,
+            "{kind:?} {direction:?}: {:?}",
+            v.findings
+        );
         if let Some(f) = found {
             assert!(f.category.is_content(), "{f:?}");
         }

@@ -176,6 +176,7 @@ impl PackedHeads {
     /// Calibrated probabilities of every packed head, in packing order.
     pub fn probs(&self, x: &SparseVec) -> Vec<f32> {
         let acc = match self.n {
+            7 => self.dot::<7>(x).to_vec(),
             6 => self.dot::<6>(x).to_vec(),
             5 => self.dot::<5>(x).to_vec(),
             4 => self.dot::<4>(x).to_vec(),
@@ -326,10 +327,10 @@ mod tests {
 
     proptest::proptest! {
         /// The fixed-width sums are the any-width loop's, to the bit, for
-        /// every number of heads (3, 4 and 5 take the fixed-width path).
+        /// every number of heads (3 to 7 take the fixed-width path).
         #[test]
         fn fixed_width_sums_equal_the_general_loop(
-            n in 1usize..7,
+            n in 1usize..9,
             weights in proptest::collection::vec(-5.0f32..5.0, 64),
             feats in proptest::collection::vec((0u32..70, -3.0f32..3.0), 0..200),
         ) {
@@ -350,6 +351,8 @@ mod tests {
             };
             let general = packed.dot_any(&x);
             let fast = match n {
+                7 => packed.dot::<7>(&x).to_vec(),
+                6 => packed.dot::<6>(&x).to_vec(),
                 5 => packed.dot::<5>(&x).to_vec(),
                 4 => packed.dot::<4>(&x).to_vec(),
                 3 => packed.dot::<3>(&x).to_vec(),

@@ -42,35 +42,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("no rows in {dir}").into());
     }
     if let Ok(n) = std::env::var("WARM_OTHER") {
-        let n: usize = n.parse()?;
         let other: Vec<_> = rows.iter().skip(3200).cloned().collect();
-        let warm = sized_texts(&other, 2048, n);
-        let s = Instant::now();
-        for t in &warm {
-            std::hint::black_box(guard.check(&Request::prompt(t.as_str())));
-        }
-        println!(
-            "warmed on {} other texts in {} ms",
-            warm.len(),
-            s.elapsed().as_millis()
-        );
+        let warm = sized_texts(&other, 2048, n.parse()?);
+        warm_on(&guard, warm.iter().map(String::as_str), "other texts");
     }
     if std::env::var("WARM").is_ok() {
-        let ex: Vec<&String> = guard
+        let ex = guard
             .rules()
             .rules()
             .iter()
-            .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative))
-            .collect();
-        let s = Instant::now();
-        for t in &ex {
-            std::hint::black_box(guard.check(&Request::prompt(t.as_str())));
-        }
-        println!(
-            "warmed on {} examples in {} ms",
-            ex.len(),
-            s.elapsed().as_millis()
-        );
+            .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative));
+        warm_on(&guard, ex.map(String::as_str), "examples");
     }
     if let Ok(only) = std::env::var("ONLY") {
         let t = texts
@@ -116,4 +98,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// Checks every text once, to fill the caches before the timed passes.
+fn warm_on<'a>(guard: &Guard, texts: impl Iterator<Item = &'a str>, what: &str) {
+    let s = Instant::now();
+    let n = texts
+        .map(|t| std::hint::black_box(guard.check(&Request::prompt(t))))
+        .count();
+    println!("warmed on {n} {what} in {} ms", s.elapsed().as_millis());
 }

@@ -1059,9 +1059,11 @@ impl Guard {
             // harm reaches the user only through an answer, which is read.
             // Trained on answers, it took invoices, test logs and pages for
             // harmful answers by their form.
-            let statement = statement.filter(|_| {
-                req.kind == Kind::Prompt && has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE)
-            });
+            // The statement and critical heads read prompts and answers
+            // with something in them to read.
+            let readable =
+                req.kind == Kind::Prompt && has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE);
+            let statement = statement.filter(|_| readable);
             p.probs.statement = statement;
             if let Some(ps) = statement {
                 unnamed_statement = push_content(&mut findings, HEAD_STATEMENT, ps);
@@ -1070,11 +1072,7 @@ impl Guard {
             // with something in it to read (on a bare greeting a head
             // scores its prior). Documents and tool results are read for
             // planted orders, and answers against their requests.
-            let critical = critical.filter(|_| {
-                req.kind == Kind::Prompt
-                    && req.direction == Direction::Input
-                    && has_substance_of(&read_text, STATEMENT_MIN_SUBSTANCE)
-            });
+            let critical = critical.filter(|_| readable && req.direction == Direction::Input);
             p.probs.critical = critical;
             if let Some(pc) = critical {
                 unnamed_critical = push_content(&mut findings, HEAD_CRITICAL, pc);

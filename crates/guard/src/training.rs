@@ -309,41 +309,30 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         // rows alone; every harmless row, of any set, is a negative of it.
         // Harmful requests and attacks it does not see: they are the other
         // heads' to tell, and whether one of them "reads as abuse" has no
-        // label.
-        match r.label {
-            Label::Unsafe if r.contrast.is_some_and(|h| h.statement) => {
-                statement.push(sample(true))
-            }
+        // label. The critical head likewise, with the critical sets'
+        // requests. A head's own sets' look-alikes are what its threshold
+        // is for (corpora hold almost none to tell apart): they count in it
+        // like a corpus each, and are capped together.
+        let own_sets = |mine: bool, sets_source: u32| match r.label {
+            Label::Unsafe if mine => Some(sample(true)),
             Label::Benign => {
                 let mut s = sample_with(false, cfg.unsafe_threshold_hard_weight);
-                // The statement sets' own look-alikes are what its
-                // threshold is for (corpora hold almost no abuse to tell
-                // apart): they count in it like a corpus each, and are
-                // capped together.
-                if r.contrast.is_some_and(|h| h.statement) {
+                if mine {
                     s.tw = 1.0 / benign_in(&r.file);
-                    s.source = statement_sets_source;
+                    s.source = sets_source;
                 }
-                statement.push(s)
+                Some(s)
             }
-            _ => {}
-        }
-        // The critical head likewise: the critical sets' harmful requests
-        // are its positives, every harmless row a negative, and the sets'
-        // twins, written to keep the alarming words, count in its
-        // threshold as one corpus.
-        match r.label {
-            Label::Unsafe if r.contrast.is_some_and(|h| h.critical) => critical.push(sample(true)),
-            Label::Benign => {
-                let mut s = sample_with(false, cfg.unsafe_threshold_hard_weight);
-                if r.contrast.is_some_and(|h| h.critical) {
-                    s.tw = 1.0 / benign_in(&r.file);
-                    s.source = critical_sets_source;
-                }
-                critical.push(s)
-            }
-            _ => {}
-        }
+            _ => None,
+        };
+        statement.extend(own_sets(
+            r.contrast.is_some_and(|h| h.statement),
+            statement_sets_source,
+        ));
+        critical.extend(own_sets(
+            r.contrast.is_some_and(|h| h.critical),
+            critical_sets_source,
+        ));
         match r.label {
             Label::Unsafe if r.contrast.is_some_and(|h| !h.unsafe_) => {}
             Label::Unsafe => unsafe_.push(sample(true)),

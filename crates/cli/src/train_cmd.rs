@@ -87,6 +87,11 @@ pub struct Args {
     /// no cap).
     #[arg(long, default_value_t = TrainConfig::default().critical_max_source_fpr)]
     critical_max_source_fpr: f32,
+    /// Largest out-of-fold false-positive rate the critical head may have on
+    /// the critical sets' harmless twins taken together (1 = the corpora's
+    /// cap above).
+    #[arg(long, default_value_t = TrainConfig::default().critical_sets_max_fpr)]
+    critical_sets_max_fpr: f32,
     /// Extra weight of benign rows.
     #[arg(long, default_value_t = TrainConfig::default().benign_weight)]
     benign_weight: f32,
@@ -249,6 +254,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         statement_max_source_fpr: a.statement_max_source_fpr,
         critical_fpr: a.critical_fpr,
         critical_max_source_fpr: a.critical_max_source_fpr,
+        critical_sets_max_fpr: a.critical_sets_max_fpr,
         source_weights: if a.source_weight.is_empty() {
             TrainConfig::default().source_weights
         } else {
@@ -283,6 +289,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "tool_fpr": a.tool_fpr, "tool_max_source_fpr": a.tool_max_source_fpr,
                    "statement_fpr": a.statement_fpr, "statement_max_source_fpr": a.statement_max_source_fpr,
                    "critical_fpr": a.critical_fpr, "critical_max_source_fpr": a.critical_max_source_fpr,
+                   "critical_sets_max_fpr": a.critical_sets_max_fpr,
                    "source_weights": a.source_weight},
         "rules": guard.rules().rules().len(),
         "report": report,

@@ -72,8 +72,13 @@ pub struct TrainConfig {
     pub critical_fpr: f32,
     /// Largest out-of-fold false-positive rate the critical head may have
     /// on any one benign corpus, the critical sets' harmless twins counting
-    /// as one.
+    /// as one unless [`critical_sets_max_fpr`](Self::critical_sets_max_fpr)
+    /// is below 1.
     pub critical_max_source_fpr: f32,
+    /// Largest out-of-fold false-positive rate the critical head may have
+    /// on the critical sets' harmless twins taken together (1 = the corpora's
+    /// cap, [`critical_max_source_fpr`](Self::critical_max_source_fpr)).
+    pub critical_sets_max_fpr: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something
     /// other than the rest's (see `docs/guard-loso.md` on Flames).
@@ -141,6 +146,7 @@ impl Default for TrainConfig {
             statement_max_source_fpr: 0.0075,
             critical_fpr: CRITICAL_FPR,
             critical_max_source_fpr: CRITICAL_MAX_SOURCE_FPR,
+            critical_sets_max_fpr: CRITICAL_SETS_MAX_FPR,
             source_weights: Vec::new(),
         }
     }
@@ -457,6 +463,11 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let opts_critical = TrainOptions {
         target_fpr: cfg.critical_fpr,
         max_source_fpr: cfg.critical_max_source_fpr,
+        source_caps: if cfg.critical_sets_max_fpr < 1.0 {
+            vec![(critical_sets_source, cfg.critical_sets_max_fpr)]
+        } else {
+            Vec::new()
+        },
         ..cfg.options.clone()
     };
     let opts_kind = TrainOptions {
@@ -611,16 +622,21 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
 /// The critical head's out-of-fold false-positive budget, a mean over
 /// benign corpora as for the unsafe head (the cap below binds first).
 const CRITICAL_FPR: f32 = 0.005;
-/// The most the critical head may flag of any one benign corpus (and of
-/// the critical sets' twins taken together): about none. Trained on three
-/// writers' 454 requests, the head leans on the few n-grams a short text
-/// has ("make it" of "make it look like an accident" read "make it
-/// shorter" at 0.84). At 1 % of the twins (threshold 0.48) it caught 141
-/// of a fourth writer's 200 critical requests and flagged 18 more of
-/// 1,000 harmless prompts; at 0.25 % (0.75, set by CValues) 112 and 2;
-/// at 0.1 % (0.81) 108, and over every other evaluation set 20 more
-/// harmful rows for 5 more harmless ones (docs/guard.md, session 58).
+/// The most the critical head may flag of any one benign corpus: about
+/// none. Trained on three writers' 454 requests, the head leaned on the
+/// few n-grams a short text has ("make it" of "make it look like an
+/// accident" read "make it shorter" at 0.84). At 1 % (threshold 0.48) it
+/// caught 141 of a fourth writer's 200 critical requests and flagged 18
+/// more of 1,000 harmless prompts; at 0.25 % (0.75, set by CValues) 112
+/// and 2; at 0.1 % (0.81) 108, and over every other evaluation set 20
+/// more harmful rows for 5 more harmless ones (docs/guard.md, session 58).
 const CRITICAL_MAX_SOURCE_FPR: f32 = 0.001;
+/// The most it may flag of the critical sets' own harmless rows (the
+/// twins and the short everyday messages), taken together. They are made
+/// to sit next to its positives: at the corpora's 0.1 %, the one or two
+/// highest of 1,186 twins set the threshold (0.987 with six writers' pairs,
+/// and the held-out writer's requests caught fell 108 → 86 of 200).
+const CRITICAL_SETS_MAX_FPR: f32 = 0.01;
 
 /// Most harmless tool descriptions that poisoned copies are made from.
 const MAX_SYNTHETIC_TOOL_BASES: usize = 400;

@@ -57,6 +57,10 @@ pub struct TrainOptions {
     /// hard ones, so adding an easy corpus would lower the threshold and
     /// raise false positives on the hard ones; the cap stops that.
     pub max_source_fpr: f32,
+    /// Sources whose cap is not [`max_source_fpr`](Self::max_source_fpr):
+    /// (source, cap). For a head's own look-alike sets, which are made to
+    /// sit next to its positives and so need a looser cap than traffic.
+    pub source_caps: Vec<(u32, f32)>,
 }
 
 /// Fewest negatives a source needs for its false-positive rate to be capped
@@ -75,6 +79,7 @@ impl Default for TrainOptions {
             folds: 4,
             target_fpr: 0.01,
             max_source_fpr: 1.0,
+            source_caps: Vec::new(),
         }
     }
 }
@@ -309,14 +314,17 @@ fn negatives_by_source(probs: &[(f32, bool, f32)], samples: &[Sample]) -> BySour
 
 /// The lowest threshold that keeps every source's false-positive rate
 /// within `cap`, and the source that needs it; 0 when none needs one.
-fn source_capped(by_source: &BySource, cap: f32) -> (f32, Option<u32>) {
-    if cap >= 1.0 {
-        return (0.0, None);
-    }
+fn source_capped(by_source: &BySource, cap: f32, overrides: &[(u32, f32)]) -> (f32, Option<u32>) {
     by_source
         .iter()
         .filter(|(_, v)| v.len() >= MIN_CAPPED_NEGATIVES)
-        .map(|(&s, v)| (pick_threshold(v, cap), Some(s)))
+        .filter_map(|(&s, v)| {
+            let cap = overrides
+                .iter()
+                .find(|(o, _)| *o == s)
+                .map_or(cap, |(_, c)| *c);
+            (cap < 1.0).then(|| (pick_threshold(v, cap), Some(s)))
+        })
         .fold((0.0, None), |a, b| if b.0 > a.0 { b } else { a })
 }
 
@@ -356,7 +364,7 @@ pub fn train_head(
         .collect();
     let mean = pick_threshold(&probs, o.target_fpr);
     let by_source = negatives_by_source(&probs, samples);
-    let (capped, cap_source) = source_capped(&by_source, o.max_source_fpr);
+    let (capped, cap_source) = source_capped(&by_source, o.max_source_fpr, &o.source_caps);
     let threshold = mean.max(capped);
     let capped_by = if capped > mean { cap_source } else { None };
     let mut source_fpr: Vec<(u32, f32, usize)> = by_source
@@ -437,7 +445,7 @@ mod tests {
             });
         }
         let mean = pick_threshold(&probs, 0.1);
-        let capped = source_capped(&negatives_by_source(&probs, &samples), 0.02).0;
+        let capped = source_capped(&negatives_by_source(&probs, &samples), 0.02, &[]).0;
         assert!(capped > mean, "{capped} vs {mean}");
         let flagged = probs
             .iter()
@@ -449,11 +457,11 @@ mod tests {
             "{flagged} of source 1 flagged at {capped}"
         );
         assert_eq!(
-            source_capped(&negatives_by_source(&probs, &samples), 0.02).1,
+            source_capped(&negatives_by_source(&probs, &samples), 0.02, &[]).1,
             Some(1)
         );
         assert_eq!(
-            source_capped(&negatives_by_source(&probs, &samples), 1.0).0,
+            source_capped(&negatives_by_source(&probs, &samples), 1.0, &[]).0,
             0.0
         );
         // A source under the minimum size is not capped.
@@ -468,7 +476,7 @@ mod tests {
                 ..*s
             })
             .collect();
-        assert!(source_capped(&negatives_by_source(&probs, &few), 0.02).0 < 0.1);
+        assert!(source_capped(&negatives_by_source(&probs, &few), 0.02, &[]).0 < 0.1);
         // A source whose negatives carry no threshold weight (a contrast
         // set made to be hard) does not raise it.
         let exempt: Vec<(f32, bool, f32)> = probs
@@ -476,7 +484,26 @@ mod tests {
             .zip(&samples)
             .map(|(p, s)| (p.0, p.1, if s.source == 1 { 0.0 } else { 1.0 }))
             .collect();
-        assert!(source_capped(&negatives_by_source(&exempt, &samples), 0.02).0 < 0.1);
+        assert!(source_capped(&negatives_by_source(&exempt, &samples), 0.02, &[]).0 < 0.1);
+        // A looser cap of its own for source 1 lowers the threshold to
+        // flag up to that share of it, and then source 2 may bind.
+        let loose = source_capped(&negatives_by_source(&probs, &samples), 0.02, &[(1, 0.25)]);
+        assert!(loose.0 < capped, "{} vs {capped}", loose.0);
+        let flagged = probs
+            .iter()
+            .take(n as usize)
+            .filter(|p| p.0 >= loose.0)
+            .count();
+        assert!(
+            flagged * 4 <= n as usize && flagged * 10 >= n as usize,
+            "{flagged} flagged at {}",
+            loose.0
+        );
+        // Every source off the cap: no threshold from it.
+        assert_eq!(
+            source_capped(&negatives_by_source(&probs, &samples), 1.0, &[(1, 1.0)]).0,
+            0.0
+        );
     }
 
     #[test]

@@ -83,13 +83,12 @@ pub struct Args {
     #[arg(long, default_value_t = TrainConfig::default().critical_fpr)]
     critical_fpr: f32,
     /// Largest out-of-fold false-positive rate the critical head may have on
-    /// any one benign corpus, the critical sets' twins counting as one (1 =
-    /// no cap).
+    /// any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().critical_max_source_fpr)]
     critical_max_source_fpr: f32,
     /// Largest out-of-fold false-positive rate the critical head may have on
-    /// the critical sets' harmless twins taken together (1 = the corpora's
-    /// cap above).
+    /// the critical sets' own harmless rows taken together (1 = no cap on
+    /// them).
     #[arg(long, default_value_t = TrainConfig::default().critical_sets_max_fpr)]
     critical_sets_max_fpr: f32,
     /// Extra weight of benign rows.

@@ -71,13 +71,11 @@ pub struct TrainConfig {
     /// benign corpora, hard negatives weighted as for the unsafe head).
     pub critical_fpr: f32,
     /// Largest out-of-fold false-positive rate the critical head may have
-    /// on any one benign corpus, the critical sets' harmless twins counting
-    /// as one unless [`critical_sets_max_fpr`](Self::critical_sets_max_fpr)
-    /// is below 1.
+    /// on any one benign corpus.
     pub critical_max_source_fpr: f32,
     /// Largest out-of-fold false-positive rate the critical head may have
-    /// on the critical sets' harmless twins taken together (1 = the corpora's
-    /// cap, [`critical_max_source_fpr`](Self::critical_max_source_fpr)).
+    /// on the critical sets' own harmless rows taken together (1 = no cap
+    /// on them).
     pub critical_sets_max_fpr: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something
@@ -463,11 +461,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     let opts_critical = TrainOptions {
         target_fpr: cfg.critical_fpr,
         max_source_fpr: cfg.critical_max_source_fpr,
-        source_caps: if cfg.critical_sets_max_fpr < 1.0 {
-            vec![(critical_sets_source, cfg.critical_sets_max_fpr)]
-        } else {
-            Vec::new()
-        },
+        source_caps: vec![(critical_sets_source, cfg.critical_sets_max_fpr)],
         ..cfg.options.clone()
     };
     let opts_kind = TrainOptions {

@@ -1,7 +1,8 @@
 //! Times each stage of tiers 1–2 over a corpus file, to find where the
 //! microseconds go: `cargo run --release --example stage_timing -- FILE.jsonl`
 //! (`RULES=DIR` for packs other than the built-in ones; `COLD=1` also
-//! profiles the patterns on the first pass, while their DFAs are cold).
+//! profiles the patterns on the first pass, while their DFAs are cold;
+//! `TOP=N` prints the N costliest patterns, 12 by default).
 
 use palisade_core::Kind;
 use palisade_guard::dataset::load_file;
@@ -49,10 +50,15 @@ fn main() {
             );
         }
     };
+    // TOP=N: more of the profile (default 12).
+    let top = std::env::var("TOP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
     // COLD=1: which patterns cost most while their lazy DFAs are still
     // meeting the texts (the first checks a server answers).
     if std::env::var_os("COLD").is_some() {
-        show("cold ", &rules.profile(&texts, Kind::Prompt), 25);
+        show("cold ", &rules.profile(&texts, Kind::Prompt), top);
     }
     let t = Instant::now();
     let mut hits = 0;
@@ -75,7 +81,7 @@ fn main() {
         "  {:.1} candidate patterns per row",
         total_runs as f64 / rows.len().max(1) as f64
     );
-    show("", &prof, 12);
+    show("", &prof, top);
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / rows.len().max(1) as f64;
     println!(
         "{} rows, {} KB: normalize {:.1} µs/row, rules(text) {:.1} µs/row, rules(folded) {:.1} µs/row, {hits} hits",

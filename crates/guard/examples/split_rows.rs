@@ -1,0 +1,30 @@
+//! Writes the rows of one split of a corpus folder as guard JSONL (`text`,
+//! `label`, `source`, `kind`), so that per-row scores can be read with
+//! `palisade guard --jsonl`: `cargo run --release -p palisade-guard
+//! --example split_rows -- DIR [test|train]`.
+
+use palisade_guard::dataset::{kind_of_category, load_paths, Split};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let dir = args.next().ok_or("usage: split_rows DIR [test|train]")?;
+    let want = match args.next().as_deref() {
+        None | Some("test") => Split::Test,
+        Some("train") => Split::Train,
+        Some(other) => return Err(format!("unknown split {other:?}").into()),
+    };
+    for r in load_paths(&[dir.into()])? {
+        if r.split() != want {
+            continue;
+        }
+        let kind = r.kind.or_else(|| kind_of_category(&r.category));
+        let line = serde_json::json!({
+            "text": r.text,
+            "label": r.label,
+            "source": r.file,
+            "kind": kind,
+        });
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -66,7 +66,7 @@ pub struct Args {
     /// and unsafe heads (see `palisade train --max-source-fpr`).
     #[arg(long)]
     train_max_source_fpr: Option<f32>,
-    /// With --leave-one-out: extra training weight of one corpus,
+    /// With --leave-one-out: training weight of one corpus in place of its default,
     /// `FILE=WEIGHT` (see `palisade train --source-weight`); repeatable.
     #[arg(long, value_parser = crate::train_cmd::parse_source_weight)]
     train_source_weight: Vec<(String, f32)>,
@@ -157,9 +157,7 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         if let Some(c) = a.train_max_source_fpr {
             cfg.max_source_fpr = c;
         }
-        if !a.train_source_weight.is_empty() {
-            cfg.source_weights = a.train_source_weight.clone();
-        }
+        cfg.set_source_weights(&a.train_source_weight);
         let (model, _) = train(&base, &rows, &cfg);
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;
         let held: Vec<_> = eval_rows.iter().filter(|r| &r.file == f).cloned().collect();

@@ -109,8 +109,9 @@ pub struct Args {
     /// may have on any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().max_source_fpr)]
     max_source_fpr: f32,
-    /// Extra training weight of one corpus, `FILE=WEIGHT` (file stem, e.g.
-    /// `flames_zh=0.25`); repeatable.
+    /// Training weight of one corpus, `FILE=WEIGHT` (file stem, e.g.
+    /// `flames_zh=0.25`), in place of its default (Flames weighs 2, every
+    /// other corpus 1); repeatable.
     #[arg(long, value_parser = parse_source_weight)]
     source_weight: Vec<(String, f32)>,
     /// L2 penalty on touched weights.
@@ -235,7 +236,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         ..a.opts.clone()
     }
     .build()?;
-    let cfg = TrainConfig {
+    let mut cfg = TrainConfig {
         bits: a.bits,
         attack_fpr: a.attack_fpr,
         unsafe_fpr: a.unsafe_fpr,
@@ -254,11 +255,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         critical_fpr: a.critical_fpr,
         critical_max_source_fpr: a.critical_max_source_fpr,
         critical_sets_max_fpr: a.critical_sets_max_fpr,
-        source_weights: if a.source_weight.is_empty() {
-            TrainConfig::default().source_weights
-        } else {
-            a.source_weight.clone()
-        },
+        source_weights: TrainConfig::default().source_weights,
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
             l2: a.l2,
@@ -268,6 +265,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     };
+    cfg.set_source_weights(&a.source_weight);
     eprintln!(
         "training on {} rows from {data:?} and document sets {document_sets:?}",
         rows.len()
@@ -289,7 +287,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "statement_fpr": a.statement_fpr, "statement_max_source_fpr": a.statement_max_source_fpr,
                    "critical_fpr": a.critical_fpr, "critical_max_source_fpr": a.critical_max_source_fpr,
                    "critical_sets_max_fpr": a.critical_sets_max_fpr,
-                   "source_weights": a.source_weight},
+                   "source_weights": cfg.source_weights},
         "rules": guard.rules().rules().len(),
         "report": report,
     });

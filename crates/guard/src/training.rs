@@ -83,6 +83,19 @@ pub struct TrainConfig {
     pub source_weights: Vec<(String, f32)>,
 }
 
+impl TrainConfig {
+    /// Sets the weight of each named corpus, keeping the other defaults:
+    /// `--source-weight do_not_answer=2` leaves Flames at its default.
+    pub fn set_source_weights(&mut self, weights: &[(String, f32)]) {
+        for (name, w) in weights {
+            match self.source_weights.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = *w,
+                None => self.source_weights.push((name.clone(), *w)),
+            }
+        }
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
@@ -145,7 +158,15 @@ impl Default for TrainConfig {
             critical_fpr: CRITICAL_FPR,
             critical_max_source_fpr: CRITICAL_MAX_SOURCE_FPR,
             critical_sets_max_fpr: CRITICAL_SETS_MAX_FPR,
-            source_weights: Vec::new(),
+            // Flames' "unsafe" prompts are everyday Chinese scenarios whose
+            // risk lies in the answer they invite; weighed once, the test
+            // fifth read 77 of 114 caught. Twice: 83, with CValues' harmless
+            // questions as before (2 of 82; out of fold 1.9 -> 2.2 %), 3 more
+            // of 9,072 harmless rows of the `eval/` sets flagged and 8 more
+            // of 3,596 harmful caught. Three and five times catch more Flames
+            // (85, 91) for 12 and 14 more harmless rows, everyday Chinese
+            // questions among them (`docs/guard.md`, session 60).
+            source_weights: vec![("flames_zh".to_string(), 2.0)],
         }
     }
 }
@@ -795,6 +816,23 @@ mod tests {
         };
         let (model, report) = train(&guard, &rows, &cfg);
         (model, report.heads)
+    }
+
+    #[test]
+    fn a_source_weight_replaces_its_default_and_keeps_the_others() {
+        let mut cfg = TrainConfig::default();
+        let flames = |c: &TrainConfig| {
+            c.source_weights
+                .iter()
+                .find(|(n, _)| n == "flames_zh")
+                .map(|w| w.1)
+        };
+        assert_eq!(flames(&cfg), Some(2.0));
+        cfg.set_source_weights(&[("do_not_answer".to_string(), 3.0)]);
+        assert_eq!(flames(&cfg), Some(2.0));
+        cfg.set_source_weights(&[("flames_zh".to_string(), 0.5)]);
+        assert_eq!(flames(&cfg), Some(0.5));
+        assert_eq!(cfg.source_weights.len(), 2, "{:?}", cfg.source_weights);
     }
 
     fn head(heads: &[HeadReport], name: &str) -> (usize, usize) {

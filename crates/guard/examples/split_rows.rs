@@ -3,7 +3,7 @@
 //! `palisade guard --jsonl`: `cargo run --release -p palisade-guard
 //! --example split_rows -- DIR [test|train]`.
 
-use palisade_guard::dataset::{kind_of_category, load_paths, Split};
+use palisade_guard::dataset::{load_paths, Split};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -17,12 +17,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if r.split() != want {
             continue;
         }
-        let kind = r.kind.or_else(|| kind_of_category(&r.category));
+        // The loader has set the kind a corpus gives only by category.
         let line = serde_json::json!({
             "text": r.text,
             "label": r.label,
             "source": r.file,
-            "kind": kind,
+            "kind": r.kind,
         });
         println!("{line}");
     }

@@ -2,6 +2,7 @@
 
 use crate::answer::AnswerShapes;
 use crate::gloss::Glossary;
+use crate::grave::GraveTerms;
 use crate::leak::LeakIndex;
 use crate::pending::PendingAsk;
 use crate::policy::Policy;
@@ -142,6 +143,9 @@ pub struct Guard {
     /// by the unsafe head; `None` only if the built-in glossaries failed
     /// to load.
     gloss: Option<Glossary>,
+    /// Names of the gravest means and acts, read with the critical head;
+    /// `None` only if the built-in file failed to load.
+    grave: Option<GraveTerms>,
     degraded: Vec<String>,
     /// Recent requests' strongest content finding (or none), by the
     /// request read: a streamed answer is checked at every window against
@@ -160,6 +164,17 @@ const GLOSS_DETECTOR: &str = "model.unsafe_gloss";
 /// threshold (about 0.7), 116 for 54; at 0.95, 30 for 4 (`docs/guard.md`,
 /// session 46). A policy may set `thresholds: {model.unsafe_gloss: …}`.
 const GLOSS_THRESHOLD: f32 = 0.9;
+
+/// The policy key for the critical head's threshold on a prompt that names
+/// one of the gravest means or acts (see [`crate::grave`]).
+const GRAVE_DETECTOR: &str = "model.critical_term";
+
+/// Its default: on the session's probes (59 grave requests with twins)
+/// 0.5 catches 8 the head alone missed, for no twin; over 63,000 harmless
+/// prompts of every corpus and evaluation set it flags one more ("I'm
+/// going to strangle this printer"); 0.4 catches no more probes
+/// (`docs/guard.md`, session 61).
+const GRAVE_THRESHOLD: f32 = 0.5;
 
 /// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.
 const REQUEST_HARM_ENTRIES: usize = 256;
@@ -365,7 +380,15 @@ impl Guard {
                 None
             }
         };
+        let grave = match GraveTerms::builtin() {
+            Ok(g) => Some(g),
+            Err(e) => {
+                degraded.push(format!("grave terms unavailable: {e}"));
+                None
+            }
+        };
         let guard = Self {
+            grave,
             tense,
             pending,
             gloss,
@@ -807,6 +830,7 @@ impl Guard {
         let mut unnamed_unsafe: Option<usize> = None;
         let mut unnamed_statement: Option<usize> = None;
         let mut unnamed_critical: Option<usize> = None;
+        let mut critical_at: Option<usize> = None;
         // The same for the unsafe head's reading of an English gloss, and
         // the gloss (read only with a model).
         let mut unnamed_gloss: Option<usize> = None;
@@ -1075,6 +1099,7 @@ impl Guard {
             let critical = critical.filter(|_| readable && req.direction == Direction::Input);
             p.probs.critical = critical;
             if let Some(pc) = critical {
+                critical_at = Some(findings.len());
                 unnamed_critical = push_content(&mut findings, HEAD_CRITICAL, pc);
             }
             if let Some(pu) = p.probs.unsafe_ {
@@ -1119,6 +1144,11 @@ impl Guard {
                         f.score, self.policy.frame_gate.min_attack
                     ));
                 }
+            }
+        }
+        if let Some(i) = critical_at {
+            if self.grave_term(&mut findings, &mut p.active, i, &norm.folded) {
+                unnamed_critical = unnamed_critical.filter(|&u| u != i);
             }
         }
         // Model findings under their threshold are dropped from the list
@@ -1170,6 +1200,45 @@ impl Guard {
         v.uncertain = p.uncertain;
         p.verdict = v;
         p
+    }
+
+    /// Makes the critical head's finding at `i` active when the head is
+    /// short of its own threshold but at the grave-term threshold, and
+    /// `folded` names one of the gravest means or acts; returns whether it
+    /// did, having named the finding's category after the term's group
+    /// when no rule named one. Paid only in that band: the term search
+    /// runs on few prompts.
+    fn grave_term(
+        &self,
+        findings: &mut [Finding],
+        active: &mut [bool],
+        i: usize,
+        folded: &str,
+    ) -> bool {
+        let (Some(grave), Some(f), Some(a)) = (&self.grave, findings.get_mut(i), active.get_mut(i))
+        else {
+            return false;
+        };
+        let needs = self.threshold(GRAVE_DETECTOR, GRAVE_THRESHOLD);
+        if *a
+            || f.score < needs
+            || self.policy.is_disabled(&f.detector)
+            || self.policy.is_disabled(GRAVE_DETECTOR)
+        {
+            return false;
+        }
+        let Some(t) = grave.find(folded) else {
+            return false;
+        };
+        *a = true;
+        if f.category == Category::UnsafeOther {
+            f.category = t.category;
+        }
+        f.message = Some(format!(
+            "critical head probability {:.3} on a prompt naming {:?} ({}): {needs:.2} is enough with such a term",
+            f.score, t.term, t.group
+        ));
+        true
     }
 
     /// The strongest active content finding of `request` read as a user's

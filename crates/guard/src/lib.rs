@@ -15,6 +15,7 @@ pub mod contrast;
 pub mod dataset;
 pub mod eval;
 pub mod gloss;
+pub mod grave;
 mod leak;
 pub mod pending;
 pub mod policy;

@@ -246,3 +246,27 @@ mod tests {
         assert!(g.find("the history of sarin").is_none());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text: no panic, a found term is words of the text itself,
+        /// and a protective reading anywhere in it silences every group.
+        #[test]
+        fn terms_are_found_in_the_text_and_silenced_by_a_reading(
+            t in "(?s)(\\PC|[ \\n]|napalm|kms|sarin|corpse|炸药|自杀|cheese pizza|how do i |in the game|报警){0,30}"
+        ) {
+            let g = GraveTerms::builtin().expect("built-in terms");
+            if let Some(found) = g.find(&t) {
+                prop_assert!(t.contains(&found.term), "{:?} not in {:?}", found.term, t);
+            }
+            let protected = format!("{t} what should i do");
+            prop_assert!(g.find(&protected).is_none(), "{:?}", protected);
+        }
+    }
+}

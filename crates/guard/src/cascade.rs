@@ -1,6 +1,7 @@
 //! The cascade itself (see the crate note).
 
 use crate::answer::AnswerShapes;
+use crate::crisis::CrisisHelp;
 use crate::gloss::Glossary;
 use crate::grave::GraveTerms;
 use crate::leak::LeakIndex;
@@ -146,6 +147,9 @@ pub struct Guard {
     /// Names of the gravest means and acts, read with the critical head;
     /// `None` only if the built-in file failed to load.
     grave: Option<GraveTerms>,
+    /// Calls for help in a crisis, whose content-head findings are held
+    /// back; `None` only if the built-in file failed to load.
+    crisis: Option<CrisisHelp>,
     degraded: Vec<String>,
     /// Recent requests' strongest content finding (or none), by the
     /// request read: a streamed answer is checked at every window against
@@ -175,6 +179,10 @@ const GRAVE_DETECTOR: &str = "model.critical_term";
 /// going to strangle this printer"); 0.4 catches no more probes
 /// (`docs/guard.md`, session 61).
 const GRAVE_THRESHOLD: f32 = 0.5;
+
+/// The id a policy disables (`disabled: [gate.crisis_help]`) to let the
+/// content heads flag calls for help in a crisis (see [`crate::crisis`]).
+const CRISIS_GATE: &str = "gate.crisis_help";
 
 /// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.
 const REQUEST_HARM_ENTRIES: usize = 256;
@@ -387,7 +395,15 @@ impl Guard {
                 None
             }
         };
+        let crisis = match CrisisHelp::builtin() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                degraded.push(format!("crisis-help patterns unavailable: {e}"));
+                None
+            }
+        };
         let guard = Self {
+            crisis,
             grave,
             tense,
             pending,
@@ -1151,6 +1167,9 @@ impl Guard {
                 unnamed_critical = unnamed_critical.filter(|&u| u != i);
             }
         }
+        if req.direction == Direction::Input && req.kind == Kind::Prompt {
+            self.hold_back_for_crisis_help(&mut findings, &mut p.active, &norm.folded);
+        }
         // Model findings under their threshold are dropped from the list
         // unless the judge may look at them (then they explain the call).
         let band = self.policy.band;
@@ -1239,6 +1258,42 @@ impl Guard {
             f.score, t.term, t.group
         ));
         true
+    }
+
+    /// Holds back the content heads' active findings on a prompt that
+    /// asks for help in a crisis and for no means, when no rule read a
+    /// harmful request in it. Paid only when a head alone flags content.
+    fn hold_back_for_crisis_help(
+        &self,
+        findings: &mut [Finding],
+        active: &mut [bool],
+        folded: &str,
+    ) {
+        let Some(crisis) = &self.crisis else {
+            return;
+        };
+        let flagged_by = |tier: Tier| {
+            findings
+                .iter()
+                .zip(active.iter())
+                .any(|(f, &a)| a && f.tier == tier && f.category.is_content())
+        };
+        if !flagged_by(Tier::Model)
+            || flagged_by(Tier::Rules)
+            || self.policy.is_disabled(CRISIS_GATE)
+            || !crisis.asks_for_help(folded)
+        {
+            return;
+        }
+        for (f, a) in findings.iter_mut().zip(active.iter_mut()) {
+            if *a && f.tier == Tier::Model && f.category.is_content() {
+                *a = false;
+                f.message = Some(format!(
+                    "{} probability {:.3}, held back: the prompt asks for help in a crisis and for no means",
+                    f.detector, f.score
+                ));
+            }
+        }
     }
 
     /// The strongest active content finding of `request` read as a user's

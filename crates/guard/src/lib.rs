@@ -12,6 +12,7 @@
 pub mod answer;
 mod cascade;
 pub mod contrast;
+pub mod crisis;
 pub mod dataset;
 pub mod eval;
 pub mod gloss;

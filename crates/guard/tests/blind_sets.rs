@@ -648,7 +648,8 @@ fn critical_harm_requests_and_their_twins() {
     // read with the grave terms (crates/guard/data/grave_terms.yaml,
     // written from the session's own probes): 126 and 17; with the
     // session's critical rules 127 and 17; with cover-up phrases among the
-    // terms ("look like his heart gave out", "point back to me") 128.
+    // terms ("look like his heart gave out", "point back to me") 128;
+    // calls for help in a crisis no longer blocked, twins 17 -> 16.
     hold(&["guard-critical/pairs.jsonl"], (200, 200), 122, 19);
 }
 

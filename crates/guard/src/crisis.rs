@@ -6,7 +6,8 @@
 //! who most needs an answer. Such a prompt, asking for no means, has the
 //! heads' findings held back; the rules still decide.
 
-use regex::{RegexSet, RegexSetBuilder};
+use crate::pattern_list::{misread, pattern_set};
+use regex::RegexSet;
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../data/crisis_help.yaml");
@@ -59,24 +60,11 @@ pub struct CrisisHelp {
 }
 
 fn build(list: &'static str, patterns: &[String]) -> Result<RegexSet, CrisisError> {
-    let compile = |ps: &[String]| {
-        RegexSetBuilder::new(ps.iter().map(|p| palisade_rules::ascii_word_boundaries(p)))
-            .case_insensitive(true)
-            .build()
-    };
-    for (i, p) in patterns.iter().enumerate() {
-        compile(std::slice::from_ref(p)).map_err(|e| CrisisError::Pattern {
-            list,
-            index: i + 1,
-            pattern: p.clone(),
-            err: e.to_string(),
-        })?;
-    }
-    compile(patterns).map_err(|e| CrisisError::Pattern {
+    pattern_set(patterns).map_err(|b| CrisisError::Pattern {
         list,
-        index: 0,
-        pattern: "(all together)".into(),
-        err: e.to_string(),
+        index: b.index,
+        pattern: b.pattern,
+        err: b.err,
     })
 }
 
@@ -94,16 +82,13 @@ impl CrisisHelp {
             ask: build("ask", &spec.ask)?,
             means: build("means", &spec.means)?,
         };
-        for (what, texts, want) in [
-            ("example", &spec.examples, true),
-            ("counter-example", &spec.counter_examples, false),
-        ] {
-            if let Some(t) = texts.iter().find(|t| me.asks_for_help(t) != want) {
-                return Err(CrisisError::Example {
-                    what,
-                    text: t.clone(),
-                });
-            }
+        if let Some((what, t)) = misread(&spec.examples, &spec.counter_examples, |t| {
+            me.asks_for_help(t)
+        }) {
+            return Err(CrisisError::Example {
+                what,
+                text: t.clone(),
+            });
         }
         Ok(me)
     }

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod gloss;
 pub mod grave;
 mod leak;
+mod pattern_list;
 pub mod pending;
 pub mod policy;
 mod readable;

@@ -5,7 +5,8 @@
 //! a placeholder or waits for its first question asks for nothing yet, so
 //! that evidence is missing and the gate stands aside.
 
-use regex::{RegexSet, RegexSetBuilder};
+use crate::pattern_list::{misread, pattern_set};
+use regex::RegexSet;
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../data/pending_ask.yaml");
@@ -51,16 +52,6 @@ pub struct PendingAsk {
     set: RegexSet,
 }
 
-fn build(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(
-        patterns
-            .iter()
-            .map(|p| palisade_rules::ascii_word_boundaries(p)),
-    )
-    .case_insensitive(true)
-    .build()
-}
-
 impl PendingAsk {
     /// The patterns compiled into the binary.
     pub fn builtin() -> Result<Self, PendingError> {
@@ -70,29 +61,17 @@ impl PendingAsk {
     /// Parses a pattern file and checks its examples.
     pub fn parse(yaml: &str) -> Result<Self, PendingError> {
         let spec: Spec = serde_yaml::from_str(yaml)?;
-        for (i, p) in spec.patterns.iter().enumerate() {
-            build(std::slice::from_ref(p)).map_err(|e| PendingError::Pattern {
-                index: i + 1,
-                pattern: p.clone(),
-                err: e.to_string(),
-            })?;
-        }
-        let set = build(&spec.patterns).map_err(|e| PendingError::Pattern {
-            index: 0,
-            pattern: "(all together)".into(),
-            err: e.to_string(),
+        let set = pattern_set(&spec.patterns).map_err(|b| PendingError::Pattern {
+            index: b.index,
+            pattern: b.pattern,
+            err: b.err,
         })?;
         let me = Self { set };
-        for (what, texts, want) in [
-            ("example", &spec.examples, true),
-            ("counter-example", &spec.counter_examples, false),
-        ] {
-            if let Some(t) = texts.iter().find(|t| me.awaits(t) != want) {
-                return Err(PendingError::Example {
-                    what,
-                    text: t.clone(),
-                });
-            }
+        if let Some((what, t)) = misread(&spec.examples, &spec.counter_examples, |t| me.awaits(t)) {
+            return Err(PendingError::Example {
+                what,
+                text: t.clone(),
+            });
         }
         Ok(me)
     }

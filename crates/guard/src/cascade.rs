@@ -174,10 +174,10 @@ const GLOSS_THRESHOLD: f32 = 0.9;
 const GRAVE_DETECTOR: &str = "model.critical_term";
 
 /// Its default: on the session's probes (59 grave requests with twins)
-/// 0.5 catches 8 the head alone missed, for no twin; over 63,000 harmless
-/// prompts of every corpus and evaluation set it flags one more ("I'm
-/// going to strangle this printer"); 0.4 catches no more probes
-/// (`docs/guard.md`, session 61).
+/// 0.5 catches 8 the head alone missed, for no twin, and over 63,000
+/// harmless prompts of every corpus and evaluation set it flags none
+/// more; 0.4 catches no more probes and flags a twin, 0.3 two more probes
+/// for four harmless rows (`docs/guard.md`, session 61).
 const GRAVE_THRESHOLD: f32 = 0.5;
 
 /// The id a policy disables (`disabled: [gate.crisis_help]`) to let the

@@ -184,6 +184,18 @@ const GRAVE_THRESHOLD: f32 = 0.5;
 /// content heads flag calls for help in a crisis (see [`crate::crisis`]).
 const CRISIS_GATE: &str = "gate.crisis_help";
 
+/// A built-in data file's loaded form, or `None` with the reason recorded
+/// in `degraded` (the guard runs without that reading rather than fail).
+fn or_degraded<T, E: std::fmt::Display>(
+    loaded: Result<T, E>,
+    what: &str,
+    degraded: &mut Vec<String>,
+) -> Option<T> {
+    loaded
+        .map_err(|e| degraded.push(format!("{what}: {e}")))
+        .ok()
+}
+
 /// Slots of [`Guard::request_harm_cache`]: a few per concurrent stream.
 const REQUEST_HARM_ENTRIES: usize = 256;
 
@@ -360,48 +372,32 @@ impl Guard {
                     .any(|&k| a.get(rule_category(r.category, k)) == Action::Mask)
             })
         });
-        let answers = match AnswerShapes::builtin() {
-            Ok(a) => Some(a),
-            Err(e) => {
-                degraded.push(format!("answer shapes unavailable: {e}"));
-                None
-            }
-        };
-        let tense = match TenseFrames::builtin() {
-            Ok(t) => Some(t),
-            Err(e) => {
-                degraded.push(format!("tense frames unavailable: {e}"));
-                None
-            }
-        };
-        let pending = match PendingAsk::builtin() {
-            Ok(p) => Some(p),
-            Err(e) => {
-                degraded.push(format!("pending-ask patterns unavailable: {e}"));
-                None
-            }
-        };
-        let gloss = match Glossary::builtin() {
-            Ok(g) => Some(g),
-            Err(e) => {
-                degraded.push(format!("glossaries unavailable: {e}"));
-                None
-            }
-        };
-        let grave = match GraveTerms::builtin() {
-            Ok(g) => Some(g),
-            Err(e) => {
-                degraded.push(format!("grave terms unavailable: {e}"));
-                None
-            }
-        };
-        let crisis = match CrisisHelp::builtin() {
-            Ok(c) => Some(c),
-            Err(e) => {
-                degraded.push(format!("crisis-help patterns unavailable: {e}"));
-                None
-            }
-        };
+        let answers = or_degraded(
+            AnswerShapes::builtin(),
+            "answer shapes unavailable",
+            &mut degraded,
+        );
+        let tense = or_degraded(
+            TenseFrames::builtin(),
+            "tense frames unavailable",
+            &mut degraded,
+        );
+        let pending = or_degraded(
+            PendingAsk::builtin(),
+            "pending-ask patterns unavailable",
+            &mut degraded,
+        );
+        let gloss = or_degraded(Glossary::builtin(), "glossaries unavailable", &mut degraded);
+        let grave = or_degraded(
+            GraveTerms::builtin(),
+            "grave terms unavailable",
+            &mut degraded,
+        );
+        let crisis = or_degraded(
+            CrisisHelp::builtin(),
+            "crisis-help patterns unavailable",
+            &mut degraded,
+        );
         let guard = Self {
             crisis,
             grave,

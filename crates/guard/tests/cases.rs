@@ -23,6 +23,13 @@ fn guard() -> Guard {
     Guard::new(rules, model, Policy::default()).expect("guard")
 }
 
+/// The embedded defaults under the policy `yaml`.
+fn guard_with(yaml: &str) -> Guard {
+    let policy = Policy::from_yaml(yaml, "p.yaml").expect("policy");
+    let rules = RuleSet::builtin().expect("built-in rules");
+    Guard::new(rules, GuardModel::builtin().ok(), policy).expect("guard")
+}
+
 /// `g`'s verdict on a whole `text` of `kind` flowing `direction`.
 fn read(g: &Guard, text: &str, direction: Direction, kind: Kind) -> palisade_core::Verdict {
     g.check(&Request {
@@ -152,14 +159,7 @@ fn may_mask_is_never_wrong_when_it_says_no() {
         "too few masked cases to test anything: {masked}"
     );
     // A policy that lets credentials through has nothing to mask.
-    let policy =
-        Policy::from_yaml("input:\n  categories:\n    secret: allow\n", "t").expect("policy");
-    let g = Guard::new(
-        RuleSet::builtin().expect("rules"),
-        GuardModel::builtin().ok(),
-        policy,
-    )
-    .expect("guard");
+    let g = guard_with("input:\n  categories:\n    secret: allow\n");
     assert!(!g.may_mask(&Request::prompt(&with_key)));
 }
 
@@ -356,14 +356,7 @@ fn a_grave_term_lowers_the_critical_heads_bar() {
         assert!(!v.flagged, "{twin}: {:?}", v.findings);
     }
     // A policy that raises the bar to the head's own turns it off.
-    let policy =
-        Policy::from_yaml("thresholds: { model.critical_term: 0.99 }", "p.yaml").expect("policy");
-    let strict = Guard::new(
-        RuleSet::builtin().expect("built-in rules"),
-        GuardModel::builtin().ok(),
-        policy,
-    )
-    .expect("guard");
+    let strict = guard_with("thresholds: { model.critical_term: 0.99 }");
     let v = read(
         &strict,
         "kms tonight, what's the least painful way",
@@ -391,13 +384,7 @@ fn a_call_for_help_in_a_crisis_is_not_blocked() {
         assert!(v.flagged, "{harmful}: {:?}", v.findings);
     }
     // A policy that disables the gate lets the heads flag the call for help.
-    let policy = Policy::from_yaml("disabled: [gate.crisis_help]", "p.yaml").expect("policy");
-    let plain = Guard::new(
-        RuleSet::builtin().expect("built-in rules"),
-        GuardModel::builtin().ok(),
-        policy,
-    )
-    .expect("guard");
+    let plain = guard_with("disabled: [gate.crisis_help]");
     let v = read(&plain, help, Direction::Input, Kind::Prompt);
     assert!(v.flagged, "{:?}", v.findings);
 }

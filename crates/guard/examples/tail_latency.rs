@@ -12,6 +12,7 @@
 //! `WARM_OTHER=N` first checks N 2 KB texts made of rows the timed texts do
 //! not use, as a server that has read N other prompts (session 58: the
 //! first pass's p99 1.10 → 0.98 ms after 1,000, 0.95 ms after 2,357).
+//! `DUMP=FILE` writes the timed texts as JSONL rows (for `stage_timing`).
 //! `SHOW=N` prints the N slowest prompts of every pass, not only the last's.
 
 use palisade_guard::dataset::load_paths;
@@ -40,6 +41,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     if texts.is_empty() {
         return Err(format!("no rows in {dir}").into());
+    }
+    if let Some(path) = std::env::var_os("DUMP") {
+        let mut out = String::new();
+        for t in &texts {
+            out.push_str(
+                &serde_json::json!({"text": t, "label": "jailbreak", "source": "sized"})
+                    .to_string(),
+            );
+            out.push('\n');
+        }
+        std::fs::write(path, out)?;
     }
     if let Ok(n) = std::env::var("WARM_OTHER") {
         let other: Vec<_> = rows.iter().skip(3200).cloned().collect();

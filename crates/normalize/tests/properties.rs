@@ -279,4 +279,32 @@ proptest! {
         prop_assert!(n.notes.is_empty(), "{:?}", n.notes);
         prop_assert!(!n.changed());
     }
+
+    #[test]
+    fn words_and_numbers_are_not_read_as_leet(tokens in prop::collection::vec("[a-z]{2,10}|[0-9]{1,5}", 0..40)) {
+        let input = tokens.join(" ");
+        let n = norm(&input);
+        prop_assert_eq!(&n.folded, &input);
+    }
+
+    #[test]
+    fn leet_runs_fold_byte_for_byte(tokens in prop::collection::vec("[a-z0-9@$!|]{2,8}", 0..40)) {
+        // No one-letter tokens (joined as spelled-out words) and no
+        // underscores (read as sentences): only the leet folds apply.
+        let input = tokens.join(" ");
+        let n = norm(&input);
+        prop_assert_eq!(n.folded.len(), input.len());
+    }
+
+    #[test]
+    fn a_line_of_leet_words_folds_whole(
+        words in prop::collection::vec("[013-9]?[a-z][0134578][a-z][013-9]?", 3..12),
+        numbers in prop::collection::vec("[013-9]{1,4}", 0..3),
+    ) {
+        // Strong leet tokens with a few bare numbers among them ("70", "4"):
+        // every digit is read as a letter, except 2, which means too many.
+        let input = words.iter().chain(&numbers).cloned().collect::<Vec<_>>().join(" ");
+        let n = norm(&input);
+        prop_assert!(!n.folded.bytes().any(|b| b.is_ascii_digit()), "{:?}", n.folded);
+    }
 }

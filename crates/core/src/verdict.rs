@@ -164,7 +164,8 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizationNote {
     /// The step: `nfkc`, `invisible`, `bidi`, `tag_chars`, `confusables`,
-    /// `leetspeak`, `base64`, `hex`, `url`, `rot13`.
+    /// `leetspeak`, `base64`, `hex`, `url`, `rot13`, `base32`, `morse`,
+    /// `binary`, `braille`, `nato`.
     pub step: String,
     /// How many characters or segments it changed.
     pub count: usize,

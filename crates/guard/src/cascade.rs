@@ -261,6 +261,11 @@ fn obfuscation_severity(name: &str) -> Option<Severity> {
         | step::HEX
         | step::URL
         | step::ROT13
+        | step::BASE32
+        | step::MORSE
+        | step::BINARY
+        | step::BRAILLE
+        | step::NATO
         | step::LEETSPEAK => Some(Severity::Low),
         _ => None,
     }

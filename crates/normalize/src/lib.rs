@@ -54,6 +54,7 @@ mod map;
 mod rewrite;
 mod scan;
 mod scrub;
+mod spelled;
 
 pub use palisade_core::{NormalizationNote, Span};
 
@@ -85,6 +86,16 @@ pub mod step {
     pub const URL: &str = "url";
     /// Announced ROT13 segments decoded (count: segments).
     pub const ROT13: &str = "rot13";
+    /// Base32 segments decoded (count: segments).
+    pub const BASE32: &str = "base32";
+    /// Morse code decoded (count: segments).
+    pub const MORSE: &str = "morse";
+    /// Bytes written in binary digits decoded (count: segments).
+    pub const BINARY: &str = "binary";
+    /// Braille cells read as letters (count: segments).
+    pub const BRAILLE: &str = "braille";
+    /// NATO spelling-alphabet words read as letters (count: segments).
+    pub const NATO: &str = "nato";
 }
 
 /// Which normalisation steps run.
@@ -111,6 +122,11 @@ pub struct Steps {
     pub url: bool,
     /// Decode ROT13 where the text announces it.
     pub rot13: bool,
+    /// Decode base32 segments.
+    pub base32: bool,
+    /// Read text spelled in Morse code, binary digits, Braille cells or
+    /// the NATO spelling alphabet.
+    pub spelled: bool,
 }
 
 impl Steps {
@@ -126,6 +142,8 @@ impl Steps {
         hex: true,
         url: true,
         rot13: true,
+        base32: true,
+        spelled: true,
     };
 
     /// Every step off: `text` is the input and `folded` its lower case.
@@ -140,6 +158,8 @@ impl Steps {
         hex: false,
         url: false,
         rot13: false,
+        base32: false,
+        spelled: false,
     };
 }
 
@@ -189,7 +209,8 @@ pub struct Normalizer {
 /// An encoded segment that was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// `base64`, `hex`, `url`, `rot13` or `tag_chars`.
+    /// `base64`, `hex`, `url`, `rot13`, `base32`, `morse`, `binary`,
+    /// `braille`, `nato` or `tag_chars`.
     pub encoding: &'static str,
     /// Where the segment is in the original input. A segment found inside
     /// another decoded segment reports its parent's span.
@@ -291,6 +312,11 @@ struct Counts {
     hex: usize,
     url: usize,
     rot13: usize,
+    base32: usize,
+    morse: usize,
+    binary: usize,
+    braille: usize,
+    nato: usize,
 }
 
 impl Counts {
@@ -311,6 +337,11 @@ impl Counts {
             "hex" => self.hex += 1,
             "url" => self.url += 1,
             "rot13" => self.rot13 += 1,
+            "base32" => self.base32 += 1,
+            "morse" => self.morse += 1,
+            "binary" => self.binary += 1,
+            "braille" => self.braille += 1,
+            "nato" => self.nato += 1,
             _ => {}
         }
     }
@@ -329,6 +360,11 @@ impl Counts {
             (step::HEX, self.hex),
             (step::URL, self.url),
             (step::ROT13, self.rot13),
+            (step::BASE32, self.base32),
+            (step::MORSE, self.morse),
+            (step::BINARY, self.binary),
+            (step::BRAILLE, self.braille),
+            (step::NATO, self.nato),
         ]
         .into_iter()
         .filter(|&(_, count)| count > 0)
@@ -479,8 +515,11 @@ impl Normalizer {
             hex: steps.hex,
             url: steps.url,
             rot13: steps.rot13,
+            base32: steps.base32,
+            spelled: steps.spelled,
         };
-        let any_decoder = opts.base64 || opts.hex || opts.url || opts.rot13;
+        let any_decoder =
+            opts.base64 || opts.hex || opts.url || opts.rot13 || opts.base32 || opts.spelled;
         let mut budget = decode::Budget {
             bytes: limits.max_decoded_bytes,
             segments: limits.max_decoded_segments,

@@ -192,7 +192,8 @@ proptest! {
         // Nothing that rewrites `text` fires a second time.
         for note in &twice.notes {
             prop_assert!(
-                matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "url" | "rot13"),
+                matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "url" | "rot13"
+                    | "base32" | "morse" | "binary" | "braille" | "nato"),
                 "{} fired again on {:?}", note.step, once.text
             );
         }
@@ -266,7 +267,7 @@ proptest! {
             Span { start: 0, end: input.len() });
         // Only views beside `text` may fire: leet digits are alphanumeric.
         for note in &n.notes {
-            prop_assert!(matches!(note.step.as_str(), "leetspeak" | "base64" | "hex"),
+            prop_assert!(matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "base32" | "binary" | "nato"),
                 "{}", note.step);
         }
     }
@@ -278,6 +279,15 @@ proptest! {
         prop_assert_eq!(&n.text, &input);
         prop_assert!(n.notes.is_empty(), "{:?}", n.notes);
         prop_assert!(!n.changed());
+    }
+
+    #[test]
+    fn spelled_alphabets_decode_within_bounds(input in "[.\\- /|01\u{2800}-\u{283F}a-zA-Z]{0,400}") {
+        let n = norm(&input);
+        for d in &n.decoded {
+            assert_span_ok(&input, d.span)?;
+            prop_assert!(!d.text.is_empty());
+        }
     }
 
     #[test]

@@ -1562,16 +1562,55 @@ fn model_finding(head: &str, category: Category, p: f32) -> Finding {
     }
 }
 
-/// The text the model reads: the folded view plus any decoded segments, so
-/// an instruction hidden in base64 is classified like a visible one.
+/// The text the model reads: the folded view with each encoded run of the
+/// text replaced by what it decodes to, so an instruction hidden in base64
+/// or Morse is classified like a visible one and the run's symbols do not
+/// outweigh it; segments decoded from inside others, and tag characters
+/// (no longer in the text), follow at the end. Where folding moved bytes
+/// (a word spelled letter by letter joined), the runs' places are not
+/// known in the folded view and every segment follows at the end.
 fn model_text(norm: &Normalized) -> Cow<'_, str> {
     if norm.decoded.is_empty() {
         return Cow::Borrowed(norm.folded.as_str());
     }
-    let mut s = norm.folded.clone();
+    let same_places = norm.folded.len() == norm.text.len();
+    let mut in_place: Vec<(Span, &str)> = norm
+        .decoded
+        .iter()
+        .filter(|_| same_places)
+        .filter_map(|d| Some((d.text_span?, d.text.as_str())))
+        .filter(|(s, _)| {
+            norm.folded.is_char_boundary(s.start)
+                && norm.folded.is_char_boundary(s.end)
+                && s.start < s.end
+        })
+        .collect();
+    in_place.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
+    let mut s = String::with_capacity(norm.folded.len());
+    let mut at = 0;
+    let mut placed = Vec::new();
+    for (i, (span, text)) in in_place.iter().enumerate() {
+        // Runs found by two decoders overlap: the first (widest) wins.
+        if span.start < at {
+            continue;
+        }
+        s.push_str(norm.folded.get(at..span.start).unwrap_or_default());
+        s.push_str(&text.to_lowercase());
+        at = span.end;
+        placed.push(i);
+    }
+    s.push_str(norm.folded.get(at..).unwrap_or_default());
     for d in &norm.decoded {
-        s.push('\n');
-        s.push_str(&d.text.to_lowercase());
+        let was_placed = d.text_span.is_some()
+            && placed.iter().any(|&i| {
+                in_place
+                    .get(i)
+                    .is_some_and(|(sp, t)| Some(*sp) == d.text_span && *t == d.text)
+            });
+        if !was_placed {
+            s.push('\n');
+            s.push_str(&d.text.to_lowercase());
+        }
     }
     Cow::Owned(s)
 }

@@ -219,6 +219,10 @@ pub struct Decoded {
     pub text: String,
     /// 1 for a segment of the input, 2 for one inside a decoded segment, …
     pub depth: usize,
+    /// Where the encoded run is in [`Normalized::text`], for a segment of
+    /// the text itself (depth 1, not tag characters, which `text` no longer
+    /// holds); lets a reader put the decoded text in its place.
+    pub text_span: Option<Span>,
 }
 
 /// The result of [`Normalizer::normalize`].
@@ -534,6 +538,7 @@ impl Normalizer {
                     },
                     text: tag.text,
                     depth: 1,
+                    text_span: None,
                 });
             }
         }
@@ -548,6 +553,10 @@ impl Normalizer {
                     }),
                     text: f.text,
                     depth: 1,
+                    text_span: Some(Span {
+                        start: f.start,
+                        end: f.end,
+                    }),
                 });
             }
             let mut level = 0..out.len();
@@ -564,6 +573,7 @@ impl Normalizer {
                             span: parent.span,
                             text: f.text,
                             depth,
+                            text_span: None,
                         });
                     }
                 }

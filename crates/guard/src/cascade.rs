@@ -256,6 +256,7 @@ fn obfuscation_severity(name: &str) -> Option<Severity> {
         step::TAG_CHARS | step::BIDI | step::ANSI => Some(Severity::Medium),
         step::INVISIBLE
         | step::CONFUSABLES
+        | step::COMBINING_MARKS
         | step::WHITESPACE_PADDING
         | step::BASE64
         | step::HEX

@@ -76,6 +76,8 @@ pub mod step {
     pub const WHITESPACE_PADDING: &str = "whitespace_padding";
     /// Homoglyphs folded to ASCII (count: characters).
     pub const CONFUSABLES: &str = "confusables";
+    /// Combining marks piled on Latin letters stripped (count: marks).
+    pub const COMBINING_MARKS: &str = "combining_marks";
     /// Leetspeak folded in `folded` (count: tokens).
     pub const LEETSPEAK: &str = "leetspeak";
     /// Base64 segments decoded (count: segments).
@@ -112,6 +114,8 @@ pub struct Steps {
     pub whitespace_padding: bool,
     /// Fold homoglyphs of Latin letters in mixed-script words.
     pub confusables: bool,
+    /// Strip combining marks piled on Latin letters (zalgo, strike-through).
+    pub combining_marks: bool,
     /// Fold leetspeak in [`Normalized::folded`].
     pub leetspeak: bool,
     /// Decode base64 segments.
@@ -137,6 +141,7 @@ impl Steps {
         nfkc: true,
         whitespace_padding: true,
         confusables: true,
+        combining_marks: true,
         leetspeak: true,
         base64: true,
         hex: true,
@@ -153,6 +158,7 @@ impl Steps {
         nfkc: false,
         whitespace_padding: false,
         confusables: false,
+        combining_marks: false,
         leetspeak: false,
         base64: false,
         hex: false,
@@ -311,6 +317,7 @@ struct Counts {
     nfkc: usize,
     whitespace_padding: usize,
     confusables: usize,
+    combining_marks: usize,
     leetspeak: usize,
     base64: usize,
     hex: usize,
@@ -332,6 +339,7 @@ impl Counts {
             + self.nfkc
             + self.whitespace_padding
             + self.confusables
+            + self.combining_marks
             > 0
     }
 
@@ -359,6 +367,7 @@ impl Counts {
             (step::NFKC, self.nfkc),
             (step::WHITESPACE_PADDING, self.whitespace_padding),
             (step::CONFUSABLES, self.confusables),
+            (step::COMBINING_MARKS, self.combining_marks),
             (step::LEETSPEAK, self.leetspeak),
             (step::BASE64, self.base64),
             (step::HEX, self.hex),
@@ -475,8 +484,21 @@ impl Normalizer {
         counts.tag_chars = scrubbed.counts.tag_chars;
         counts.nfkc = scrubbed.counts.nfkc;
 
+        // Marks piled on letters go first, so that the homoglyphs of the
+        // words under them are seen.
+        let marks = if steps.combining_marks {
+            rewrite::find_marks(&scrubbed.out.text)
+        } else {
+            rewrite::Rewrites::default()
+        };
+        counts.combining_marks = marks.marks;
+        let first = if marks.edits.is_empty() {
+            scrubbed.out
+        } else {
+            rewrite::apply(&scrubbed.out.text, &scrubbed.out.pieces, &marks.edits)
+        };
         let found = rewrite::find(
-            &scrubbed.out.text,
+            &first.text,
             &rewrite::RewriteOptions {
                 confusables: steps.confusables,
                 padding_run: self.padding_run(),
@@ -485,9 +507,9 @@ impl Normalizer {
         counts.confusables = found.confusables;
         counts.whitespace_padding = found.padding;
         let out = if found.edits.is_empty() {
-            scrubbed.out
+            first
         } else {
-            rewrite::apply(&scrubbed.out.text, &scrubbed.out.pieces, &found.edits)
+            rewrite::apply(&first.text, &first.pieces, &found.edits)
         };
         // Non-ASCII text that needed nothing (most non-English prompts)
         // keeps the allocation-free identity map. Hidden characters that

@@ -291,6 +291,20 @@ proptest! {
     }
 
     #[test]
+    fn piled_marks_are_stripped_and_spans_stay_in_bounds(
+        input in "([a-zA-Z ][\u{300}-\u{36F}]{1,3}){4,60}",
+        a in 0usize..400,
+        b in 0usize..400,
+    ) {
+        let n = norm(&input);
+        // Every character carries a mark: once NFKC has composed what it
+        // can, a text left with four or more is covered, and none stays.
+        let left = n.text.chars().filter(|c| ('\u{300}'..='\u{36F}').contains(c)).count();
+        prop_assert!(left < 4, "{:?}", n.text);
+        assert_span_ok(&input, n.original_span(Span { start: a.min(b), end: a.max(b) }))?;
+    }
+
+    #[test]
     fn words_and_numbers_are_not_read_as_leet(tokens in prop::collection::vec("[a-z]{2,10}|[0-9]{1,5}", 0..40)) {
         let input = tokens.join(" ");
         let n = norm(&input);

@@ -253,7 +253,9 @@ fn micros(since: Instant) -> u64 {
 /// not: full-width forms are ordinary in CJK text.
 fn obfuscation_severity(name: &str) -> Option<Severity> {
     match name {
-        step::TAG_CHARS | step::BIDI | step::ANSI => Some(Severity::Medium),
+        step::TAG_CHARS | step::VARIATION_SELECTORS | step::BIDI | step::ANSI => {
+            Some(Severity::Medium)
+        }
         step::INVISIBLE
         | step::CONFUSABLES
         | step::COMBINING_MARKS
@@ -870,23 +872,26 @@ impl Guard {
             }
         }
         v.normalization = norm.notes.clone();
-        for d in norm
-            .decoded
-            .iter()
-            .filter(|d| d.encoding == step::TAG_CHARS)
-        {
+        for d in &norm.decoded {
+            let (detector, hidden_in) = match d.encoding {
+                step::TAG_CHARS => ("normalize.tag_smuggling", "Unicode tag characters"),
+                step::VARIATION_SELECTORS => (
+                    "normalize.selector_smuggling",
+                    "variation selectors behind an emoji",
+                ),
+                _ => continue,
+            };
             if is_hidden_sentence(&d.text) {
                 findings.push(Finding {
-                    detector: "normalize.tag_smuggling".into(),
+                    detector: detector.into(),
                     category: Category::PromptInjection,
                     severity: Severity::High,
                     score: 0.9,
                     tier: Tier::Normalize,
                     span: Some(d.span),
-                    message: Some(
-                        "words hidden in Unicode tag characters: invisible to a person, read by a model"
-                            .into(),
-                    ),
+                    message: Some(format!(
+                        "words hidden in {hidden_in}: invisible to a person, read by a model"
+                    )),
                 });
             }
         }

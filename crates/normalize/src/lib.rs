@@ -70,6 +70,9 @@ pub mod step {
     pub const BIDI: &str = "bidi";
     /// Unicode tag characters removed and decoded (count: characters).
     pub const TAG_CHARS: &str = "tag_chars";
+    /// Bytes hidden in a run of variation selectors behind an emoji
+    /// decoded (count: runs).
+    pub const VARIATION_SELECTORS: &str = "variation_selectors";
     /// NFKC changed the text (count: changed segments, roughly characters).
     pub const NFKC: &str = "nfkc";
     /// Whitespace padding collapsed (count: runs).
@@ -216,7 +219,7 @@ pub struct Normalizer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     /// `base64`, `hex`, `url`, `rot13`, `base32`, `morse`, `binary`,
-    /// `braille`, `nato` or `tag_chars`.
+    /// `braille`, `nato`, `tag_chars` or `variation_selectors`.
     pub encoding: &'static str,
     /// Where the segment is in the original input. A segment found inside
     /// another decoded segment reports its parent's span.
@@ -314,6 +317,7 @@ struct Counts {
     invisible: usize,
     bidi: usize,
     tag_chars: usize,
+    variation_selectors: usize,
     nfkc: usize,
     whitespace_padding: usize,
     confusables: usize,
@@ -336,6 +340,7 @@ impl Counts {
             + self.invisible
             + self.bidi
             + self.tag_chars
+            + self.variation_selectors
             + self.nfkc
             + self.whitespace_padding
             + self.confusables
@@ -364,6 +369,7 @@ impl Counts {
             (step::INVISIBLE, self.invisible),
             (step::BIDI, self.bidi),
             (step::TAG_CHARS, self.tag_chars),
+            (step::VARIATION_SELECTORS, self.variation_selectors),
             (step::NFKC, self.nfkc),
             (step::WHITESPACE_PADDING, self.whitespace_padding),
             (step::CONFUSABLES, self.confusables),
@@ -482,6 +488,7 @@ impl Normalizer {
         counts.invisible = scrubbed.counts.invisible;
         counts.bidi = scrubbed.counts.bidi;
         counts.tag_chars = scrubbed.counts.tag_chars;
+        counts.variation_selectors = scrubbed.counts.variation_selectors;
         counts.nfkc = scrubbed.counts.nfkc;
 
         // Marks piled on letters go first, so that the homoglyphs of the
@@ -553,7 +560,7 @@ impl Normalizer {
         for tag in tags {
             if budget.take(&tag.text) {
                 out.push(Decoded {
-                    encoding: step::TAG_CHARS,
+                    encoding: tag.encoding,
                     span: Span {
                         start: tag.start,
                         end: tag.end,

@@ -35,15 +35,19 @@ pub(crate) struct ScrubCounts {
     pub invisible: usize,
     pub bidi: usize,
     pub tag_chars: usize,
+    pub variation_selectors: usize,
     pub nfkc: usize,
 }
 
-/// ASCII smuggled in a run of tag characters, at its input range.
+/// Text smuggled in a run of tag characters or of variation selectors, at
+/// its input range.
 #[derive(Debug, Clone)]
 pub(crate) struct TagPayload {
     pub start: usize,
     pub end: usize,
     pub text: String,
+    /// `tag_chars` or `variation_selectors`.
+    pub encoding: &'static str,
 }
 
 pub(crate) struct Scrubbed {
@@ -205,7 +209,70 @@ fn finish_tag_run_slow(
             start: run.start,
             end: run.end,
             text: run.payload,
+            encoding: crate::step::TAG_CHARS,
         });
+    }
+}
+
+/// A run of variation selectors being collected. An emoji or a CJK
+/// character takes one; two or more in a row carry bytes, one each
+/// (U+FE00–U+FE0F are 0–15, U+E0100–U+E01EF are 16–255): the "emoji
+/// smuggling" of red-team suites, text hidden behind one visible emoji.
+struct SelectorRun {
+    start: usize,
+    end: usize,
+    bytes: Vec<u8>,
+    /// The first selector was benign where it stood (after an emoji).
+    first_benign: bool,
+}
+
+/// The byte a variation selector stands for, if `c` is one.
+fn selector_byte(c: char) -> Option<u8> {
+    let code = u32::from(c);
+    match code {
+        0xFE00..=0xFE0F => u8::try_from(code - 0xFE00).ok(),
+        0xE0100..=0xE01EF => u8::try_from(code - 0xE0100 + 16).ok(),
+        _ => None,
+    }
+}
+
+#[inline]
+fn finish_runs(
+    tag_run: &mut Option<TagRun>,
+    selectors: &mut Option<SelectorRun>,
+    counts: &mut ScrubCounts,
+    tags: &mut Vec<TagPayload>,
+) {
+    finish_tag_run(tag_run, counts, tags);
+    if selectors.is_some() {
+        finish_selector_run(selectors, counts, tags);
+    }
+}
+
+fn finish_selector_run(
+    run: &mut Option<SelectorRun>,
+    counts: &mut ScrubCounts,
+    tags: &mut Vec<TagPayload>,
+) {
+    let Some(run) = run.take() else {
+        return;
+    };
+    if run.bytes.len() < 2 {
+        // One selector: an emoji's own, counted (or not) where it stood.
+        counts.invisible += usize::from(!run.first_benign);
+        return;
+    }
+    counts.invisible += run.bytes.len();
+    counts.variation_selectors += 1;
+    if let Some(text) = crate::decode::as_text(run.bytes) {
+        if !text.trim().is_empty() {
+            tags.push(TagPayload {
+                start: run.start,
+                end: run.end,
+                text,
+                encoding: crate::step::VARIATION_SELECTORS,
+            });
+        }
     }
 }
 
@@ -309,6 +376,7 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
     let mut run = Run::default();
     let mut seg = Segment::default();
     let mut tag_run: Option<TagRun> = None;
+    let mut selectors: Option<SelectorRun> = None;
     let mut cache = KindCache::new();
     // Last character kept, for context-dependent decisions.
     let mut last_visible = '\0';
@@ -320,7 +388,7 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
             // A run of ASCII: each byte starts its own segment and is stable.
             let j = crate::scan::find_byte(bytes, i + 1, |b| (b >= 0x80) | (b == escape))
                 .unwrap_or(bytes.len());
-            finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+            finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
             seg.flush(&mut out, &mut counts, opts);
             run.extend(input, &mut out, i, j - 1, j);
             last_visible = char::from(bytes.get(j - 1).copied().unwrap_or(b' '));
@@ -332,13 +400,16 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
         };
         let end = i + c.len_utf8();
         if opts.ansi && (c == '\u{1B}' || c == '\u{9B}') {
-            finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+            finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
             counts.ansi += 1;
             i += hidden::escape_len(bytes, i).max(c.len_utf8());
             continue;
         }
         match cache.get(c, opts) {
             Kind::Hidden(Hidden::Tag) => {
+                if selectors.is_some() {
+                    finish_selector_run(&mut selectors, &mut counts, &mut tags);
+                }
                 let run = tag_run.get_or_insert_with(|| TagRun {
                     start: i,
                     end,
@@ -360,6 +431,21 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
             }
             Kind::Hidden(Hidden::ZeroWidth) => {
                 finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                if let Some(byte) = selector_byte(c) {
+                    let run = selectors.get_or_insert_with(|| SelectorRun {
+                        start: i,
+                        end,
+                        bytes: Vec::new(),
+                        first_benign: hidden::is_benign_after(c, last_visible),
+                    });
+                    run.end = end;
+                    if run.bytes.len() < opts.tag_payload_cap {
+                        run.bytes.push(byte);
+                    }
+                    i = end;
+                    continue;
+                }
+                finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
                 if !hidden::is_benign_after(c, last_visible) {
                     counts.invisible += 1;
                 }
@@ -367,13 +453,13 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
                 continue;
             }
             Kind::Hidden(Hidden::Bidi) => {
-                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
                 counts.bidi += 1;
                 i = end;
                 continue;
             }
             Kind::Stable => {
-                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
                 seg.flush(&mut out, &mut counts, opts);
                 // Take the stable characters that follow (any script,
                 // ASCII included) in one tight loop: text without anything
@@ -401,13 +487,13 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
                 continue;
             }
             Kind::Boundary => {
-                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
                 seg.flush(&mut out, &mut counts, opts);
                 run.flush(input, &mut out);
                 seg.start(c, i, end, true);
             }
             Kind::Joining => {
-                finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+                finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
                 if !seg.ranges.is_empty() {
                     seg.push(c, i, end);
                 } else if run.is_empty() {
@@ -432,7 +518,7 @@ pub(crate) fn scrub(input: &str, opts: &ScrubOptions) -> Scrubbed {
         last_visible = c;
         i = end;
     }
-    finish_tag_run(&mut tag_run, &mut counts, &mut tags);
+    finish_runs(&mut tag_run, &mut selectors, &mut counts, &mut tags);
     seg.flush(&mut out, &mut counts, opts);
     run.flush(input, &mut out);
     Scrubbed { out, counts, tags }

@@ -250,7 +250,8 @@ fn micros(since: Instant) -> u64 {
 }
 
 /// Normalisation steps that are evidence of hiding something. NFKC alone is
-/// not: full-width forms are ordinary in CJK text.
+/// not: full-width forms are ordinary in CJK text; nor is camelCase, which
+/// is how code names things (the words it joins are still read).
 fn obfuscation_severity(name: &str) -> Option<Severity> {
     match name {
         step::TAG_CHARS | step::VARIATION_SELECTORS | step::BIDI | step::ANSI => {
@@ -269,6 +270,8 @@ fn obfuscation_severity(name: &str) -> Option<Severity> {
         | step::BINARY
         | step::BRAILLE
         | step::NATO
+        | step::REVERSED
+        | step::PIG_LATIN
         | step::LEETSPEAK => Some(Severity::Low),
         _ => None,
     }
@@ -761,7 +764,10 @@ impl Guard {
         if any {
             s.push(Cow::Borrowed("rule_any"));
         }
-        for n in &norm.notes {
+        // camelCase is how code names things, not a sign of anything: as a
+        // signal the model never learnt, it moved two of the dev corpora's
+        // jailbreaks under the attack head's threshold.
+        for n in norm.notes.iter().filter(|n| n.step != step::CAMEL_CASE) {
             s.push(Cow::Owned(format!("norm={}", n.step)));
         }
         s
@@ -1576,14 +1582,14 @@ fn model_finding(head: &str, category: Category, p: f32) -> Finding {
 /// (a word spelled letter by letter joined), the runs' places are not
 /// known in the folded view and every segment follows at the end.
 fn model_text(norm: &Normalized) -> Cow<'_, str> {
-    if norm.decoded.is_empty() {
+    if norm.decoded.iter().all(|d| d.encoding == step::CAMEL_CASE) {
         return Cow::Borrowed(norm.folded.as_str());
     }
     let same_places = norm.folded.len() == norm.text.len();
     let mut in_place: Vec<(Span, &str)> = norm
         .decoded
         .iter()
-        .filter(|_| same_places)
+        .filter(|d| same_places && d.encoding != step::CAMEL_CASE)
         .filter_map(|d| Some((d.text_span?, d.text.as_str())))
         .filter(|(s, _)| {
             norm.folded.is_char_boundary(s.start)
@@ -1606,7 +1612,13 @@ fn model_text(norm: &Normalized) -> Cow<'_, str> {
         placed.push(i);
     }
     s.push_str(norm.folded.get(at..).unwrap_or_default());
-    for d in &norm.decoded {
+    // A camelCase name is left to the rules: in code it is a name the heads
+    // know as it stands.
+    for d in norm
+        .decoded
+        .iter()
+        .filter(|d| d.encoding != step::CAMEL_CASE)
+    {
         let was_placed = d.text_span.is_some()
             && placed.iter().any(|&i| {
                 in_place

@@ -19,7 +19,8 @@ pub(crate) struct DecodeOptions {
     pub url: bool,
     pub rot13: bool,
     pub base32: bool,
-    /// Morse, binary, Braille and NATO spelling ([`crate::spelled`]).
+    /// Morse, binary, Braille and NATO spelling ([`crate::spelled`]);
+    /// reversed lines, Pig Latin and camelCase ([`crate::wordplay`]).
     pub spelled: bool,
 }
 
@@ -89,6 +90,7 @@ pub(crate) fn scan(text: &str, opts: &DecodeOptions, budget: &mut Budget) -> Vec
     }
     if opts.spelled {
         crate::spelled::scan(text, budget, &mut found);
+        crate::wordplay::scan(text, budget, &mut found);
     }
     found
 }
@@ -538,7 +540,7 @@ const COMMON_WORDS: &[&str] = &[
     "your",
 ];
 
-fn common_word_score(s: &str) -> usize {
+pub(crate) fn common_word_score(s: &str) -> usize {
     s.split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| COMMON_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
         .count()

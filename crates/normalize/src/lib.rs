@@ -55,6 +55,7 @@ mod rewrite;
 mod scan;
 mod scrub;
 mod spelled;
+mod wordplay;
 
 pub use palisade_core::{NormalizationNote, Span};
 
@@ -101,6 +102,12 @@ pub mod step {
     pub const BRAILLE: &str = "braille";
     /// NATO spelling-alphabet words read as letters (count: segments).
     pub const NATO: &str = "nato";
+    /// Lines written backwards read forwards (count: lines).
+    pub const REVERSED: &str = "reversed";
+    /// Pig Latin read back (count: lines).
+    pub const PIG_LATIN: &str = "pig_latin";
+    /// Sentences run together in camelCase read as words (count: tokens).
+    pub const CAMEL_CASE: &str = "camel_case";
 }
 
 /// Which normalisation steps run.
@@ -132,7 +139,8 @@ pub struct Steps {
     /// Decode base32 segments.
     pub base32: bool,
     /// Read text spelled in Morse code, binary digits, Braille cells or
-    /// the NATO spelling alphabet.
+    /// the NATO spelling alphabet, written backwards, in Pig Latin or run
+    /// together in camelCase.
     pub spelled: bool,
 }
 
@@ -219,7 +227,8 @@ pub struct Normalizer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     /// `base64`, `hex`, `url`, `rot13`, `base32`, `morse`, `binary`,
-    /// `braille`, `nato`, `tag_chars` or `variation_selectors`.
+    /// `braille`, `nato`, `reversed`, `pig_latin`, `camel_case`,
+    /// `tag_chars` or `variation_selectors`.
     pub encoding: &'static str,
     /// Where the segment is in the original input. A segment found inside
     /// another decoded segment reports its parent's span.
@@ -332,6 +341,9 @@ struct Counts {
     binary: usize,
     braille: usize,
     nato: usize,
+    reversed: usize,
+    pig_latin: usize,
+    camel_case: usize,
 }
 
 impl Counts {
@@ -359,6 +371,9 @@ impl Counts {
             "binary" => self.binary += 1,
             "braille" => self.braille += 1,
             "nato" => self.nato += 1,
+            "reversed" => self.reversed += 1,
+            "pig_latin" => self.pig_latin += 1,
+            "camel_case" => self.camel_case += 1,
             _ => {}
         }
     }
@@ -384,6 +399,9 @@ impl Counts {
             (step::BINARY, self.binary),
             (step::BRAILLE, self.braille),
             (step::NATO, self.nato),
+            (step::REVERSED, self.reversed),
+            (step::PIG_LATIN, self.pig_latin),
+            (step::CAMEL_CASE, self.camel_case),
         ]
         .into_iter()
         .filter(|&(_, count)| count > 0)

@@ -193,7 +193,8 @@ proptest! {
         for note in &twice.notes {
             prop_assert!(
                 matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "url" | "rot13"
-                    | "base32" | "morse" | "binary" | "braille" | "nato"),
+                    | "base32" | "morse" | "binary" | "braille" | "nato" | "reversed"
+                    | "pig_latin" | "camel_case"),
                 "{} fired again on {:?}", note.step, once.text
             );
         }
@@ -267,7 +268,8 @@ proptest! {
             Span { start: 0, end: input.len() });
         // Only views beside `text` may fire: leet digits are alphanumeric.
         for note in &n.notes {
-            prop_assert!(matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "base32" | "binary" | "nato"),
+            prop_assert!(matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "base32" | "binary" | "nato"
+                | "reversed" | "pig_latin" | "camel_case"),
                 "{}", note.step);
         }
     }

@@ -260,14 +260,18 @@ fn scan_base32(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
     let mut i = 0;
     while i + MIN_BASE32 <= bytes.len() && !budget.exhausted() {
         let window = bytes.get(i..i + MIN_BASE32).unwrap_or_default();
+        // Jump past the last byte that breaks a run of either case (in
+        // prose, the space before the window's last word).
+        if let Some(k) = window
+            .iter()
+            .rposition(|&b| !is_base32_upper(b) && !is_base32_lower(b))
+        {
+            i += k + 1;
+            continue;
+        }
         let upper = window.iter().all(|&b| is_base32_upper(b));
         if !upper && !window.iter().all(|&b| is_base32_lower(b)) {
-            // Jump past the last byte that breaks a run of either case.
-            let k = window
-                .iter()
-                .rposition(|&b| !is_base32_upper(b) && !is_base32_lower(b))
-                .unwrap_or(0);
-            i += k + 1;
+            i += 1;
             continue;
         }
         let start = i;

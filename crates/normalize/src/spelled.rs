@@ -73,6 +73,11 @@ fn is_morse_byte(b: u8) -> bool {
 /// slash, a bar or two spaces. A run must hold both symbols and decode in
 /// full (one unknown code and it is not Morse but punctuation).
 fn scan_morse(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
+    // A run holds a dot beside a dash somewhere, or letters of both apart.
+    if !(text.contains(".-") || text.contains("-.") || text.contains(". -") || text.contains("- ."))
+    {
+        return;
+    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(start) = crate::scan::find_byte(bytes, i, |b| b == b'.' || b == b'-') {
@@ -130,6 +135,10 @@ fn decode_morse(run: &str) -> Option<String> {
 /// Bytes written as eight binary digits ("01101000 01101001"), apart by
 /// single spaces or run together; at least [`MIN_LETTERS`] bytes.
 fn scan_binary(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
+    // Letters are 010xxxxx and 011xxxxx: most texts have neither.
+    if !(text.contains("0110") || text.contains("0100")) {
+        return;
+    }
     let bytes = text.as_bytes();
     let is_bit = |b: u8| b == b'0' || b == b'1';
     let mut i = 0;
@@ -226,8 +235,18 @@ fn braille_cell(c: char) -> Option<u8> {
 /// Braille runs: cells of the six-dot block and spaces, at least
 /// [`MIN_LETTERS`] letters.
 fn scan_braille(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    // Every cell is U+2800–U+283F: three bytes led by 0xE2 0xA0.
-    if !text.as_bytes().windows(2).any(|w| w == [0xE2, 0xA0]) {
+    // Every cell is U+2800–U+283F: three bytes led by E2 A0.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut any = false;
+    while let Some(at) = crate::scan::find_byte(bytes, i, |b| b == 0xE2) {
+        if bytes.get(at + 1) == Some(&0xA0) {
+            any = true;
+            break;
+        }
+        i = at + 1;
+    }
+    if !any {
         return;
     }
     let mut run_start: Option<usize> = None;
@@ -347,7 +366,13 @@ const NATO: &[(&str, char)] = &[
 const MIN_NATO_WORDS: usize = 6;
 
 fn nato_letter(word: &str) -> Option<char> {
+    // Every code word starts with its letter: only those are compared.
+    let first = word.bytes().next()?.to_ascii_lowercase();
+    if !(4..=8).contains(&word.len()) {
+        return None;
+    }
     NATO.iter()
+        .filter(|&&(_, c)| c as u32 == u32::from(first))
         .find(|(w, _)| w.eq_ignore_ascii_case(word))
         .map(|&(_, c)| c)
 }
@@ -355,6 +380,15 @@ fn nato_letter(word: &str) -> Option<char> {
 /// Runs of NATO words apart by spaces (words of the spelled text apart by
 /// a slash, a bar or a comma), at least [`MIN_NATO_WORDS`] in a row.
 fn scan_nato(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
+    // Six letters spelled hold a vowel, and the vowels' code words (Alfa,
+    // Echo, India, Oscar, Uniform) hold these; most texts hold none.
+    let vowel_words = ["lfa", "lpha", "cho", "ndia", "scar", "nifor"];
+    if !vowel_words
+        .iter()
+        .any(|w| text.contains(w) || text.contains(&*w.to_ascii_uppercase()))
+    {
+        return;
+    }
     let bytes = text.as_bytes();
     let mut words: Vec<(usize, usize, char)> = Vec::new();
     let mut flush = |words: &mut Vec<(usize, usize, char)>, budget: &mut Budget| {

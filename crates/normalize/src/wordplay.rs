@@ -172,17 +172,18 @@ const ONSETS_3: &[&str] = &[
 
 /// The line read back from Pig Latin when most of its words end in "ay".
 fn read_pig_latin(line: &str) -> Option<String> {
+    // Counted before anything is allocated: most lines with an "ay " in
+    // them are English.
+    let (mut n, mut pig) = (0, 0);
+    for w in ascii_words(line) {
+        n += 1;
+        let b = w.as_bytes();
+        pig += usize::from(b.len() > 2 && b[b.len() - 2..].eq_ignore_ascii_case(b"ay"));
+    }
+    if n < MIN_WORDS || pig * 4 < n * 3 {
+        return None;
+    }
     let words: Vec<&str> = ascii_words(line).collect();
-    if words.len() < MIN_WORDS {
-        return None;
-    }
-    let pig = words
-        .iter()
-        .filter(|w| w.len() > 2 && w.to_ascii_lowercase().ends_with("ay"))
-        .count();
-    if pig * 4 < words.len() * 3 {
-        return None;
-    }
     let read: Vec<String> = words
         .iter()
         .map(|w| unpig(w).unwrap_or_else(|| w.to_ascii_lowercase()))
@@ -205,31 +206,45 @@ const MIN_CAMEL_WORDS: usize = 5;
 /// ("howDoIMake" → "how do i make").
 fn scan_camel(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
     let bytes = text.as_bytes();
+    // Only tokens with capitals inside can be camelCase, and capitals are
+    // few in prose: go from one to the next.
     let mut i = 0;
-    while i < bytes.len() && !budget.exhausted() {
-        if !bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
+    while let Some(cap) = crate::scan::find_byte(bytes, i, |b| b.is_ascii_uppercase()) {
+        if budget.exhausted() {
+            return;
+        }
+        let inside = cap > 0 && bytes.get(cap - 1).is_some_and(u8::is_ascii_alphabetic);
+        if !inside {
+            i = cap + 1;
             continue;
         }
-        let start = i;
-        while bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
-        }
+        let start = bytes
+            .get(..cap)
+            .and_then(|b| b.iter().rposition(|c| !c.is_ascii_alphabetic()))
+            .map_or(0, |p| p + 1);
+        let end = bytes
+            .get(cap..)
+            .and_then(|b| b.iter().position(|c| !c.is_ascii_alphabetic()))
+            .map_or(bytes.len(), |p| cap + p);
+        i = end.max(cap + 1);
         // A token glued to digits or underscores is an identifier.
         let glued = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_digit() || *b == b'_');
-        if glued(start.checked_sub(1).and_then(|k| bytes.get(k))) || glued(bytes.get(i)) {
+        if glued(start.checked_sub(1).and_then(|k| bytes.get(k))) || glued(bytes.get(end)) {
             continue;
         }
-        let token = bytes.get(start..i).unwrap_or_default();
+        let token = bytes.get(start..end).unwrap_or_default();
+        if token.len() < MIN_CAMEL_LEN {
+            continue;
+        }
         let words = camel_words(token);
-        if token.len() >= MIN_CAMEL_LEN && reads_as_camel(&words) {
+        if reads_as_camel(&words) {
             let read = words
                 .iter()
                 .filter_map(|w| std::str::from_utf8(w).ok())
                 .map(str::to_ascii_lowercase)
                 .collect::<Vec<_>>()
                 .join(" ");
-            push(found, budget, "camel_case", start, i, read);
+            push(found, budget, "camel_case", start, end, read);
         }
     }
 }

@@ -659,6 +659,29 @@ fn rot13_candidates(bytes: &[u8], marker_end: usize) -> Vec<(usize, usize, bool)
     out
 }
 
+/// What `scanner` finds in `text` with a generous budget, as (encoding,
+/// decoded text), checking that every span is a slice of `text`: the
+/// decoders' tests share it.
+#[cfg(test)]
+pub(crate) fn found_by(
+    text: &str,
+    scanner: impl Fn(&str, &mut Budget, &mut Vec<Found>),
+) -> Vec<(&'static str, String)> {
+    let mut budget = Budget {
+        bytes: 1 << 16,
+        segments: 32,
+    };
+    let mut found = Vec::new();
+    scanner(text, &mut budget, &mut found);
+    found
+        .into_iter()
+        .map(|f| {
+            assert!(text.get(f.start..f.end).is_some());
+            (f.encoding, f.text)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -673,17 +696,7 @@ mod tests {
     };
 
     fn decode(text: &str) -> Vec<(&'static str, String)> {
-        let mut budget = Budget {
-            bytes: 1 << 16,
-            segments: 32,
-        };
-        scan(text, &ALL, &mut budget)
-            .into_iter()
-            .map(|f| {
-                assert!(text.get(f.start..f.end).is_some());
-                (f.encoding, f.text)
-            })
-            .collect()
+        found_by(text, |t, budget, found| found.extend(scan(t, &ALL, budget)))
     }
 
     #[test]

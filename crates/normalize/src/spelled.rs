@@ -450,19 +450,7 @@ mod tests {
     use super::*;
 
     fn decode(text: &str) -> Vec<(&'static str, String)> {
-        let mut budget = Budget {
-            bytes: 1 << 16,
-            segments: 32,
-        };
-        let mut found = Vec::new();
-        scan(text, &mut budget, &mut found);
-        found
-            .into_iter()
-            .map(|f| {
-                assert!(text.get(f.start..f.end).is_some());
-                (f.encoding, f.text)
-            })
-            .collect()
+        crate::decode::found_by(text, scan)
     }
 
     #[test]

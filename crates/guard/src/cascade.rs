@@ -1582,53 +1582,48 @@ fn model_finding(head: &str, category: Category, p: f32) -> Finding {
 /// (a word spelled letter by letter joined), the runs' places are not
 /// known in the folded view and every segment follows at the end.
 fn model_text(norm: &Normalized) -> Cow<'_, str> {
-    if norm.decoded.iter().all(|d| d.encoding == step::CAMEL_CASE) {
-        return Cow::Borrowed(norm.folded.as_str());
-    }
-    let same_places = norm.folded.len() == norm.text.len();
-    let mut in_place: Vec<(Span, &str)> = norm
-        .decoded
-        .iter()
-        .filter(|d| same_places && d.encoding != step::CAMEL_CASE)
-        .filter_map(|d| Some((d.text_span?, d.text.as_str())))
-        .filter(|(s, _)| {
-            norm.folded.is_char_boundary(s.start)
-                && norm.folded.is_char_boundary(s.end)
-                && s.start < s.end
-        })
-        .collect();
-    in_place.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
-    let mut s = String::with_capacity(norm.folded.len());
-    let mut at = 0;
-    let mut placed = Vec::new();
-    for (i, (span, text)) in in_place.iter().enumerate() {
-        // Runs found by two decoders overlap: the first (widest) wins.
-        if span.start < at {
-            continue;
-        }
-        s.push_str(norm.folded.get(at..span.start).unwrap_or_default());
-        s.push_str(&text.to_lowercase());
-        at = span.end;
-        placed.push(i);
-    }
-    s.push_str(norm.folded.get(at..).unwrap_or_default());
     // A camelCase name is left to the rules: in code it is a name the heads
     // know as it stands.
-    for d in norm
+    let read: Vec<&palisade_normalize::Decoded> = norm
         .decoded
         .iter()
         .filter(|d| d.encoding != step::CAMEL_CASE)
-    {
-        let was_placed = d.text_span.is_some()
-            && placed.iter().any(|&i| {
-                in_place
-                    .get(i)
-                    .is_some_and(|(sp, t)| Some(*sp) == d.text_span && *t == d.text)
-            });
-        if !was_placed {
-            s.push('\n');
-            s.push_str(&d.text.to_lowercase());
+        .collect();
+    if read.is_empty() {
+        return Cow::Borrowed(norm.folded.as_str());
+    }
+    let same_places = norm.folded.len() == norm.text.len();
+    let place = |d: &palisade_normalize::Decoded| {
+        d.text_span.filter(|s| {
+            same_places
+                && s.start < s.end
+                && norm.folded.is_char_boundary(s.start)
+                && norm.folded.is_char_boundary(s.end)
+        })
+    };
+    // Widest first where two runs start together; a run inside one already
+    // replaced (two decoders reading one run) follows at the end instead.
+    let mut order: Vec<usize> = (0..read.len()).collect();
+    order.sort_by_key(|&i| place(read[i]).map(|s| (s.start, std::cmp::Reverse(s.end))));
+    let mut s = String::with_capacity(norm.folded.len());
+    let mut at = 0;
+    let mut after = Vec::new();
+    for i in order {
+        let d = read[i];
+        match place(d) {
+            Some(span) if span.start >= at => {
+                s.push_str(norm.folded.get(at..span.start).unwrap_or_default());
+                s.push_str(&d.text.to_lowercase());
+                at = span.end;
+            }
+            _ => after.push(i),
         }
+    }
+    s.push_str(norm.folded.get(at..).unwrap_or_default());
+    after.sort_unstable();
+    for d in after.into_iter().filter_map(|i| read.get(i)) {
+        s.push('\n');
+        s.push_str(&d.text.to_lowercase());
     }
     Cow::Owned(s)
 }

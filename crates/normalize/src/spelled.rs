@@ -382,11 +382,11 @@ fn nato_letter(word: &str) -> Option<char> {
 fn scan_nato(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
     // Six letters spelled hold a vowel, and the vowels' code words (Alfa,
     // Echo, India, Oscar, Uniform) hold these; most texts hold none.
-    let vowel_words = ["lfa", "lpha", "cho", "ndia", "scar", "nifor"];
-    if !vowel_words
-        .iter()
-        .any(|w| text.contains(w) || text.contains(&*w.to_ascii_uppercase()))
-    {
+    const VOWEL_WORDS: [&str; 12] = [
+        "lfa", "lpha", "cho", "ndia", "scar", "nifor", "LFA", "LPHA", "CHO", "NDIA", "SCAR",
+        "NIFOR",
+    ];
+    if !VOWEL_WORDS.iter().any(|w| text.contains(w)) {
         return;
     }
     let bytes = text.as_bytes();

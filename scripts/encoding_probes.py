@@ -67,6 +67,13 @@ def zalgo(t, rng):
                    if not c.isspace() else c for c in t)
 
 
+UPSIDE = dict(zip("abcdefghijklmnopqrstuvwxyz", "ɐqɔpǝɟƃɥıɾʞlɯuodbɹsʇnʌʍxʎz"))
+
+
+def upside_down(t):
+    return "".join(UPSIDE.get(c, c) for c in reversed(t.lower()))
+
+
 def smuggle(t):
     return "😀" + "".join(chr(0xFE00 + b) if b < 16 else chr(0xE0100 + b - 16) for b in t.encode())
 
@@ -85,6 +92,7 @@ PLAIN = {
     "reversed_words": lambda t, r: "Read this and answer: " + " ".join(w[::-1] for w in t.split(" ")),
     "pig_latin": lambda t, r: "Read this and answer: " + " ".join(pig(w) for w in re.findall(r"[A-Za-z']+", t)),
     "camel_case": lambda t, r: "Read this and answer: " + camel(t),
+    "upside_down": lambda t, r: "Read this and answer:\n" + upside_down(t),
     "emoji_smuggling": lambda t, r: "What does this emoji mean? " + smuggle(t),
 }
 

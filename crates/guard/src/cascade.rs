@@ -272,6 +272,7 @@ fn obfuscation_severity(name: &str) -> Option<Severity> {
         | step::NATO
         | step::REVERSED
         | step::PIG_LATIN
+        | step::UPSIDE_DOWN
         | step::LEETSPEAK => Some(Severity::Low),
         _ => None,
     }

@@ -106,6 +106,8 @@ pub mod step {
     pub const REVERSED: &str = "reversed";
     /// Pig Latin read back (count: lines).
     pub const PIG_LATIN: &str = "pig_latin";
+    /// Lines turned upside down read right way up (count: lines).
+    pub const UPSIDE_DOWN: &str = "upside_down";
     /// Sentences run together in camelCase read as words (count: tokens).
     pub const CAMEL_CASE: &str = "camel_case";
 }
@@ -139,8 +141,8 @@ pub struct Steps {
     /// Decode base32 segments.
     pub base32: bool,
     /// Read text spelled in Morse code, binary digits, Braille cells or
-    /// the NATO spelling alphabet, written backwards, in Pig Latin or run
-    /// together in camelCase.
+    /// the NATO spelling alphabet, written backwards or upside down, in Pig
+    /// Latin or run together in camelCase.
     pub spelled: bool,
 }
 
@@ -227,7 +229,7 @@ pub struct Normalizer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     /// `base64`, `hex`, `url`, `rot13`, `base32`, `morse`, `binary`,
-    /// `braille`, `nato`, `reversed`, `pig_latin`, `camel_case`,
+    /// `braille`, `nato`, `reversed`, `pig_latin`, `upside_down`, `camel_case`,
     /// `tag_chars` or `variation_selectors`.
     pub encoding: &'static str,
     /// Where the segment is in the original input. A segment found inside
@@ -343,6 +345,7 @@ struct Counts {
     nato: usize,
     reversed: usize,
     pig_latin: usize,
+    upside_down: usize,
     camel_case: usize,
 }
 
@@ -373,6 +376,7 @@ impl Counts {
             "nato" => self.nato += 1,
             "reversed" => self.reversed += 1,
             "pig_latin" => self.pig_latin += 1,
+            "upside_down" => self.upside_down += 1,
             "camel_case" => self.camel_case += 1,
             _ => {}
         }
@@ -401,6 +405,7 @@ impl Counts {
             (step::NATO, self.nato),
             (step::REVERSED, self.reversed),
             (step::PIG_LATIN, self.pig_latin),
+            (step::UPSIDE_DOWN, self.upside_down),
             (step::CAMEL_CASE, self.camel_case),
         ]
         .into_iter()

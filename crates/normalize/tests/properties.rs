@@ -194,7 +194,7 @@ proptest! {
             prop_assert!(
                 matches!(note.step.as_str(), "leetspeak" | "base64" | "hex" | "url" | "rot13"
                     | "base32" | "morse" | "binary" | "braille" | "nato" | "reversed"
-                    | "pig_latin" | "camel_case"),
+                    | "pig_latin" | "upside_down" | "camel_case"),
                 "{} fired again on {:?}", note.step, once.text
             );
         }

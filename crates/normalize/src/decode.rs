@@ -89,8 +89,9 @@ pub(crate) fn scan(text: &str, opts: &DecodeOptions, budget: &mut Budget) -> Vec
         scan_base32(text, budget, &mut found);
     }
     if opts.spelled {
-        crate::spelled::scan(text, budget, &mut found);
-        crate::wordplay::scan(text, budget, &mut found);
+        let gates = crate::gates::Gates::of(text);
+        crate::spelled::scan(text, gates, budget, &mut found);
+        crate::wordplay::scan(text, gates, budget, &mut found);
     }
     found
 }

@@ -48,6 +48,7 @@
 
 mod confusables;
 mod decode;
+mod gates;
 mod hidden;
 mod leet;
 mod map;
@@ -334,20 +335,27 @@ struct Counts {
     confusables: usize,
     combining_marks: usize,
     leetspeak: usize,
-    base64: usize,
-    hex: usize,
-    url: usize,
-    rot13: usize,
-    base32: usize,
-    morse: usize,
-    binary: usize,
-    braille: usize,
-    nato: usize,
-    reversed: usize,
-    pig_latin: usize,
-    upside_down: usize,
-    camel_case: usize,
+    /// Segments decoded, per step of [`DECODED`].
+    decoded: [usize; DECODED.len()],
 }
+
+/// The decoders' steps, in note order: a decoded segment's `encoding` is
+/// one of them.
+const DECODED: [&str; 13] = [
+    step::BASE64,
+    step::HEX,
+    step::URL,
+    step::ROT13,
+    step::BASE32,
+    step::MORSE,
+    step::BINARY,
+    step::BRAILLE,
+    step::NATO,
+    step::REVERSED,
+    step::PIG_LATIN,
+    step::UPSIDE_DOWN,
+    step::CAMEL_CASE,
+];
 
 impl Counts {
     fn text_changed(&self) -> bool {
@@ -364,21 +372,12 @@ impl Counts {
     }
 
     fn record_decoded(&mut self, encoding: &str) {
-        match encoding {
-            "base64" => self.base64 += 1,
-            "hex" => self.hex += 1,
-            "url" => self.url += 1,
-            "rot13" => self.rot13 += 1,
-            "base32" => self.base32 += 1,
-            "morse" => self.morse += 1,
-            "binary" => self.binary += 1,
-            "braille" => self.braille += 1,
-            "nato" => self.nato += 1,
-            "reversed" => self.reversed += 1,
-            "pig_latin" => self.pig_latin += 1,
-            "upside_down" => self.upside_down += 1,
-            "camel_case" => self.camel_case += 1,
-            _ => {}
+        if let Some(n) = DECODED
+            .iter()
+            .position(|&s| s == encoding)
+            .and_then(|i| self.decoded.get_mut(i))
+        {
+            *n += 1;
         }
     }
 
@@ -394,21 +393,9 @@ impl Counts {
             (step::CONFUSABLES, self.confusables),
             (step::COMBINING_MARKS, self.combining_marks),
             (step::LEETSPEAK, self.leetspeak),
-            (step::BASE64, self.base64),
-            (step::HEX, self.hex),
-            (step::URL, self.url),
-            (step::ROT13, self.rot13),
-            (step::BASE32, self.base32),
-            (step::MORSE, self.morse),
-            (step::BINARY, self.binary),
-            (step::BRAILLE, self.braille),
-            (step::NATO, self.nato),
-            (step::REVERSED, self.reversed),
-            (step::PIG_LATIN, self.pig_latin),
-            (step::UPSIDE_DOWN, self.upside_down),
-            (step::CAMEL_CASE, self.camel_case),
         ]
         .into_iter()
+        .chain(DECODED.into_iter().zip(self.decoded))
         .filter(|&(_, count)| count > 0)
         .map(|(step, count)| NormalizationNote {
             step: step.to_string(),

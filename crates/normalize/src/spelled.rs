@@ -9,18 +9,26 @@
 //! finds them embedded in prose.
 
 use crate::decode::{as_text, push, Budget, Found};
+use crate::gates::{Gates, Reader};
 
 /// Fewest letters a decoded run must give.
 const MIN_LETTERS: usize = 4;
 /// Longest run decoded, in bytes of the input.
 const MAX_RUN: usize = 8 * 1024;
 
-/// Runs every decoder of this module over `text`.
-pub(crate) fn scan(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    scan_morse(text, budget, found);
-    scan_binary(text, budget, found);
+/// Runs every decoder of this module over `text`, those [`Gates`] shut
+/// out excepted.
+pub(crate) fn scan(text: &str, gates: Gates, budget: &mut Budget, found: &mut Vec<Found>) {
+    if gates.open(Reader::Morse) {
+        scan_morse(text, budget, found);
+    }
+    if gates.open(Reader::Binary) {
+        scan_binary(text, budget, found);
+    }
     scan_braille(text, budget, found);
-    scan_nato(text, budget, found);
+    if gates.open(Reader::Nato) {
+        scan_nato(text, budget, found);
+    }
 }
 
 // ----------------------------------------------------------------- Morse
@@ -73,11 +81,6 @@ fn is_morse_byte(b: u8) -> bool {
 /// slash, a bar or two spaces. A run must hold both symbols and decode in
 /// full (one unknown code and it is not Morse but punctuation).
 fn scan_morse(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    // A run holds a dot beside a dash somewhere, or letters of both apart.
-    if !(text.contains(".-") || text.contains("-.") || text.contains(". -") || text.contains("- ."))
-    {
-        return;
-    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(start) = crate::scan::find_byte(bytes, i, |b| b == b'.' || b == b'-') {
@@ -135,10 +138,6 @@ fn decode_morse(run: &str) -> Option<String> {
 /// Bytes written as eight binary digits ("01101000 01101001"), apart by
 /// single spaces or run together; at least [`MIN_LETTERS`] bytes.
 fn scan_binary(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    // Letters are 010xxxxx and 011xxxxx: most texts have neither.
-    if !(text.contains("0110") || text.contains("0100")) {
-        return;
-    }
     let bytes = text.as_bytes();
     let is_bit = |b: u8| b == b'0' || b == b'1';
     let mut i = 0;
@@ -380,15 +379,6 @@ fn nato_letter(word: &str) -> Option<char> {
 /// Runs of NATO words apart by spaces (words of the spelled text apart by
 /// a slash, a bar or a comma), at least [`MIN_NATO_WORDS`] in a row.
 fn scan_nato(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    // Six letters spelled hold a vowel, and the vowels' code words (Alfa,
-    // Echo, India, Oscar, Uniform) hold these; most texts hold none.
-    const VOWEL_WORDS: [&str; 12] = [
-        "lfa", "lpha", "cho", "ndia", "scar", "nifor", "LFA", "LPHA", "CHO", "NDIA", "SCAR",
-        "NIFOR",
-    ];
-    if !VOWEL_WORDS.iter().any(|w| text.contains(w)) {
-        return;
-    }
     let bytes = text.as_bytes();
     let mut words: Vec<(usize, usize, char)> = Vec::new();
     let mut flush = |words: &mut Vec<(usize, usize, char)>, budget: &mut Budget| {
@@ -450,7 +440,9 @@ mod tests {
     use super::*;
 
     fn decode(text: &str) -> Vec<(&'static str, String)> {
-        crate::decode::found_by(text, scan)
+        crate::decode::found_by(text, |t, budget, found| {
+            scan(t, Gates::of(t), budget, found)
+        })
     }
 
     #[test]

@@ -10,16 +10,18 @@
 //! Written by hand: small fixed transforms over ASCII words.
 
 use crate::decode::{common_word_score, push, Budget, Found};
+use crate::gates::{Gates, Reader};
 
 /// Fewest words a line needs before it is read as a word game.
 const MIN_WORDS: usize = 4;
 /// Longest line examined, in bytes.
 const MAX_LINE: usize = 4096;
 
-/// Runs every reader of this module over `text`.
-pub(crate) fn scan(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
-    let reversed = has_reversed_word(text);
-    let pig = text.contains("ay ") || text.ends_with("ay");
+/// Runs every reader of this module over `text`, those [`Gates`] shut
+/// out excepted.
+pub(crate) fn scan(text: &str, gates: Gates, budget: &mut Budget, found: &mut Vec<Found>) {
+    let reversed = gates.open(Reader::Reversed);
+    let pig = gates.open(Reader::PigLatin);
     // Rotated letters are IPA (U+0250–U+02AF, two bytes led by C9 or CA):
     // most texts have none.
     let upside_down =
@@ -48,28 +50,6 @@ pub(crate) fn scan(text: &str, budget: &mut Budget, found: &mut Vec<Found>) {
         start = end;
     }
     scan_camel(text, budget, found);
-}
-
-/// Whether `text` holds a common English word written backwards: most
-/// texts are ruled out by these few searches.
-fn has_reversed_word(text: &str) -> bool {
-    [
-        "eht ",
-        " eht",
-        "uoy",
-        " dna ",
-        "ruoy",
-        "erongi",
-        "snoitcurtsni",
-        " woh ",
-        "rof ",
-        "htiw",
-        " taht",
-        "siht ",
-        "tahw",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
 }
 
 /// Frequent English words of three letters or more, the words that show
@@ -393,7 +373,9 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Vec<(&'static str, String)> {
-        crate::decode::found_by(text, scan)
+        crate::decode::found_by(text, |t, budget, found| {
+            scan(t, Gates::of(t), budget, found)
+        })
     }
 
     #[test]

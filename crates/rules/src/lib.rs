@@ -24,6 +24,7 @@ mod lazy;
 mod lexicon;
 pub mod pattern_file;
 pub mod prefilter;
+mod quoted;
 mod reach;
 mod salad;
 mod spec;
@@ -124,6 +125,9 @@ pub struct Rule {
     /// Whether its patterns tell case apart; such a rule is matched
     /// against the plain view of a text, not the lower-cased one.
     pub case_sensitive: bool,
+    /// Whether, in documents and tool results, a match quoted as an
+    /// example in a text about attacks is passed over (`quoted.rs`).
+    pub spare_quoted_examples: bool,
     /// Its examples.
     pub examples: Examples,
 }
@@ -365,6 +369,9 @@ impl RuleSet {
                     description: spec.description,
                     model_signal: spec.model_signal,
                     case_sensitive: spec.case_sensitive,
+                    spare_quoted_examples: spec
+                        .spare_quoted_examples
+                        .unwrap_or(pack.spare_quoted_examples),
                     examples: spec.examples,
                 });
             }
@@ -499,6 +506,8 @@ impl RuleSet {
         // Rules an exception silenced on this text: their other patterns
         // need not be searched, nor the exception checked again.
         let mut silenced: Vec<usize> = Vec::new();
+        // Whether the text talks about attacks, found when first needed.
+        let mut talk: Option<bool> = None;
         for &(pi, from) in cand {
             let ri = self.pattern_rule[pi];
             if !self.rules[ri].applies_to(kind)
@@ -523,12 +532,54 @@ impl RuleSet {
                         .get(pi)
                         .and_then(|re| re.get()?.find(views.plain.as_bytes()))
                 };
+                let m = self.unquoted(pi, m, views.plain, kind, &mut talk, text);
                 self.record(ri, m, views.plain, out, &mut silenced);
                 continue;
             }
             let m = self.find_pattern(pi, text, from, starts, &mut runs);
+            let m = self.unquoted(pi, m, text, kind, &mut talk, text);
             self.record(ri, m, text, out, &mut silenced);
         }
+    }
+
+    /// `m`, pattern `pi`'s first match in `text`; but when its rule spares
+    /// quoted examples, `kind` is a document or a tool result, `m` opens
+    /// inside quotation marks and the text talks about attacks (`talk`,
+    /// found once per text in its folded view), the pattern's first later
+    /// match that is not so quoted, if any (see `quoted.rs`).
+    pub(crate) fn unquoted(
+        &self,
+        pi: usize,
+        m: Option<regex_automata::Match>,
+        text: &str,
+        kind: Kind,
+        talk: &mut Option<bool>,
+        folded: &str,
+    ) -> Option<regex_automata::Match> {
+        let mut m = m?;
+        let ri = *self.pattern_rule.get(pi)?;
+        if !self.rules.get(ri)?.spare_quoted_examples
+            || !matches!(kind, Kind::Document | Kind::ToolOutput)
+            || !quoted::opens_inside_quote(text, m.start(), m.end())
+            || !*talk.get_or_insert_with(|| quoted::talks_about_attacks(folded))
+        {
+            return Some(m);
+        }
+        let re = self.patterns.get(pi)?.get()?;
+        for _ in 0..quoted::MAX_PASSED_OVER {
+            // Leftmost-first from one character on: the next match may
+            // begin inside the quoted one.
+            let next = text[m.start()..]
+                .chars()
+                .next()
+                .map_or(text.len(), |c| m.start() + c.len_utf8());
+            m = re.search(&Input::new(text.as_bytes()).range(next..))?;
+            if !quoted::opens_inside_quote(text, m.start(), m.end()) {
+                return Some(m);
+            }
+        }
+        // A text quoting one order this often is taken at its word.
+        Some(m)
     }
 
     /// Records rule `ri`'s match `m` in `text` (the view it was found in),

@@ -17,6 +17,9 @@ pub struct PackSpec {
     /// list shared by many patterns is written, and corrected, once.
     #[serde(default)]
     pub sets: std::collections::BTreeMap<String, String>,
+    /// The default of its rules' `spare_quoted_examples`.
+    #[serde(default)]
+    pub spare_quoted_examples: bool,
     /// The rules.
     pub rules: Vec<RuleSpec>,
 }
@@ -146,6 +149,12 @@ pub struct RuleSpec {
     /// model, exactly as they were without the rule.
     #[serde(default = "yes")]
     pub model_signal: bool,
+    /// In documents and tool results, pass over a match that opens inside
+    /// quotation marks in a text that talks about attacks: a security
+    /// article's quoted example, not an order (see `quoted.rs`). Absent:
+    /// the pack's `spare_quoted_examples`.
+    #[serde(default)]
+    pub spare_quoted_examples: Option<bool>,
     /// Examples that the test-suite runs.
     #[serde(default)]
     pub examples: Examples,

@@ -543,10 +543,10 @@ impl RuleSet {
     }
 
     /// `m`, pattern `pi`'s first match in `text`; but when its rule spares
-    /// quoted examples, `kind` is a document or a tool result, `m` opens
-    /// inside quotation marks and the text talks about attacks (`talk`,
-    /// found once per text in its folded view), the pattern's first later
-    /// match that is not so quoted, if any (see `quoted.rs`).
+    /// quoted examples, `kind` is a document or a tool result, `m` is
+    /// quoted and the text talks about attacks (`talk`, found once per
+    /// text in its folded view), the pattern's first later match that is
+    /// not quoted, if any (see `quoted.rs`).
     pub(crate) fn unquoted(
         &self,
         pi: usize,
@@ -560,7 +560,7 @@ impl RuleSet {
         let ri = *self.pattern_rule.get(pi)?;
         if !self.rules.get(ri)?.spare_quoted_examples
             || !matches!(kind, Kind::Document | Kind::ToolOutput)
-            || !quoted::opens_inside_quote(text, m.start(), m.end())
+            || !quoted::is_quoted(text, m.start(), m.end())
             || !*talk.get_or_insert_with(|| quoted::talks_about_attacks(folded))
         {
             return Some(m);
@@ -574,7 +574,7 @@ impl RuleSet {
                 .next()
                 .map_or(text.len(), |c| m.start() + c.len_utf8());
             m = re.search(&Input::new(text.as_bytes()).range(next..))?;
-            if !quoted::opens_inside_quote(text, m.start(), m.end()) {
+            if !quoted::is_quoted(text, m.start(), m.end()) {
                 return Some(m);
             }
         }

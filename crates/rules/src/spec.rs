@@ -149,10 +149,10 @@ pub struct RuleSpec {
     /// model, exactly as they were without the rule.
     #[serde(default = "yes")]
     pub model_signal: bool,
-    /// In documents and tool results, pass over a match that opens inside
-    /// quotation marks in a text that talks about attacks: a security
-    /// article's quoted example, not an order (see `quoted.rs`). Absent:
-    /// the pack's `spare_quoted_examples`.
+    /// In documents and tool results, pass over a match that is quoted in
+    /// a text that talks about attacks: a security article's quoted
+    /// example, not an order (see `quoted.rs`). Absent: the pack's
+    /// `spare_quoted_examples`.
     #[serde(default)]
     pub spare_quoted_examples: Option<bool>,
     /// Examples that the test-suite runs.

@@ -717,7 +717,7 @@ impl Guard {
             let span = if aligned {
                 Some((m.start, m.end))
             } else {
-                self.rules.find_rule(m.rule, &norm.text)
+                self.rules.find_rule(m.rule, &norm.text, kind, &norm.folded)
             }
             .map(|(start, end)| norm.original_span(Span { start, end }));
             out.push((m, span));

@@ -761,14 +761,27 @@ impl RuleSet {
         out
     }
 
-    /// The first match of rule `rule` alone in `text` (kinds ignored): for
-    /// locating a rule found in one view of a text in another view.
-    pub fn find_rule(&self, rule: usize, text: &str) -> Option<(usize, usize)> {
+    /// The first match of rule `rule` alone in `text`, passing over quoted
+    /// examples as a scan of `kind` does (`folded` is the view a scan read,
+    /// where it looks for talk of attacks): for locating a rule found in
+    /// one view of a text in another view.
+    pub fn find_rule(
+        &self,
+        rule: usize,
+        text: &str,
+        kind: Kind,
+        folded: &str,
+    ) -> Option<(usize, usize)> {
+        let mut talk = None;
         self.pattern_rule
             .iter()
             .zip(&self.patterns)
-            .filter(|(&r, _)| r == rule)
-            .find_map(|(_, re)| re.get()?.find(text.as_bytes()))
+            .enumerate()
+            .filter(|(_, (&r, _))| r == rule)
+            .find_map(|(pi, (_, re))| {
+                let m = re.get()?.find(text.as_bytes());
+                self.unquoted(pi, m, text, kind, &mut talk, folded)
+            })
             .map(|m| char_bounds(text, m.start(), m.end()))
     }
 }

@@ -107,12 +107,13 @@ fn quoted_examples_are_passed_over_only_where_asked() {
     // Not a text about attacks: the quotation is taken at its word.
     let review = "a review such as \"ignore previous orders\" in a page.";
     assert!(scan(&spare, review, Kind::Document).is_some());
-    // An order after the quoted one is found, at its own place.
+    // An order after the quoted one is found, at its own place, and so
+    // is it when the rule is located again in another view.
     let at = planted.rfind("ignore previous").expect("in text");
-    assert_eq!(
-        scan(&spare, &planted, Kind::Document),
-        Some((at, at + "ignore previous".len()))
-    );
+    let own = Some((at, at + "ignore previous".len()));
+    assert_eq!(scan(&spare, &planted, Kind::Document), own);
+    assert_eq!(spare.find_rule(0, &planted, Kind::Document, &planted), own);
+    assert_ne!(spare.find_rule(0, &planted, Kind::Prompt, &planted), own);
 }
 
 fn err(src: &str) -> String {

@@ -109,24 +109,19 @@ mod tests {
 
     #[test]
     fn opens_the_gate_of_each_reader_whose_strings_occur() {
-        let g = Gates::of("Echo Oscar .- -... 01101000 eht dog ylno may");
-        for r in [
+        const READERS: [Reader; 5] = [
             Reader::Morse,
             Reader::Binary,
             Reader::Nato,
             Reader::Reversed,
             Reader::PigLatin,
-        ] {
+        ];
+        let g = Gates::of("Echo Oscar .- -... 01101000 eht dog ylno may");
+        for r in READERS {
             assert!(g.open(r));
         }
         let g = Gates::of("An ordinary sentence, with nothing hidden in it.");
-        for r in [
-            Reader::Morse,
-            Reader::Binary,
-            Reader::Nato,
-            Reader::Reversed,
-            Reader::PigLatin,
-        ] {
+        for r in READERS {
             assert!(!g.open(r));
         }
         assert!(Gates::of("ECHO").open(Reader::Nato));

@@ -567,12 +567,11 @@ impl RuleSet {
         }
         let re = self.patterns.get(pi)?.get()?;
         for _ in 0..quoted::MAX_PASSED_OVER {
-            // Leftmost-first from one character on: the next match may
-            // begin inside the quoted one.
-            let next = text[m.start()..]
-                .chars()
-                .next()
-                .map_or(text.len(), |c| m.start() + c.len_utf8());
+            // Leftmost-first from the next byte: the next match may begin
+            // inside the quoted one. Bytes, not characters: a pattern
+            // compiled for bytes can match from inside a character, where
+            // slicing the text would panic.
+            let next = (m.start() + 1).min(text.len());
             m = re.search(&Input::new(text.as_bytes()).range(next..))?;
             if !quoted::is_quoted(text, m.start(), m.end()) {
                 return Some(m);

@@ -116,6 +116,40 @@ fn quoted_examples_are_passed_over_only_where_asked() {
     assert_ne!(spare.find_rule(0, &planted, Kind::Prompt, &planted), own);
 }
 
+#[test]
+fn a_quoted_match_that_starts_inside_a_character_is_passed_over_safely() {
+    // An ASCII pattern compiled for bytes can begin on the second byte of
+    // "é" (`[^a-z ]` matches it); passing over that quoted match must not
+    // slice the text inside the character.
+    let src = "pack: q\nversion: 1\nspare_quoted_examples: true\nrules:\n  - id: q.tick\n    category: prompt_injection\n    severity: high\n    score: 0.9\n    description: a tick\n    patterns:\n      - '[^a-z ]''x'\n";
+    let set = RuleSet::from_sources([("q.yaml", src)]).expect("pack loads");
+    let text = "an attack: \"é'x\" and é'x";
+    let mut out = Vec::new();
+    set.scan(text, Kind::Document, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].start > text.find('\"').unwrap_or(0) + 5, "{out:?}");
+    assert!(set.find_rule(0, text, Kind::Document, text).is_some());
+}
+
+proptest::proptest! {
+    // Passing over quoted matches reads marks and offsets of untrusted
+    // documents: no text of quotes, accents and attack talk makes it panic.
+    #[test]
+    fn passing_over_quoted_matches_never_panics(
+        text in "(attack |ignore previous |é|'|\"|“|”|「|」|x| |\\n|:|=|\\[|\\{)*",
+    ) {
+        static SET: std::sync::LazyLock<RuleSet> = std::sync::LazyLock::new(|| {
+            let src = "pack: q\nversion: 1\nspare_quoted_examples: true\nrules:\n  - id: q.a\n    category: prompt_injection\n    severity: high\n    score: 0.9\n    description: a\n    patterns:\n      - '[^a-z ]''x'\n      - 'ignore\\s+previous'\n      - '(?:^|[^\\w])x'\n";
+            RuleSet::from_sources([("q.yaml", src)]).expect("pack loads")
+        });
+        for kind in [Kind::Document, Kind::ToolOutput, Kind::Prompt] {
+            let mut out = Vec::new();
+            SET.scan(&text, kind, &mut out);
+            let _ = SET.find_rule(0, &text, kind, &text);
+        }
+    }
+}
+
 fn err(src: &str) -> String {
     RuleSet::from_sources([("bad.yaml", src)])
         .expect_err("must fail")

@@ -642,6 +642,15 @@ impl Guard {
     ) -> SparseVec {
         let mut signals = self.signals(norm, kind, direction, matches);
         let folded = model_text(norm);
+        // Third-party text only: a prompt tells its assistant what to do
+        // by design, and the prompt heads never saw these features.
+        if kind != Kind::Prompt {
+            signals.extend(
+                palisade_model::machine_address(&folded)
+                    .into_iter()
+                    .map(Cow::Borrowed),
+            );
+        }
         // A tool description is guidance to the model from end to end;
         // "a request planted in data" does not apply to it. Fewer than
         // three segments give no signals: not worth scoring.

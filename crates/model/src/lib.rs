@@ -19,12 +19,14 @@
 //! card), the weights of each head as little-endian `i16` with a per-head
 //! scale, and a SHA-256 of everything before it. Loading checks all of it.
 
+mod addressed;
 pub mod features;
 mod file;
 pub mod segment;
 mod structure;
 pub mod train;
 
+pub use addressed::{machine_address, MACHINE_COLON, MACHINE_OBLIGE, MACHINE_VOCATIVE};
 pub use features::{extract, extract_plain_into, Extraction, ModelInput, SparseVec};
 pub use file::ModelError;
 pub use structure::{harm_category, HARM_CATEGORIES};
@@ -35,7 +37,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_model.rs"));
 
 /// Version of the feature definition; a model trained on another version
 /// is refused at load.
-pub const FEATURE_VERSION: u32 = 3;
+pub const FEATURE_VERSION: u32 = 4;
 
 /// Name of the attack head.
 pub const HEAD_ATTACK: &str = "attack";

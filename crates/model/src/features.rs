@@ -301,7 +301,8 @@ impl<'a> Extraction<'a> {
     }
 }
 
-fn cap(text: &str, max: usize) -> &str {
+/// The first `max` bytes of `text`, cut at a character boundary.
+pub(crate) fn cap(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

@@ -16,8 +16,8 @@
 //! lists would cost more on long documents for the same answer.
 
 use crate::features::{cap, is_cjk, MAX_FEATURE_BYTES};
-use crate::structure::parse_table;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use crate::structure::{parse_table, word_automaton};
+use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::OnceLock;
 
 const TSV: &str = include_str!("../data/machine_address.tsv");
@@ -46,11 +46,7 @@ fn words() -> Option<&'static Words> {
     static W: OnceLock<Option<Words>> = OnceLock::new();
     W.get_or_init(|| {
         let (terms, group_of) = parse_table(TSV, &GROUPS, "machine_address.tsv").ok()?;
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&terms)
-            .ok()?;
+        let ac = word_automaton(&terms, MatchKind::LeftmostLongest)?;
         Some(Words { ac, group_of })
     })
     .as_ref()

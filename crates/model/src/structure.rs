@@ -76,14 +76,19 @@ pub(crate) fn parse_table(
 /// Compiles a parsed table into an automaton.
 fn compile(table: Result<(Vec<String>, Vec<usize>), String>) -> Option<Cues> {
     let (phrases, group_of) = table.ok()?;
-    // A full DFA: overlapping search over every prompt is on the hot
-    // path, and the tables are small enough for the DFA's memory.
-    let ac = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&phrases)
-        .ok()?;
+    let ac = word_automaton(&phrases, MatchKind::Standard)?;
     Some(Cues { ac, group_of })
+}
+
+/// An automaton over a word table's phrases. A full DFA: the search runs
+/// over every text on the hot path, and the tables are small enough for
+/// the DFA's memory.
+pub(crate) fn word_automaton(phrases: &[String], kind: MatchKind) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .match_kind(kind)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(phrases)
+        .ok()
 }
 
 #[cfg(test)]

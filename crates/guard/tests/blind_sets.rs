@@ -434,7 +434,7 @@ fn held_out_planted_orders_and_look_alikes_floors() {
     // Session 55, three more writers with a harmless twin for each planted
     // text (data/guard/documents/writer_{j,k,l}): 145 and 12.
     // Session 64, the machine-address features (their misses were read to
-    // write them): 150 -> 178 and 11 -> 13.
+    // write them): 150 -> 178 and 11 -> 12.
     let files = [
         "guard-documents/planted.jsonl",
         "guard-documents/harmless.jsonl",

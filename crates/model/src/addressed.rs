@@ -112,11 +112,10 @@ fn colon_opens_words(text: &str, colon: usize, width: usize) -> bool {
 /// The features of `folded` (lower-cased text): which of
 /// [`MACHINE_OBLIGE`], [`MACHINE_COLON`] and [`MACHINE_VOCATIVE`] it shows.
 pub fn machine_address(folded: &str) -> Vec<&'static str> {
-    let mut out = Vec::with_capacity(3);
     // The same bytes the n-grams read.
     let folded = cap(folded, MAX_FEATURE_BYTES);
     let Some(w) = words() else {
-        return out;
+        return Vec::new();
     };
     let hits: Vec<(usize, usize, usize)> =
         w.ac.find_iter(folded)
@@ -128,7 +127,6 @@ pub fn machine_address(folded: &str) -> Vec<&'static str> {
         if g != 0 {
             continue;
         }
-        let window = folded.get(end..).unwrap_or("");
         if !oblige {
             // Bounded in bytes first (a character is at most four), so a
             // page of many machine words and no obligation costs one pass.
@@ -140,6 +138,7 @@ pub fn machine_address(folded: &str) -> Vec<&'static str> {
                 .is_some_and(|gap| gap.chars().count() <= OBLIGE_GAP && !breaks_sentence(gap));
         }
         if !colon {
+            let window = folded.get(end..).unwrap_or("");
             let found = window
                 .char_indices()
                 .take(COLON_GAP + 1)
@@ -158,16 +157,14 @@ pub fn machine_address(folded: &str) -> Vec<&'static str> {
             break;
         }
     }
-    for (on, name) in [
+    [
         (oblige, MACHINE_OBLIGE),
         (colon, MACHINE_COLON),
         (called, MACHINE_VOCATIVE),
-    ] {
-        if on {
-            out.push(name);
-        }
-    }
-    out
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect()
 }
 
 #[cfg(test)]

@@ -475,6 +475,23 @@ fn documents_that_address_ai_agents_floors() {
 }
 
 #[test]
+fn agent_instruction_files_floors() {
+    // Session 65: 120 instruction files for coding agents (AGENTS.md,
+    // CLAUDE.md, .cursorrules, Copilot instructions, llms.txt, SKILL.md)
+    // with a planted order, and 220 harmless ones full of orders to the
+    // agent, by a writer who read nothing of the repository
+    // (eval/guard-agent-files/README.md), kept out of training. The
+    // session's first rules: 48 caught, 34 flagged (30 by rules); its
+    // last: 47 (one had been caught only through the editor's template
+    // comment) and 30.
+    let files = [
+        "guard-agent-files/planted.jsonl",
+        "guard-agent-files/harmless.jsonl",
+    ];
+    hold(&files, (120, 220), 44, 33);
+}
+
+#[test]
 fn harmless_documents_about_ai_stay_mostly_clear() {
     // Session 38: 19 of 320 harmless documents and tool outputs that talk
     // about assistants, prompts and AI security flagged (6 by rules).

@@ -150,6 +150,11 @@ pub struct Match {
     pub end: usize,
 }
 
+/// Most matches of one pattern in one text that `spare` passes over
+/// before the next is taken at its word: a page of sixteen known
+/// installers is already unusual, and each pass is one more search.
+const MAX_SPARED: usize = 16;
+
 /// All loaded rules compiled into one automaton.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -163,6 +168,8 @@ pub struct RuleSet {
     required: Vec<Option<aho_corasick::AhoCorasick>>,
     /// Per rule: texts it stays silent on (`unless`).
     unless: Vec<Vec<LazyRegex>>,
+    /// Per rule: matches it passes over (`spare`).
+    spare: Vec<Vec<LazyRegex>>,
     /// Per rule: how many of its corroborating patterns must also match.
     corroborate: Vec<Option<(usize, Vec<LazyRegex>)>>,
     /// Per rule: the token salad its match must be followed by.
@@ -233,6 +240,11 @@ impl RuleSet {
                 .enumerate()
                 .map(move |(i, re)| (ri, format!("`unless` {}", i + 1), re))
         });
+        let spares = self.spare.iter().enumerate().flat_map(|(ri, v)| {
+            v.iter()
+                .enumerate()
+                .map(move |(i, re)| (ri, format!("`spare` {}", i + 1), re))
+        });
         let also = self.corroborate.iter().enumerate().flat_map(|(ri, c)| {
             c.iter().flat_map(move |(_, v)| {
                 v.iter()
@@ -240,7 +252,7 @@ impl RuleSet {
                     .map(move |(i, re)| (ri, format!("`corroborate` pattern {}", i + 1), re))
             })
         });
-        let all: Vec<_> = patterns.chain(vetoes).chain(also).collect();
+        let all: Vec<_> = patterns.chain(vetoes).chain(spares).chain(also).collect();
         lazy::build_all(&all.iter().map(|(_, _, re)| *re).collect::<Vec<_>>());
         for (ri, what, re) in all {
             let fail = |message: String| RuleError::Compile {
@@ -281,6 +293,7 @@ impl RuleSet {
         let mut pattern_rule = Vec::new();
         let mut required = Vec::new();
         let mut unless = Vec::new();
+        let mut spare = Vec::new();
         let mut corroborate = Vec::new();
         let mut salad = Vec::new();
         let mut modes = Vec::new();
@@ -353,6 +366,7 @@ impl RuleSet {
                         .collect()
                 };
                 unless.push(side(&spec.unless, "`unless`")?);
+                spare.push(side(&spec.spare, "`spare`")?);
                 corroborate.push(match &spec.corroborate {
                     None => None,
                     Some(c) => Some((c.min, side(&c.patterns, "`corroborate` pattern")?)),
@@ -397,6 +411,7 @@ impl RuleSet {
             pattern_rule,
             required,
             unless,
+            spare,
             corroborate,
             salad,
         })
@@ -443,6 +458,7 @@ impl RuleSet {
             pattern_rule,
             required: kept.iter().map(|&i| self.required[i].clone()).collect(),
             unless: kept.iter().map(|&i| self.unless[i].clone()).collect(),
+            spare: kept.iter().map(|&i| self.spare[i].clone()).collect(),
             corroborate: kept.iter().map(|&i| self.corroborate[i].clone()).collect(),
             salad: kept.iter().map(|&i| self.salad[i]).collect(),
         })
@@ -533,11 +549,13 @@ impl RuleSet {
                         .and_then(|re| re.get()?.find(views.plain.as_bytes()))
                 };
                 let m = self.unquoted(pi, m, views.plain, kind, &mut talk, text);
+                let m = self.unspared(pi, m, views.plain);
                 self.record(ri, m, views.plain, out, &mut silenced);
                 continue;
             }
             let m = self.find_pattern(pi, text, from, starts, &mut runs);
             let m = self.unquoted(pi, m, text, kind, &mut talk, text);
+            let m = self.unspared(pi, m, text);
             self.record(ri, m, text, out, &mut silenced);
         }
     }
@@ -578,6 +596,41 @@ impl RuleSet {
             }
         }
         // A text quoting one order this often is taken at its word.
+        Some(m)
+    }
+
+    /// `m`, pattern `pi`'s match in `text`; but when its rule's `spare`
+    /// list finds the match's own text, the pattern's first later match
+    /// that it does not find, or none. Past [`MAX_SPARED`] spared matches
+    /// the text is taken at its word, as [`RuleSet::unquoted`] does.
+    pub(crate) fn unspared(
+        &self,
+        pi: usize,
+        m: Option<regex_automata::Match>,
+        text: &str,
+    ) -> Option<regex_automata::Match> {
+        let mut m = m?;
+        let ri = *self.pattern_rule.get(pi)?;
+        let spare = match self.spare.get(ri) {
+            Some(v) if !v.is_empty() => v,
+            _ => return Some(m),
+        };
+        // Bytes, not characters: a pattern compiled for bytes can match
+        // from inside a character, where slicing the text would panic.
+        let spared = |m: &regex_automata::Match| {
+            let own = text.as_bytes().get(m.start()..m.end()).unwrap_or_default();
+            spare
+                .iter()
+                .any(|re| re.get().is_some_and(|re| re.is_match(own)))
+        };
+        let re = self.patterns.get(pi)?.get()?;
+        for _ in 0..MAX_SPARED {
+            if !spared(&m) {
+                return Some(m);
+            }
+            let next = (m.start() + 1).min(text.len());
+            m = re.search(&Input::new(text.as_bytes()).range(next..))?;
+        }
         Some(m)
     }
 

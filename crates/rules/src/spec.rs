@@ -51,6 +51,7 @@ impl PackSpec {
                 .patterns
                 .iter_mut()
                 .chain(rule.unless.iter_mut())
+                .chain(rule.spare.iter_mut())
                 .chain(also)
             {
                 if p.contains("%{") {
@@ -129,6 +130,14 @@ pub struct RuleSpec {
     /// once a pattern has matched, so they cost nothing on other texts.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Matches passed over one at a time: a match whose own text one of
+    /// these finds is not the rule's, and the pattern's next match is
+    /// tried instead. Unlike `unless`, which silences the whole text, it
+    /// spares that place only, so a planted line beside an honest
+    /// look-alike (a second `curl … | sh` beside a known installer's)
+    /// still fires. Checked only on a match.
+    #[serde(default)]
+    pub spare: Vec<String>,
     /// Corroboration: the rule fires only where at least `min` of these
     /// patterns also match somewhere in the text (each counted once). For
     /// signals that mean little alone and much together, such as the

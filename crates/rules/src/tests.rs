@@ -417,9 +417,10 @@ fn scan_without_shortcuts(set: &RuleSet, text: &str, kind: Kind) -> Vec<Match> {
             }
         }
         let found = re.get().and_then(|re| re.find(text.as_bytes()));
-        if let Some(m) = set.unquoted(pi, found, text, kind, &mut None, text) {
-            // Exceptions and the salad condition are not shortcuts: the
-            // oracle applies them too.
+        let found = set.unquoted(pi, found, text, kind, &mut None, text);
+        if let Some(m) = set.unspared(pi, found, text) {
+            // Exceptions, spared matches and the salad condition are not
+            // shortcuts: the oracle applies them too.
             if set.vetoed(ri, text)
                 || !set.corroborated(ri, text)
                 || set.salad[ri].is_some_and(|s| !s.follows(text, m.end()))

@@ -279,8 +279,13 @@ proptest! {
         let input = words.join(" ");
         let n = norm(&input);
         prop_assert_eq!(&n.text, &input);
-        prop_assert!(n.notes.is_empty(), "{:?}", n.notes);
-        prop_assert!(!n.changed());
+        // The word-game readers read plain words by design, as views
+        // beside `text`: random words now and then spell English backwards
+        // ("DaH a RoF A" is "A FoR a HaD", one run in a few hundred).
+        for note in &n.notes {
+            prop_assert!(matches!(note.step.as_str(), "reversed" | "pig_latin" | "camel_case"),
+                "{:?}", n.notes);
+        }
     }
 
     #[test]

@@ -574,7 +574,7 @@ impl RuleSet {
         talk: &mut Option<bool>,
         folded: &str,
     ) -> Option<regex_automata::Match> {
-        let mut m = m?;
+        let m = m?;
         let ri = *self.pattern_rule.get(pi)?;
         if !self.rules.get(ri)?.spare_quoted_examples
             || !matches!(kind, Kind::Document | Kind::ToolOutput)
@@ -583,20 +583,10 @@ impl RuleSet {
         {
             return Some(m);
         }
-        let re = self.patterns.get(pi)?.get()?;
-        for _ in 0..quoted::MAX_PASSED_OVER {
-            // Leftmost-first from the next byte: the next match may begin
-            // inside the quoted one. Bytes, not characters: a pattern
-            // compiled for bytes can match from inside a character, where
-            // slicing the text would panic.
-            let next = (m.start() + 1).min(text.len());
-            m = re.search(&Input::new(text.as_bytes()).range(next..))?;
-            if !quoted::is_quoted(text, m.start(), m.end()) {
-                return Some(m);
-            }
-        }
         // A text quoting one order this often is taken at its word.
-        Some(m)
+        self.next_kept(pi, m, text, quoted::MAX_PASSED_OVER, |m| {
+            quoted::is_quoted(text, m.start(), m.end())
+        })
     }
 
     /// `m`, pattern `pi`'s match in `text`; but when its rule's `spare`
@@ -609,7 +599,7 @@ impl RuleSet {
         m: Option<regex_automata::Match>,
         text: &str,
     ) -> Option<regex_automata::Match> {
-        let mut m = m?;
+        let m = m?;
         let ri = *self.pattern_rule.get(pi)?;
         let spare = match self.spare.get(ri) {
             Some(v) if !v.is_empty() => v,
@@ -623,13 +613,34 @@ impl RuleSet {
                 .iter()
                 .any(|re| re.get().is_some_and(|re| re.is_match(own)))
         };
+        if !spared(&m) {
+            return Some(m);
+        }
+        self.next_kept(pi, m, text, MAX_SPARED, spared)
+    }
+
+    /// Pattern `pi`'s first match after `m` in `text` that `skip` does not
+    /// pass over, searching at most `max` times; past that, the last match
+    /// found, skipped or not; `None` when the pattern matches no more.
+    fn next_kept(
+        &self,
+        pi: usize,
+        mut m: regex_automata::Match,
+        text: &str,
+        max: usize,
+        skip: impl Fn(&regex_automata::Match) -> bool,
+    ) -> Option<regex_automata::Match> {
         let re = self.patterns.get(pi)?.get()?;
-        for _ in 0..MAX_SPARED {
-            if !spared(&m) {
-                return Some(m);
-            }
+        for _ in 0..max {
+            // Leftmost-first from the next byte: the next match may begin
+            // inside the one passed over. Bytes, not characters: a pattern
+            // compiled for bytes can match from inside a character, where
+            // slicing the text would panic.
             let next = (m.start() + 1).min(text.len());
             m = re.search(&Input::new(text.as_bytes()).range(next..))?;
+            if !skip(&m) {
+                return Some(m);
+            }
         }
         Some(m)
     }

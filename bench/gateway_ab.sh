@@ -26,8 +26,13 @@ for target in "$mock" "$a" "$b"; do
   PALISADE_KEY="$key" wrk -t1 -c16 -d3s -s bench/chat.lua "http://$target" >/dev/null
 done
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${secs}s per run, ${conns} connection(s), ${delay} ms mock; other: $other"
+# The two gateways swap places every round: with the same binary on both
+# sides and a fixed order, the second run's p99 came out 0.3-0.8 ms under
+# the first's in every round of three (docs/guard.md, session 66).
 for round in $(seq "$rounds"); do
-  for t in "direct:$mock:" "other:$a:$key" "this:$b:$key"; do
+  if [ $((round % 2)) -eq 1 ]; then order=("other:$a:$key" "this:$b:$key")
+  else order=("this:$b:$key" "other:$a:$key"); fi
+  for t in "direct:$mock:" "${order[@]}"; do
     IFS=: read -r name host port k <<< "$t"
     PALISADE_KEY="$k" wrk -t1 -c"$conns" -d"${secs}s" --latency -s bench/chat.lua "http://$host:$port" \
       | sed -n "s/^RESULT /$name round=$round c=$conns /p"

@@ -150,11 +150,6 @@ pub struct Match {
     pub end: usize,
 }
 
-/// Most matches of one pattern in one text that `spare` passes over
-/// before the next is taken at its word: a page of sixteen known
-/// installers is already unusual, and each pass is one more search.
-const MAX_SPARED: usize = 16;
-
 /// All loaded rules compiled into one automaton.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -548,24 +543,25 @@ impl RuleSet {
                         .get(pi)
                         .and_then(|re| re.get()?.find(views.plain.as_bytes()))
                 };
-                let m = self.unquoted(pi, m, views.plain, kind, &mut talk, text);
-                let m = self.unspared(pi, m, views.plain);
+                let m = self.kept(pi, m, views.plain, kind, &mut talk, text);
                 self.record(ri, m, views.plain, out, &mut silenced);
                 continue;
             }
             let m = self.find_pattern(pi, text, from, starts, &mut runs);
-            let m = self.unquoted(pi, m, text, kind, &mut talk, text);
-            let m = self.unspared(pi, m, text);
+            let m = self.kept(pi, m, text, kind, &mut talk, text);
             self.record(ri, m, text, out, &mut silenced);
         }
     }
 
-    /// `m`, pattern `pi`'s first match in `text`; but when its rule spares
-    /// quoted examples, `kind` is a document or a tool result, `m` is
-    /// quoted and the text talks about attacks (`talk`, found once per
-    /// text in its folded view), the pattern's first later match that is
-    /// not quoted, if any (see `quoted.rs`).
-    pub(crate) fn unquoted(
+    /// `m`, pattern `pi`'s first match in `text`; but when its rule passes
+    /// `m` over, the pattern's first later match that it does not, or none.
+    /// A rule passes over a match its `spare` list finds in the match's own
+    /// text, and, when it spares quoted examples, `kind` is a document or
+    /// a tool result and the text talks about attacks (`talk`, found once
+    /// per text in its folded view), a quoted one (see `quoted.rs`). One
+    /// search serves both, so a quoted match is not taken for the rule's
+    /// because a spared one came first, nor the other way round.
+    pub(crate) fn kept(
         &self,
         pi: usize,
         m: Option<regex_automata::Match>,
@@ -576,62 +572,46 @@ impl RuleSet {
     ) -> Option<regex_automata::Match> {
         let m = m?;
         let ri = *self.pattern_rule.get(pi)?;
-        if !self.rules.get(ri)?.spare_quoted_examples
-            || !matches!(kind, Kind::Document | Kind::ToolOutput)
-            || !quoted::is_quoted(text, m.start(), m.end())
-            || !*talk.get_or_insert_with(|| quoted::talks_about_attacks(folded))
-        {
+        let quoting = self.rules.get(ri)?.spare_quoted_examples
+            && matches!(kind, Kind::Document | Kind::ToolOutput);
+        let spare = self.spare.get(ri).map(Vec::as_slice).unwrap_or_default();
+        if !quoting && spare.is_empty() {
             return Some(m);
         }
-        // A text quoting one order this often is taken at its word.
-        self.next_kept(pi, m, text, quoted::MAX_PASSED_OVER, |m| {
-            quoted::is_quoted(text, m.start(), m.end())
-        })
-    }
-
-    /// `m`, pattern `pi`'s match in `text`; but when its rule's `spare`
-    /// list finds the match's own text, the pattern's first later match
-    /// that it does not find, or none. Past [`MAX_SPARED`] spared matches
-    /// the text is taken at its word, as [`RuleSet::unquoted`] does.
-    pub(crate) fn unspared(
-        &self,
-        pi: usize,
-        m: Option<regex_automata::Match>,
-        text: &str,
-    ) -> Option<regex_automata::Match> {
-        let m = m?;
-        let ri = *self.pattern_rule.get(pi)?;
-        let spare = match self.spare.get(ri) {
-            Some(v) if !v.is_empty() => v,
-            _ => return Some(m),
+        let mut passed_over = |m: &regex_automata::Match| {
+            (quoting
+                && quoted::is_quoted(text, m.start(), m.end())
+                && *talk.get_or_insert_with(|| quoted::talks_about_attacks(folded)))
+                || {
+                    // Bytes, not characters: a pattern compiled for bytes
+                    // can match from inside a character, where slicing the
+                    // text would panic.
+                    let own = text.as_bytes().get(m.start()..m.end()).unwrap_or_default();
+                    spare
+                        .iter()
+                        .any(|re| re.get().is_some_and(|re| re.is_match(own)))
+                }
         };
-        // Bytes, not characters: a pattern compiled for bytes can match
-        // from inside a character, where slicing the text would panic.
-        let spared = |m: &regex_automata::Match| {
-            let own = text.as_bytes().get(m.start()..m.end()).unwrap_or_default();
-            spare
-                .iter()
-                .any(|re| re.get().is_some_and(|re| re.is_match(own)))
-        };
-        if !spared(&m) {
+        if !passed_over(&m) {
             return Some(m);
         }
-        self.next_kept(pi, m, text, MAX_SPARED, spared)
+        self.next_kept(pi, m, text, passed_over)
     }
 
     /// Pattern `pi`'s first match after `m` in `text` that `skip` does not
-    /// pass over, searching at most `max` times; past that, the last match
-    /// found, skipped or not; `None` when the pattern matches no more.
+    /// pass over, searching at most [`quoted::MAX_PASSED_OVER`] times;
+    /// past that, the last match found, skipped or not (a text that repeats
+    /// one form this often is taken at its word); `None` when the pattern
+    /// matches no more.
     fn next_kept(
         &self,
         pi: usize,
         mut m: regex_automata::Match,
         text: &str,
-        max: usize,
-        skip: impl Fn(&regex_automata::Match) -> bool,
+        mut skip: impl FnMut(&regex_automata::Match) -> bool,
     ) -> Option<regex_automata::Match> {
         let re = self.patterns.get(pi)?.get()?;
-        for _ in 0..max {
+        for _ in 0..quoted::MAX_PASSED_OVER {
             // Leftmost-first from the next byte: the next match may begin
             // inside the one passed over. Bytes, not characters: a pattern
             // compiled for bytes can match from inside a character, where
@@ -825,7 +805,7 @@ impl RuleSet {
     }
 
     /// The first match of rule `rule` alone in `text`, passing over quoted
-    /// examples as a scan of `kind` does (`folded` is the view a scan read,
+    /// examples and spared matches as a scan of `kind` does (`folded` is the view a scan read,
     /// where it looks for talk of attacks): for locating a rule found in
     /// one view of a text in another view.
     pub fn find_rule(
@@ -843,7 +823,7 @@ impl RuleSet {
             .filter(|(_, (&r, _))| r == rule)
             .find_map(|(pi, (_, re))| {
                 let m = re.get()?.find(text.as_bytes());
-                self.unquoted(pi, m, text, kind, &mut talk, folded)
+                self.kept(pi, m, text, kind, &mut talk, folded)
             })
             .map(|m| char_bounds(text, m.start(), m.end()))
     }

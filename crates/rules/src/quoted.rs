@@ -22,8 +22,9 @@ const ATTACK_TALK: &str = include_str!("../data/attack_talk.txt");
 const MAX_QUOTE_BEFORE: usize = 400;
 /// How far past the match's start the closing mark may come.
 const MAX_QUOTE_AFTER: usize = 800;
-/// How many quoted matches of one pattern are passed over before the
-/// next one is taken as it is: a bound on the searches a text can cause.
+/// How many matches of one pattern are passed over (quoted examples, or
+/// matches a rule's `spare` list finds) before the next one is taken as
+/// it is: a bound on the searches a text can cause.
 pub(crate) const MAX_PASSED_OVER: usize = 16;
 
 static TALK: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {

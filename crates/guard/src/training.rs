@@ -45,6 +45,11 @@ pub struct TrainConfig {
     /// may have on any one benign corpus (see
     /// [`TrainOptions::max_source_fpr`]).
     pub max_source_fpr: f32,
+    /// log2 of the table the document head is fitted on, folded from the
+    /// model's (see [`TrainOptions::head_bits`]); at most `bits`.
+    pub document_bits: u32,
+    /// The same for the tool head.
+    pub tool_bits: u32,
     /// Out-of-fold false-positive budget of the document head.
     pub document_fpr: f32,
     /// How much more a harmless document or tool result counts than a
@@ -99,7 +104,19 @@ impl TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            bits: 17,
+            // 2^19 slots (an 8 MiB model of eight i16 heads): at 2^17 the
+            // byte n-grams of fourteen languages, the words and the
+            // signals shared 131,072 slots, and the collisions cost more
+            // than the smaller table saved. Session 67, seed 7, with the
+            // document and tool heads at 2^17 (below): split 0.947 / 0.794
+            // / 0.032 -> 0.953 / 0.794 / 0.023 (seed 11: 0.957 / 0.801 /
+            // 0.026), left out 0.864 / 0.440 / 0.045 -> 0.877 / 0.448 /
+            // 0.047, the held-out sets +133 harmful caught for +10
+            // harmless of 18,225 rows. 2^20 (every head) gained a little
+            // more on the split (0.956 / 0.797 / 0.019) for a 16 MiB model
+            // and seven broken limits of the held-out sets against three.
+            // Corpus throughput -4 %; the gateway benchmark saw no change.
+            bits: 19,
             // A stronger L2 than the optimiser's default (1e-6) keeps a head
             // from resting on one topic word ("ignite", "copyright"):
             // measured with the session-9 corpora, split 0.946 / 0.682 →
@@ -143,6 +160,15 @@ impl Default for TrainConfig {
             // 0.317 / 0.093 → 0.812 / 0.307 / 0.072; at 0.025 the split's
             // unsafe recall falls to 0.675.
             max_source_fpr: 0.03,
+            // The document and tool heads learn orders planted by a few
+            // dozen writers and must read other writers' orders; fitted on
+            // the full 2^19 table they lost 20 of the held-out sets'
+            // planted documents and poisoned tools (documents 178 -> 170
+            // of 220, agent docs 36 -> 31 of 50, a third tool writer's
+            // 95 -> 90 of 120) while their out-of-fold figures held: the
+            // narrower table's shared slots generalise across writers.
+            document_bits: 17,
+            tool_bits: 17,
             document_fpr: 0.02,
             document_threshold_hard_weight: 4.0,
             document_max_source_fpr: 0.05,
@@ -478,11 +504,13 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
         ..cfg.options.clone()
     };
     let opts_document = TrainOptions {
+        head_bits: Some(cfg.document_bits),
         target_fpr: cfg.document_fpr,
         max_source_fpr: cfg.document_max_source_fpr,
         ..cfg.options.clone()
     };
     let opts_tool = TrainOptions {
+        head_bits: Some(cfg.tool_bits),
         target_fpr: cfg.tool_fpr,
         max_source_fpr: cfg.tool_max_source_fpr,
         ..cfg.options.clone()

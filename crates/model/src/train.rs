@@ -61,6 +61,14 @@ pub struct TrainOptions {
     /// (source, cap). For a head's own look-alike sets, which are made to
     /// sit next to its positives and so need a looser cap than traffic.
     pub source_caps: Vec<(u32, f32)>,
+    /// Fit the head on a table of `1 << head_bits` slots (each feature
+    /// index folded onto it by its low bits) and tile the weights out to
+    /// the model's width; `None` fits at the model's width. Folding is
+    /// exactly what hashing into the narrower table would give, since
+    /// every index is a hash masked to its low bits: a head whose few
+    /// writers it must generalise from keeps the sharing of a narrow
+    /// table while the others get the room of a wide one.
+    pub head_bits: Option<u32>,
 }
 
 /// Fewest negatives a source needs for its false-positive rate to be capped
@@ -80,6 +88,7 @@ impl Default for TrainOptions {
             target_fpr: 0.01,
             max_source_fpr: 1.0,
             source_caps: Vec::new(),
+            head_bits: None,
         }
     }
 }
@@ -144,6 +153,8 @@ fn fit_one(
     seed: u64,
 ) -> (Vec<f32>, f32) {
     let n = 1usize << bits;
+    // Indices wider than the table fold onto it (see `head_bits`).
+    let fold = n - 1;
     let mut w = vec![0f32; n];
     let mut g2 = vec![1e-6f32; n];
     let (mut b, mut gb2) = (0f32, 1e-6f32);
@@ -156,11 +167,11 @@ fn fit_one(
             let x = &xs[s.i];
             let mut z = b;
             for (&i, &v) in x.idx.iter().zip(&x.val) {
-                z += w[i as usize] * v;
+                z += w[i as usize & fold] * v;
             }
             let err = (sigmoid(z) - if s.y { 1.0 } else { 0.0 }) * s.w;
             for (&i, &v) in x.idx.iter().zip(&x.val) {
-                let i = i as usize;
+                let i = i as usize & fold;
                 let g = err * v + o.l2 * w[i];
                 g2[i] += g * g;
                 w[i] -= o.lr * g / g2[i].sqrt();
@@ -173,12 +184,25 @@ fn fit_one(
 }
 
 fn logit(w: &[f32], b: f32, x: &SparseVec) -> f32 {
+    // `w` comes from `fit`, so its length is a power of two.
+    let fold = w.len() - 1;
     b + x
         .idx
         .iter()
         .zip(&x.val)
-        .map(|(&i, &v)| w[i as usize] * v)
+        .map(|(&i, &v)| w[i as usize & fold] * v)
         .sum::<f32>()
+}
+
+/// Tiles a head fitted on a narrower table out to `1 << bits` slots, so
+/// that every index reads the slot it folded onto in training.
+fn widen(w: Vec<f32>, bits: u32) -> Vec<f32> {
+    let n = 1usize << bits;
+    if w.len() >= n {
+        return w;
+    }
+    let fold = w.len() - 1;
+    (0..n).map(|i| w[i & fold]).collect()
 }
 
 /// Platt scaling by Newton's method with backtracking on (logit, label,
@@ -338,6 +362,8 @@ pub fn train_head(
     o: &TrainOptions,
 ) -> (Head, HeadReport) {
     let folds = o.folds.max(2);
+    let model_bits = bits;
+    let bits = o.head_bits.map_or(bits, |b| b.clamp(1, bits));
     let mut oof = vec![0f32; samples.len()];
     for f in 0..folds {
         let train: Vec<&Sample> = samples
@@ -377,6 +403,7 @@ pub fn train_head(
     source_fpr.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let all: Vec<&Sample> = samples.iter().collect();
     let (weights, bias) = fit(xs, &all, bits, o);
+    let weights = widen(weights, model_bits);
     let positives = samples.iter().filter(|s| s.y).count();
     let negatives = samples.len() - positives;
     let tp = probs.iter().filter(|p| p.1 && p.0 >= threshold).count();
@@ -561,6 +588,58 @@ mod tests {
         assert!((b - (ba + bb) / 2.0).abs() < 1e-6);
         // One seed is one fit, unchanged.
         assert_eq!(fit(&xs, &all, 6, &one), (wa, ba));
+    }
+
+    #[test]
+    fn a_head_fitted_narrow_equals_one_hashed_into_the_narrow_table() {
+        // Rows over indices of a 2^8 table, some of which share their low
+        // four bits: the head fitted with `head_bits` 4 inside a model of 8
+        // must be the head fitted at 4 bits on the same rows masked to 4,
+        // tiled out so that every wide index reads its folded slot.
+        let (mut wide, mut narrow, mut s) = (Vec::new(), Vec::new(), Vec::new());
+        for g in 0..80u64 {
+            let y = g % 2 == 0;
+            let idx = vec![
+                (g % 7) as u32 * 16 + 3,
+                200 + (g % 3) as u32,
+                if y { 17 } else { 33 },
+            ];
+            let val = vec![1.0, 0.5, 1.0];
+            narrow.push(SparseVec {
+                idx: idx.iter().map(|i| i & 15).collect(),
+                val: val.clone(),
+            });
+            wide.push(SparseVec { idx, val });
+            s.push(Sample {
+                i: s.len(),
+                y,
+                w: 1.0,
+                tw: 1.0,
+                group: g,
+                source: (g % 2) as u32,
+            });
+        }
+        let folded = TrainOptions {
+            head_bits: Some(4),
+            ..TrainOptions::default()
+        };
+        let (h_wide, r_wide) = train_head("t", &wide, &s, 8, &folded);
+        let (h_narrow, r_narrow) = train_head("t", &narrow, &s, 4, &TrainOptions::default());
+        assert_eq!(h_wide.weights.len(), 256);
+        assert_eq!(h_narrow.weights.len(), 16);
+        for (i, w) in h_wide.weights.iter().enumerate() {
+            assert_eq!(*w, h_narrow.weights[i & 15], "slot {i}");
+        }
+        assert_eq!(
+            (h_wide.bias, h_wide.threshold, r_wide.oof_auc),
+            (h_narrow.bias, h_narrow.threshold, r_narrow.oof_auc)
+        );
+        for (a, b) in wide.iter().zip(&narrow) {
+            assert_eq!(h_wide.prob(a), h_narrow.prob(b));
+        }
+        // Without `head_bits` the wide head keeps its own slots apart.
+        let (own, _) = train_head("t", &wide, &s, 8, &TrainOptions::default());
+        assert_ne!(own.weights[3], own.weights[19]);
     }
 
     #[test]

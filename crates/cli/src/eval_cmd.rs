@@ -151,8 +151,10 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
             .filter(|r| &r.file != f)
             .cloned()
             .collect();
-        let mut cfg = TrainConfig::default();
-        cfg.bits = a.train_bits;
+        let mut cfg = TrainConfig {
+            bits: a.train_bits,
+            ..TrainConfig::default()
+        };
         cfg.options.epochs = a.train_epochs;
         cfg.options.l2 = a.train_l2;
         cfg.options.seed = a.train_seed;

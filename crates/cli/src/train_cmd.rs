@@ -58,12 +58,13 @@ pub struct Args {
     #[arg(long, default_value_t = TrainConfig::default().document_threshold_hard_weight)]
     document_threshold_hard_weight: f32,
     /// log2 of the table the document head is fitted on: the model's
-    /// feature indices folded onto it by their low bits (at most --bits).
-    #[arg(long, default_value_t = TrainConfig::default().document_bits)]
-    document_bits: u32,
+    /// feature indices folded onto it by their low bits (at most --bits;
+    /// default 17, or --bits when that is less).
+    #[arg(long)]
+    document_bits: Option<u32>,
     /// The same for the tool head.
-    #[arg(long, default_value_t = TrainConfig::default().tool_bits)]
-    tool_bits: u32,
+    #[arg(long)]
+    tool_bits: Option<u32>,
     /// Largest out-of-fold false-positive rate the document head may have
     /// on any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().document_max_source_fpr)]
@@ -225,11 +226,19 @@ pub fn document_set_rows(dirs: &[PathBuf]) -> anyhow::Result<Vec<dataset::Row>> 
 /// Runs the subcommand.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     anyhow::ensure!((10..=22).contains(&a.bits), "--bits must be in 10..=22");
-    anyhow::ensure!(
-        (10..=a.bits).contains(&a.document_bits) && (10..=a.bits).contains(&a.tool_bits),
-        "--document-bits and --tool-bits must be in 10..=--bits ({})",
-        a.bits
-    );
+    let head_bits = |given: Option<u32>, default: u32, flag: &str| match given {
+        Some(b) if !(10..=a.bits).contains(&b) => {
+            anyhow::bail!("{flag} must be in 10..=--bits ({}), not {b}", a.bits)
+        }
+        Some(b) => Ok(b),
+        None => Ok(default.min(a.bits)),
+    };
+    let document_bits = head_bits(
+        a.document_bits,
+        TrainConfig::default().document_bits,
+        "--document-bits",
+    )?;
+    let tool_bits = head_bits(a.tool_bits, TrainConfig::default().tool_bits, "--tool-bits")?;
     let data = if a.data.is_empty() {
         default_data(true)
     } else {
@@ -250,8 +259,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     .build()?;
     let mut cfg = TrainConfig {
         bits: a.bits,
-        document_bits: a.document_bits,
-        tool_bits: a.tool_bits,
+        document_bits,
+        tool_bits,
         attack_fpr: a.attack_fpr,
         unsafe_fpr: a.unsafe_fpr,
         benign_weight: a.benign_weight,
@@ -289,7 +298,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "document_sets": document_sets.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
-        "config": {"bits": a.bits, "document_bits": a.document_bits, "tool_bits": a.tool_bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "seeds": a.seeds, "attack_fpr": a.attack_fpr,
+        "config": {"bits": a.bits, "document_bits": document_bits, "tool_bits": tool_bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "seeds": a.seeds, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,

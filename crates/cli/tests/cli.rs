@@ -479,6 +479,21 @@ fn output_leaking_the_system_prompt_or_a_canary_is_blocked() {
 }
 
 #[test]
+fn train_refuses_a_head_table_wider_than_the_model() {
+    let out = bin()
+        .args(["train", "--bits", "12", "--tool-bits", "14", "--out"])
+        .arg(std::env::temp_dir().join("palisade-never-written.model"))
+        .output()
+        .expect("run train");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tool-bits must be in 10..=--bits (12), not 14"),
+        "{err}"
+    );
+}
+
+#[test]
 fn train_reads_document_sets_into_the_document_head() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut corpus = String::new();
@@ -522,6 +537,14 @@ fn train_reads_document_sets_into_the_document_head() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    // The document and tool heads' narrower tables follow a narrow --bits.
+    assert_eq!(
+        (
+            r["config"]["document_bits"].as_u64(),
+            r["config"]["tool_bits"].as_u64()
+        ),
+        (Some(12), Some(12))
+    );
     let heads = r["report"]["heads"].as_array().expect("heads");
     let document = heads
         .iter()

@@ -65,6 +65,10 @@ pub struct Args {
     /// The same for the tool head.
     #[arg(long)]
     tool_bits: Option<u32>,
+    /// The same for the instruction head (per-segment scores that are
+    /// features of the others).
+    #[arg(long)]
+    instruction_bits: Option<u32>,
     /// Largest out-of-fold false-positive rate the document head may have
     /// on any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().document_max_source_fpr)]
@@ -239,6 +243,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "--document-bits",
     )?;
     let tool_bits = head_bits(a.tool_bits, TrainConfig::default().tool_bits, "--tool-bits")?;
+    let instruction_bits = head_bits(
+        a.instruction_bits,
+        TrainConfig::default().instruction_bits,
+        "--instruction-bits",
+    )?;
     let data = if a.data.is_empty() {
         default_data(true)
     } else {
@@ -261,6 +270,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         bits: a.bits,
         document_bits,
         tool_bits,
+        instruction_bits,
         attack_fpr: a.attack_fpr,
         unsafe_fpr: a.unsafe_fpr,
         benign_weight: a.benign_weight,
@@ -298,7 +308,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "data": data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "document_sets": document_sets.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "split": if a.all { "all" } else { "train (4 of 5 rows by hash; eval holds back the rest)" },
-        "config": {"bits": a.bits, "document_bits": document_bits, "tool_bits": tool_bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "seeds": a.seeds, "attack_fpr": a.attack_fpr,
+        "config": {"bits": a.bits, "document_bits": document_bits, "tool_bits": tool_bits, "instruction_bits": instruction_bits, "epochs": a.epochs, "l2": a.l2, "lr": a.lr, "seed": a.seed, "seeds": a.seeds, "attack_fpr": a.attack_fpr,
                    "unsafe_fpr": a.unsafe_fpr, "benign_weight": a.benign_weight, "hard_negative_weight": a.hard_negative_weight,
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,

@@ -50,6 +50,9 @@ pub struct TrainConfig {
     pub document_bits: u32,
     /// The same for the tool head.
     pub tool_bits: u32,
+    /// The same for the instruction head, whose per-segment scores are
+    /// features of the others.
+    pub instruction_bits: u32,
     /// Out-of-fold false-positive budget of the document head.
     pub document_fpr: f32,
     /// How much more a harmless document or tool result counts than a
@@ -108,11 +111,11 @@ impl Default for TrainConfig {
             // byte n-grams of fourteen languages, the words and the
             // signals shared 131,072 slots, and the collisions cost more
             // than the smaller table saved. Session 67, seed 7, with the
-            // document and tool heads at 2^17 (below): split 0.947 / 0.794
-            // / 0.032 -> 0.953 / 0.794 / 0.023 (seed 11: 0.957 / 0.801 /
-            // 0.026), left out 0.864 / 0.440 / 0.045 -> 0.877 / 0.448 /
-            // 0.047, the held-out sets +133 harmful caught for +10
-            // harmless of 18,225 rows. 2^20 (every head) gained a little
+            // document, tool and instruction heads at 2^17 (below): split
+            // 0.947 / 0.794 / 0.032 -> 0.953 / 0.791 / 0.023 (seed 11:
+            // 0.956 / 0.801 / 0.026), left out 0.864 / 0.440 / 0.045 ->
+            // 0.878 / 0.448 / 0.049, the held-out sets +131 harmful caught
+            // for +11 harmless of 18,225 rows. 2^20 (every head) gained a little
             // more on the split (0.956 / 0.797 / 0.019) for a 16 MiB model
             // and seven broken limits of the held-out sets against three.
             // Corpus throughput -4 %; the gateway benchmark saw no change.
@@ -167,8 +170,13 @@ impl Default for TrainConfig {
             // of 220, agent docs 36 -> 31 of 50, a third tool writer's
             // 95 -> 90 of 120) while their out-of-fold figures held: the
             // narrower table's shared slots generalise across writers.
+            // The instruction head too: the document head reads its
+            // per-segment scores, and with it wide a harmless email read
+            // as a document ("… Please reply if you have dietary
+            // restrictions.") rose from 0.41 to 0.62 against 0.55.
             document_bits: 17,
             tool_bits: 17,
+            instruction_bits: 17,
             document_fpr: 0.02,
             document_threshold_hard_weight: 4.0,
             document_max_source_fpr: 0.05,
@@ -817,6 +825,7 @@ fn train_instruction_head(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (He
         })
         .collect();
     let opts = TrainOptions {
+        head_bits: Some(cfg.instruction_bits),
         target_fpr: 0.05,
         epochs: cfg.options.epochs.min(6),
         ..cfg.options.clone()

@@ -363,7 +363,8 @@ pub fn train_head(
 ) -> (Head, HeadReport) {
     let folds = o.folds.max(2);
     let model_bits = bits;
-    let bits = o.head_bits.map_or(bits, |b| b.clamp(1, bits));
+    // Never wider than the model (`clamp` would panic on a 0-bit model).
+    let bits = o.head_bits.map_or(bits, |b| b.min(bits));
     let mut oof = vec![0f32; samples.len()];
     for f in 0..folds {
         let train: Vec<&Sample> = samples

@@ -120,9 +120,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let range = palisade_guard::training::TRAIN_BITS;
     anyhow::ensure!(
-        (10..=22).contains(&a.train_bits),
-        "--train-bits must be in 10..=22"
+        range.contains(&a.train_bits),
+        "--train-bits must be in {range:?}, not {}",
+        a.train_bits
     );
     use palisade_guard::training::{augment_tool_poisoning, train, TrainConfig};
     let eval_rows = dataset::load_paths(data).context("loading corpora")?;

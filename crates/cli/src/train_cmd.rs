@@ -229,7 +229,12 @@ pub fn document_set_rows(dirs: &[PathBuf]) -> anyhow::Result<Vec<dataset::Row>> 
 
 /// Runs the subcommand.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!((10..=22).contains(&a.bits), "--bits must be in 10..=22");
+    let range = palisade_guard::training::TRAIN_BITS;
+    anyhow::ensure!(
+        range.contains(&a.bits),
+        "--bits must be in {range:?}, not {}",
+        a.bits
+    );
     let head_bits = |given: Option<u32>, default: u32, flag: &str| match given {
         Some(b) if !(10..=a.bits).contains(&b) => {
             anyhow::bail!("{flag} must be in 10..=--bits ({}), not {b}", a.bits)

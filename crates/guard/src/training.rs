@@ -17,6 +17,12 @@ use palisade_model::{
 };
 use std::collections::HashMap;
 
+/// Table widths (log2) `palisade train` and left-out runs accept: under
+/// 2^10 every head collides on everything; over 2^22 a model of eight
+/// heads passes 64 MiB (2^20 is the widest measured, docs/guard.md,
+/// session 67).
+pub const TRAIN_BITS: std::ops::RangeInclusive<u32> = 10..=22;
+
 /// Knobs of [`train`].
 #[derive(Debug, Clone)]
 pub struct TrainConfig {

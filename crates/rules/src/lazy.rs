@@ -7,6 +7,8 @@
 //! crate's tests ([`crate::RuleSet::compile_all`]); packs read from files
 //! are compiled and checked at load as before.
 
+use crate::engine::RuleRegex;
+#[cfg(test)]
 use regex_automata::meta::Regex;
 use regex_automata::util::prefilter::Prefilter;
 use regex_automata::util::syntax;
@@ -23,12 +25,12 @@ struct Inner {
     src: String,
     unicode: bool,
     case_sensitive: bool,
-    built: OnceLock<Result<Regex, String>>,
+    built: OnceLock<Result<RuleRegex, String>>,
 }
 
 impl LazyRegex {
     /// A regex already built.
-    pub(crate) fn ready(re: Regex) -> Self {
+    pub(crate) fn ready(re: RuleRegex) -> Self {
         let built = OnceLock::new();
         let _ = built.set(Ok(re));
         Self(Arc::new(Inner {
@@ -50,7 +52,7 @@ impl LazyRegex {
     }
 
     /// The regex, built now if it was not yet, or why it does not build.
-    pub(crate) fn build(&self) -> Result<&Regex, &str> {
+    pub(crate) fn build(&self) -> Result<&RuleRegex, &str> {
         let i = &self.0;
         i.built
             .get_or_init(|| build(&i.src, i.unicode, i.case_sensitive))
@@ -62,7 +64,7 @@ impl LazyRegex {
     /// regex of a pack that skipped its load checks can fail here, and
     /// the built-in packs' tests build every one; a pattern that fails
     /// matches nothing.
-    pub(crate) fn get(&self) -> Option<&Regex> {
+    pub(crate) fn get(&self) -> Option<&RuleRegex> {
         self.build().ok()
     }
 }
@@ -80,17 +82,39 @@ pub(crate) fn build_all(all: &[&LazyRegex]) {
 }
 
 /// Builds one pattern as rule patterns are built: over bytes (a match may
-/// split a character), Unicode or not, caseless unless `case_sensitive`.
+/// split a character), Unicode or not, caseless unless `case_sensitive`,
+/// by the engine of [`crate::engine`].
 ///
 /// The regex's prefilter is chosen here, from the pattern's prefixes
-/// alone, as the meta regex would choose it, and its own choice is off.
-/// Left to itself, a pattern with no fast prefix but a literal suffix (an
-/// `unless` list of words that end at `\b`) runs as a reverse-suffix
-/// search, and when that search sees it could go quadratic (a suffix that
-/// recurs through a repeated text) the meta regex falls back to the
-/// PikeVM over the whole text, not to its lazy DFA: a 2 KB question
-/// repeated, checked warm, spent 0.7 ms in the rules, 84 µs without it.
-pub(crate) fn build(pattern: &str, unicode: bool, case_sensitive: bool) -> Result<Regex, String> {
+/// alone, as the meta regex would choose it. The meta regex, left to
+/// itself, ran a pattern with no fast prefix but a literal suffix (an
+/// `unless` list of words that end at `\b`) as a reverse-suffix search,
+/// and when that search saw it could go quadratic (a suffix that recurs
+/// through a repeated text) it fell back to the PikeVM over the whole
+/// text: a 2 KB question repeated, checked warm, spent 0.7 ms in the
+/// rules, 84 µs without it. The engine here has no such strategy.
+pub(crate) fn build(
+    pattern: &str,
+    unicode: bool,
+    case_sensitive: bool,
+) -> Result<RuleRegex, String> {
+    let hir = parse(pattern, unicode, case_sensitive)?;
+    RuleRegex::new(
+        pattern,
+        config(unicode, case_sensitive),
+        &hir,
+        prefix_prefilter(&hir),
+    )
+}
+
+/// The meta regex rule patterns were built as before [`crate::engine`]:
+/// the tests' reference.
+#[cfg(test)]
+pub(crate) fn build_meta(
+    pattern: &str,
+    unicode: bool,
+    case_sensitive: bool,
+) -> Result<Regex, String> {
     let hir = parse(pattern, unicode, case_sensitive)?;
     Regex::builder()
         .syntax(config(unicode, case_sensitive))
@@ -109,7 +133,7 @@ pub(crate) fn build(pattern: &str, unicode: bool, case_sensitive: bool) -> Resul
 /// The prefilter of `hir`'s leftmost-first prefixes, as the meta regex
 /// builds one when it chooses for itself, or `None` when they are too
 /// many or too short to pay.
-fn prefix_prefilter(hir: &regex_syntax::hir::Hir) -> Option<Prefilter> {
+pub(crate) fn prefix_prefilter(hir: &regex_syntax::hir::Hir) -> Option<Prefilter> {
     let mut extractor = Extractor::new();
     extractor.kind(ExtractKind::Prefix);
     let mut prefixes = extractor.extract(hir);
@@ -143,6 +167,13 @@ fn config(unicode: bool, case_sensitive: bool) -> syntax::Config {
 
 #[cfg(test)]
 impl LazyRegex {
+    /// The meta regex this pattern was built as before [`crate::engine`],
+    /// for a deferred regex.
+    pub(crate) fn meta(&self) -> Option<Regex> {
+        let i = &self.0;
+        (!i.src.is_empty()).then(|| build_meta(&i.src, i.unicode, i.case_sensitive).ok())?
+    }
+
     /// Whether this pattern's lazy DFA can be built in `capacity` bytes
     /// of cache. The meta regex gives no sign when it cannot: it runs the
     /// PikeVM instead, an order of magnitude slower, on every search.

@@ -20,6 +20,7 @@
 mod ascii_mode;
 mod boundary;
 pub use boundary::ascii_word_boundaries;
+mod engine;
 mod lazy;
 mod lexicon;
 pub mod pattern_file;

@@ -246,9 +246,68 @@ fn builtin_packs_pass_the_load_checks_they_skip() {
     assert_eq!(lazy.pattern_keys(), eager.pattern_keys());
     for (a, b) in lazy.patterns.iter().zip(&eager.patterns) {
         let (a, b) = (a.get().expect("built"), b.get().expect("built"));
-        assert_eq!(a.pattern_len(), b.pattern_len());
-        assert_eq!(a.captures_len(), b.captures_len());
+        assert_eq!(a.src(), b.src());
+        assert_eq!(a.memory_usage(), b.memory_usage());
     }
+}
+
+/// Every built-in regex searches as the meta regex it was built as
+/// before `engine.rs` did: on its rule's examples and a sample of the
+/// others', whole, from inside, windowed and anchored.
+#[test]
+fn builtin_regexes_search_as_the_meta_regex_did() {
+    let set = RuleSet::builtin().expect("built-in packs load");
+    let mut all: Vec<(usize, &LazyRegex)> = set
+        .pattern_rule
+        .iter()
+        .copied()
+        .zip(set.patterns.iter())
+        .collect();
+    for (ri, v) in set.unless.iter().chain(&set.spare).enumerate() {
+        all.extend(v.iter().map(|re| (ri % set.rules.len(), re)));
+    }
+    for (ri, c) in set.corroborate.iter().enumerate() {
+        all.extend(c.iter().flat_map(|(_, v)| v.iter().map(move |re| (ri, re))));
+    }
+    let examples = |r: &Rule| {
+        r.examples
+            .positive
+            .iter()
+            .chain(&r.examples.negative)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let sample: Vec<String> = set.rules.iter().flat_map(examples).step_by(40).collect();
+    let mut searches = 0usize;
+    for (ri, re) in all {
+        let theirs = re.meta().expect("a built-in regex is deferred and builds");
+        let ours = re.get().expect("builds");
+        for text in examples(&set.rules[ri]).iter().chain(&sample) {
+            let padded = format!("» {text}");
+            for hay in [text.as_bytes(), padded.as_bytes()] {
+                let mid = hay.len() / 3;
+                let inputs = [
+                    Input::new(hay),
+                    Input::new(hay).range(mid..),
+                    Input::new(hay).range(..hay.len() - mid),
+                    Input::new(hay)
+                        .range(3.min(hay.len())..)
+                        .anchored(Anchored::Yes),
+                ];
+                for input in &inputs {
+                    assert_eq!(
+                        ours.search(input),
+                        theirs.search(input),
+                        "{} on {text:?}",
+                        ours.src()
+                    );
+                }
+                assert_eq!(ours.is_match(hay), theirs.is_match(hay), "{}", ours.src());
+                searches += 5;
+            }
+        }
+    }
+    assert!(searches > 1_000_000, "{searches} searches");
 }
 
 #[test]
@@ -837,4 +896,22 @@ fn builtin_patterns_fit_the_lazy_dfa() {
     }
     assert!(n > 1000, "only {n} patterns");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The built-in packs' automata, all built as a server builds them at
+/// start: forward NFAs and prefilters only, no reverse automaton until a
+/// pattern matches. With the meta regex (a reverse NFA, a PikeVM, a
+/// backtracker and a one-pass DFA per pattern) they took 408 MiB.
+#[test]
+fn builtin_automata_fit_their_memory_budget() {
+    let set = RuleSet::builtin().expect("built-in packs load");
+    set.compile_all().expect("every built-in regex builds");
+    let mut all: Vec<&LazyRegex> = set.patterns.iter().collect();
+    all.extend(set.unless.iter().chain(&set.spare).flatten());
+    all.extend(set.corroborate.iter().flatten().flat_map(|(_, v)| v));
+    let built: Vec<_> = all.iter().map(|re| re.get().expect("built")).collect();
+    assert!(built.iter().all(|re| !re.has_reverse()));
+    let bytes: usize = built.iter().map(|re| re.memory_usage()).sum();
+    eprintln!("{} regexes, {} MiB of automata", built.len(), bytes >> 20);
+    assert!(bytes < 200 << 20, "{} MiB", bytes >> 20);
 }

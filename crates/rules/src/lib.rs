@@ -258,7 +258,7 @@ impl RuleSet {
             let re = re
                 .build()
                 .map_err(|e| fail(format!("{what} does not compile: {e}")))?;
-            if re.is_match(b"") {
+            if re.matches_empty() {
                 return Err(fail(format!("{what} matches the empty string")));
             }
         }
@@ -1040,7 +1040,7 @@ fn compile_rule_regex(
     }
     let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
         .map_err(|e| format!("{what} does not compile: {e}"))?;
-    if re.get().is_some_and(|re| re.is_match(b"")) {
+    if re.get().is_some_and(|re| re.matches_empty()) {
         return Err(format!("{what} matches the empty string"));
     }
     Ok((compiled, re, mode))

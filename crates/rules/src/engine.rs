@@ -18,6 +18,7 @@
 //! regex. Hand-written because regex-automata has no regex that builds its
 //! parts on demand; the parts and the search are its own.
 
+use crate::factor::factor_suffixes;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, Config as DfaConfig, DFA};
 use regex_automata::nfa::thompson::{self, pikevm, WhichCaptures, NFA};
 use regex_automata::util::pool::Pool;
@@ -83,7 +84,7 @@ impl RuleRegex {
     ) -> Result<Self, String> {
         let nfa = thompson::Compiler::new()
             .configure(nfa_config().which_captures(WhichCaptures::Implicit))
-            .build_from_hir(hir)
+            .build_from_hir(&factor_suffixes(hir))
             .map_err(|e| e.to_string())?;
         let fwd = DFA::builder()
             .configure(
@@ -194,7 +195,7 @@ impl RuleRegex {
                     .which_captures(WhichCaptures::None)
                     .reverse(true),
             )
-            .build_from_hir(&hir)
+            .build_from_hir(&factor_suffixes(&hir))
             .ok()?;
         DFA::builder()
             .configure(

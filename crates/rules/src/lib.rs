@@ -21,6 +21,7 @@ mod ascii_mode;
 mod boundary;
 pub use boundary::ascii_word_boundaries;
 mod engine;
+mod factor;
 mod lazy;
 mod lexicon;
 pub mod pattern_file;

@@ -26,7 +26,7 @@ use regex_automata::util::prefilter::Prefilter;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, Match, MatchKind};
 use regex_syntax::hir::Hir;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The most memory a pattern's NFA, and each lazy DFA's cache, may take.
 const SIZE_LIMIT: usize = 8 << 20;
@@ -34,7 +34,8 @@ const SIZE_LIMIT: usize = 8 << 20;
 /// One rule pattern, compiled for searching over bytes.
 pub(crate) struct RuleRegex {
     /// The pattern as it was parsed: the reverse NFA is built from it.
-    src: String,
+    /// Shared with the lazy regex that holds this one.
+    src: Arc<str>,
     syntax: syntax::Config,
     nfa: NFA,
     prefilter: Option<Prefilter>,
@@ -65,7 +66,7 @@ impl std::fmt::Debug for RuleRegex {
 impl RuleRegex {
     /// Compiles `hir`, parsed from `src` with `syntax`, and its prefilter.
     pub(crate) fn new(
-        src: &str,
+        src: Arc<str>,
         syntax: syntax::Config,
         hir: &Hir,
         prefilter: Option<Prefilter>,
@@ -76,7 +77,7 @@ impl RuleRegex {
     /// [`RuleRegex::new`] with lazy DFAs of another cache capacity: the
     /// tests make them give up, or fail to build, with small ones.
     fn with_cache_capacity(
-        src: &str,
+        src: Arc<str>,
         syntax: syntax::Config,
         hir: &Hir,
         prefilter: Option<Prefilter>,
@@ -96,7 +97,7 @@ impl RuleRegex {
             .build_from_nfa(nfa.clone())
             .ok();
         Ok(Self {
-            src: src.to_string(),
+            src,
             syntax,
             nfa,
             prefilter,
@@ -306,7 +307,7 @@ mod tests {
             .utf8(false)
             .case_insensitive(true);
         let pre = lazy::prefix_prefilter(&hir);
-        RuleRegex::with_cache_capacity(p, syntax, &hir, pre, capacity).expect("builds")
+        RuleRegex::with_cache_capacity(p.into(), syntax, &hir, pre, capacity).expect("builds")
     }
 
     /// Every search the rules run, compared with the meta regex's.

@@ -22,7 +22,7 @@ pub(crate) struct LazyRegex(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    src: String,
+    src: Arc<str>,
     unicode: bool,
     case_sensitive: bool,
     built: OnceLock<Result<RuleRegex, String>>,
@@ -34,7 +34,7 @@ impl LazyRegex {
         let built = OnceLock::new();
         let _ = built.set(Ok(re));
         Self(Arc::new(Inner {
-            src: String::new(),
+            src: Arc::from(""),
             unicode: false,
             case_sensitive: false,
             built,
@@ -44,7 +44,7 @@ impl LazyRegex {
     /// A regex to build from `src` when first asked for.
     pub(crate) fn deferred(src: &str, unicode: bool, case_sensitive: bool) -> Self {
         Self(Arc::new(Inner {
-            src: src.to_string(),
+            src: Arc::from(src),
             unicode,
             case_sensitive,
             built: OnceLock::new(),
@@ -55,7 +55,7 @@ impl LazyRegex {
     pub(crate) fn build(&self) -> Result<&RuleRegex, &str> {
         let i = &self.0;
         i.built
-            .get_or_init(|| build(&i.src, i.unicode, i.case_sensitive))
+            .get_or_init(|| build_shared(i.src.clone(), i.unicode, i.case_sensitive))
             .as_ref()
             .map_err(String::as_str)
     }
@@ -98,13 +98,18 @@ pub(crate) fn build(
     unicode: bool,
     case_sensitive: bool,
 ) -> Result<RuleRegex, String> {
-    let hir = parse(pattern, unicode, case_sensitive)?;
-    RuleRegex::new(
-        pattern,
-        config(unicode, case_sensitive),
-        &hir,
-        prefix_prefilter(&hir),
-    )
+    build_shared(Arc::from(pattern), unicode, case_sensitive)
+}
+
+/// [`build`] of a pattern whose text the regex shares.
+fn build_shared(
+    pattern: Arc<str>,
+    unicode: bool,
+    case_sensitive: bool,
+) -> Result<RuleRegex, String> {
+    let hir = parse(&pattern, unicode, case_sensitive)?;
+    let prefilter = prefix_prefilter(&hir);
+    RuleRegex::new(pattern, config(unicode, case_sensitive), &hir, prefilter)
 }
 
 /// The meta regex rule patterns were built as before [`crate::engine`]:

@@ -251,7 +251,7 @@ impl RuleRegex {
     }
 }
 
-fn nfa_config() -> thompson::Config {
+pub(crate) fn nfa_config() -> thompson::Config {
     thompson::Config::new()
         .utf8(false)
         .shrink(false)
@@ -261,7 +261,7 @@ fn nfa_config() -> thompson::Config {
 /// The meta regex's lazy-DFA settings: heuristic support for Unicode word
 /// boundaries (a non-ASCII byte next to one makes the DFA quit), and
 /// giving up when the cache is cleared often with little progress.
-fn dfa_config(capacity: usize) -> DfaConfig {
+pub(crate) fn dfa_config(capacity: usize) -> DfaConfig {
     DfaConfig::new()
         .unicode_word_boundary(true)
         .cache_capacity(capacity)

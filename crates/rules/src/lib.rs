@@ -29,9 +29,11 @@ pub mod prefilter;
 mod quoted;
 mod reach;
 mod salad;
+mod set;
 mod spec;
 
 pub use salad::Salad;
+pub use set::PatternSet;
 pub use spec::{Corroborate, Examples, PackSpec, RuleSpec};
 
 use lazy::LazyRegex;

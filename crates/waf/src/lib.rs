@@ -28,7 +28,7 @@
 //! [`bots`]; they are independent of request blocking.
 //!
 //! Nothing here allocates per rule per request beyond the matches found; regex rules are
-//! matched with one `RegexSet` and one Aho-Corasick automaton per target kind.
+//! matched with pattern sets (`palisade_rules::PatternSet`) and one Aho-Corasick automaton per target kind.
 
 pub mod bots;
 pub mod config;

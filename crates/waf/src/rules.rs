@@ -4,13 +4,15 @@
 //! groups it applies to, a regex `pattern` and/or case-insensitive `keywords`, and
 //! positive/negative examples. Rules are validated when loaded (regex compiles,
 //! level in 1..=4, ids unique, examples behave) and errors name file and rule.
-//! Matching is done per target kind with one `RegexSet` and one Aho-Corasick
+//! Matching is done per target kind with pattern sets and one Aho-Corasick
 //! automaton, so cost grows with input length, not rule count.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use palisade_rules::PatternSet;
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -231,7 +233,7 @@ pub struct Scope {
 /// over prose, keeps building new states and clearing its cache: 2.5 MB/s
 /// on the `eval/guard-*` texts, against 56 MB/s for the ten sets of one
 /// file each (their states do not multiply with each other's).
-type PatternSets = Vec<(usize, RegexSet)>;
+type PatternSets = Vec<(usize, Arc<PatternSet>)>;
 
 /// Per target kind: regex sets over pattern rules with the rule index of each set entry,
 /// and one Aho-Corasick automaton over keywords with the rule index of each keyword.
@@ -406,7 +408,7 @@ fn scan_index(ix: &KindIndex, text: &str, out: &mut Vec<usize>) {
     // instructions a byte of a 1 KB prompt, measured under callgrind in
     // the gateway).
     for (first, set) in sets.iter().filter(|(_, s)| s.is_match(text)) {
-        for m in set.matches(text).iter() {
+        for m in set.matches(text) {
             if let Some(&Some(ri)) = pat_idx.get(first + m) {
                 if !out.contains(&ri) {
                     out.push(ri);
@@ -510,11 +512,8 @@ fn index(
     let sets = runs
         .into_iter()
         .map(|(first, file, pats)| {
-            RegexSetBuilder::new(&pats)
-                .size_limit(64 << 20)
-                .dfa_size_limit(SET_DFA_BYTES)
-                .build()
-                .map(|set| (first, set))
+            PatternSet::new(&pats, 64 << 20, SET_DFA_BYTES)
+                .map(|set| (first, Arc::new(set)))
                 .map_err(|e| Error::Config(format!("rule set of {file} for {kind:?}: {e}")))
         })
         .collect::<Result<PatternSets, Error>>()?;
@@ -590,6 +589,7 @@ mod tests {
                     .dfa(dfa::Config::new().cache_capacity(SET_DFA_BYTES))
                     .build_many(re.patterns());
                 assert!(built.is_ok(), "{kind:?}: {:?}", built.err());
+                assert!(re.has_lazy_dfa(), "{kind:?}");
             }
         }
         assert!(n >= 5, "only {n} sets");

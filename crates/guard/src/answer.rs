@@ -10,7 +10,8 @@
 //! answers, which the detectors can read (`data/answer_shapes.yaml`).
 
 use palisade_rules::Examples;
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use palisade_rules::PatternSet;
+use regex::Regex;
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -95,10 +96,10 @@ pub struct AnswerShapes {
     compliance: Vec<Entry>,
     /// Each list as one set: a streamed answer is read at every window,
     /// so each sentence is searched once per list, not once per entry.
-    refusal_set: RegexSet,
-    reason_set: RegexSet,
-    pivot_set: RegexSet,
-    compliance_set: RegexSet,
+    refusal_set: PatternSet,
+    reason_set: PatternSet,
+    pivot_set: PatternSet,
+    compliance_set: PatternSet,
 }
 
 /// What the opening of one answer shows.
@@ -168,17 +169,16 @@ impl AnswerShapes {
             compile(spec.compliance, true)?,
         );
         let set = |entries: &[Entry]| {
-            RegexSetBuilder::new(entries.iter().map(|e| e.re.as_str()))
-                .dfa_size_limit(SET_DFA_BYTES)
-                .build()
-                .map_err(|err| ShapeError::Pattern {
-                    id: entries
-                        .iter()
-                        .map(|e| e.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    err: err.to_string(),
-                })
+            let pats: Vec<&str> = entries.iter().map(|e| e.re.as_str()).collect();
+            // `regex`'s default NFA size limit, which these sets had.
+            PatternSet::new(&pats, 10 << 20, SET_DFA_BYTES).map_err(|err| ShapeError::Pattern {
+                id: entries
+                    .iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                err,
+            })
         };
         Ok(Self {
             refusal_set: set(&refusal)?,
@@ -210,8 +210,8 @@ impl AnswerShapes {
             }
             pivot = pivot || self.pivot_set.is_match(&lower);
             if reading.implied.is_none() {
-                let hits = self.compliance_set.matches(body);
-                reading.implied = hits.iter().find_map(|i| {
+                let mut hits = self.compliance_set.matches(body);
+                reading.implied = hits.find_map(|i| {
                     let e = self.compliance.get(i)?;
                     let task = e.re.captures(body)?.name("task")?.as_str().trim();
                     let template = e.request.as_deref()?;
@@ -397,6 +397,14 @@ mod tests {
                 .dfa(dfa::Config::new().cache_capacity(SET_DFA_BYTES / 4))
                 .build_many(&pats);
             assert!(built.is_ok(), "{name}: {:?}", built.err());
+        }
+        for set in [
+            &s.refusal_set,
+            &s.reason_set,
+            &s.pivot_set,
+            &s.compliance_set,
+        ] {
+            assert!(set.has_lazy_dfa());
         }
     }
 

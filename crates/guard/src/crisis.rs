@@ -7,7 +7,7 @@
 //! heads' findings held back; the rules still decide.
 
 use crate::pattern_list::{misread, pattern_set};
-use regex::RegexSet;
+use palisade_rules::PatternSet;
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../data/crisis_help.yaml");
@@ -54,12 +54,12 @@ struct Spec {
 
 /// The compiled lists.
 pub struct CrisisHelp {
-    crisis: RegexSet,
-    ask: RegexSet,
-    means: RegexSet,
+    crisis: PatternSet,
+    ask: PatternSet,
+    means: PatternSet,
 }
 
-fn build(list: &'static str, patterns: &[String]) -> Result<RegexSet, CrisisError> {
+fn build(list: &'static str, patterns: &[String]) -> Result<PatternSet, CrisisError> {
     pattern_set(patterns).map_err(|b| CrisisError::Pattern {
         list,
         index: b.index,

@@ -3,7 +3,7 @@
 //! regard to case and with ASCII word boundaries, and examples the file
 //! must read one way and counter-examples the other.
 
-use regex::{RegexSet, RegexSetBuilder};
+use palisade_rules::PatternSet;
 
 /// A pattern that does not compile: its place in the list from 1 (0 for
 /// the list compiled together), the pattern, and the regex error.
@@ -13,30 +13,36 @@ pub(crate) struct BadPattern {
     pub err: String,
 }
 
-fn compile(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(
-        patterns
-            .iter()
-            .map(|p| palisade_rules::ascii_word_boundaries(p)),
-    )
-    .case_insensitive(true)
-    .build()
+/// The NFA size limit of `regex`'s builders, which these sets had.
+const NFA_BYTES: usize = 10 << 20;
+
+/// The lazy DFA's cache: `regex`'s default.
+const DFA_BYTES: usize = 2 << 20;
+
+fn compile(patterns: &[String]) -> Result<PatternSet, String> {
+    // Case-insensitive as a whole, as a builder flag would make it; a
+    // pattern may still turn it off inside.
+    let patterns: Vec<String> = patterns
+        .iter()
+        .map(|p| format!("(?i){}", palisade_rules::ascii_word_boundaries(p)))
+        .collect();
+    PatternSet::new(&patterns, NFA_BYTES, DFA_BYTES)
 }
 
 /// `patterns` compiled as one set; each is compiled alone first so that
 /// an error names it.
-pub(crate) fn pattern_set(patterns: &[String]) -> Result<RegexSet, BadPattern> {
+pub(crate) fn pattern_set(patterns: &[String]) -> Result<PatternSet, BadPattern> {
     for (i, p) in patterns.iter().enumerate() {
-        compile(std::slice::from_ref(p)).map_err(|e| BadPattern {
+        compile(std::slice::from_ref(p)).map_err(|err| BadPattern {
             index: i + 1,
             pattern: p.clone(),
-            err: e.to_string(),
+            err,
         })?;
     }
-    compile(patterns).map_err(|e| BadPattern {
+    compile(patterns).map_err(|err| BadPattern {
         index: 0,
         pattern: "(all together)".into(),
-        err: e.to_string(),
+        err,
     })
 }
 

@@ -6,7 +6,7 @@
 //! that evidence is missing and the gate stands aside.
 
 use crate::pattern_list::{misread, pattern_set};
-use regex::RegexSet;
+use palisade_rules::PatternSet;
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../data/pending_ask.yaml");
@@ -49,7 +49,7 @@ struct Spec {
 
 /// The compiled patterns.
 pub struct PendingAsk {
-    set: RegexSet,
+    set: PatternSet,
 }
 
 impl PendingAsk {

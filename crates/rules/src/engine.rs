@@ -16,7 +16,8 @@
 //! lazy-DFA settings; where a lazy DFA gives up (its cache cleared too
 //! often for too little progress) the PikeVM answers, as in the meta
 //! regex. Hand-written because regex-automata has no regex that builds its
-//! parts on demand; the parts and the search are its own.
+//! parts on demand; the parts and the search are its own. Both NFAs are
+//! compiled with shared endings of stems written once (`factor.rs`).
 
 use crate::factor::factor_suffixes;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, Config as DfaConfig, DFA};
@@ -244,13 +245,15 @@ impl RuleRegex {
         &self.src
     }
 
-    /// Whether the reverse automaton has been built.
+    /// Whether the reverse automaton has been built (not only tried).
     #[cfg(test)]
     pub(crate) fn has_reverse(&self) -> bool {
-        self.rev.get().is_some()
+        matches!(self.rev.get(), Some(Some(_)))
     }
 }
 
+/// The NFA settings of rule patterns and sets (both over bytes until a
+/// set asks for UTF-8): the meta regex's, with its size limit.
 pub(crate) fn nfa_config() -> thompson::Config {
     thompson::Config::new()
         .utf8(false)

@@ -33,7 +33,7 @@ mod set;
 mod spec;
 
 pub use salad::Salad;
-pub use set::PatternSet;
+pub use set::{Matches, PatternSet};
 pub use spec::{Corroborate, Examples, PackSpec, RuleSpec};
 
 use lazy::LazyRegex;

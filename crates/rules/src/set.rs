@@ -12,7 +12,7 @@ use crate::engine::{dfa_config, nfa_config};
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::nfa::thompson::{self, pikevm, WhichCaptures, NFA};
 use regex_automata::util::pool::Pool;
-use regex_automata::{Input, MatchKind, PatternSet as Matched};
+use regex_automata::{Input, MatchKind, PatternID, PatternSet as Matched};
 use std::sync::OnceLock;
 
 /// Patterns compiled together, with `regex`'s default syntax (Unicode,
@@ -23,6 +23,27 @@ pub struct PatternSet {
     dfa: Option<DFA>,
     pikevm: OnceLock<Option<pikevm::PikeVM>>,
     caches: Pool<Caches>,
+}
+
+/// The patterns one search found, by index, ascending.
+pub struct Matches {
+    matched: Matched,
+    next: usize,
+}
+
+impl Iterator for Matches {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.next < self.matched.capacity() {
+            let i = self.next;
+            self.next += 1;
+            if PatternID::new(i).is_ok_and(|p| self.matched.contains(p)) {
+                return Some(i);
+            }
+        }
+        None
+    }
 }
 
 #[derive(Default)]
@@ -111,7 +132,7 @@ impl PatternSet {
 
     /// The indexes of the patterns that match somewhere in `text`,
     /// ascending.
-    pub fn matches(&self, text: &str) -> impl Iterator<Item = usize> {
+    pub fn matches(&self, text: &str) -> Matches {
         let input = Input::new(text);
         let mut matched = Matched::new(self.nfa.pattern_len());
         let mut caches = self.caches.get();
@@ -126,11 +147,7 @@ impl PatternSet {
                 vm.which_overlapping_matches(cache, &input, &mut matched)
             });
         }
-        matched
-            .iter()
-            .map(|p| p.as_usize())
-            .collect::<Vec<_>>()
-            .into_iter()
+        Matches { matched, next: 0 }
     }
 
     /// `f` run with the PikeVM, made on first need, and this thread's

@@ -41,8 +41,7 @@ for path in files:
             if isinstance(t, str) and t.strip():
                 rows.append(t)
 # Interleaved, so that every stretch holds every corpus's kind of text.
-rows = rows[::7] + rows[1::7] + rows[2::7] + rows[3::7] + rows[4::7] + rows[5::7] + rows[6::7]
-rows = rows[:n]
+rows = [r for k in range(7) for r in rows[k::7]][:n]
 time.sleep(2)
 print(f"{name} after_start_mb={rss_mb()}", flush=True)
 for i in range(0, len(rows), 500):

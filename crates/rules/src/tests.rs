@@ -263,8 +263,10 @@ fn builtin_regexes_search_as_the_meta_regex_did() {
         .copied()
         .zip(set.patterns.iter())
         .collect();
-    for (ri, v) in set.unless.iter().chain(&set.spare).enumerate() {
-        all.extend(v.iter().map(|re| (ri % set.rules.len(), re)));
+    for lists in [&set.unless, &set.spare] {
+        for (ri, v) in lists.iter().enumerate() {
+            all.extend(v.iter().map(|re| (ri, re)));
+        }
     }
     for (ri, c) in set.corroborate.iter().enumerate() {
         all.extend(c.iter().flat_map(|(_, v)| v.iter().map(move |re| (ri, re))));

@@ -126,7 +126,7 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         "--train-bits must be in {range:?}, not {}",
         a.train_bits
     );
-    use palisade_guard::training::{augment_tool_poisoning, train, TrainConfig};
+    use palisade_guard::training::{augment_glosses, augment_tool_poisoning, train, TrainConfig};
     let eval_rows = dataset::load_paths(data).context("loading corpora")?;
     let mut train_rows = dataset::load_paths(&crate::train_cmd::default_data(true))
         .context("loading training corpora")?;
@@ -139,6 +139,12 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     files.sort();
     files.dedup();
     let base = palisade_guard::Guard::new(a.opts.rules()?, None, a.opts.policy()?)?;
+    // The glosses of the training sets' prompts in other languages, as
+    // `palisade train` adds them (no dev corpus is in a glossed language,
+    // so leaving a corpus out leaves none of its rows' glosses in).
+    if TrainConfig::default().gloss_weight > 0.0 {
+        augment_glosses(&base, &mut train_rows);
+    }
     println!("| left-out source | label | rows | flagged | rate |\n|---|---|---|---|---|");
     let (mut fprs, mut attack, mut unsafe_) = (Vec::new(), (0usize, 0usize), (0usize, 0usize));
     // The judge band: harmful rows in the band and harmful rows flagged if a

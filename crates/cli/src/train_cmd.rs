@@ -117,15 +117,22 @@ pub struct Args {
     /// The same for the unsafe head.
     #[arg(long, default_value_t = TrainConfig::default().unsafe_threshold_hard_weight)]
     unsafe_threshold_hard_weight: f32,
-    /// Largest out-of-fold false-positive rate the attack and unsafe heads
-    /// may have on any one benign corpus (1 = no cap).
+    /// Largest out-of-fold false-positive rate the attack head may have on
+    /// any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().max_source_fpr)]
     max_source_fpr: f32,
+    /// The same for the unsafe head.
+    #[arg(long, default_value_t = TrainConfig::default().unsafe_max_source_fpr)]
+    unsafe_max_source_fpr: f32,
     /// Training weight of one corpus, `FILE=WEIGHT` (file stem, e.g.
     /// `flames_zh=0.25`), in place of its default (Flames weighs 2, every
     /// other corpus 1); repeatable.
     #[arg(long, value_parser = parse_source_weight)]
     source_weight: Vec<(String, f32)>,
+    /// Weight of the English glosses of prompts in other languages, added
+    /// as rows of the unsafe head (0 adds none).
+    #[arg(long, default_value_t = TrainConfig::default().gloss_weight)]
+    gloss_weight: f32,
     /// L2 penalty on touched weights.
     #[arg(long, default_value_t = TrainConfig::default().options.l2)]
     l2: f32,
@@ -283,6 +290,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         attack_threshold_hard_weight: a.attack_threshold_hard_weight,
         unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
         max_source_fpr: a.max_source_fpr,
+        unsafe_max_source_fpr: a.unsafe_max_source_fpr,
         document_fpr: a.document_fpr,
         document_threshold_hard_weight: a.document_threshold_hard_weight,
         document_max_source_fpr: a.document_max_source_fpr,
@@ -294,6 +302,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         critical_max_source_fpr: a.critical_max_source_fpr,
         critical_sets_max_fpr: a.critical_sets_max_fpr,
         source_weights: TrainConfig::default().source_weights,
+        gloss_weight: a.gloss_weight,
         options: palisade_model::train::TrainOptions {
             epochs: a.epochs,
             l2: a.l2,
@@ -304,6 +313,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         },
     };
     cfg.set_source_weights(&a.source_weight);
+    if a.gloss_weight > 0.0 {
+        let n = palisade_guard::training::augment_glosses(&guard, &mut rows);
+        eprintln!("{n} English glosses of prompts in other languages added for the unsafe head");
+    }
     eprintln!(
         "training on {} rows from {data:?} and document sets {document_sets:?}",
         rows.len()
@@ -318,6 +331,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "attack_threshold_hard_weight": a.attack_threshold_hard_weight,
                    "unsafe_threshold_hard_weight": a.unsafe_threshold_hard_weight,
                    "max_source_fpr": a.max_source_fpr,
+                   "unsafe_max_source_fpr": a.unsafe_max_source_fpr,
                    "document_fpr": a.document_fpr,
                    "document_threshold_hard_weight": a.document_threshold_hard_weight,
                    "document_max_source_fpr": a.document_max_source_fpr,
@@ -325,6 +339,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                    "statement_fpr": a.statement_fpr, "statement_max_source_fpr": a.statement_max_source_fpr,
                    "critical_fpr": a.critical_fpr, "critical_max_source_fpr": a.critical_max_source_fpr,
                    "critical_sets_max_fpr": a.critical_sets_max_fpr,
+                   "gloss_weight": cfg.gloss_weight,
                    "source_weights": cfg.source_weights},
         "rules": guard.rules().rules().len(),
         "report": report,

@@ -163,11 +163,17 @@ const GLOSS_DETECTOR: &str = "model.unsafe_gloss";
 
 /// Its default threshold: on the older multilingual evaluation sets and
 /// the probes (1,330 harmless and 828 harmful requests in twelve
-/// languages), a gloss at 0.9 or more catches 50 harmful requests the text
+/// languages), a gloss at 0.9 or more caught 50 harmful requests the text
 /// as written did not, for 10 harmless ones; at the unsafe head's own
 /// threshold (about 0.7), 116 for 54; at 0.95, 30 for 4 (`docs/guard.md`,
-/// session 46). A policy may set `thresholds: {model.unsafe_gloss: …}`.
-const GLOSS_THRESHOLD: f32 = 0.9;
+/// session 46). With glossaries twice as large (session 69), that now
+/// read "heimlich" as "secretly" where they had read "home", 0.92: over
+/// the three multilingual request sets and the multilingual hard
+/// negatives, 609 harmful caught and 27 harmless flagged, against 598 and
+/// 32 with the old glossaries at 0.9 (620 and 31 at 0.9, with one more
+/// harmless secret, a surprise party, flagged in the hard negatives). A
+/// policy may set `thresholds: {model.unsafe_gloss: …}`.
+const GLOSS_THRESHOLD: f32 = 0.92;
 
 /// The policy key for the critical head's threshold on a prompt that names
 /// one of the gravest means or acts (see [`crate::grave`]).

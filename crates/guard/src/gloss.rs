@@ -38,6 +38,20 @@ const BUILTIN: &[(&str, &str)] = &[
     ("ar", include_str!("../data/gloss/ar.tsv")),
 ];
 
+/// Languages that write compounds as one word, their head last.
+const COMPOUNDING: [&str; 2] = ["de", "nl"];
+
+/// Fewest characters of a compound before its head: shorter is an
+/// inflection or a prefix (`ver`, `ge`), not a word of its own.
+const MIN_COMPOUND_MODIFIER: usize = 3;
+
+/// Fewest characters of a compound's head.
+const MIN_COMPOUND_HEAD: usize = 4;
+
+/// Most characters of a compound's ending after its head's form
+/// (`bomben` after `bombe`; `n`, `en`, `er`, `es`).
+const MAX_COMPOUND_ENDING: usize = 2;
+
 /// Common English words, to tell English text (see [`Glossary::skip`]).
 const EN_COMMON: &str = include_str!("../data/gloss/en_common.txt");
 
@@ -93,6 +107,10 @@ struct Lang {
     /// The bytes a form may start with: a word start whose first byte is
     /// not one is passed over without a search.
     first_bytes: [bool; 256],
+    /// The language writes compounds as one word (German, Dutch): a word
+    /// that no form starts may still end in one, its head
+    /// (`rattengift` → `gift`, "poison").
+    compounds: bool,
 }
 
 /// One language's reading of a text.
@@ -117,6 +135,9 @@ fn min_stem_chars(form: &str) -> usize {
 
 /// Arabic clitics that may sit before a word's stem.
 const AR_CLITICS: [&str; 10] = ["ال", "وال", "بال", "لل", "فال", "كال", "و", "ب", "ل", "ف"];
+
+/// Letters in the longest of [`AR_CLITICS`].
+const MAX_CLITIC_CHARS: usize = 3;
 
 /// Whether `c` belongs to a script that writes spaces between words.
 fn spaced(c: char) -> bool {
@@ -207,6 +228,7 @@ impl Glossary {
                 script,
                 all_word_start,
                 first_bytes,
+                compounds: COMPOUNDING.contains(lang),
             });
         }
         let common = || {
@@ -244,6 +266,15 @@ impl Glossary {
     /// anything else.
     pub fn gloss(&self, folded: &str) -> Option<String> {
         let (text, _) = palisade_core::truncate_at_char_boundary(folded, MAX_BYTES);
+        // Lower-cased, Turkish İ is i and a combining dot above, which no
+        // form has (İntihar would read nothing).
+        let undotted;
+        let text = if text.contains('\u{307}') {
+            undotted = text.replace("i\u{307}", "i");
+            undotted.as_str()
+        } else {
+            text
+        };
         if self.skip(text) {
             return None;
         }
@@ -344,6 +375,9 @@ impl Lang {
         let mut pos = 0usize;
         // End of the last form glossed.
         let mut last = 0usize;
+        // End of the text read so far, glossed or not: the words between
+        // it and the next form glossed are read for compound heads.
+        let mut read_to = 0usize;
         while pos < text.len() {
             let Some(m) = self.next_match(text, pos, word_starts) else {
                 break;
@@ -369,8 +403,18 @@ impl Lang {
             if self.word_start.get(p) == Some(&true) {
                 let start = word_start(text, s);
                 if start != s && !arabic_clitic(&text[start..s]) {
-                    // Inside a word: look again after this word.
-                    pos = word_end(text, s).max(s + 1);
+                    // Inside a word: look again after this word; or, in
+                    // an Arabic word, at the next letter while a clitic
+                    // may still end there (in المخدرات the form لم at the
+                    // article's ل hid the stem مخدر after it).
+                    let before = &text[start..s];
+                    pos = if before.chars().all(is_arabic)
+                        && before.chars().count() < MAX_CLITIC_CHARS
+                    {
+                        s + text[s..].chars().next().map_or(1, char::len_utf8)
+                    } else {
+                        word_end(text, s).max(s + 1)
+                    };
                     pos = next_boundary(text, pos);
                     continue;
                 }
@@ -388,26 +432,104 @@ impl Lang {
                 covered += e - s;
                 pos = e;
             }
-            // Sentence ends between glossed words keep the gloss's clauses
-            // apart (only between glossed words: a form found inside a word
-            // and dropped once left a trailing ". ").
-            if text[last..s].contains(['.', '?', '!', '。', '？', '！', '\n']) && !out.is_empty()
-            {
-                out.push_str(". ");
-            }
-            last = pos;
-            if let Some(w) = self.english.get(p) {
-                if !out.is_empty() && !out.ends_with(' ') {
-                    out.push(' ');
-                }
-                out.push_str(w);
-                glossed += w.split(' ').count();
-            }
+            let start = if self.word_start.get(p) == Some(&true) {
+                word_start(text, s)
+            } else {
+                s
+            };
+            self.compound_heads(
+                text,
+                read_to..start,
+                &mut out,
+                &mut last,
+                &mut glossed,
+                &mut covered,
+            );
+            read_to = pos;
+            emit(
+                text,
+                &mut out,
+                &mut last,
+                s,
+                pos,
+                self.english.get(p).map(AsRef::as_ref),
+                &mut glossed,
+            );
         }
+        self.compound_heads(
+            text,
+            read_to..text.len(),
+            &mut out,
+            &mut last,
+            &mut glossed,
+            &mut covered,
+        );
         Reading {
             gloss: out,
             glossed,
             covered,
+        }
+    }
+
+    /// Glosses the words of `text[span]`, none of which a form starts, by
+    /// the form each ends in, when the language writes compounds: the
+    /// leftmost form of [`MIN_COMPOUND_HEAD`] characters or more after
+    /// [`MIN_COMPOUND_MODIFIER`] or more that runs to the word's end, give
+    /// or take an ending ("rohrbomben" → "bomb").
+    fn compound_heads(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        out: &mut String,
+        last: &mut usize,
+        glossed: &mut usize,
+        covered: &mut usize,
+    ) {
+        if !self.compounds || span.is_empty() {
+            return;
+        }
+        let Some(region) = text.get(span.clone()) else {
+            return;
+        };
+        let mut at = span.start;
+        for word in region.split(|c: char| !c.is_alphanumeric()) {
+            let (ws, we) = (at, at + word.len());
+            at = we
+                + region[we - span.start..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+            let head = word
+                .char_indices()
+                .skip(MIN_COMPOUND_MODIFIER)
+                .find_map(|(i, _)| {
+                    let m = self
+                        .ac
+                        .find(Input::new(text).span(ws + i..we).anchored(Anchored::Yes))?;
+                    let p = m.pattern().as_usize();
+                    let form = &text[m.start()..m.end()];
+                    let ending = text[m.end()..we].chars().count();
+                    (self.word_start.get(p) == Some(&true)
+                        && !form.contains(' ')
+                        && form.chars().count() >= MIN_COMPOUND_HEAD
+                        && ending <= MAX_COMPOUND_ENDING)
+                        .then_some((p, m.start()))
+                });
+            // Only the head counts as covered: a text is read in the
+            // language whose forms cover most of it, and a French word
+            // that happens to end in a German form is not German.
+            if let Some((p, head_start)) = head {
+                *covered += we - head_start;
+                emit(
+                    text,
+                    out,
+                    last,
+                    ws,
+                    we,
+                    self.english.get(p).map(AsRef::as_ref),
+                    glossed,
+                );
+            }
         }
     }
 
@@ -437,6 +559,38 @@ impl Lang {
             self.ac
                 .find(Input::new(text).span(p..text.len()).anchored(Anchored::Yes))
         })
+    }
+}
+
+/// Appends `english`, the reading of `text[s..end]`, to `out`, after a
+/// sentence break when one stands between it and the form glossed before
+/// (`last` is that form's end, and becomes `end`).
+fn emit(
+    text: &str,
+    out: &mut String,
+    last: &mut usize,
+    s: usize,
+    end: usize,
+    english: Option<&str>,
+    glossed: &mut usize,
+) {
+    // Sentence ends between glossed words keep the gloss's clauses apart
+    // (only between glossed words: a form found inside a word and dropped
+    // once left a trailing ". ").
+    if text
+        .get(*last..s)
+        .is_some_and(|gap| gap.contains(['.', '?', '!', '。', '？', '！', '\n']))
+        && !out.is_empty()
+    {
+        out.push_str(". ");
+    }
+    *last = end;
+    if let Some(w) = english {
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(w);
+        *glossed += w.split(' ').count();
     }
 }
 
@@ -624,6 +778,59 @@ mod tests {
         // "ich" inside "sich", "wie" inside "zwiebel", "wie" as the start
         // of "wiese": nothing glossed.
         assert_eq!(g.gloss("sich zwiebel wiese"), None);
+    }
+
+    #[test]
+    fn a_compound_is_read_by_its_head_in_german_and_dutch_only() {
+        let g = Glossary::parse(&[
+            (
+                "de",
+                "wie\thow\nich\ti\ngift\tpoison\nbombe\tbomb\nbau\tbuild\n",
+            ),
+            ("fr", "comment\thow\nje\ti\nbombe\tbomb\n"),
+        ])
+        .expect("loads");
+        // The head, with or without an ending of up to two letters.
+        assert_eq!(
+            g.gloss("wie bau ich rattengift").as_deref(),
+            Some("how build i poison")
+        );
+        assert_eq!(
+            g.gloss("wie bau ich rohrbomben").as_deref(),
+            Some("how build i bomb")
+        );
+        // Not after fewer than three letters, nor before a longer ending.
+        assert_eq!(
+            g.gloss("wie bau ich zugift").as_deref(),
+            Some("how build i")
+        );
+        assert_eq!(
+            g.gloss("wie bau ich giftigkeit").as_deref(),
+            Some("how build i poison")
+        );
+        assert_eq!(
+            g.gloss("wie bau ich mausgiftigs").as_deref(),
+            Some("how build i")
+        );
+        // French does not write compounds as one word.
+        assert_eq!(g.gloss("comment je superbombe").as_deref(), Some("how i"));
+    }
+
+    #[test]
+    fn an_arabic_stem_after_the_article_is_read_past_a_shorter_form() {
+        let g = Glossary::parse(&[("ar", "لم\tnot\nمخدر\tdrug\nكيف\thow\n")]).expect("loads");
+        // ال, then a stem whose first letter with the article's ل spells لم.
+        assert_eq!(g.gloss("كيف المخدرات").as_deref(), Some("how drug"));
+        // Inside a word past where a clitic could end: not read.
+        assert_eq!(g.gloss("كيف تتتمخدر"), None);
+    }
+
+    #[test]
+    fn a_turkish_dotted_capital_i_reads_as_i() {
+        let g = Glossary::parse(&[("tr", "intihar\tsuicide\nnasıl\thow\n")]).expect("loads");
+        let folded = "İntihar nasıl".to_lowercase();
+        assert!(folded.contains('\u{307}'));
+        assert_eq!(g.gloss(&folded).as_deref(), Some("suicide how"));
     }
 
     #[test]

@@ -47,10 +47,11 @@ pub struct TrainConfig {
     pub attack_threshold_hard_weight: f32,
     /// The same for the unsafe head.
     pub unsafe_threshold_hard_weight: f32,
-    /// Largest out-of-fold false-positive rate the attack and unsafe heads
-    /// may have on any one benign corpus (see
-    /// [`TrainOptions::max_source_fpr`]).
+    /// Largest out-of-fold false-positive rate the attack head may have
+    /// on any one benign corpus (see [`TrainOptions::max_source_fpr`]).
     pub max_source_fpr: f32,
+    /// The same for the unsafe head.
+    pub unsafe_max_source_fpr: f32,
     /// log2 of the table the document head is fitted on, folded from the
     /// model's (see [`TrainOptions::head_bits`]); at most `bits`.
     pub document_bits: u32,
@@ -91,6 +92,9 @@ pub struct TrainConfig {
     /// on the critical sets' own harmless rows taken together (1 = no cap
     /// on them).
     pub critical_sets_max_fpr: f32,
+    /// Weight of the gloss rows [`augment_glosses`] adds, over what their
+    /// sources weigh.
+    pub gloss_weight: f32,
     /// Extra training weight of every row of a corpus (file stem, weight);
     /// corpora not listed weigh 1. For a corpus whose labels mean something
     /// other than the rest's (see `docs/guard-loso.md` on Flames).
@@ -170,6 +174,7 @@ impl Default for TrainConfig {
             // 0.317 / 0.093 → 0.812 / 0.307 / 0.072; at 0.025 the split's
             // unsafe recall falls to 0.675.
             max_source_fpr: 0.03,
+            unsafe_max_source_fpr: 0.03,
             // The document and tool heads learn orders planted by a few
             // dozen writers and must read other writers' orders; fitted on
             // the full 2^19 table they lost 20 of the held-out sets'
@@ -216,6 +221,7 @@ impl Default for TrainConfig {
             // `tests/blind_sets.rs` broken; at a quarter, 37 more for 2, the
             // dev split 0.947 / 0.794 / 0.032 against 0.947 / 0.791 / 0.036
             // (`docs/guard.md`, session 66).
+            gloss_weight: 0.5,
             source_weights: vec![
                 ("flames_zh".to_string(), 2.0),
                 ("risks_en_a".to_string(), 0.25),
@@ -331,7 +337,12 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
                 .source_weights
                 .iter()
                 .find(|(f, _)| *f == r.file)
-                .map_or(1.0, |(_, x)| *x);
+                .map_or(1.0, |(_, x)| *x)
+            * if r.file.starts_with(GLOSS_FILE_PREFIX) {
+                cfg.gloss_weight
+            } else {
+                1.0
+            };
         if r.label == Label::Benign {
             let hard = HARD_NEGATIVE_FILES.contains(&r.file.as_str());
             w * cfg.benign_weight * if hard { cfg.hard_negative_weight } else { 1.0 }
@@ -515,7 +526,7 @@ pub fn train(guard: &Guard, rows: &[Row], cfg: &TrainConfig) -> (GuardModel, Tra
     };
     let opts_unsafe = TrainOptions {
         target_fpr: cfg.unsafe_fpr,
-        max_source_fpr: cfg.max_source_fpr,
+        max_source_fpr: cfg.unsafe_max_source_fpr,
         ..cfg.options.clone()
     };
     let opts_document = TrainOptions {
@@ -689,6 +700,49 @@ pub fn augment_tool_poisoning(rows: &mut Vec<Row>) {
         }
     }
 }
+
+/// Adds, for every harmful or harmless prompt in another language that the
+/// glossaries read, its English gloss (see [`crate::gloss`]) as a row of
+/// its own for the unsafe head alone, in the same group as the row it
+/// comes from. The guard reads a request's gloss with the unsafe head, and
+/// a gloss is English without grammar ("which knife itself at best someone
+/// stab"): trained only on English as written, the head scored such
+/// glosses of harmful requests 0.4–0.85, below the gloss threshold, and the
+/// glosses of harmless ones no lower. The rows set no threshold (they are
+/// contrast rows), and weigh [`TrainConfig::gloss_weight`]. Returns how
+/// many it added.
+pub fn augment_glosses(guard: &Guard, rows: &mut Vec<Row>) -> usize {
+    let glossed: Vec<Row> = rows
+        .iter()
+        .filter(|r| matches!(r.label, Label::Unsafe | Label::Benign))
+        .filter(|r| !r.document_only && matches!(r.kind, None | Some(Kind::Prompt)))
+        .filter(|r| r.contrast.is_none_or(|h| h.unsafe_))
+        .filter_map(|r| {
+            let text = guard.gloss(&r.text)?;
+            Some(Row {
+                text,
+                label: r.label,
+                category: format!("gloss:{}", r.category),
+                lang: "en".into(),
+                kind: Some(Kind::Prompt),
+                group: None,
+                contrast: Some(crate::dataset::Heads {
+                    unsafe_: true,
+                    ..Default::default()
+                }),
+                document_only: false,
+                file: format!("{GLOSS_FILE_PREFIX}{}", r.file),
+                group_key: r.group(),
+            })
+        })
+        .collect();
+    let n = glossed.len();
+    rows.extend(glossed);
+    n
+}
+
+/// The file name of a gloss row: this, then its source's.
+pub const GLOSS_FILE_PREFIX: &str = "gloss:";
 
 /// The critical head's out-of-fold false-positive budget, a mean over
 /// benign corpora as for the unsafe head (the cap below binds first).

@@ -70,6 +70,14 @@ pub struct Args {
     /// and unsafe heads (see `palisade train --max-source-fpr`).
     #[arg(long)]
     train_max_source_fpr: Option<f32>,
+    /// With --leave-one-out: the same cap for the unsafe head alone (see
+    /// `palisade train --unsafe-max-source-fpr`).
+    #[arg(long)]
+    train_unsafe_max_source_fpr: Option<f32>,
+    /// With --leave-one-out: weight of the glosses of prompts in other
+    /// languages (see `palisade train --gloss-weight`).
+    #[arg(long)]
+    train_gloss_weight: Option<f32>,
     /// With --leave-one-out: training weight of one corpus in place of its default,
     /// `FILE=WEIGHT` (see `palisade train --source-weight`); repeatable.
     #[arg(long, value_parser = crate::train_cmd::parse_source_weight)]
@@ -142,7 +150,10 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     // The glosses of the training sets' prompts in other languages, as
     // `palisade train` adds them (no dev corpus is in a glossed language,
     // so leaving a corpus out leaves none of its rows' glosses in).
-    if TrainConfig::default().gloss_weight > 0.0 {
+    let gloss_weight = a
+        .train_gloss_weight
+        .unwrap_or(TrainConfig::default().gloss_weight);
+    if gloss_weight > 0.0 {
         augment_glosses(&base, &mut train_rows);
     }
     println!("| left-out source | label | rows | flagged | rate |\n|---|---|---|---|---|");
@@ -176,6 +187,10 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         if let Some(c) = a.train_max_source_fpr {
             cfg.max_source_fpr = c;
         }
+        if let Some(c) = a.train_unsafe_max_source_fpr {
+            cfg.unsafe_max_source_fpr = c;
+        }
+        cfg.gloss_weight = gloss_weight;
         cfg.set_source_weights(&a.train_source_weight);
         let (model, _) = train(&base, &rows, &cfg);
         let guard = palisade_guard::Guard::new(a.opts.rules()?, Some(model), a.opts.policy()?)?;

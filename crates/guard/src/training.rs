@@ -221,7 +221,13 @@ impl Default for TrainConfig {
             // `tests/blind_sets.rs` broken; at a quarter, 37 more for 2, the
             // dev split 0.947 / 0.794 / 0.032 against 0.947 / 0.791 / 0.036
             // (`docs/guard.md`, session 66).
-            gloss_weight: 0.5,
+            // Off: at 0.25 or more, the glosses taught the unsafe head
+            // that a secret ("without her noticing") is harmful in any
+            // gloss, and let its threshold fall (0.705 → 0.68–0.69, the
+            // cap binding on another corpus): more harmful requests in
+            // other languages caught, more harmless English ones flagged
+            // (docs/guard.md, session 69).
+            gloss_weight: 0.0,
             source_weights: vec![
                 ("flames_zh".to_string(), 2.0),
                 ("risks_en_a".to_string(), 0.25),

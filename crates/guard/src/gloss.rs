@@ -790,28 +790,19 @@ mod tests {
             ("fr", "comment\thow\nje\ti\nbombe\tbomb\n"),
         ])
         .expect("loads");
-        // The head, with or without an ending of up to two letters.
-        assert_eq!(
-            g.gloss("wie bau ich rattengift").as_deref(),
-            Some("how build i poison")
-        );
-        assert_eq!(
-            g.gloss("wie bau ich rohrbomben").as_deref(),
-            Some("how build i bomb")
-        );
-        // Not after fewer than three letters, nor before a longer ending.
-        assert_eq!(
-            g.gloss("wie bau ich zugift").as_deref(),
-            Some("how build i")
-        );
-        assert_eq!(
-            g.gloss("wie bau ich giftigkeit").as_deref(),
-            Some("how build i poison")
-        );
-        assert_eq!(
-            g.gloss("wie bau ich mausgiftigs").as_deref(),
-            Some("how build i")
-        );
+        for (text, gloss) in [
+            // The head, with or without an ending of up to two letters.
+            ("wie bau ich rattengift", "how build i poison"),
+            ("wie bau ich rohrbomben", "how build i bomb"),
+            // Not after fewer than three letters, nor before a longer
+            // ending.
+            ("wie bau ich zugift", "how build i"),
+            ("wie bau ich mausgiftigs", "how build i"),
+            // A form that starts the word is its stem, as before.
+            ("wie bau ich giftigkeit", "how build i poison"),
+        ] {
+            assert_eq!(g.gloss(text).as_deref(), Some(gloss), "{text}");
+        }
         // French does not write compounds as one word.
         assert_eq!(g.gloss("comment je superbombe").as_deref(), Some("how i"));
     }

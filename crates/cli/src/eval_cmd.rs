@@ -70,8 +70,9 @@ pub struct Args {
     /// and unsafe heads (see `palisade train --max-source-fpr`).
     #[arg(long)]
     train_max_source_fpr: Option<f32>,
-    /// With --leave-one-out: the same cap for the unsafe head alone (see
-    /// `palisade train --unsafe-max-source-fpr`).
+    /// With --leave-one-out: the same cap for the unsafe head alone, over
+    /// `--train-max-source-fpr` (see `palisade train
+    /// --unsafe-max-source-fpr`).
     #[arg(long)]
     train_unsafe_max_source_fpr: Option<f32>,
     /// With --leave-one-out: weight of the glosses of prompts in other
@@ -186,6 +187,7 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
         if let Some(c) = a.train_max_source_fpr {
             cfg.max_source_fpr = c;
+            cfg.unsafe_max_source_fpr = c;
         }
         if let Some(c) = a.train_unsafe_max_source_fpr {
             cfg.unsafe_max_source_fpr = c;

@@ -406,8 +406,15 @@ impl Lang {
                     }
                 }
             }
-            if self.word_start.get(p) == Some(&true) {
-                let start = word_start(text, s);
+            let at_word_start = self.word_start.get(p) == Some(&true);
+            // Where the form's word starts (its own start for a form that
+            // may sit anywhere).
+            let start = if at_word_start {
+                word_start(text, s)
+            } else {
+                s
+            };
+            if at_word_start {
                 if start != s && !arabic_clitic(&text[start..s]) {
                     // Inside a word: look again after this word; or, in
                     // an Arabic word, at the next letter while a clitic
@@ -438,11 +445,6 @@ impl Lang {
                 covered += e - s;
                 pos = e;
             }
-            let start = if self.word_start.get(p) == Some(&true) {
-                word_start(text, s)
-            } else {
-                s
-            };
             self.compound_heads(
                 text,
                 read_to..start,

@@ -67,12 +67,11 @@ pub struct Args {
     #[arg(long)]
     train_unsafe_threshold_hard_weight: Option<f32>,
     /// With --leave-one-out: per-corpus false-positive cap of the attack
-    /// and unsafe heads (see `palisade train --max-source-fpr`).
+    /// head (see `palisade train --max-source-fpr`).
     #[arg(long)]
     train_max_source_fpr: Option<f32>,
-    /// With --leave-one-out: the same cap for the unsafe head alone, over
-    /// `--train-max-source-fpr` (see `palisade train
-    /// --unsafe-max-source-fpr`).
+    /// With --leave-one-out: the same cap for the unsafe head (see
+    /// `palisade train --unsafe-max-source-fpr`).
     #[arg(long)]
     train_unsafe_max_source_fpr: Option<f32>,
     /// With --leave-one-out: weight of the glosses of prompts in other
@@ -187,7 +186,6 @@ fn leave_one_out(a: &Args, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
         if let Some(c) = a.train_max_source_fpr {
             cfg.max_source_fpr = c;
-            cfg.unsafe_max_source_fpr = c;
         }
         if let Some(c) = a.train_unsafe_max_source_fpr {
             cfg.unsafe_max_source_fpr = c;

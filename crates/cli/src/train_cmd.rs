@@ -121,9 +121,10 @@ pub struct Args {
     /// any one benign corpus (1 = no cap).
     #[arg(long, default_value_t = TrainConfig::default().max_source_fpr)]
     max_source_fpr: f32,
-    /// The same for the unsafe head (default: `--max-source-fpr`).
-    #[arg(long)]
-    unsafe_max_source_fpr: Option<f32>,
+    /// The same for the unsafe head, set on its own: `--max-source-fpr`
+    /// does not change it.
+    #[arg(long, default_value_t = TrainConfig::default().unsafe_max_source_fpr)]
+    unsafe_max_source_fpr: f32,
     /// Training weight of one corpus, `FILE=WEIGHT` (file stem, e.g.
     /// `flames_zh=0.25`), in place of its default (Flames weighs 2, every
     /// other corpus 1); repeatable.
@@ -290,7 +291,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         attack_threshold_hard_weight: a.attack_threshold_hard_weight,
         unsafe_threshold_hard_weight: a.unsafe_threshold_hard_weight,
         max_source_fpr: a.max_source_fpr,
-        unsafe_max_source_fpr: a.unsafe_max_source_fpr.unwrap_or(a.max_source_fpr),
+        unsafe_max_source_fpr: a.unsafe_max_source_fpr,
         document_fpr: a.document_fpr,
         document_threshold_hard_weight: a.document_threshold_hard_weight,
         document_max_source_fpr: a.document_max_source_fpr,

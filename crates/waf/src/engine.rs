@@ -342,14 +342,6 @@ impl Waf {
         let mut out = ValueFindings::default();
         let mut scratch = Vec::new();
         let skip = |cat: &str| nl && self.cfg.llm.skip_categories.iter().any(|c| c == cat);
-        if nl && self.natural_idle {
-            // Nothing runs on this value: only its encoding is read.
-            let n = normalize(value, limits.decode_rounds);
-            out.flags.overlong_utf8 = n.flags.overlong_utf8;
-            out.flags.null_byte = n.flags.null_byte;
-            out.flags.multi_encoded = n.flags.multi_encoded;
-            return out;
-        }
         // Build the variants to analyse.
         let mut variants: Vec<String> = Vec::with_capacity(3);
         let n = normalize(value, limits.decode_rounds);
@@ -357,6 +349,10 @@ impl Waf {
             out.flags.overlong_utf8 = n.flags.overlong_utf8;
             out.flags.null_byte = n.flags.null_byte;
             out.flags.multi_encoded = n.flags.multi_encoded;
+        }
+        if nl && self.natural_idle {
+            // Nothing runs on this value: only its encoding is read.
+            return out;
         }
         if kind == TargetKind::PathSegment {
             // Segments are inspected only for encoded payloads; the whole path covers the rest.

@@ -135,6 +135,24 @@ fn questions_about_code_in_a_prompt_pass_and_the_code_elsewhere_does_not() {
 }
 
 #[test]
+fn prompts_skip_every_category_the_built_in_rules_have() {
+    // The default skip list is written out; a category added to the
+    // built-in rules must join it, or its rules run on prompts again.
+    let w = waf(Config {
+        paranoia_level: 4,
+        ..Config::default()
+    });
+    for r in w.rules().rules() {
+        assert!(
+            palisade_waf::config::NATURAL_SKIP.contains(&r.spec.category.as_str()),
+            "{} ({}) is not in NATURAL_SKIP",
+            r.spec.id,
+            r.spec.category
+        );
+    }
+}
+
+#[test]
 fn an_unknown_category_to_skip_is_refused_by_name() {
     let mut cfg = Config::default();
     cfg.llm.skip_categories.push("php".into());

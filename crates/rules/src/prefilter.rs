@@ -66,8 +66,16 @@ const SECOND: u32 = 1 << 31;
 /// An owner entry of a pattern whose search starts at the literal's place
 /// (second part of a literal's owners).
 const FROM_START: u32 = 1 << 31;
+/// An owner entry whose literal counts only at the start of a word
+/// ([`Ranked::word_start`]), in either part.
+const WORD_START: u32 = 1 << 30;
 /// The pattern index of an owner entry.
-const PATTERN: u32 = !(1 << 31);
+const PATTERN: u32 = !(SECOND | WORD_START);
+
+/// A byte an ASCII word boundary counts as part of a word.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
 
 /// Literals of which at least one occurs in every match of `pattern`
 /// (lower-cased), or `None` when no finite, selective set exists.
@@ -116,6 +124,12 @@ struct Ranked {
     /// Every match of the whole pattern begins with one of them.
     starts: bool,
     origin: Origin,
+    /// Each literal begins with a word character and opens its element
+    /// right after an ASCII word boundary, so only its occurrences at the
+    /// start of a word can be part of a match: `mato` in "tomato" or
+    /// `tio` in "position" open nothing.
+    #[serde(default)]
+    word_start: bool,
 }
 
 /// A second literal set every match also contains, from another element of
@@ -123,7 +137,7 @@ struct Ranked {
 /// when both sets occur, which keeps patterns keyed on common words
 /// (`your`, `include`) from running on every ordinary prompt.
 pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
-    first_and_second(pattern).and_then(|(_, second)| second)
+    first_and_second(pattern).and_then(|(_, second)| second.map(|r| r.set))
 }
 
 /// Both sets the prefilter keys a pattern on, as [`Prefilter::new`]
@@ -131,19 +145,17 @@ pub fn second_literals(pattern: &str) -> Option<Vec<String>> {
 /// ranking (empty when there is none).
 pub fn key_sets(pattern: &str) -> (Vec<String>, Vec<String>) {
     first_and_second(pattern).map_or_else(Default::default, |(first, second)| {
-        (first.set, second.unwrap_or_default())
+        (first.set, second.map(|r| r.set).unwrap_or_default())
     })
 }
 
 /// [`literals`]'s set and [`second_literals`]'s from one ranking (each
 /// ranking extracts every element's sets several ways: load time).
-fn first_and_second(pattern: &str) -> Option<(Ranked, Option<Vec<String>>)> {
+fn first_and_second(pattern: &str) -> Option<(Ranked, Option<Ranked>)> {
     let (all, edges) = ranked_with_edges(pattern);
     let mut sets = all.into_iter();
     let first = sets.next()?;
-    let second = sets
-        .find(|r| !same_place(&r.origin, &first.origin, edges) && r.set != first.set)
-        .map(|r| r.set);
+    let second = sets.find(|r| !same_place(&r.origin, &first.origin, edges) && r.set != first.set);
     Some((first, second))
 }
 
@@ -199,6 +211,18 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
     }
     let count = parts.len() - 1;
     let asserts = |h: &Hir| matches!(unwrap_captures(h).kind(), HirKind::Look(_));
+    // Whether element `part` begins right after an ASCII word boundary
+    // (the whole pattern: when its first element is one).
+    let boundary = |h: &Hir| {
+        matches!(
+            unwrap_captures(h).kind(),
+            HirKind::Look(Look::WordAscii | Look::WordStartAscii)
+        )
+    };
+    let after_boundary = |part: usize| match part {
+        0 => parts.len() > 1 && boundary(parts[1]),
+        k => k >= 2 && boundary(parts[k - 1]),
+    };
     let lead = (1..parts.len()).find(|&i| !asserts(parts[i])).unwrap_or(0);
     let trail = (1..parts.len())
         .rev()
@@ -213,6 +237,11 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
                 .into_iter()
                 .filter_map(move |(suffix, set)| {
                     set.map(|set| Ranked {
+                        word_start: !suffix
+                            && after_boundary(part)
+                            && set
+                                .iter()
+                                .all(|l| l.as_bytes().first().is_some_and(|&b| is_word_byte(b))),
                         set,
                         starts: part == 0 && !suffix,
                         origin: Origin {
@@ -238,6 +267,7 @@ fn ranked_with_edges(pattern: &str) -> (Vec<Ranked>, (usize, usize)) {
                     Ranked {
                         set,
                         starts: false,
+                        word_start: false,
                         origin: Origin {
                             part,
                             parts: count,
@@ -661,17 +691,21 @@ impl Prefilter {
         let mut from_start = vec![false; patterns.len()];
         let mut needs_second = vec![false; patterns.len()];
         let mut origins = vec![None; patterns.len()];
+        let mut word_start = vec![false; patterns.len()];
+        let mut second_word_start = vec![false; patterns.len()];
         for (i, plan) in plan_all(patterns).into_iter().enumerate() {
             match plan {
                 Some((r, second)) => {
                     origins[i] = Some(r.origin);
                     from_start[i] = r.starts;
+                    word_start[i] = r.word_start;
                     for l in r.set {
                         add(l, (i, false));
                     }
                     if let Some(second) = second {
                         needs_second[i] = true;
-                        for l in second {
+                        second_word_start[i] = second.word_start;
+                        for l in second.set {
                             add(l, (i, true));
                         }
                     }
@@ -694,8 +728,8 @@ impl Prefilter {
                 .build(&lits)
                 .ok()
         };
-        // Owner entries keep a pattern index in 31 bits.
-        let ac = ac.filter(|_| u32::try_from(patterns.len()).is_ok_and(|n| n < SECOND));
+        // Owner entries keep a pattern index in 30 bits.
+        let ac = ac.filter(|_| u32::try_from(patterns.len()).is_ok_and(|n| n < WORD_START));
         let (mut lit_owners, mut owners) = (Vec::new(), Vec::new());
         if ac.is_none() {
             // Without an automaton every pattern must run.
@@ -703,7 +737,12 @@ impl Prefilter {
             from_start = vec![false; patterns.len()];
             needs_second = vec![false; patterns.len()];
         } else {
-            (lit_owners, owners) = flatten_owners(&literal_patterns, &from_start, located);
+            (lit_owners, owners) = flatten_owners(
+                &literal_patterns,
+                &from_start,
+                located,
+                [&word_start, &second_word_start],
+            );
         }
         Self {
             ac,
@@ -715,6 +754,15 @@ impl Prefilter {
             origins,
             patterns: patterns.len(),
         }
+    }
+
+    /// Whether pattern `i`'s own literals count only at the start of a
+    /// word (for tests).
+    #[cfg(test)]
+    fn word_start_owned(&self, i: usize) -> bool {
+        self.owners
+            .iter()
+            .any(|&e| (e & PATTERN) as usize == i && e & WORD_START != 0)
     }
 
     /// Sets `cand[i]` (one slot per pattern) to the byte offset where a
@@ -764,8 +812,24 @@ impl Prefilter {
                     continue;
                 };
                 let part = |x: u32, y: u32| self.owners.get(x as usize..y as usize).unwrap_or(&[]);
-                if sc.first_sight(lit) {
+                let at_word_start = m
+                    .start()
+                    .checked_sub(1)
+                    .and_then(|p| lower.get(p))
+                    .is_none_or(|&b| !is_word_byte(b));
+                // Two sights a literal: its first anywhere, and its first
+                // at the start of a word (owners wanting one read then).
+                let first = sc.first_sight(2 * lit);
+                let first_at_word = at_word_start && sc.first_sight(2 * lit + 1);
+                if first || first_at_word {
                     for &e in part(a, b) {
+                        if !(if e & WORD_START != 0 {
+                            first_at_word
+                        } else {
+                            first
+                        }) {
+                            continue;
+                        }
                         let i = (e & PATTERN) as usize;
                         if e & SECOND != 0 {
                             sc.mark_second(i);
@@ -775,6 +839,9 @@ impl Prefilter {
                     }
                 }
                 for &e in part(b, c) {
+                    if e & WORD_START != 0 && !at_word_start {
+                        continue;
+                    }
                     let i = (e & PATTERN) as usize;
                     sc.starts.push((i, m.start(), m.end()));
                     sc.offer(i, if e & FROM_START != 0 { m.start() } else { 0 });
@@ -852,27 +919,39 @@ fn flatten_owners(
     literal_patterns: &[Vec<(usize, bool)>],
     from_start: &[bool],
     located: &[bool],
+    [word_start, second_word_start]: [&[bool]; 2],
 ) -> (Vec<[u32; 3]>, Vec<u32>) {
     let flag = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(false);
     let mut ranges = Vec::with_capacity(literal_patterns.len());
     let mut owners: Vec<u32> = Vec::new();
-    // Pattern indices fit in 31 bits (the caller checks), and offsets
+    // Pattern indices fit in 30 bits (the caller checks), and offsets
     // into `owners` in 32: a pack set makes a few hundred thousand.
     let at = |o: &Vec<u32>| u32::try_from(o.len()).unwrap_or(u32::MAX);
     let entry = |i: usize| u32::try_from(i).unwrap_or(PATTERN) & PATTERN;
+    // Literals of a set that counts at the start of a word only.
+    let own = |i: usize| entry(i) | if flag(word_start, i) { WORD_START } else { 0 };
+    let mark = |i: usize| {
+        entry(i)
+            | SECOND
+            | if flag(second_word_start, i) {
+                WORD_START
+            } else {
+                0
+            }
+    };
     for owned in literal_patterns {
         let a = at(&owners);
         for &(i, second) in owned {
             if second {
-                owners.push(entry(i) | SECOND);
+                owners.push(mark(i));
             } else if !flag(from_start, i) && !flag(located, i) {
-                owners.push(entry(i));
+                owners.push(own(i));
             }
         }
         let b = at(&owners);
         for &(i, second) in owned {
             if !second && (flag(from_start, i) || flag(located, i)) {
-                owners.push(entry(i) | if flag(from_start, i) { FROM_START } else { 0 });
+                owners.push(own(i) | if flag(from_start, i) { FROM_START } else { 0 });
             }
         }
         ranges.push([a, b, at(&owners)]);
@@ -949,7 +1028,8 @@ pub struct Scratch {
     second: Vec<u64>,
     /// Words of `second` set since the last reset.
     second_touched: Vec<usize>,
-    /// Per automaton literal, a bit: it occurred in this text.
+    /// Per automaton literal, two bits: it occurred in this text, and it
+    /// occurred at the start of a word.
     seen: Vec<u64>,
     /// Words of `seen` set since the last reset.
     seen_touched: Vec<usize>,
@@ -988,23 +1068,24 @@ impl Scratch {
             self.rank.resize(patterns, 0);
             self.second.resize(patterns.div_ceil(64), 0);
         }
-        if self.seen.len() < literals.div_ceil(64) {
-            self.seen.resize(literals.div_ceil(64), 0);
+        // Two bits a literal (see `candidates_into`).
+        if self.seen.len() < (2 * literals).div_ceil(64) {
+            self.seen.resize((2 * literals).div_ceil(64), 0);
         }
     }
 
-    /// Whether literal `lit` occurs here for the first time in this text
-    /// (it is marked as seen).
-    fn first_sight(&mut self, lit: usize) -> bool {
-        let Some(w) = self.seen.get_mut(lit / 64) else {
+    /// Whether sight `k` of a literal (see `candidates_into`) happens here
+    /// for the first time in this text (it is marked as seen).
+    fn first_sight(&mut self, k: usize) -> bool {
+        let Some(w) = self.seen.get_mut(k / 64) else {
             return true;
         };
-        let bit = 1u64 << (lit % 64);
+        let bit = 1u64 << (k % 64);
         if *w & bit != 0 {
             return false;
         }
         if *w == 0 {
-            self.seen_touched.push(lit / 64);
+            self.seen_touched.push(k / 64);
         }
         *w |= bit;
         true

@@ -18,12 +18,12 @@ use std::sync::OnceLock;
 
 /// What [`super::first_and_second`] gives: the chosen set and a second
 /// one, or nothing when no selective set exists.
-pub(super) type Plan = Option<(Ranked, Option<Vec<String>>)>;
+pub(super) type Plan = Option<(Ranked, Option<Ranked>)>;
 
 const FILE: &str = include_str!("../../data/builtin_plans.json");
 
 /// Bumped when the saved form changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The plans of a file's text by pattern source.
 pub(super) fn parse(text: &str) -> Result<HashMap<String, Plan>, String> {

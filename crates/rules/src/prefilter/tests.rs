@@ -286,7 +286,7 @@ fn a_literal_shared_by_patterns_opens_each_of_them() {
         .into_iter()
         .filter(|o| o.len() > 1)
         .collect();
-    assert_eq!(shared, vec![vec![(0, false), (1, false)]]);
+    assert_eq!(shared, vec![vec![(0, false, false), (1, false, false)]]);
     let (mut c, mut s) = (Vec::new(), Vec::new());
     pf.candidates("so IGNORE all of it", &mut c, &mut s);
     assert_eq!(c, vec![None, Some(3)]);
@@ -380,7 +380,10 @@ fn literals_match_in_any_ascii_case_and_keep_byte_offsets() {
     let pf = Prefilter::new(&pats, &[true, true]);
     assert_eq!(
         owner_lists(&pf),
-        vec![vec![(0, false), (1, false)], vec![(0, true), (1, true)]]
+        vec![
+            vec![(0, false, false), (1, false, false)],
+            vec![(0, true, false), (1, true, false)]
+        ]
     );
     let (mut c, mut s) = (Vec::new(), Vec::new());
     let text = "Été: Dan Mode on";
@@ -416,16 +419,16 @@ fn a_large_texts_lower_cased_copy_is_not_kept() {
 /// Each automaton literal's owners, `(pattern, of its second set)`, from
 /// the flat lists: those read once per text, then those read at every
 /// place.
-fn owner_lists(pf: &Prefilter) -> Vec<Vec<(usize, bool)>> {
+fn owner_lists(pf: &Prefilter) -> Vec<Vec<(usize, bool, bool)>> {
     pf.lit_owners
         .iter()
         .map(|&[a, b, c]| {
             let once = pf.owners[a as usize..b as usize]
                 .iter()
-                .map(|&e| ((e & PATTERN) as usize, e & SECOND != 0));
+                .map(|&e| ((e & PATTERN) as usize, e & SECOND != 0, e & WORD_START != 0));
             let every = pf.owners[b as usize..c as usize]
                 .iter()
-                .map(|&e| ((e & PATTERN) as usize, false));
+                .map(|&e| ((e & PATTERN) as usize, false, e & WORD_START != 0));
             once.chain(every).collect()
         })
         .collect()
@@ -443,7 +446,11 @@ fn candidates_reading_every_place(pf: &Prefilter, located: &[bool], text: &str) 
     if let Some(ac) = &pf.ac {
         let lower: Vec<u8> = text.bytes().map(|b| b.to_ascii_lowercase()).collect();
         for m in ac.find_overlapping_iter(&lower[..]) {
-            for &(i, second) in &lists[m.pattern().as_usize()] {
+            let at_word_start = m.start() == 0 || !is_word_byte(lower[m.start() - 1]);
+            for &(i, second, word_start) in &lists[m.pattern().as_usize()] {
+                if word_start && !at_word_start {
+                    continue;
+                }
                 if second {
                     sc.mark_second(i);
                     continue;
@@ -491,32 +498,130 @@ proptest::proptest! {
     /// every place.
     #[test]
     fn reading_owners_once_per_literal_finds_the_same_candidates(
-        words in proptest::collection::vec(proptest::sample::select(vec![
-            "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
-            "previous", "instructions", "the", "a", "dan", "mode", "x",
-        ]), 0..40),
+        words in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
+                    "previous", "instructions", "the", "a", "dan", "mode", "x",
+                ]),
+                // Words run together too, so that literals occur inside
+                // words (`howto`, `xdan`).
+                proptest::sample::select(vec![" ", " ", "", "_", "-"]),
+            ),
+            0..40,
+        ),
         scratch_reused in proptest::bool::ANY,
     ) {
-        let pats = vec![
-            "(?:hurt|harm)\\s+\\w+\\s+how".to_string(),
-            "poison\\s+(?:how|way)".to_string(),
-            "how\\s+to\\s+(?:poison|harm)".to_string(),
-            "ignore\\s+(?:all\\s+)?previous\\s+instructions".to_string(),
-            "\\bthe\\s+(?:dan|way)\\b".to_string(),
-            "dan\\s+mode".to_string(),
-            "[0-9]+".to_string(),
-        ];
-        let located = [false, true, false, false, true, true, false];
-        let pf = Prefilter::new(&pats, &located);
-        let text = words.join(" ");
+        let pf = Prefilter::new(&mixed_patterns(), &MIXED_LOCATED);
+        let located = MIXED_LOCATED;
+        let text: String = words.iter().flat_map(|(w, sep)| [*w, *sep]).collect();
         let mut sc = Scratch::default();
         if scratch_reused {
             // A scratch that read another text first.
-            pf.candidates_into("how to harm the dan mode how how", &mut sc);
+            pf.candidates_into("how to harm the dan mode how how xhow", &mut sc);
         }
         pf.candidates_into(&text, &mut sc);
         let old = candidates_reading_every_place(&pf, &located, &text);
         proptest::prop_assert_eq!(&sc.list, &old.list);
         proptest::prop_assert_eq!(&sc.starts, &old.starts);
+    }
+}
+
+/// Patterns for the property tests: some keyed on literals that count
+/// only at the start of a word (after `(?-u:\b)`), some not.
+fn mixed_patterns() -> Vec<String> {
+    [
+        "(?:hurt|harm)\\s+\\w+\\s+how",
+        "poison\\s+(?:how|way)",
+        "how\\s+to\\s+(?:poison|harm)",
+        "ignore\\s+(?:all\\s+)?previous\\s+instructions",
+        "(?-u:\\b)the\\s+(?:dan|way)(?-u:\\b)",
+        "dan\\s+mode",
+        "[0-9]+",
+        "(?-u:\\b)(?:how|way)\\s*to",
+        "x(?-u:\\b)",
+        "(?-u:\\b)dan[_-]?mode",
+        "all\\s+(?-u:\\b)(?:previous|instructions)\\s",
+        "(?-u:\\b)ignore\\s+(?-u:\\b)previous",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect()
+}
+
+/// Which of [`mixed_patterns`] list their literal places.
+const MIXED_LOCATED: [bool; 12] = [
+    false, true, false, false, true, true, false, false, true, false, true, false,
+];
+
+#[test]
+fn literals_after_a_word_boundary_count_at_the_start_of_a_word_only() {
+    let pf = Prefilter::new(&mixed_patterns(), &MIXED_LOCATED);
+    // The whole pattern opens with the boundary, and an element after one.
+    assert!(pf.word_start_owned(7) && pf.word_start_owned(9));
+    // No boundary before the key, or a key after a boundary that is not
+    // where its element begins.
+    assert!(!pf.word_start_owned(2) && !pf.word_start_owned(8));
+    let (mut c, mut s) = (Vec::new(), Vec::new());
+    pf.candidates("showto", &mut c, &mut s);
+    assert_eq!(c[7], None, "`how` inside a word opens nothing");
+    pf.candidates("show how to", &mut c, &mut s);
+    assert_eq!(c[7], Some(5), "its later occurrence at a word start does");
+    pf.candidates("xdan-mode", &mut c, &mut s);
+    assert_eq!(c[9], None);
+    // A pattern's second set can count at word starts only too.
+    assert!(pf
+        .owners
+        .iter()
+        .any(|&e| (e & PATTERN) as usize == 11 && e & SECOND != 0 && e & WORD_START != 0));
+    pf.candidates("xignore unprevious", &mut c, &mut s);
+    assert_eq!(c[11], None);
+    pf.candidates("ignore previous", &mut c, &mut s);
+    assert!(c[11].is_some());
+    // `_` is a word character: only the second `dan` starts a word.
+    pf.candidates("_dan mode, dan_mode", &mut c, &mut s);
+    assert!(c[5].is_some());
+    assert_eq!(c[9], Some(11));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// Every pattern that matches a text is among its candidates, with
+    /// its match at or after the offset its search begins, and each place
+    /// a match can start is listed for those that start at their literals.
+    #[test]
+    fn every_matching_pattern_is_a_candidate(
+        words in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
+                    "previous", "instructions", "the", "a", "dan", "mode", "x", "s", "9",
+                ]),
+                proptest::sample::select(vec![" ", " ", "", "_", "-", ", "]),
+            ),
+            0..30,
+        ),
+    ) {
+        let pats = mixed_patterns();
+        let pf = Prefilter::new(&pats, &MIXED_LOCATED);
+        let text: String = words.iter().flat_map(|(w, sep)| [*w, *sep]).collect();
+        let (mut c, mut s) = (Vec::new(), Vec::new());
+        pf.candidates(&text, &mut c, &mut s);
+        for (i, p) in pats.iter().enumerate() {
+            let re = regex_automata::meta::Regex::new(p).expect("pattern");
+            if let Some(m) = re.find(text.as_bytes()) {
+                proptest::prop_assert!(
+                    c[i].is_some_and(|at| at <= m.start()),
+                    "{p} matches {text:?} at {m:?} but is not a candidate there: {:?}",
+                    c[i]
+                );
+                if pf.starts_at_literals(i) {
+                    proptest::prop_assert!(
+                        s.iter().any(|&(q, a, _)| q == i && a == m.start()),
+                        "{p}: no place listed at {m:?} in {text:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -498,23 +498,11 @@ proptest::proptest! {
     /// every place.
     #[test]
     fn reading_owners_once_per_literal_finds_the_same_candidates(
-        words in proptest::collection::vec(
-            (
-                proptest::sample::select(vec![
-                    "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
-                    "previous", "instructions", "the", "a", "dan", "mode", "x",
-                ]),
-                // Words run together too, so that literals occur inside
-                // words (`howto`, `xdan`).
-                proptest::sample::select(vec![" ", " ", "", "_", "-"]),
-            ),
-            0..40,
-        ),
+        text in word_text(40),
         scratch_reused in proptest::bool::ANY,
     ) {
         let pf = Prefilter::new(&mixed_patterns(), &MIXED_LOCATED);
         let located = MIXED_LOCATED;
-        let text: String = words.iter().flat_map(|(w, sep)| [*w, *sep]).collect();
         let mut sc = Scratch::default();
         if scratch_reused {
             // A scratch that read another text first.
@@ -591,20 +579,10 @@ proptest::proptest! {
     /// a match can start is listed for those that start at their literals.
     #[test]
     fn every_matching_pattern_is_a_candidate(
-        words in proptest::collection::vec(
-            (
-                proptest::sample::select(vec![
-                    "how", "to", "harm", "hurt", "poison", "way", "ignore", "all",
-                    "previous", "instructions", "the", "a", "dan", "mode", "x", "s", "9",
-                ]),
-                proptest::sample::select(vec![" ", " ", "", "_", "-", ", "]),
-            ),
-            0..30,
-        ),
+        text in word_text(30),
     ) {
         let pats = mixed_patterns();
         let pf = Prefilter::new(&pats, &MIXED_LOCATED);
-        let text: String = words.iter().flat_map(|(w, sep)| [*w, *sep]).collect();
         let (mut c, mut s) = (Vec::new(), Vec::new());
         pf.candidates(&text, &mut c, &mut s);
         for (i, p) in pats.iter().enumerate() {
@@ -624,4 +602,37 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// Texts of up to `n` of the test patterns' words, each followed by a
+/// space, nothing, `_`, `-` or `, `: words run together too, so that
+/// literals occur inside words (`howto`, `xdan`).
+fn word_text(n: usize) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    proptest::collection::vec(
+        (
+            proptest::sample::select(vec![
+                "how",
+                "to",
+                "harm",
+                "hurt",
+                "poison",
+                "way",
+                "ignore",
+                "all",
+                "previous",
+                "instructions",
+                "the",
+                "a",
+                "dan",
+                "mode",
+                "x",
+                "s",
+                "9",
+            ]),
+            proptest::sample::select(vec![" ", " ", "", "_", "-", ", "]),
+        ),
+        0..n,
+    )
+    .prop_map(|words| words.iter().flat_map(|(w, sep)| [*w, *sep]).collect())
 }

@@ -823,11 +823,12 @@ impl Prefilter {
                 let first_at_word = at_word_start && sc.first_sight(2 * lit + 1);
                 if first || first_at_word {
                     for &e in part(a, b) {
-                        if !(if e & WORD_START != 0 {
+                        let unread = if e & WORD_START != 0 {
                             first_at_word
                         } else {
                             first
-                        }) {
+                        };
+                        if !unread {
                             continue;
                         }
                         let i = (e & PATTERN) as usize;

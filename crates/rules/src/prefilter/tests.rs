@@ -527,7 +527,7 @@ fn mixed_patterns() -> Vec<String> {
         "dan\\s+mode",
         "[0-9]+",
         "(?-u:\\b)(?:how|way)\\s*to",
-        "x(?-u:\\b)",
+        "poison(?-u:\\b)",
         "(?-u:\\b)dan[_-]?mode",
         "all\\s+(?-u:\\b)(?:previous|instructions)\\s",
         "(?-u:\\b)ignore\\s+(?-u:\\b)previous",
@@ -547,8 +547,10 @@ fn literals_after_a_word_boundary_count_at_the_start_of_a_word_only() {
     let pf = Prefilter::new(&mixed_patterns(), &MIXED_LOCATED);
     // The whole pattern opens with the boundary, and an element after one.
     assert!(pf.word_start_owned(7) && pf.word_start_owned(9));
-    // No boundary before the key, or a key after a boundary that is not
-    // where its element begins.
+    // No boundary before the key, or a key before a boundary, not after
+    // one (both keyed all the same).
+    let keyed = |i: usize| pf.owners.iter().any(|&e| (e & PATTERN) as usize == i);
+    assert!(keyed(2) && keyed(8));
     assert!(!pf.word_start_owned(2) && !pf.word_start_owned(8));
     let (mut c, mut s) = (Vec::new(), Vec::new());
     pf.candidates("showto", &mut c, &mut s);

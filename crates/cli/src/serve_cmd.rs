@@ -133,7 +133,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         // Built now, not by the first requests that reach each pattern.
         r.compile_all().map_err(|e| e.to_string())?;
         let m = rules.model().map_err(|e| format!("{e:#}"))?;
-        palisade_guard::Guard::new(r, m, policy).map_err(|e| e.to_string())
+        let g = palisade_guard::Guard::new(r, m, policy).map_err(|e| e.to_string())?;
+        g.warm().map_err(|e| e.to_string())?;
+        Ok(g)
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

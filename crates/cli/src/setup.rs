@@ -98,7 +98,9 @@ impl GuardOpts {
 
     /// [`GuardOpts::build`] with [`GuardOpts::rules_built`].
     pub fn build_timed(&self) -> anyhow::Result<Guard> {
-        self.build_with(Self::rules_built)
+        let guard = self.build_with(Self::rules_built)?;
+        guard.warm()?;
+        Ok(guard)
     }
 }
 

@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
+    guard.warm()?;
     let passes: usize = match std::env::var("PASSES") {
         Ok(p) => p.parse()?,
         Err(_) => 2,

@@ -74,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
+    guard.warm()?;
     let sentences = sentences()?;
     let texts: Vec<String> = (0..rounds * 4 + 200)
         .map(|i| prompt(i, &sentences))

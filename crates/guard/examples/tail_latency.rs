@@ -33,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(palisade_model::GuardModel::builtin()?),
         Policy::default(),
     )?;
+    guard.warm()?;
     // The rows as they are, or 2 KB texts as `palisade bench` builds them.
     let texts = if std::env::var("ROWS").is_ok() {
         rows.iter().map(|r| r.text.clone()).collect()

@@ -29,6 +29,9 @@ pub enum GuardError {
     /// The judge configuration is invalid.
     #[error("judge: {0}")]
     Judge(#[from] JudgeError),
+    /// A glossary's automaton does not build.
+    #[error("{0}")]
+    Gloss(#[from] crate::gloss::GlossError),
 }
 
 /// One text to inspect.
@@ -143,7 +146,7 @@ pub struct Guard {
     /// Word-by-word English glosses of requests in other languages, read
     /// by the unsafe head; `None` only if the built-in glossaries failed
     /// to load.
-    gloss: Option<Glossary>,
+    gloss: Option<&'static Glossary>,
     /// Names of the gravest means and acts, read with the critical head;
     /// `None` only if the built-in file failed to load.
     grave: Option<GraveTerms>,
@@ -405,7 +408,7 @@ impl Guard {
             "pending-ask patterns unavailable",
             &mut degraded,
         );
-        let gloss = or_degraded(Glossary::builtin(), "glossaries unavailable", &mut degraded);
+        let gloss = or_degraded(Glossary::shared(), "glossaries unavailable", &mut degraded);
         let grave = or_degraded(
             GraveTerms::builtin(),
             "grave terms unavailable",
@@ -623,12 +626,22 @@ impl Guard {
         )
     }
 
+    /// Builds now what checks otherwise build on first use: the
+    /// glossaries' automata (the rules' regexes: [`RuleSet::compile_all`]).
+    /// A server calls it before it listens, so that no request pays for
+    /// them; a one-shot check of an English prompt never needs them.
+    pub fn warm(&self) -> Result<(), GuardError> {
+        if let Some(g) = self.gloss {
+            g.build_all()?;
+        }
+        Ok(())
+    }
+
     /// The English gloss the guard reads for a request in another language
     /// (see [`crate::gloss`]); `None` for English, Chinese and any text
     /// the glossaries do not cover.
     pub fn gloss(&self, text: &str) -> Option<String> {
-        let g = self.gloss.as_ref()?;
-        g.gloss(&self.normalizer.normalize(text).folded)
+        self.gloss?.gloss(&self.normalizer.normalize(text).folded)
     }
 
     /// Features of one segment for the instruction head: its words alone.

@@ -21,6 +21,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, Match, MatchKind};
 use rustc_hash::FxHashSet;
+use std::sync::OnceLock;
 
 /// The glossaries compiled into the binary: (language code, file text).
 const BUILTIN: &[(&str, &str)] = &[
@@ -97,7 +98,17 @@ pub struct Glossary {
 
 /// One language's glossary.
 struct Lang {
-    ac: AhoCorasick,
+    /// The language code, for errors.
+    lang: String,
+    /// The foreign forms, in pattern order.
+    forms: Vec<String>,
+    /// The forms' automaton, built on first use: the twelve built-in
+    /// languages' automata took about 0.3 s to build, most of a one-shot
+    /// `palisade guard` of an English prompt, which never reads them.
+    /// [`Glossary::parse`] builds them all (a loader that checks);
+    /// [`Glossary::builtin`] leaves them to first use or
+    /// [`Glossary::build_all`].
+    ac: OnceLock<Result<AhoCorasick, String>>,
     /// The English word or phrase of each pattern.
     english: Vec<Box<str>>,
     /// Whether each pattern must start a word.
@@ -157,13 +168,43 @@ fn is_arabic(c: char) -> bool {
 impl Glossary {
     /// The glossaries compiled into the binary.
     pub fn builtin() -> Result<Self, GlossError> {
-        Self::parse(BUILTIN)
+        Self::parse_deferred(BUILTIN)
+    }
+
+    /// The built-in glossaries, loaded once and shared by every guard of
+    /// the process (a gateway holds one guard per policy).
+    pub fn shared() -> Result<&'static Self, &'static GlossError> {
+        static SHARED: OnceLock<Result<Glossary, GlossError>> = OnceLock::new();
+        SHARED.get_or_init(Self::builtin).as_ref()
+    }
+
+    /// Builds every language's automaton now (a server, before it
+    /// listens), so that no request pays for one.
+    pub fn build_all(&self) -> Result<(), GlossError> {
+        for l in &self.langs {
+            l.ac().map_err(|problem| GlossError {
+                lang: l.lang.clone(),
+                line: 0,
+                problem: format!("the forms do not compile: {problem}"),
+            })?;
+        }
+        Ok(())
     }
 
     /// Parses and validates glossaries: `(language, text)` pairs of
     /// `foreign<TAB>english` lines (a word or phrase each side). The first
     /// English reading a form is given wins.
     pub fn parse(files: &[(&str, &str)]) -> Result<Self, GlossError> {
+        let g = Self::parse_deferred(files)?;
+        g.build_all()?;
+        Ok(g)
+    }
+
+    /// [`Glossary::parse`] with every language's automaton left to its
+    /// first use. Only for glossaries whose automata a test has built
+    /// (the built-in ones): one that failed to build later would read
+    /// nothing in its language.
+    fn parse_deferred(files: &[(&str, &str)]) -> Result<Self, GlossError> {
         let mut langs = Vec::with_capacity(files.len());
         for (lang, text) in files {
             let mut forms: Vec<String> = Vec::new();
@@ -210,16 +251,6 @@ impl Glossary {
                     first_bytes[usize::from(b)] = true;
                 }
             }
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .start_kind(aho_corasick::StartKind::Both)
-                .build(&forms)
-                .map_err(|e| GlossError {
-                    lang: (*lang).to_string(),
-                    line: 0,
-                    problem: format!("the forms do not compile: {e}"),
-                })?;
             let script = forms.iter().all(|f| !f.is_ascii()).then(|| {
                 forms
                     .iter()
@@ -228,7 +259,9 @@ impl Glossary {
                     .collect()
             });
             langs.push(Lang {
-                ac,
+                lang: (*lang).to_string(),
+                forms,
+                ac: OnceLock::new(),
                 english,
                 word_start,
                 script,
@@ -372,10 +405,33 @@ impl Glossary {
 }
 
 impl Lang {
+    /// The forms' automaton, built on first use.
+    fn ac(&self) -> Result<&AhoCorasick, &str> {
+        self.ac
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .start_kind(aho_corasick::StartKind::Both)
+                    .build(&self.forms)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
     /// This language's word-by-word reading of `text`; `word_starts` as
     /// [`Lang::next_match`] takes it.
     fn read(&self, text: &str, word_starts: Option<&[usize]>) -> Reading {
         let mut out = String::new();
+        // Only a glossary no test built can fail here: it reads nothing.
+        let Ok(ac) = self.ac() else {
+            return Reading {
+                gloss: out,
+                glossed: 0,
+                covered: 0,
+            };
+        };
         let mut glossed = 0usize;
         let mut covered = 0usize;
         let mut pos = 0usize;
@@ -395,9 +451,7 @@ impl Lang {
             // word.
             if text[s..e].contains(' ') && word_end(text, e) != e {
                 let first = word_end(text, s);
-                let inner = self
-                    .ac
-                    .find(Input::new(text).span(s..first).anchored(Anchored::Yes));
+                let inner = ac.find(Input::new(text).span(s..first).anchored(Anchored::Yes));
                 match inner {
                     Some(m2) => (e, p) = (m2.end(), m2.pattern().as_usize()),
                     None => {
@@ -496,6 +550,9 @@ impl Lang {
         if !self.compounds || span.is_empty() {
             return;
         }
+        let Ok(ac) = self.ac() else {
+            return;
+        };
         let Some(region) = text.get(span.clone()) else {
             return;
         };
@@ -514,9 +571,7 @@ impl Lang {
                 .char_indices()
                 .skip(MIN_COMPOUND_MODIFIER)
                 .find_map(|(i, _)| {
-                    let m = self
-                        .ac
-                        .find(Input::new(text).span(ws + i..we).anchored(Anchored::Yes))?;
+                    let m = ac.find(Input::new(text).span(ws + i..we).anchored(Anchored::Yes))?;
                     let p = m.pattern().as_usize();
                     let form = &text[m.start()..m.end()];
                     let ending = text[m.end()..we].chars().count();
@@ -557,9 +612,10 @@ impl Lang {
     /// gateway went from 2.78 to 2.45 M instructions, a mixed one in nine
     /// languages from 3.13 to 2.85 M (`bench/gateway_instructions.sh`).
     fn next_match(&self, text: &str, pos: usize, word_starts: Option<&[usize]>) -> Option<Match> {
+        let ac = self.ac().ok()?;
         let Some(starts) = word_starts else {
             let input = Input::new(text).span(pos..text.len());
-            return self.ac.find(input.anchored(Anchored::No));
+            return ac.find(input.anchored(Anchored::No));
         };
         let from = starts.partition_point(|&p| p < pos);
         starts.get(from..)?.iter().find_map(|&p| {
@@ -567,8 +623,7 @@ impl Lang {
             if !self.first_bytes[usize::from(first)] {
                 return None;
             }
-            self.ac
-                .find(Input::new(text).span(p..text.len()).anchored(Anchored::Yes))
+            ac.find(Input::new(text).span(p..text.len()).anchored(Anchored::Yes))
         })
     }
 }
@@ -663,6 +718,28 @@ mod tests {
             l.all_word_start = false;
         }
         (with, without)
+    }
+
+    /// The built-in glossaries load without their automata, and each
+    /// language's builds: what `Glossary::parse` checks at load, which
+    /// `Glossary::builtin` leaves to first use.
+    #[test]
+    fn builtin_automata_wait_for_first_use_and_build() {
+        let g = Glossary::builtin().expect("built-in glossaries");
+        assert!(g.langs.iter().all(|l| l.ac.get().is_none()));
+        assert_eq!(
+            g.gloss("wie kann ich meinen nachbarn vergiften").as_deref(),
+            Glossary::parse(BUILTIN)
+                .expect("every automaton builds")
+                .gloss("wie kann ich meinen nachbarn vergiften")
+                .as_deref()
+        );
+        assert!(g.langs.iter().any(|l| l.ac.get().is_some()));
+        g.build_all().expect("every automaton builds");
+        assert!(g
+            .langs
+            .iter()
+            .all(|l| l.ac.get().is_some_and(Result::is_ok)));
     }
 
     /// Each built-in language's forms, as `Glossary::parse` reads them.

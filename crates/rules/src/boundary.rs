@@ -122,14 +122,26 @@ fn non_ascii_letter(c: char) -> bool {
 /// `\\b` (a backslash, then `b`) and `[\b]` (a backspace) stay as written
 /// and `\b{start}` keeps its suffix.
 pub fn ascii_word_boundaries(pattern: &str) -> String {
+    wrap_boundaries(pattern, &boundary_spans(pattern))
+}
+
+/// The byte spans of `pattern`'s word-boundary assertions, in order (none
+/// when it does not parse: the compiler reports that).
+pub(crate) fn boundary_spans(pattern: &str) -> Vec<(usize, usize)> {
     let Ok(ast) = Parser::new().parse(pattern) else {
-        return pattern.to_string();
+        return Vec::new();
     };
     let Ok(mut spans) = visit(&ast, Boundaries(Vec::new()));
     spans.sort_unstable();
+    spans
+}
+
+/// `pattern` with the assertions at `spans` (as [`boundary_spans`] gives
+/// them) made ASCII; the pattern as it is when a span does not fit it.
+pub(crate) fn wrap_boundaries(pattern: &str, spans: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(pattern.len() + 8 * spans.len());
     let mut at = 0;
-    for (start, end) in spans {
+    for &(start, end) in spans {
         let (Some(before), Some(assertion)) = (pattern.get(at..start), pattern.get(start..end))
         else {
             return pattern.to_string();

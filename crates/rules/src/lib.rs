@@ -22,6 +22,7 @@ mod boundary;
 pub use boundary::ascii_word_boundaries;
 mod engine;
 mod factor;
+mod forms;
 mod lazy;
 mod lexicon;
 pub mod pattern_file;
@@ -940,25 +941,15 @@ impl Mode {
 /// faster on long texts), English ones whose only non-ASCII characters are
 /// typographic quotes likewise once rewritten ([`ascii_mode`]), others with
 /// Unicode semantics; over bytes, so a match may split a character
-/// (callers widen it, [`char_bounds`]). With checks done ahead of time the
-/// form is chosen by whether the ASCII one parses, and the regex is built
-/// on first use ([`lazy`]).
-fn compile_pattern(
-    src: &str,
-    case_sensitive: bool,
-    checks: Checks,
-) -> Result<(LazyRegex, Mode), String> {
-    // The reach bound reads the pattern parsed as the regex is built: a
-    // pattern checked ahead of time is parsed once for both.
-    let form = |pattern: &str, unicode: bool| match checks {
-        Checks::AtLoad => lazy::build(pattern, unicode, case_sensitive).map(|re| {
+/// (callers widen it, [`char_bounds`]). Built now, for packs checked at
+/// load; the built-in packs' forms come from [`forms`], their regexes
+/// built on first use ([`lazy`]).
+fn compile_pattern(src: &str, case_sensitive: bool) -> Result<(LazyRegex, Mode), String> {
+    let form = |pattern: &str, unicode: bool| {
+        lazy::build(pattern, unicode, case_sensitive).map(|re| {
             let reach = reach::Reach::of(pattern, unicode, !case_sensitive);
             (LazyRegex::ready(re), reach)
-        }),
-        Checks::AheadOfTime => lazy::parse(pattern, unicode, case_sensitive).map(|hir| {
-            let re = LazyRegex::deferred(pattern, unicode, case_sensitive);
-            (re, reach::Reach::of_hir(&hir))
-        }),
+        })
     };
     let mode = |pattern: &str, unicode: bool, reach| Mode {
         src: pattern.to_string(),
@@ -1028,12 +1019,12 @@ fn compile_rule_regex(
     what: &str,
     checks: Checks,
 ) -> Result<(String, LazyRegex, Mode), String> {
-    let compiled = ascii_word_boundaries(pattern);
     if checks == Checks::AheadOfTime {
-        let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
+        let form = forms::Form::builtin_or_of(pattern, case_sensitive)
             .map_err(|e| format!("{what} does not compile: {e}"))?;
-        return Ok((compiled, re, mode));
+        return Ok(form.into_parts(pattern));
     }
+    let compiled = ascii_word_boundaries(pattern);
     if let Some(c) = boundary::next_to_non_ascii(pattern) {
         return Err(format!(
             "{what} puts a word boundary (\\b or \\B) next to {c:?}, where it can never \
@@ -1041,7 +1032,7 @@ fn compile_rule_regex(
              drop it or write the boundary out, e.g. (?:^|[^\\p{{L}}])"
         ));
     }
-    let (re, mode) = compile_pattern(&compiled, case_sensitive, checks)
+    let (re, mode) = compile_pattern(&compiled, case_sensitive)
         .map_err(|e| format!("{what} does not compile: {e}"))?;
     if re.get().is_some_and(|re| re.matches_empty()) {
         return Err(format!("{what} matches the empty string"));

@@ -23,7 +23,7 @@ use regex_syntax::ParserBuilder;
 
 /// An upper bound on a match's length in bytes: `fixed` plus so many of
 /// each of the text's longest runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Reach {
     fixed: usize,
     space: usize,

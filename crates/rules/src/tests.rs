@@ -918,3 +918,68 @@ fn builtin_automata_fit_their_memory_budget() {
     eprintln!("{} regexes, {} MiB of automata", built.len(), bytes >> 20);
     assert!(bytes < 176 << 20, "{} MiB", bytes >> 20);
 }
+
+/// Every pattern of the built-in packs, side lists too, with its case
+/// flag, in the order the packs are loaded.
+fn builtin_raw_patterns() -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for (file, source) in BUILTIN_PACKS.iter().copied() {
+        let mut pack: spec::PackSpec = serde_yaml::from_str(source).expect("pack parses");
+        pack.expand_sets(file, source).expect("sets expand");
+        for r in pack.rules {
+            let cs = r.case_sensitive;
+            let corroborate = r.corroborate.iter().flat_map(|c| c.patterns.iter());
+            for p in r
+                .patterns
+                .iter()
+                .chain(&r.unless)
+                .chain(&r.spare)
+                .chain(corroborate)
+            {
+                out.push((p.clone(), cs));
+            }
+        }
+    }
+    out
+}
+
+/// The shipped forms are what working them out gives now: a rule or the
+/// code that reads a form changed without the file would build the
+/// built-in packs' regexes from stale forms.
+#[test]
+fn builtin_form_file_is_fresh() {
+    let patterns = builtin_raw_patterns();
+    let want = forms::file_of(&patterns).expect("every built-in pattern parses");
+    if std::env::var_os("PALISADE_UPDATE_PLANS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/builtin_forms.json");
+        std::fs::write(path, &want).expect("write the form file");
+        return;
+    }
+    assert!(
+        forms::embedded() == want,
+        "crates/rules/data/builtin_forms.json is stale: rewrite it with \
+         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules file_is_fresh`, \
+         then rebuild"
+    );
+    let read = forms::parse(&want).expect("the written file parses");
+    assert!(patterns.iter().all(|(p, _)| read.contains_key(p)));
+}
+
+/// A shipped form stands only for the case flag it was worked out with:
+/// the same source compiled the other way gets its own.
+#[test]
+fn a_shipped_form_stands_for_its_own_case_flag_only() {
+    let (p, cs) = builtin_raw_patterns()
+        .into_iter()
+        .find(|(p, _)| p.contains(r"\b"))
+        .expect("a built-in pattern with a word boundary");
+    let shipped = forms::Form::builtin_or_of(&p, cs).expect("parses");
+    assert_eq!(shipped, forms::Form::of(&p, cs).expect("parses"));
+    let other = forms::Form::builtin_or_of(&p, !cs).expect("parses");
+    assert_eq!(other, forms::Form::of(&p, !cs).expect("parses"));
+    assert_ne!(shipped, other);
+    let (compiled, _, mode) = other.into_parts(&p);
+    assert_eq!(compiled, ascii_word_boundaries(&p));
+    assert!(compiled.contains(r"(?-u:\b)"));
+    assert!(mode.src == compiled || !p.is_ascii());
+}

@@ -341,7 +341,7 @@ fn builtin_plan_file_is_fresh() {
     assert!(
         saved::embedded() == want,
         "crates/rules/data/builtin_plans.json is stale: rewrite it with \
-         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules builtin_plan_file_is_fresh`, \
+         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules file_is_fresh`, \
          then rebuild"
     );
     // Read back, the file gives every pattern its fresh plan.

@@ -950,17 +950,9 @@ fn builtin_raw_patterns() -> Vec<(String, bool)> {
 fn builtin_form_file_is_fresh() {
     let patterns = builtin_raw_patterns();
     let want = forms::file_of(&patterns).expect("every built-in pattern parses");
-    if std::env::var_os("PALISADE_UPDATE_PLANS").is_some() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/builtin_forms.json");
-        std::fs::write(path, &want).expect("write the form file");
+    if !shipped_file_matches("builtin_forms.json", forms::embedded(), &want) {
         return;
     }
-    assert!(
-        forms::embedded() == want,
-        "crates/rules/data/builtin_forms.json is stale: rewrite it with \
-         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules file_is_fresh`, \
-         then rebuild"
-    );
     let read = forms::parse(&want).expect("the written file parses");
     assert!(patterns.iter().all(|(p, _)| read.contains_key(p)));
 }
@@ -982,4 +974,25 @@ fn a_shipped_form_stands_for_its_own_case_flag_only() {
     assert_eq!(compiled, ascii_word_boundaries(&p));
     assert!(compiled.contains(r"(?-u:\b)"));
     assert!(mode.src == compiled || !p.is_ascii());
+}
+
+/// Whether the shipped data file `name` (under `data/`), embedded as
+/// `embedded`, is `want`: it fails the test, with the command that
+/// rewrites it, when it is not. With `PALISADE_UPDATE_PLANS` set it
+/// rewrites the file instead and says `false` (nothing more to check).
+pub(crate) fn shipped_file_matches(name: &str, embedded: &str, want: &str) -> bool {
+    if std::env::var_os("PALISADE_UPDATE_PLANS").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join(name);
+        std::fs::write(&path, want).expect("write the shipped file");
+        return false;
+    }
+    assert!(
+        embedded == want,
+        "crates/rules/data/{name} is stale: rewrite it with \
+         `PALISADE_UPDATE_PLANS=1 cargo test -p palisade-rules file_is_fresh`, \
+         then rebuild"
+    );
+    true
 }

@@ -166,7 +166,9 @@ fn is_arabic(c: char) -> bool {
 }
 
 impl Glossary {
-    /// The glossaries compiled into the binary.
+    /// The glossaries compiled into the binary, each language's automaton
+    /// built on first use or by [`Glossary::build_all`] (the tests build
+    /// them all).
     pub fn builtin() -> Result<Self, GlossError> {
         Self::parse_deferred(BUILTIN)
     }

@@ -443,7 +443,7 @@ impl Lang {
         // it and the next form glossed are read for compound heads.
         let mut read_to = 0usize;
         while pos < text.len() {
-            let Some(m) = self.next_match(text, pos, word_starts) else {
+            let Some(m) = self.next_match(ac, text, pos, word_starts) else {
                 break;
             };
             let (s, mut e) = (m.start(), m.end());
@@ -601,7 +601,8 @@ impl Lang {
         }
     }
 
-    /// The leftmost-longest form at or after `pos`. With `word_starts`
+    /// The leftmost-longest form of `ac` (this language's automaton, which
+    /// `read` fetched once) at or after `pos`. With `word_starts`
     /// (when every form must start a word and no Arabic clitic can stand
     /// before one: the text's word starts, in order), only those are
     /// tried, each an anchored search that stops within a few bytes: the
@@ -613,8 +614,13 @@ impl Lang {
     /// one. With the script skip, a 1 KB German chat request through the
     /// gateway went from 2.78 to 2.45 M instructions, a mixed one in nine
     /// languages from 3.13 to 2.85 M (`bench/gateway_instructions.sh`).
-    fn next_match(&self, text: &str, pos: usize, word_starts: Option<&[usize]>) -> Option<Match> {
-        let ac = self.ac().ok()?;
+    fn next_match(
+        &self,
+        ac: &AhoCorasick,
+        text: &str,
+        pos: usize,
+        word_starts: Option<&[usize]>,
+    ) -> Option<Match> {
         let Some(starts) = word_starts else {
             let input = Input::new(text).span(pos..text.len());
             return ac.find(input.anchored(Anchored::No));
